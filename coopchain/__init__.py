@@ -1,0 +1,104 @@
+"""CoopChain: traceability and export for coffee and pitahaya cooperatives.
+
+`create_app` builds the app in small named steps (DESIGN.md §6, after indico's make_app).
+"""
+
+import os
+
+from flask import Flask
+
+# db sets the metadata naming convention; it must run before any model module defines a table.
+from coopchain import db
+from coopchain.config import INSECURE_SECRET_KEYS, PROJECT_ROOT, load_config
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    configure(app, config)
+    check_secret_key(app)
+    configure_db(app)
+    configure_extensions(app)
+    configure_proxy(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    return app
+
+
+def configure(app: Flask, overrides: dict | None) -> None:
+    app.config.update(load_config())
+    app.config.update(overrides or {})
+
+
+def check_secret_key(app: Flask) -> None:
+    """Refuse to run for real with a missing or well-known key (sessions could be forged)."""
+    key = app.config.get("SECRET_KEY") or ""
+    if app.config["COOPCHAIN_ENV"] in {"demo", "test"}:
+        if not key:
+            app.config["SECRET_KEY"] = "demo-not-secret"  # noqa: S105  (demo/test only)
+        return
+    if key in INSECURE_SECRET_KEYS or len(key) < 24:
+        raise RuntimeError(
+            "SECRET_KEY must be set to a random value of 24+ characters "
+            '(python -c "import secrets; print(secrets.token_urlsafe(48))"), '
+            "or set COOPCHAIN_ENV=demo for a local demo."
+        )
+
+
+def configure_db(app: Flask) -> None:
+    if app.config["DATABASE_URL"].startswith("sqlite:///"):
+        # The default database lives in instance/, which a fresh clone does not have.
+        os.makedirs(app.instance_path, exist_ok=True)
+    db.init_app(app)
+
+
+def configure_extensions(app: Flask) -> None:
+    from coopchain.auth.views import LoginUser
+    from coopchain.extensions import babel, csrf, limiter, login_manager, select_locale
+
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.user_loader(LoginUser.load)
+
+
+def configure_proxy(app: Flask) -> None:
+    if app.config["TRUST_PROXY"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+
+def register_blueprints(app: Flask) -> None:
+    from coopchain.api import api_blueprint
+    from coopchain.auth.views import bp as auth_bp
+    from coopchain.extensions import csrf
+    from coopchain.farms.views import bp as farms_bp
+    from coopchain.ledger.views import bp as ledger_bp
+    from coopchain.views import bp as core_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(farms_bp)
+    app.register_blueprint(ledger_bp)
+    # The API authenticates with bearer tokens only, never cookies, so CSRF cannot apply.
+    csrf.exempt(api_blueprint)
+    app.register_blueprint(api_blueprint)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from coopchain.views import register_error_handlers as register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from coopchain.views import register_template_helpers as register
+
+    register(app)

@@ -1,0 +1,128 @@
+"""The JSON API under /api/v1 (DESIGN.md §5): bearer-token auth, paginated lists, OpenAPI.
+
+Domain modules add their routes to `api_blueprint` (coopchain/<domain>/api.py) and describe
+them in `OPENAPI_PATHS`; the spec's schemas come from the same marshmallow classes that load
+and dump, so the document cannot drift from what the API accepts.
+"""
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Blueprint, jsonify, request
+from marshmallow import Schema
+
+from coopchain.auth.access import public
+from coopchain.schemas import PageSchema
+
+api_blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
+
+#: path -> {method: operation}, filled by the domain api modules at import.
+OPENAPI_PATHS: dict[str, dict] = {}
+OPENAPI_SCHEMAS: dict[str, type[Schema]] = {}
+
+
+def document(
+    path: str,
+    method: str,
+    summary: str,
+    *,
+    body: str | None = None,
+    response: str | None = None,
+    list_of: str | None = None,
+    params: tuple[str, ...] = (),
+    content_type: str = "application/json",
+) -> None:
+    """Describe one operation for /api/v1/openapi.json."""
+    operation: dict = {"summary": summary, "security": [{"bearer": []}], "responses": {}}
+    parameters = [
+        {"name": p, "in": "path", "required": True, "schema": {"type": "integer"}} for p in params
+    ]
+    if list_of:
+        parameters += [
+            {"name": n, "in": "query", "schema": {"type": t}}
+            for n, t in (("page", "integer"), ("per_page", "integer"), ("q", "string"))
+        ]
+    if parameters:
+        operation["parameters"] = parameters
+    if body:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {content_type: {"schema": _ref(body)}},
+        }
+    ok: dict = {"description": "OK"}
+    if response:
+        ok["content"] = {"application/json": {"schema": _ref(response)}}
+    elif list_of:
+        ok["content"] = {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "items": {"type": "array", "items": _ref(list_of)},
+                        "page": {"type": "integer"},
+                        "per_page": {"type": "integer"},
+                        "total": {"type": "integer"},
+                    },
+                }
+            }
+        }
+    operation["responses"]["200" if method == "get" else "201"] = ok
+    operation["responses"]["4XX"] = {
+        "description": "Error",
+        "content": {"application/json": {"schema": _ref("Error")}},
+    }
+    OPENAPI_PATHS.setdefault(path, {})[method] = operation
+
+
+def _ref(name: str) -> dict:
+    if name.startswith("binary:"):
+        return {"type": "string", "format": "binary"}
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def page_args() -> dict:
+    return PageSchema().load(request.args.to_dict())
+
+
+def paginated(items, total: int, args: dict, schema: Schema):
+    return jsonify(
+        items=schema.dump(items, many=True),
+        page=args["page"],
+        per_page=args["per_page"],
+        total=total,
+    )
+
+
+@api_blueprint.get("/openapi.json")
+@public
+def openapi():
+    spec = APISpec(
+        title="CoopChain API",
+        version="1.0.0",
+        openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin()],
+        servers=[{"url": request.host_url.rstrip("/")}],
+    )
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    spec.components.schema(
+        "Error",
+        {
+            "type": "object",
+            "properties": {
+                "error": {"type": "string"},
+                "message": {"type": "string"},
+                "fields": {"type": "object"},
+            },
+        },
+    )
+    for name, schema in OPENAPI_SCHEMAS.items():
+        # Nested schemas (VisitOut inside AgreementOut) are registered by the plugin already.
+        if name not in spec.components.schemas:
+            spec.components.schema(name, schema=schema)
+    for path, operations in OPENAPI_PATHS.items():
+        spec.path(path=path, operations=operations)
+    return jsonify(spec.to_dict())
+
+
+# Routes register themselves on import; keep these after the blueprint exists.
+from coopchain.farms import api as _farms_api  # noqa: E402,F401
+from coopchain.ledger import api as _ledger_api  # noqa: E402,F401

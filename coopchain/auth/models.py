@@ -1,0 +1,75 @@
+"""Organisations, users, their roles per organisation, and personal API tokens."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from coopchain.timeutil import UTCDateTime, utcnow
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    STAFF = "staff"
+    QUALITY = "quality"
+    #: Read-only, may download everything (certifiers, EUDR due diligence).
+    AUDITOR = "auditor"
+
+
+class OrganizationKind(StrEnum):
+    COOPERATIVE = "cooperative"
+    ASSOCIATION = "association"
+
+
+class Organization(SQLModel, table=True):
+    __tablename__ = "organizations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    #: Short upper-case code used in serials and lot codes (e.g. COOPAM).
+    code: str = Field(sa_column=Column(String(16), nullable=False, unique=True))
+    name: str = Field(max_length=200)
+    kind: str = Field(default=OrganizationKind.COOPERATIVE, max_length=20)
+    #: ISO 3166-1 alpha-2; "PE" for every organisation today.
+    country: str = Field(default="PE", max_length=2)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    #: Stored lower-case; the login identifier.
+    email: str = Field(sa_column=Column(String(254), nullable=False, unique=True))
+    name: str = Field(max_length=200)
+    password_hash: str = Field(max_length=256)
+    is_active: bool = Field(default=True)
+    #: Preferred UI language ("es" or "en"); None follows the browser.
+    locale: str | None = Field(default=None, max_length=5)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Membership(SQLModel, table=True):
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("user_id", "organization_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    organization_id: int = Field(foreign_key="organizations.id", index=True)
+    role: str = Field(max_length=20)
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organizations.id", index=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    name: str = Field(max_length=100)
+    #: sha256 of the token; the token itself is shown once and never stored.
+    token_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    #: First characters of the token, so a user can tell their tokens apart.
+    prefix: str = Field(max_length=12)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

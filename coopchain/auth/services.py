@@ -1,0 +1,174 @@
+"""Accounts: organisations, users, memberships and personal API tokens."""
+
+import hashlib
+import secrets
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlmodel import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from coopchain.auth.models import ApiToken, Membership, Organization, Role, User
+from coopchain.errors import Conflict, DomainError, NotFound
+from coopchain.ledger.services import append
+from coopchain.timeutil import utcnow
+
+TOKEN_PREFIX = "cc_"  # noqa: S105  (a visible marker, not a secret)
+#: A dummy hash so a login for an unknown email costs as much as one for a known email.
+_DUMMY_HASH = generate_password_hash("not-a-password")
+
+
+def create_organization(session: Session, code: str, name: str, kind: str) -> Organization:
+    code = code.strip().upper()
+    if session.scalar(select(Organization).where(Organization.code == code)):
+        raise Conflict(str(_l("An organisation with code %(code)s exists.", code=code)))
+    org = Organization(code=code, name=name.strip(), kind=kind)
+    session.add(org)
+    session.flush()
+    append(
+        session,
+        org.id,
+        "organization.created",
+        ("organization", org.id),
+        {"code": code, "name": org.name, "kind": kind},
+    )
+    return org
+
+
+def create_user(session: Session, email: str, name: str, password: str) -> User:
+    email = email.strip().lower()
+    if len(password) < 4:
+        raise DomainError(str(_l("The password is too short.")), {"password": ["too short"]})
+    if session.scalar(select(User).where(User.email == email)):
+        raise Conflict(str(_l("A user with email %(email)s exists.", email=email)))
+    user = User(email=email, name=name.strip(), password_hash=generate_password_hash(password))
+    session.add(user)
+    session.flush()
+    return user
+
+
+def add_member(
+    session: Session, organization_id: int, user: User, role: Role, *, by_user_id: int | None
+) -> Membership:
+    membership = Membership(user_id=user.id, organization_id=organization_id, role=Role(role))
+    session.add(membership)
+    session.flush()
+    append(
+        session,
+        organization_id,
+        "membership.created",
+        ("user", user.id),
+        {"email": user.email, "role": str(role)},
+        user_id=by_user_id,
+    )
+    return membership
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    user.password_hash = generate_password_hash(password)
+    session.add(user)
+    session.flush()
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not user.is_active or not check_password_hash(user.password_hash, password):
+        return None
+    return user
+
+
+def memberships_of(session: Session, user_id: int) -> list[tuple[Membership, Organization]]:
+    rows = session.execute(
+        select(Membership, Organization)
+        .join(Organization, Organization.id == Membership.organization_id)
+        .where(Membership.user_id == user_id)
+        .order_by(Membership.id)
+    )
+    return [(m, o) for m, o in rows]
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_api_token(
+    session: Session, user: User, organization_id: int, name: str
+) -> tuple[ApiToken, str]:
+    """Make a token; return the row and the plaintext (shown once, stored only as a hash)."""
+    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        organization_id=organization_id,
+        user_id=user.id,
+        name=name.strip() or "API",
+        token_hash=_hash_token(plaintext),
+        prefix=plaintext[:10],
+    )
+    session.add(token)
+    session.flush()
+    append(
+        session,
+        organization_id,
+        "api_token.created",
+        ("api_token", token.id),
+        {"name": token.name, "prefix": token.prefix},
+        user_id=user.id,
+    )
+    return token, plaintext
+
+
+def revoke_api_token(session: Session, token_id: int, user: User, organization_id: int) -> None:
+    token = session.scalar(
+        select(ApiToken).where(
+            ApiToken.id == token_id,
+            ApiToken.user_id == user.id,
+            ApiToken.organization_id == organization_id,
+        )
+    )
+    if token is None:
+        raise NotFound(str(_l("No such token.")))
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        session.add(token)
+        append(
+            session,
+            organization_id,
+            "api_token.revoked",
+            ("api_token", token.id),
+            {"prefix": token.prefix},
+            action="DELETE",
+            user_id=user.id,
+        )
+        session.flush()
+
+
+def tokens_of(session: Session, user_id: int, organization_id: int) -> list[ApiToken]:
+    return list(
+        session.scalars(
+            select(ApiToken)
+            .where(ApiToken.user_id == user_id, ApiToken.organization_id == organization_id)
+            .order_by(ApiToken.created_at.desc())
+        )
+    )
+
+
+def resolve_api_token(session: Session, plaintext: str) -> tuple[User, ApiToken] | None:
+    """The active user and token for a bearer token, or None (unknown, revoked, inactive)."""
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(plaintext)))
+    if token is None or token.revoked_at is not None:
+        return None
+    user = session.get(User, token.user_id)
+    if user is None or not user.is_active:
+        return None
+    membership = session.scalar(
+        select(func.count())
+        .select_from(Membership)
+        .where(Membership.user_id == user.id, Membership.organization_id == token.organization_id)
+    )
+    if not membership:
+        return None
+    token.last_used_at = utcnow()
+    session.add(token)
+    return user, token

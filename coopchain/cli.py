@@ -1,0 +1,199 @@
+"""The `coopchain` command: a Flask CLI group (so `coopchain run` serves the app)."""
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+from coopchain import create_app
+from coopchain.auth import services as auth_services
+from coopchain.auth.models import Organization, OrganizationKind, Role, User
+from coopchain.config import PROJECT_ROOT
+from coopchain.db import session_scope
+
+
+def _create_app(*_args, **_kwargs):
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app)
+def cli():
+    """CoopChain: traceability and export for coffee and pitahaya cooperatives."""
+
+
+def alembic_config(url: str):
+    from alembic.config import Config
+
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config.attributes["database_url"] = url
+    return config
+
+
+@cli.command("migrate")
+@with_appcontext
+def migrate_command():
+    """Apply the Alembic migrations (alembic upgrade head)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(current_app.config["DATABASE_URL"]), "head")
+    click.echo("Database is at the latest migration.")
+
+
+@cli.command("demo")
+@with_appcontext
+def demo_command():
+    """Load the demo organisations, users, producers and plots (safe to run twice)."""
+    from coopchain.demo import DEMO_USERS, load_demo
+
+    password = current_app.config["DEMO_PASSWORD"]
+    with session_scope() as session:
+        created = load_demo(session, password)
+    click.echo("Demo data loaded." if created else "Demo data already present; unchanged.")
+    # Print the password only when it is the public default, never a custom one.
+    shown = password if password == "demo" else "$COOPCHAIN_DEMO_PASSWORD"
+    click.echo(f"Demo logins (password: {shown}):")
+    for email, role, _name in DEMO_USERS:
+        click.echo(f"  {email:<22} {role}")
+
+
+@cli.command("create-org")
+@click.argument("code")
+@click.argument("name")
+@click.option(
+    "--kind", type=click.Choice([k.value for k in OrganizationKind]), default="cooperative"
+)
+@click.option("--admin-email", required=True)
+@click.option("--admin-name", default="Administrator")
+@click.password_option("--admin-password", prompt="Admin password")
+@with_appcontext
+def create_org_command(code, name, kind, admin_email, admin_name, admin_password):
+    """Create an organisation and its first admin."""
+    with session_scope() as session:
+        org = auth_services.create_organization(session, code, name, kind)
+        user = session.scalar(select(User).where(User.email == admin_email.strip().lower()))
+        if user is None:
+            user = auth_services.create_user(session, admin_email, admin_name, admin_password)
+        auth_services.add_member(session, org.id, user, Role.ADMIN, by_user_id=None)
+    click.echo(f"Created {code} with admin {admin_email}.")
+
+
+@cli.command("create-user")
+@click.argument("email")
+@click.option("--org", "org_code", required=True, help="Organisation code")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--name", default="")
+@click.password_option("--password", prompt="Password")
+@with_appcontext
+def create_user_command(email, org_code, role, name, password):
+    """Create a user (or reuse one) and give them a role in an organisation."""
+    with session_scope() as session:
+        org = _org_by_code(session, org_code)
+        user = session.scalar(select(User).where(User.email == email.strip().lower()))
+        if user is None:
+            user = auth_services.create_user(session, email, name or email, password)
+        auth_services.add_member(session, org.id, user, Role(role), by_user_id=None)
+    click.echo(f"{email} is {role} in {org_code}.")
+
+
+@cli.command("create-token")
+@click.argument("email")
+@click.option("--org", "org_code", default=None, help="Organisation code (default: the first)")
+@click.option("--name", default="CLI token")
+@with_appcontext
+def create_token_command(email, org_code, name):
+    """Create a personal API token for EMAIL and print it (shown only once)."""
+    with session_scope() as session:
+        user = session.scalar(select(User).where(User.email == email.strip().lower()))
+        if user is None:
+            raise click.ClickException(f"No user {email}.")
+        memberships = auth_services.memberships_of(session, user.id)
+        orgs = [o for _m, o in memberships if org_code in (None, o.code)]
+        if not orgs:
+            raise click.ClickException(f"{email} belongs to no organisation {org_code or ''}.")
+        _token, plaintext = auth_services.create_api_token(session, user, orgs[0].id, name)
+    click.echo(plaintext)
+
+
+@cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--org", "org_code", required=True)
+@with_appcontext
+def import_command(path, org_code):
+    """Import producers, agreements and plots from an .xlsx file (all rows or none)."""
+    from coopchain.farms.registry_xlsx import ImportFailed, import_registry
+    from coopchain.spreadsheets import SpreadsheetError
+
+    try:
+        with session_scope() as session:
+            org = _org_by_code(session, org_code)
+            result = import_registry(session, org.id, None, path.read_bytes())
+    except SpreadsheetError as exc:
+        raise click.ClickException(exc.message) from exc
+    except ImportFailed as exc:
+        for error in exc.errors:
+            click.echo(
+                f"{error.sheet} row {error.row} [{error.column or '-'}]: {error.message}", err=True
+            )
+        raise click.ClickException(f"Nothing imported: {len(exc.errors)} bad row(s).") from exc
+    click.echo(
+        f"Imported {result.producers} producers, {result.agreements} agreements, "
+        f"{result.plots} plots."
+    )
+
+
+@cli.command("verify-ledger")
+@with_appcontext
+def verify_ledger_command():
+    """Recompute every organisation's hash chain; name the first broken event."""
+    from coopchain.ledger.services import verify_chain
+
+    failed = False
+    with session_scope() as session:
+        for org in session.scalars(select(Organization).order_by(Organization.code)):
+            checked, broken = verify_chain(session, org.id)
+            if broken:
+                failed = True
+                click.echo(
+                    f"{org.code}: BROKEN at event #{broken.seq} (id {broken.event_id}, "
+                    f"{broken.kind}): {broken.reason}; {checked} events before it are "
+                    "intact."
+                )
+            else:
+                click.echo(f"{org.code}: {checked} events, chain intact.")
+    sys.exit(1 if failed else 0)
+
+
+@cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(path):
+    """Write a consistent backup of the database to PATH."""
+    from coopchain.backup import backup
+
+    backup(current_app.config["DATABASE_URL"], path)
+    click.echo(f"Backup written to {path}.")
+
+
+@cli.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask before replacing the database.")
+@with_appcontext
+def restore_command(path, yes):
+    """Replace the database's contents with the backup at PATH."""
+    from coopchain.backup import restore
+
+    if not yes:
+        click.confirm("This replaces every row in the database. Continue?", abort=True)
+    restore(current_app.config["DATABASE_URL"], path)
+    click.echo(f"Restored from {path}.")
+
+
+def _org_by_code(session, code: str) -> Organization:
+    org = session.scalar(select(Organization).where(Organization.code == code.upper()))
+    if org is None:
+        raise click.ClickException(f"No organisation {code}.")
+    return org

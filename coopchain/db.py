@@ -1,0 +1,98 @@
+"""Engine, one session per request, and the one place that commits.
+
+A request opens a session on first use (`get_session()`); `after_request` commits it when the
+response is a success and `teardown_appcontext` closes it, which rolls back anything not
+committed (errors, 4xx responses). CLI commands use `session_scope()`, which commits once at
+the end of the block. Services only `flush`.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask, current_app, g
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session, SQLModel
+
+#: Deterministic constraint names so Alembic migrations are the same on every machine.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SQLModel.metadata.naming_convention = NAMING_CONVENTION
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("postgresql://"):
+        # psycopg 3 is the driver we ship; the plain scheme would ask for psycopg2.
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    engine = create_engine(url, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    # WAL lets the QR pages read while the office writes; busy_timeout serialises writers.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+class Database:
+    """The engine and session factory of one app (tests swap `sessionmaker`)."""
+
+    def __init__(self, url: str):
+        self.engine = make_engine(url)
+        self.sessionmaker = sessionmaker(bind=self.engine, class_=Session, expire_on_commit=False)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["coopchain.db"] = Database(app.config["DATABASE_URL"])
+    app.after_request(_commit_on_success)
+    app.teardown_appcontext(_close_session)
+
+
+def database() -> Database:
+    return current_app.extensions["coopchain.db"]
+
+
+def get_session() -> Session:
+    """The request's session, opened on first use."""
+    if "db_session" not in g:
+        g.db_session = database().sessionmaker()
+    return g.db_session
+
+
+def _commit_on_success(response):
+    session = g.get("db_session")
+    if session is not None and response.status_code < 400:
+        session.commit()
+    return response
+
+
+def _close_session(_exc) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+@contextmanager
+def session_scope(app: Flask | None = None) -> Iterator[Session]:
+    """A session for work outside a request (CLI, demo loader): commit once, or roll back."""
+    db = (app or current_app).extensions["coopchain.db"]
+    session = db.sessionmaker()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,282 @@
+"""Demo data: a coffee cooperative and a pitahaya association beside the Alto Mayo forest.
+
+Everything goes through the same services as the UI (so the ledger records it), from a fixed
+random seed (so every machine gets the same demo). Loading twice changes nothing.
+"""
+
+import math
+import random
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from coopchain.auth import services as auth_services
+from coopchain.auth.models import Organization, Role
+from coopchain.farms import services as farms
+from coopchain.farms.geometry import point_geometry, validate_plot_geometry
+from coopchain.ledger.services import append
+
+COFFEE_ORG = ("COOPAM", "Cooperativa Agraria Cafetalera Alto Mayo", "cooperative")
+PITAHAYA_ORG = ("APAM", "Asociación de Productores de Pitahaya Alto Mayo", "association")
+DEMO_USERS = [
+    ("admin@demo.coop", Role.ADMIN, "Ana Quispe (admin)"),
+    ("staff@demo.coop", Role.STAFF, "Luis Tapia (acopio)"),
+    ("quality@demo.coop", Role.QUALITY, "Carmen Ríos (catación)"),
+    ("auditor@demo.coop", Role.AUDITOR, "Auditor externo"),
+]
+FIRST_NAMES = ["Rosa", "Juan", "María", "José", "Elena", "Pedro", "Lucía", "Santos", "Marleni",
+               "Wilder", "Delia", "Segundo", "Flor", "Eber", "Nelly", "Alcides", "Yolanda",
+               "Hermes", "Zoila", "Ítalo"]  # fmt: skip
+LAST_NAMES = ["Huamán", "Tapia", "Fernández", "Guevara", "Vásquez", "Mego", "Chávez",
+              "Rojas", "Cubas", "Díaz", "Núñez", "Sánchez", "Campos", "Coronel", "Peña",
+              "Bustamante"]  # fmt: skip
+COMMUNITIES = ["Nuevo Edén", "Aguas Verdes", "San Andrés", "Alto Perú", "Paitoja",
+               "Bella Alianza", "El Afluente", "Santa Rosa de Huasta"]  # fmt: skip
+CENTRE = (-77.40, -5.70)  # lon, lat near the Alto Mayo Protection Forest
+METRES_PER_DEGREE = 111_320
+
+
+def polygon_around(rng: random.Random, lon: float, lat: float, hectares: float) -> dict:
+    """A star-shaped (hence simple) polygon of roughly `hectares`, 6-decimal coordinates."""
+    radius = math.sqrt(hectares * 10_000 / math.pi)
+    count = rng.randint(6, 9)
+    angles = sorted(rng.uniform(0, 2 * math.pi) for _ in range(count))
+    ring = []
+    for angle in angles:
+        r = radius * rng.uniform(0.9, 1.1)
+        dx, dy = r * math.cos(angle), r * math.sin(angle)
+        ring.append(
+            [
+                round(lon + dx / (METRES_PER_DEGREE * math.cos(math.radians(lat))), 6),
+                round(lat + dy / METRES_PER_DEGREE, 6),
+            ]
+        )
+    ring.append(ring[0])
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def load_demo(session: Session, password: str) -> bool:
+    """Create the demo organisations once; return False if they already exist."""
+    if session.scalar(select(Organization).where(Organization.code == COFFEE_ORG[0])):
+        return False
+    rng = random.Random(2015)  # noqa: S311  (fake data, not secrets) the year the cooperative first exported
+    coffee = auth_services.create_organization(session, *COFFEE_ORG)
+    pitahaya = auth_services.create_organization(session, *PITAHAYA_ORG)
+    for email, role, name in DEMO_USERS:
+        user = auth_services.create_user(session, email, name, password)
+        auth_services.add_member(session, coffee.id, user, role, by_user_id=None)
+        auth_services.add_member(session, pitahaya.id, user, role, by_user_id=None)
+    _load_organization(session, rng, coffee.id, "coffee", producers=28, prefix="CAF")
+    _load_organization(session, rng, pitahaya.id, "pitahaya", producers=12, prefix="PIT")
+    return True
+
+
+def _load_organization(session, rng, org_id: int, crop: str, producers: int, prefix: str):
+    for n in range(1, producers + 1):
+        community = rng.choice(COMMUNITIES)
+        producer = farms.create_producer(
+            session,
+            org_id,
+            None,
+            {
+                "member_code": f"{prefix}-{n:04d}",
+                "first_name": rng.choice(FIRST_NAMES),
+                "last_name": f"{rng.choice(LAST_NAMES)} {rng.choice(LAST_NAMES)}",
+                "national_id": f"{rng.randint(40_000_000, 48_999_999)}",
+                "sex": rng.choice(["female", "male"]),
+                "community": community,
+                "sector": f"Sector {rng.randint(1, 4)}",
+                "phone": f"9{rng.randint(10_000_000, 99_999_999)}",
+                "joined_on": date(rng.randint(2012, 2022), rng.randint(1, 12), 1),
+                "public_name_consent": rng.random() < 0.6,
+                "status": "active",
+            },
+        )
+        _agreement(session, rng, org_id, producer, n, prefix)
+        for k in range(1 if n % 3 else 2):
+            _plot(session, rng, org_id, producer, crop, n, k)
+    _special_cases(session, rng, org_id, crop, prefix)
+
+
+def _agreement(session, rng, org_id, producer, n, prefix):
+    signed = date(2025, rng.randint(1, 6), rng.randint(1, 28))
+    ended = n % 11 == 0
+    agreement = farms.create_agreement(
+        session,
+        org_id,
+        None,
+        {
+            "number": f"AC-{prefix}-2025-{n:03d}",
+            "kind": "individual",
+            "protected_area": "Bosque de Protección Alto Mayo",
+            "signed_on": signed,
+            "valid_until": date(2026, 12, 31),
+            "commitments": [
+                "no_clearing",
+                "no_hunting",
+                "no_pollution",
+                "organic_practices",
+                "patrols",
+                "restoration",
+            ],
+            "status": "ended" if ended else "active",
+            "status_reason": "Dejó la cooperativa" if ended else None,
+            "status_since": date(2026, 3, 1) if ended else None,
+            "producer_ids": [producer.id],
+        },
+    )
+    for month in (3, 9):
+        visited = date(signed.year, month, 15)
+        if visited >= signed:
+            farms.add_visit(
+                session,
+                org_id,
+                None,
+                agreement.id,
+                {
+                    "visited_on": visited,
+                    "inspector": "Guardaparque " + rng.choice(LAST_NAMES),
+                    "result": "minor" if rng.random() < 0.1 else "compliant",
+                    "notes": "Sin tala nueva; sombra en buen estado.",
+                },
+            )
+
+
+def _plot(session, rng, org_id, producer, crop, n, k):
+    lon = CENTRE[0] + rng.uniform(-0.12, 0.12)
+    lat = CENTRE[1] + rng.uniform(-0.10, 0.10)
+    hectares = round(rng.uniform(0.5, 8.0), 2)
+    as_point = hectares <= 4 and rng.random() < 0.3
+    geometry = (
+        point_geometry(round(lon, 6), round(lat, 6))
+        if as_point
+        else polygon_around(rng, lon, lat, hectares)
+    )
+    conversion = date(rng.randint(2012, 2020), rng.randint(1, 12), 1)
+    farms.create_plot(
+        session,
+        org_id,
+        None,
+        {
+            "producer_id": producer.id,
+            "name": rng.choice(
+                [
+                    "La Esperanza",
+                    "El Mirador",
+                    "Las Orquídeas",
+                    "San Juan",
+                    "Los Pinos",
+                    "Nuevo Amanecer",
+                    "La Quebrada",
+                ]
+            )
+            + f" {k + 1}",
+            "crop": crop,
+            "geometry": geometry,
+            "declared_area_ha": Decimal(str(hectares)),
+            "altitude_m": rng.randint(900, 1500),
+            "varieties": "Caturra, Catimor, Bourbon" if crop == "coffee" else "Amarilla",
+            "shade_agroforestry": crop == "coffee",
+            "planting_year": rng.randint(2008, 2020),
+            "organic_conversion_start": conversion,
+            "organic_certifier": "Control Union Peru",
+            "organic_certificate_number": f"CU-{8000 + n}",
+            "organic_certificate_valid_until": date(2027, 3, 31),
+            "expected_yield_kg_ha": None,
+        },
+    )
+
+
+def _special_cases(session, rng, org_id, crop, prefix):
+    """Plots that show the warnings: in conversion, area mismatch, point too large, bad shape."""
+    first = farms.producer_by_code(session, org_id, f"{prefix}-0001")
+    second = farms.producer_by_code(session, org_id, f"{prefix}-0002")
+    base = {
+        "crop": crop,
+        "altitude_m": 1200,
+        "shade_agroforestry": crop == "coffee",
+        "organic_certifier": "Control Union Peru",
+    }
+    farms.create_plot(
+        session,
+        org_id,
+        None,
+        {
+            **base,
+            "producer_id": first.id,
+            "name": "Parcela nueva (en conversión)",
+            "geometry": polygon_around(rng, -77.35, -5.66, 1.2),
+            "declared_area_ha": Decimal("1.2"),
+            "organic_conversion_start": date(2025, 3, 1),
+        },
+    )
+    farms.create_plot(
+        session,
+        org_id,
+        None,
+        {
+            **base,
+            "producer_id": second.id,
+            "name": "El Bajo (área declarada distinta)",
+            "geometry": polygon_around(rng, -77.45, -5.74, 2.0),
+            "declared_area_ha": Decimal("3.5"),
+            "organic_conversion_start": date(2016, 5, 1),
+        },
+    )
+    if crop == "pitahaya":
+        farms.create_plot(
+            session,
+            org_id,
+            None,
+            {
+                **base,
+                "producer_id": second.id,
+                "name": "Ladera (solo punto, 5 ha)",
+                "geometry": point_geometry(-77.381234, -5.712345),
+                "declared_area_ha": Decimal("5"),
+                "organic_conversion_start": date(2016, 5, 1),
+            },
+        )
+        return
+    # A plot surveyed before validation existed: its bow-tie outline is kept as recorded so
+    # staff see the error and re-survey it; the form and API would refuse it.
+    plot = farms.create_plot(
+        session,
+        org_id,
+        None,
+        {
+            **base,
+            "producer_id": second.id,
+            "name": "Parcela con contorno cruzado",
+            "geometry": None,
+            "declared_area_ha": Decimal("1.5"),
+            "organic_conversion_start": date(2016, 5, 1),
+        },
+    )
+    bow_tie = {
+        "type": "Polygon",
+        "coordinates": [
+            [
+                [-77.401000, -5.681000],
+                [-77.389000, -5.691000],
+                [-77.389000, -5.681000],
+                [-77.401000, -5.691000],
+                [-77.401000, -5.681000],
+            ]
+        ],
+    }
+    report = validate_plot_geometry(bow_tie, crop=crop, declared_area_ha=Decimal("1.5"))
+    plot.geometry = bow_tie
+    plot.geometry_issues = [{**i.to_dict(), "severity": "error"} for i in report.errors]
+    session.add(plot)
+    append(
+        session,
+        org_id,
+        "plot.legacy_geometry_loaded",
+        ("plot", plot.id),
+        {"geometry": bow_tie, "errors": [i.rule for i in report.errors]},
+        action="OBSERVE",
+    )
+    session.flush()

@@ -1,0 +1,356 @@
+"""JSON API for the farm registry: producers, agreements (with visits), plots, import/export."""
+
+import io
+
+from flask import jsonify, request, send_file
+from flask_babel import gettext as _
+from marshmallow import fields
+
+from coopchain.api import OPENAPI_SCHEMAS, api_blueprint, document, page_args, paginated
+from coopchain.auth.access import READ, REGISTRY_WRITE, api_requires, current_principal
+from coopchain.db import get_session
+from coopchain.errors import DomainError
+from coopchain.farms import rules, services
+from coopchain.farms.registry_xlsx import (
+    ImportFailed,
+    export_registry,
+    import_registry,
+    sheet_specs,
+)
+from coopchain.farms.schemas import (
+    AgreementIn,
+    AgreementOut,
+    PlotIn,
+    PlotOut,
+    ProducerIn,
+    ProducerOut,
+    VisitIn,
+    VisitOut,
+)
+from coopchain.schemas import LoadSchema
+from coopchain.spreadsheets import SpreadsheetError, template_workbook
+from coopchain.timeutil import today
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+OPENAPI_SCHEMAS.update(
+    ProducerIn=ProducerIn, ProducerOut=ProducerOut, AgreementIn=AgreementIn,
+    AgreementOut=AgreementOut, VisitIn=VisitIn, VisitOut=VisitOut, PlotIn=PlotIn,
+    PlotOut=PlotOut,
+)  # fmt: skip
+
+
+class AgreementStatusIn(LoadSchema):
+    status = fields.Str(required=True, validate=lambda s: s in {"active", "suspended", "ended"})
+    status_reason = fields.Str(load_default=None)
+    status_since = fields.Date(load_default=None)
+
+
+OPENAPI_SCHEMAS["AgreementStatusIn"] = AgreementStatusIn
+
+
+def _org() -> int:
+    return current_principal().organization_id
+
+
+def _user() -> int:
+    return current_principal().user_id
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise DomainError(_("Send a JSON object with Content-Type: application/json."))
+    return body
+
+
+# --- producers ------------------------------------------------------------------------------
+
+document("/api/v1/producers", "get", "List and search producers", list_of="ProducerOut")
+document(
+    "/api/v1/producers", "post", "Register a producer", body="ProducerIn", response="ProducerOut"
+)
+document(
+    "/api/v1/producers/{producer_id}",
+    "get",
+    "One producer",
+    response="ProducerOut",
+    params=("producer_id",),
+)
+document(
+    "/api/v1/producers/{producer_id}",
+    "put",
+    "Replace a producer's data",
+    body="ProducerIn",
+    response="ProducerOut",
+    params=("producer_id",),
+)
+
+
+@api_blueprint.get("/producers")
+@api_requires(READ)
+def producers_list():
+    args = page_args()
+    items, total = services.search_producers(
+        get_session(), _org(), args["q"], args["page"], args["per_page"]
+    )
+    return paginated(items, total, args, ProducerOut())
+
+
+@api_blueprint.post("/producers")
+@api_requires(REGISTRY_WRITE)
+def producers_create():
+    data = ProducerIn().load(_json_body())
+    producer = services.create_producer(get_session(), _org(), _user(), data)
+    return jsonify(ProducerOut().dump(producer)), 201
+
+
+@api_blueprint.get("/producers/<int:producer_id>")
+@api_requires(READ)
+def producers_get(producer_id: int):
+    return jsonify(ProducerOut().dump(services.get_producer(get_session(), _org(), producer_id)))
+
+
+@api_blueprint.put("/producers/<int:producer_id>")
+@api_requires(REGISTRY_WRITE)
+def producers_update(producer_id: int):
+    data = ProducerIn().load(_json_body())
+    producer = services.update_producer(get_session(), _org(), _user(), producer_id, data)
+    return jsonify(ProducerOut().dump(producer))
+
+
+# --- agreements -----------------------------------------------------------------------------
+
+document("/api/v1/agreements", "get", "List conservation agreements", list_of="AgreementOut")
+document(
+    "/api/v1/agreements",
+    "post",
+    "Register an agreement",
+    body="AgreementIn",
+    response="AgreementOut",
+)
+document(
+    "/api/v1/agreements/{agreement_id}",
+    "get",
+    "One agreement with visits",
+    response="AgreementOut",
+    params=("agreement_id",),
+)
+document(
+    "/api/v1/agreements/{agreement_id}/status",
+    "post",
+    "Suspend, end or reactivate",
+    body="AgreementStatusIn",
+    response="AgreementOut",
+    params=("agreement_id",),
+)
+document(
+    "/api/v1/agreements/{agreement_id}/visits",
+    "post",
+    "Record a ranger visit",
+    body="VisitIn",
+    response="VisitOut",
+    params=("agreement_id",),
+)
+
+
+def _agreements_out(agreements) -> list[dict]:
+    db, ids = get_session(), [a.id for a in agreements]
+    producers, visits, on = (
+        services.agreement_producer_ids(db, ids),
+        services.visits_of(db, _org(), ids),
+        today(),
+    )
+    return [
+        AgreementOut().dump(
+            {
+                **{
+                    name: getattr(a, name)
+                    for name in AgreementOut().fields
+                    if name not in {"producer_ids", "visits", "active_today"}
+                },
+                "producer_ids": producers[a.id],
+                "visits": visits[a.id],
+                "active_today": rules.agreement_active_on(
+                    signed_on=a.signed_on,
+                    valid_until=a.valid_until,
+                    status=a.status,
+                    status_since=a.status_since,
+                    on=on,
+                ),
+            }
+        )
+        for a in agreements
+    ]
+
+
+@api_blueprint.get("/agreements")
+@api_requires(READ)
+def agreements_list():
+    args = page_args()
+    items, total = services.list_agreements(get_session(), _org(), args["page"], args["per_page"])
+    return jsonify(
+        items=_agreements_out(items), page=args["page"], per_page=args["per_page"], total=total
+    )
+
+
+@api_blueprint.post("/agreements")
+@api_requires(REGISTRY_WRITE)
+def agreements_create():
+    data = AgreementIn().load(_json_body())
+    agreement = services.create_agreement(get_session(), _org(), _user(), data)
+    return jsonify(_agreements_out([agreement])[0]), 201
+
+
+@api_blueprint.get("/agreements/<int:agreement_id>")
+@api_requires(READ)
+def agreements_get(agreement_id: int):
+    agreement = services.get_agreement(get_session(), _org(), agreement_id)
+    return jsonify(_agreements_out([agreement])[0])
+
+
+@api_blueprint.post("/agreements/<int:agreement_id>/status")
+@api_requires(REGISTRY_WRITE)
+def agreements_status(agreement_id: int):
+    data = AgreementStatusIn().load(_json_body())
+    agreement = services.set_agreement_status(
+        get_session(),
+        _org(),
+        _user(),
+        agreement_id,
+        data["status"],
+        data["status_reason"],
+        data["status_since"],
+    )
+    return jsonify(_agreements_out([agreement])[0])
+
+
+@api_blueprint.post("/agreements/<int:agreement_id>/visits")
+@api_requires(REGISTRY_WRITE)
+def agreements_visit(agreement_id: int):
+    data = VisitIn().load(_json_body())
+    visit = services.add_visit(get_session(), _org(), _user(), agreement_id, data)
+    return jsonify(VisitOut().dump(visit)), 201
+
+
+# --- plots ----------------------------------------------------------------------------------
+
+document("/api/v1/plots", "get", "List plots", list_of="PlotOut")
+document(
+    "/api/v1/plots",
+    "post",
+    "Register a plot (geometry: GeoJSON Point, Polygon, MultiPolygon)",
+    body="PlotIn",
+    response="PlotOut",
+)
+document("/api/v1/plots/{plot_id}", "get", "One plot", response="PlotOut", params=("plot_id",))
+document(
+    "/api/v1/plots/{plot_id}",
+    "put",
+    "Replace a plot's data",
+    body="PlotIn",
+    response="PlotOut",
+    params=("plot_id",),
+)
+
+
+def _plot_out(plot) -> dict:
+    return PlotOut().dump(
+        {
+            **{
+                name: getattr(plot, name)
+                for name in PlotOut().fields
+                if name not in {"organic_since", "organic_status_today"}
+            },
+            "organic_since": rules.organic_since(plot.organic_conversion_start),
+            "organic_status_today": services.plot_organic_status(plot).value,
+        }
+    )
+
+
+@api_blueprint.get("/plots")
+@api_requires(READ)
+def plots_list():
+    args = page_args()
+    items, total = services.list_plots(get_session(), _org(), args["page"], args["per_page"])
+    return jsonify(
+        items=[_plot_out(p) for p in items],
+        page=args["page"],
+        per_page=args["per_page"],
+        total=total,
+    )
+
+
+@api_blueprint.post("/plots")
+@api_requires(REGISTRY_WRITE)
+def plots_create():
+    data = PlotIn().load(_json_body())
+    return jsonify(_plot_out(services.create_plot(get_session(), _org(), _user(), data))), 201
+
+
+@api_blueprint.get("/plots/<int:plot_id>")
+@api_requires(READ)
+def plots_get(plot_id: int):
+    return jsonify(_plot_out(services.get_plot(get_session(), _org(), plot_id)))
+
+
+@api_blueprint.put("/plots/<int:plot_id>")
+@api_requires(REGISTRY_WRITE)
+def plots_update(plot_id: int):
+    data = PlotIn().load(_json_body())
+    return jsonify(_plot_out(services.update_plot(get_session(), _org(), _user(), plot_id, data)))
+
+
+# --- spreadsheets ---------------------------------------------------------------------------
+
+document(
+    "/api/v1/producers/import",
+    "post",
+    "Import producers, agreements and plots from .xlsx (all rows or none)",
+    body="binary:xlsx",
+    content_type=XLSX,
+)
+document("/api/v1/producers.xlsx", "get", "The producer register with plots and agreements")
+document("/api/v1/producers/template.xlsx", "get", "An empty import template")
+
+
+@api_blueprint.post("/producers/import")
+@api_requires(REGISTRY_WRITE)
+def producers_import():
+    upload = request.files.get("file")
+    data = upload.read() if upload else request.get_data()
+    try:
+        result = import_registry(get_session(), _org(), _user(), data)
+    except SpreadsheetError as exc:
+        return jsonify(error="bad_file", message=exc.message, fields={}), 422
+    except ImportFailed as exc:
+        return jsonify(
+            error="bad_rows",
+            message=_("Nothing was imported: %(n)s bad row(s).", n=len(exc.errors)),
+            fields={},
+            rows=[e.to_dict() for e in exc.errors],
+        ), 422
+    return jsonify(
+        producers=result.producers, agreements=result.agreements, plots=result.plots
+    ), 201
+
+
+@api_blueprint.get("/producers.xlsx")
+@api_requires(READ)
+def producers_export():
+    return send_file(
+        io.BytesIO(export_registry(get_session(), _org())),
+        mimetype=XLSX,
+        as_attachment=True,
+        download_name="producers.xlsx",
+    )
+
+
+@api_blueprint.get("/producers/template.xlsx")
+@api_requires(READ)
+def producers_template():
+    return send_file(
+        io.BytesIO(template_workbook(sheet_specs())),
+        mimetype=XLSX,
+        as_attachment=True,
+        download_name="coopchain-register-template.xlsx",
+    )

@@ -1,0 +1,173 @@
+"""Producers, conservation agreements with ranger visits, and plots (DOMAIN.md §1–3)."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import JSON, Column, ForeignKey, Integer, Numeric, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from coopchain.timeutil import UTCDateTime, utcnow
+
+
+class Crop(StrEnum):
+    COFFEE = "coffee"
+    PITAHAYA = "pitahaya"
+
+
+class ProducerStatus(StrEnum):
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    WITHDRAWN = "withdrawn"
+
+
+class Sex(StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+    OTHER = "other"
+
+
+class AgreementKind(StrEnum):
+    INDIVIDUAL = "individual"
+    COLLECTIVE = "collective"
+
+
+class AgreementStatus(StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    ENDED = "ended"
+
+
+class VisitResult(StrEnum):
+    COMPLIANT = "compliant"
+    MINOR = "minor"
+    MAJOR = "major"
+
+
+class Commitment(StrEnum):
+    """The commitments of an Alto Mayo conservation agreement (DOMAIN.md §1)."""
+
+    NO_CLEARING = "no_clearing"
+    NO_HUNTING = "no_hunting"
+    NO_POLLUTION = "no_pollution"
+    ORGANIC_PRACTICES = "organic_practices"
+    PATROLS = "patrols"
+    RESTORATION = "restoration"
+
+
+class Producer(SQLModel, table=True):
+    __tablename__ = "producers"
+    __table_args__ = (UniqueConstraint("organization_id", "member_code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organizations.id", index=True)
+    #: The cooperative's member number, unique within the organisation.
+    member_code: str = Field(max_length=32)
+    first_name: str = Field(max_length=100)
+    last_name: str = Field(max_length=100)
+    #: DNI or similar: private, never on a public page or certificate.
+    national_id: str | None = Field(default=None, max_length=32)
+    sex: str | None = Field(default=None, max_length=10)
+    community: str | None = Field(default=None, max_length=120)
+    sector: str | None = Field(default=None, max_length=120)
+    #: Private, like national_id.
+    phone: str | None = Field(default=None, max_length=32)
+    joined_on: date | None = None
+    #: Whether the name may appear on public trace pages and certificates.
+    public_name_consent: bool = Field(default=False)
+    status: str = Field(default=ProducerStatus.ACTIVE, max_length=20)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class Agreement(SQLModel, table=True):
+    __tablename__ = "agreements"
+    __table_args__ = (UniqueConstraint("organization_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organizations.id", index=True)
+    number: str = Field(max_length=40)
+    kind: str = Field(default=AgreementKind.INDIVIDUAL, max_length=20)
+    protected_area: str = Field(max_length=120)
+    signed_on: date
+    valid_until: date
+    #: Commitment codes (see Commitment).
+    commitments: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default=AgreementStatus.ACTIVE, max_length=20)
+    #: Why it was suspended or ended; required for those statuses.
+    status_reason: str | None = Field(default=None, max_length=500)
+    #: From when the current status holds, so "active on date D" stays answerable afterwards.
+    status_since: date | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class AgreementProducer(SQLModel, table=True):
+    """Who an agreement covers: one producer, or several for a collective agreement."""
+
+    __tablename__ = "agreement_producers"
+
+    agreement_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("agreements.id"), primary_key=True)
+    )
+    producer_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("producers.id"), primary_key=True, index=True)
+    )
+
+
+class AgreementVisit(SQLModel, table=True):
+    __tablename__ = "agreement_visits"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organizations.id", index=True)
+    agreement_id: int = Field(foreign_key="agreements.id", index=True)
+    visited_on: date
+    inspector: str = Field(max_length=120)
+    result: str = Field(max_length=20)
+    notes: str | None = Field(default=None, max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Plot(SQLModel, table=True):
+    __tablename__ = "plots"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organizations.id", index=True)
+    producer_id: int = Field(foreign_key="producers.id", index=True)
+    name: str = Field(max_length=120)
+    crop: str = Field(max_length=20)
+    #: GeoJSON geometry in WGS84, coordinates exactly as given (EUDR keeps 6 decimals).
+    geometry: dict | None = Field(default=None, sa_column=Column(JSON))
+    declared_area_ha: Decimal | None = Field(default=None, sa_type=Numeric(10, 4))
+    #: Geodesic area of the polygon (pyproj Geod on WGS84), None for a point.
+    computed_area_ha: Decimal | None = Field(default=None, sa_type=Numeric(10, 4))
+    #: Problems found in the geometry: [{"rule", "message", "params", "severity"}].
+    geometry_issues: list[dict] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    altitude_m: int | None = None
+    varieties: str | None = Field(default=None, max_length=200)
+    #: Shade-grown / agroforestry: agricultural use under trees, not forest (EUDR).
+    shade_agroforestry: bool = Field(default=False)
+    planting_year: int | None = None
+    #: Last prohibited input; organic 36 months later (DOMAIN.md §3). None = conventional.
+    organic_conversion_start: date | None = None
+    organic_certifier: str | None = Field(default=None, max_length=120)
+    organic_certificate_number: str | None = Field(default=None, max_length=60)
+    organic_certificate_valid_until: date | None = None
+    #: kg/ha/yr; None uses the crop's default setting.
+    expected_yield_kg_ha: Decimal | None = Field(default=None, sa_type=Numeric(10, 2))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    @property
+    def area_ha(self) -> Decimal | None:
+        """The area used for yields and totals: computed from the polygon, else declared."""
+        return self.computed_area_ha if self.computed_area_ha is not None else self.declared_area_ha
+
+    @property
+    def has_geometry_errors(self) -> bool:
+        return any(issue.get("severity") == "error" for issue in self.geometry_issues)

@@ -1,0 +1,396 @@
+"""The producer register as a workbook: template, all-or-nothing import, and export.
+
+Sheets: Producers, Agreements, Plots (and Visits on export). Headers are the API field names,
+so a clerk's spreadsheet, the API and the docs all speak the same words.
+"""
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import fields, pre_load, validate
+from sqlalchemy import select
+from sqlmodel import Session
+
+from coopchain.errors import DomainError
+from coopchain.farms import rules, services
+from coopchain.farms.geometry import point_geometry
+from coopchain.farms.models import Agreement, AgreementVisit, Commitment, Plot, Producer
+from coopchain.farms.schemas import AgreementIn, PlotIn, ProducerIn
+from coopchain.spreadsheets import RowError, SheetSpec, read_workbook, write_workbook
+
+
+class _SpreadsheetRow:
+    """Excel gives member code 007 as the number 7: text fields take numbers as text."""
+
+    @pre_load
+    def _numbers_to_text(self, data, **_kwargs):
+        for name, value in list(data.items()):
+            if isinstance(self.fields.get(name), fields.Str) and isinstance(value, int | float):
+                data[name] = str(int(value)) if float(value).is_integer() else str(value)
+        return data
+
+
+def _split_codes(value: str) -> list[str]:
+    return [part.strip() for part in str(value).replace(";", ",").split(",") if part.strip()]
+
+
+class ProducerRow(_SpreadsheetRow, ProducerIn):
+    pass
+
+
+class AgreementRow(_SpreadsheetRow, AgreementIn):
+    producer_codes = fields.Str(required=True)
+    commitments = fields.Str(load_default="")
+
+
+class PlotRow(_SpreadsheetRow, PlotIn):
+    producer_code = fields.Str(required=True)
+    lon = fields.Float(validate=validate.Range(-180, 180), load_default=None)
+    lat = fields.Float(validate=validate.Range(-90, 90), load_default=None)
+    geojson = fields.Str(load_default=None)
+
+
+PRODUCER_COLUMNS = [
+    "member_code", "first_name", "last_name", "national_id", "sex", "community", "sector",
+    "phone", "joined_on", "public_name_consent", "status",
+]  # fmt: skip
+AGREEMENT_COLUMNS = [
+    "number", "kind", "producer_codes", "protected_area", "signed_on", "valid_until",
+    "commitments", "status", "status_reason", "status_since",
+]  # fmt: skip
+PLOT_COLUMNS = [
+    "producer_code", "name", "crop", "lon", "lat", "geojson", "declared_area_ha", "altitude_m",
+    "varieties", "shade_agroforestry", "planting_year", "organic_conversion_start",
+    "organic_certifier", "organic_certificate_number", "organic_certificate_valid_until",
+    "expected_yield_kg_ha",
+]  # fmt: skip
+
+
+def sheet_specs() -> list[SheetSpec]:
+    return [
+        SheetSpec(
+            "Producers",
+            ProducerRow(),
+            {c: c for c in PRODUCER_COLUMNS},
+            required_columns=("member_code", "first_name", "last_name"),
+            example_rows=(
+                {
+                    "member_code": "M-0001",
+                    "first_name": "Rosa",
+                    "last_name": "Huamán Tapia",
+                    "sex": "female",
+                    "community": "Nuevo Edén",
+                    "joined_on": "2016-03-01",
+                    "public_name_consent": True,
+                },
+            ),
+        ),
+        SheetSpec(
+            "Agreements",
+            AgreementRow(exclude=("producer_ids",)),
+            {c: c for c in AGREEMENT_COLUMNS},
+            required_columns=("number", "producer_codes", "signed_on", "valid_until"),
+            required=False,
+            example_rows=(
+                {
+                    "number": "AC-2026-001",
+                    "kind": "individual",
+                    "producer_codes": "M-0001",
+                    "protected_area": "BP Alto Mayo",
+                    "signed_on": "2026-01-15",
+                    "valid_until": "2026-12-31",
+                    "commitments": "no_clearing, no_hunting, organic_practices",
+                },
+            ),
+        ),
+        SheetSpec(
+            "Plots",
+            PlotRow(exclude=("producer_id", "geometry")),
+            {c: c for c in PLOT_COLUMNS},
+            required_columns=("producer_code", "name", "crop"),
+            required=False,
+            example_rows=(
+                {
+                    "producer_code": "M-0001",
+                    "name": "La Esperanza",
+                    "crop": "coffee",
+                    "lon": -77.412345,
+                    "lat": -5.701234,
+                    "declared_area_ha": 1.5,
+                    "altitude_m": 1150,
+                    "varieties": "Caturra, Catimor",
+                    "shade_agroforestry": True,
+                },
+            ),
+        ),
+    ]
+
+
+@dataclass
+class ImportResult:
+    producers: int = 0
+    agreements: int = 0
+    plots: int = 0
+
+
+@dataclass
+class ImportFailed(Exception):
+    errors: list[RowError] = field(default_factory=list)
+
+
+def import_registry(session: Session, org_id: int, user_id: int | None, data: bytes):
+    """Import every row or none: any bad row raises ImportFailed listing all of them."""
+    sheets, errors = read_workbook(data, sheet_specs())
+    producer_rows = sheets["Producers"].rows
+    known_codes = set(
+        session.scalars(select(Producer.member_code).where(Producer.organization_id == org_id))
+    )
+    new_codes: dict[str, int] = {}
+    for row, values in producer_rows:
+        code = values["member_code"]
+        if code in known_codes:
+            errors.append(
+                RowError(
+                    "Producers",
+                    row,
+                    "member_code",
+                    str(_l("Member code %(code)s already exists.", code=code)),
+                )
+            )
+        elif code in new_codes:
+            errors.append(
+                RowError(
+                    "Producers",
+                    row,
+                    "member_code",
+                    str(
+                        _l(
+                            "Member code %(code)s repeats row %(row)s.",
+                            code=code,
+                            row=new_codes[code],
+                        )
+                    ),
+                )
+            )
+        new_codes.setdefault(code, row)
+    all_codes = known_codes | set(new_codes)
+
+    for row, values in sheets["Agreements"].rows:
+        values["commitments"] = _split_codes(values.get("commitments") or "")
+        values["producer_codes"] = _split_codes(values["producer_codes"])
+        unknown = [c for c in values["producer_codes"] if c not in all_codes]
+        if unknown:
+            errors.append(
+                RowError(
+                    "Agreements",
+                    row,
+                    "producer_codes",
+                    str(_l("Unknown member code(s): %(codes)s", codes=", ".join(unknown))),
+                )
+            )
+        bad = [c for c in values["commitments"] if c not in _COMMITMENT_CODES]
+        if bad:
+            errors.append(
+                RowError(
+                    "Agreements",
+                    row,
+                    "commitments",
+                    str(_l("Unknown commitment(s): %(codes)s", codes=", ".join(bad))),
+                )
+            )
+
+    for row, values in sheets["Plots"].rows:
+        if values["producer_code"] not in all_codes:
+            errors.append(
+                RowError(
+                    "Plots",
+                    row,
+                    "producer_code",
+                    str(_l("Unknown member code %(code)s", code=values["producer_code"])),
+                )
+            )
+        _attach_geometry(values, row, errors)
+    if errors:
+        raise ImportFailed(sorted(errors, key=_error_order))
+
+    # Everything validated: write. Services re-check their rules; a failure there is
+    # reported against its row and the caller rolls the whole transaction back.
+    result, ids = ImportResult(), {}
+    steps = [
+        (
+            "Producers",
+            producer_rows,
+            lambda v: services.create_producer(session, org_id, user_id, v),
+        ),
+        (
+            "Agreements",
+            sheets["Agreements"].rows,
+            lambda v: _create_agreement(session, org_id, user_id, v, ids),
+        ),
+        ("Plots", sheets["Plots"].rows, lambda v: _create_plot(session, org_id, user_id, v, ids)),
+    ]
+    for sheet, rows, create in steps:
+        for row, values in rows:
+            try:
+                created = create(values)
+            except DomainError as exc:
+                column = next(iter(exc.fields), None)
+                errors.append(RowError(sheet, row, column, exc.message))
+                continue
+            if sheet == "Producers":
+                ids[created.member_code] = created.id
+        setattr(result, sheet.lower(), len(rows))
+    if errors:
+        raise ImportFailed(errors)
+    return result
+
+
+_COMMITMENT_CODES = {c.value for c in Commitment}
+_SHEET_ORDER = {"Producers": 0, "Agreements": 1, "Plots": 2}
+
+
+def _error_order(error: RowError):
+    return (_SHEET_ORDER.get(error.sheet, 9), error.row, error.column or "")
+
+
+def _attach_geometry(values: dict, row: int, errors: list[RowError]) -> None:
+    lon, lat, text = values.pop("lon"), values.pop("lat"), values.pop("geojson")
+    if text and (lon is not None or lat is not None):
+        errors.append(
+            RowError(
+                "Plots", row, "geojson", str(_l("Give either lon/lat or a GeoJSON cell, not both."))
+            )
+        )
+    elif (lon is None) != (lat is None):
+        errors.append(
+            RowError(
+                "Plots", row, "lat" if lat is None else "lon", str(_l("Give both lon and lat."))
+            )
+        )
+    values["geometry"] = text or (point_geometry(lon, lat) if lon is not None else None)
+    if values["geometry"] is not None:
+        try:
+            services.check_plot_geometry(values)
+        except DomainError as exc:
+            errors.append(
+                RowError(
+                    "Plots",
+                    row,
+                    "geojson" if text else "lon",
+                    "; ".join(exc.fields.get("geometry", [exc.message])),
+                )
+            )
+
+
+def _producer_id(session: Session, org_id: int, code: str, ids: dict) -> int:
+    if code not in ids:
+        ids[code] = services.producer_by_code(session, org_id, code).id
+    return ids[code]
+
+
+def _create_agreement(session, org_id, user_id, values, ids):
+    codes = values.pop("producer_codes")
+    values["producer_ids"] = [_producer_id(session, org_id, c, ids) for c in codes]
+    return services.create_agreement(session, org_id, user_id, values)
+
+
+def _create_plot(session, org_id, user_id, values, ids):
+    values["producer_id"] = _producer_id(session, org_id, values.pop("producer_code"), ids)
+    return services.create_plot(session, org_id, user_id, values)
+
+
+def export_registry(session: Session, org_id: int) -> bytes:
+    """The whole register, one sheet per table, readable back by import_registry."""
+    producers = list(
+        session.scalars(
+            select(Producer)
+            .where(Producer.organization_id == org_id)
+            .order_by(Producer.member_code)
+        )
+    )
+    code_of = {p.id: p.member_code for p in producers}
+    agreements = list(
+        session.scalars(
+            select(Agreement).where(Agreement.organization_id == org_id).order_by(Agreement.number)
+        )
+    )
+    links = services.agreement_producer_ids(session, [a.id for a in agreements])
+    visits = session.scalars(
+        select(AgreementVisit)
+        .where(AgreementVisit.organization_id == org_id)
+        .order_by(AgreementVisit.agreement_id, AgreementVisit.visited_on)
+    )
+    number_of = {a.id: a.number for a in agreements}
+    plots = session.scalars(
+        select(Plot).where(Plot.organization_id == org_id).order_by(Plot.producer_id, Plot.id)
+    )
+    today = date.today()
+    return write_workbook(
+        [
+            (
+                "Producers",
+                PRODUCER_COLUMNS,
+                ([getattr(p, c) for c in PRODUCER_COLUMNS] for p in producers),
+            ),
+            (
+                "Agreements",
+                [*AGREEMENT_COLUMNS, "active_today"],
+                (
+                    [
+                        *(_agreement_cell(a, c, links, code_of) for c in AGREEMENT_COLUMNS),
+                        rules.agreement_active_on(
+                            signed_on=a.signed_on,
+                            valid_until=a.valid_until,
+                            status=a.status,
+                            status_since=a.status_since,
+                            on=today,
+                        ),
+                    ]
+                    for a in agreements
+                ),
+            ),
+            (
+                "Visits",
+                ["agreement_number", "visited_on", "inspector", "result", "notes"],
+                (
+                    [number_of[v.agreement_id], v.visited_on, v.inspector, v.result, v.notes]
+                    for v in visits
+                ),
+            ),
+            (
+                "Plots",
+                [*PLOT_COLUMNS, "computed_area_ha", "organic_status_today", "issues"],
+                (
+                    [
+                        *(_plot_cell(p, c, code_of) for c in PLOT_COLUMNS),
+                        p.computed_area_ha,
+                        services.plot_organic_status(p, today).value,
+                        "; ".join(i.get("message", i.get("rule", "")) for i in p.geometry_issues),
+                    ]
+                    for p in plots
+                ),
+            ),
+        ]
+    )
+
+
+def _agreement_cell(agreement, column, links, code_of):
+    if column == "producer_codes":
+        return ", ".join(code_of[pid] for pid in links[agreement.id] if pid in code_of)
+    if column == "commitments":
+        return ", ".join(agreement.commitments)
+    return getattr(agreement, column)
+
+
+def _plot_cell(plot, column, code_of):
+    geometry = plot.geometry or {}
+    is_point = geometry.get("type") == "Point"
+    if column == "producer_code":
+        return code_of.get(plot.producer_id)
+    if column in ("lon", "lat"):
+        return geometry["coordinates"][0 if column == "lon" else 1] if is_point else None
+    if column == "geojson":
+        return json.dumps(geometry) if geometry and not is_point else None
+    return getattr(plot, column)

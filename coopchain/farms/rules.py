@@ -1,0 +1,58 @@
+"""Pure rules about plots and agreements, answerable for any date (no database access)."""
+
+import calendar
+from datetime import date
+from enum import StrEnum
+
+#: Perennial crops need 36 months from the start of conversion before a harvest is organic
+#: (EU 2018/848 Annex II Part I 1.7; USDA 7 CFR 205.202(b); DOMAIN.md §3).
+ORGANIC_CONVERSION_MONTHS = 36
+
+
+class OrganicStatus(StrEnum):
+    ORGANIC = "organic"
+    IN_CONVERSION = "in_conversion"
+    CONVENTIONAL = "conventional"
+
+
+def add_months(start: date, months: int) -> date:
+    """Same day `months` later; the 29–31st fall back to the month's last day."""
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def organic_since(conversion_start: date | None) -> date | None:
+    """The first day a harvest from the plot may be sold as organic."""
+    if conversion_start is None:
+        return None
+    return add_months(conversion_start, ORGANIC_CONVERSION_MONTHS)
+
+
+def organic_status(conversion_start: date | None, on: date) -> OrganicStatus:
+    """Organic, in conversion or conventional on date `on` (DOMAIN.md §3, 36 months)."""
+    if conversion_start is None or on < conversion_start:
+        return OrganicStatus.CONVENTIONAL
+    if on >= organic_since(conversion_start):
+        return OrganicStatus.ORGANIC
+    return OrganicStatus.IN_CONVERSION
+
+
+def agreement_active_on(
+    *,
+    signed_on: date,
+    valid_until: date,
+    status: str,
+    status_since: date | None,
+    on: date,
+) -> bool:
+    """Was the agreement in force on `on`? Signed, not expired, not yet suspended or ended.
+
+    A suspension or end applies from `status_since` (or from signing when unknown, the
+    cautious reading), so the answer for dates before it stays "active" (DOMAIN.md §1).
+    """
+    if not (signed_on <= on <= valid_until):
+        return False
+    if status == "active":
+        return True
+    return on < (status_since or signed_on)

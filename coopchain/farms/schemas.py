@@ -1,0 +1,160 @@
+"""Input (load) and output (dump) schemas for the farm registry, shared by forms, API, import."""
+
+from datetime import date
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from coopchain.farms.models import (
+    AgreementKind,
+    AgreementStatus,
+    Commitment,
+    Crop,
+    ProducerStatus,
+    Sex,
+    VisitResult,
+)
+from coopchain.schemas import LoadSchema
+
+_CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$", error="Letters, digits and . _ / - only.")
+
+
+def _one_of(enum) -> validate.OneOf:
+    return validate.OneOf([member.value for member in enum])
+
+
+def _not_future(value: date) -> None:
+    if value > date.today():
+        raise ValidationError("Cannot be in the future.")
+
+
+class GeometryField(fields.Field):
+    """A GeoJSON object or its text; validated later by the geometry rules."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, dict | str):
+            return value
+        raise ValidationError("Give a GeoJSON object or its text.")
+
+
+class ProducerIn(LoadSchema):
+    member_code = fields.Str(required=True, validate=[validate.Length(1, 32), _CODE])
+    first_name = fields.Str(required=True, validate=validate.Length(1, 100))
+    last_name = fields.Str(required=True, validate=validate.Length(1, 100))
+    national_id = fields.Str(validate=validate.Length(max=32), load_default=None)
+    sex = fields.Str(validate=_one_of(Sex), load_default=None)
+    community = fields.Str(validate=validate.Length(max=120), load_default=None)
+    sector = fields.Str(validate=validate.Length(max=120), load_default=None)
+    phone = fields.Str(validate=validate.Length(max=32), load_default=None)
+    joined_on = fields.Date(validate=_not_future, load_default=None)
+    public_name_consent = fields.Bool(load_default=False)
+    status = fields.Str(validate=_one_of(ProducerStatus), load_default=ProducerStatus.ACTIVE.value)
+
+
+class AgreementIn(LoadSchema):
+    number = fields.Str(required=True, validate=[validate.Length(1, 40), _CODE])
+    kind = fields.Str(validate=_one_of(AgreementKind), load_default=AgreementKind.INDIVIDUAL.value)
+    protected_area = fields.Str(required=True, validate=validate.Length(1, 120))
+    signed_on = fields.Date(required=True, validate=_not_future)
+    valid_until = fields.Date(required=True)
+    commitments = fields.List(fields.Str(validate=_one_of(Commitment)), load_default=list)
+    status = fields.Str(validate=_one_of(AgreementStatus), load_default="active")
+    status_reason = fields.Str(validate=validate.Length(max=500), load_default=None)
+    status_since = fields.Date(load_default=None)
+    producer_ids = fields.List(fields.Int(), required=True, validate=validate.Length(min=1))
+
+
+class VisitIn(LoadSchema):
+    visited_on = fields.Date(required=True, validate=_not_future)
+    inspector = fields.Str(required=True, validate=validate.Length(1, 120))
+    result = fields.Str(required=True, validate=_one_of(VisitResult))
+    notes = fields.Str(validate=validate.Length(max=2000), load_default=None)
+
+
+class PlotIn(LoadSchema):
+    producer_id = fields.Int(required=True)
+    name = fields.Str(required=True, validate=validate.Length(1, 120))
+    crop = fields.Str(required=True, validate=_one_of(Crop))
+    geometry = GeometryField(load_default=None)
+    declared_area_ha = fields.Decimal(
+        places=4, validate=validate.Range(min=0, min_inclusive=False, max=10000), load_default=None
+    )
+    altitude_m = fields.Int(validate=validate.Range(0, 6500), load_default=None)
+    varieties = fields.Str(validate=validate.Length(max=200), load_default=None)
+    shade_agroforestry = fields.Bool(load_default=False)
+    planting_year = fields.Int(validate=validate.Range(1900, 2100), load_default=None)
+    organic_conversion_start = fields.Date(validate=_not_future, load_default=None)
+    organic_certifier = fields.Str(validate=validate.Length(max=120), load_default=None)
+    organic_certificate_number = fields.Str(validate=validate.Length(max=60), load_default=None)
+    organic_certificate_valid_until = fields.Date(load_default=None)
+    expected_yield_kg_ha = fields.Decimal(
+        places=2, validate=validate.Range(min=0, max=100000), load_default=None
+    )
+
+
+class ProducerOut(Schema):
+    id = fields.Int()
+    member_code = fields.Str()
+    first_name = fields.Str()
+    last_name = fields.Str()
+    national_id = fields.Str(allow_none=True)
+    sex = fields.Str(allow_none=True)
+    community = fields.Str(allow_none=True)
+    sector = fields.Str(allow_none=True)
+    phone = fields.Str(allow_none=True)
+    joined_on = fields.Date(allow_none=True)
+    public_name_consent = fields.Bool()
+    status = fields.Str()
+
+
+class VisitOut(Schema):
+    id = fields.Int()
+    agreement_id = fields.Int()
+    visited_on = fields.Date()
+    inspector = fields.Str()
+    result = fields.Str()
+    notes = fields.Str(allow_none=True)
+
+
+class AgreementOut(Schema):
+    id = fields.Int()
+    number = fields.Str()
+    kind = fields.Str()
+    protected_area = fields.Str()
+    signed_on = fields.Date()
+    valid_until = fields.Date()
+    commitments = fields.List(fields.Str())
+    status = fields.Str()
+    status_reason = fields.Str(allow_none=True)
+    status_since = fields.Date(allow_none=True)
+    producer_ids = fields.List(fields.Int())
+    active_today = fields.Bool()
+    visits = fields.List(fields.Nested(VisitOut))
+
+
+class GeometryIssueOut(Schema):
+    rule = fields.Str()
+    severity = fields.Str()
+    message = fields.Str()
+    params = fields.Dict()
+
+
+class PlotOut(Schema):
+    id = fields.Int()
+    producer_id = fields.Int()
+    name = fields.Str()
+    crop = fields.Str()
+    geometry = fields.Dict(allow_none=True)
+    declared_area_ha = fields.Decimal(as_string=True, allow_none=True)
+    computed_area_ha = fields.Decimal(as_string=True, allow_none=True)
+    geometry_issues = fields.List(fields.Nested(GeometryIssueOut))
+    altitude_m = fields.Int(allow_none=True)
+    varieties = fields.Str(allow_none=True)
+    shade_agroforestry = fields.Bool()
+    planting_year = fields.Int(allow_none=True)
+    organic_conversion_start = fields.Date(allow_none=True)
+    organic_since = fields.Date(allow_none=True)
+    organic_status_today = fields.Str()
+    organic_certifier = fields.Str(allow_none=True)
+    organic_certificate_number = fields.Str(allow_none=True)
+    organic_certificate_valid_until = fields.Date(allow_none=True)
+    expected_yield_kg_ha = fields.Decimal(as_string=True, allow_none=True)

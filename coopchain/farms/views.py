@@ -1,0 +1,300 @@
+"""Staff pages for the farm registry: producers, agreements, visits, plots, import, export."""
+
+import io
+import json
+from datetime import date
+
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from marshmallow import ValidationError, fields
+
+from coopchain.auth.access import READ, REGISTRY_WRITE, current_principal, requires
+from coopchain.db import get_session
+from coopchain.errors import DomainError
+from coopchain.farms import services
+from coopchain.farms.models import (
+    AgreementKind,
+    AgreementStatus,
+    Commitment,
+    Crop,
+    ProducerStatus,
+    Sex,
+    VisitResult,
+)
+from coopchain.farms.registry_xlsx import (
+    ImportFailed,
+    export_registry,
+    import_registry,
+    sheet_specs,
+)
+from coopchain.farms.rules import agreement_active_on, organic_since
+from coopchain.farms.schemas import AgreementIn, PlotIn, ProducerIn, VisitIn
+from coopchain.forms import handle_form
+from coopchain.schemas import PageSchema
+from coopchain.spreadsheets import SpreadsheetError, template_workbook
+from coopchain.timeutil import today
+
+bp = Blueprint("farms", __name__)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CHOICES = {
+    "sex": Sex, "status": ProducerStatus, "crop": Crop, "kind": AgreementKind,
+    "agreement_status": AgreementStatus, "commitments": Commitment, "result": VisitResult,
+}  # fmt: skip
+
+
+def _org() -> int:
+    return current_principal().organization_id
+
+
+def _user() -> int:
+    return current_principal().user_id
+
+
+@bp.get("/producers")
+@requires(READ)
+def producer_list():
+    try:
+        args = PageSchema().load(request.args.to_dict())
+    except ValidationError:
+        args = {"page": 1, "per_page": 25, "q": None}
+    producers, total = services.search_producers(
+        get_session(), _org(), args["q"], args["page"], args["per_page"]
+    )
+    pages = max(1, -(-total // args["per_page"]))
+    return render_template(
+        "farms/producer_list.html",
+        producers=producers,
+        total=total,
+        page=args["page"],
+        pages=pages,
+        q=args["q"] or "",
+    )
+
+
+@bp.get("/producers/<int:producer_id>")
+@requires(READ)
+def producer_detail(producer_id: int):
+    db, org = get_session(), _org()
+    producer = services.get_producer(db, org, producer_id)
+    agreements = services.agreements_of_producer(db, org, producer.id)
+    visits = services.visits_of(db, org, [a.id for a in agreements])
+    plots = services.plots_of_producers(db, org, [producer.id])
+    on = today()
+    return render_template(
+        "farms/producer_detail.html",
+        producer=producer,
+        agreements=[
+            (
+                a,
+                visits[a.id],
+                agreement_active_on(
+                    signed_on=a.signed_on,
+                    valid_until=a.valid_until,
+                    status=a.status,
+                    status_since=a.status_since,
+                    on=on,
+                ),
+            )
+            for a in agreements
+        ],
+        plots=[
+            (p, services.plot_organic_status(p, on), organic_since(p.organic_conversion_start))
+            for p in plots
+        ],
+    )
+
+
+@bp.route("/producers/new", methods=["GET", "POST"])
+@requires(REGISTRY_WRITE)
+def producer_new():
+    return handle_form(
+        "farms/producer_form.html",
+        ProducerIn(),
+        lambda data: services.create_producer(get_session(), _org(), _user(), data),
+        lambda producer: redirect(url_for("farms.producer_detail", producer_id=producer.id)),
+        defaults={"status": "active", "joined_on": date.today().isoformat()},
+        choices=CHOICES,
+        producer=None,
+    )
+
+
+@bp.route("/producers/<int:producer_id>/edit", methods=["GET", "POST"])
+@requires(REGISTRY_WRITE)
+def producer_edit(producer_id: int):
+    producer = services.get_producer(get_session(), _org(), producer_id)
+    defaults = {name: getattr(producer, name) for name in services.PRODUCER_FIELDS}
+    return handle_form(
+        "farms/producer_form.html",
+        ProducerIn(),
+        lambda data: services.update_producer(get_session(), _org(), _user(), producer_id, data),
+        lambda p: redirect(url_for("farms.producer_detail", producer_id=p.id)),
+        defaults=defaults,
+        choices=CHOICES,
+        producer=producer,
+    )
+
+
+def _codes_to_ids(data: dict) -> dict:
+    """The form names covered producers by member code; the service wants ids."""
+    codes = [c.strip() for c in data.pop("producer_codes", "").replace(";", ",").split(",")]
+    ids = []
+    for code in filter(None, codes):
+        producer = services.producer_by_code(get_session(), _org(), code)
+        if producer is None:
+            raise DomainError(
+                _("Unknown member code %(code)s.", code=code),
+                {"producer_codes": [_("Unknown member code %(code)s.", code=code)]},
+            )
+        ids.append(producer.id)
+    data["producer_ids"] = ids
+    return data
+
+
+class AgreementForm(AgreementIn):
+    """The agreement form names producers by member code, comma-separated."""
+
+    producer_codes = fields.Str(required=True)
+
+
+@bp.route("/producers/<int:producer_id>/agreements/new", methods=["GET", "POST"])
+@requires(REGISTRY_WRITE)
+def agreement_new(producer_id: int):
+    producer = services.get_producer(get_session(), _org(), producer_id)
+    return handle_form(
+        "farms/agreement_form.html",
+        AgreementForm(exclude=("producer_ids",)),
+        lambda data: services.create_agreement(get_session(), _org(), _user(), data),
+        lambda _a: redirect(url_for("farms.producer_detail", producer_id=producer.id)),
+        defaults={
+            "producer_codes": producer.member_code,
+            "kind": "individual",
+            "protected_area": "Bosque de Protección Alto Mayo",
+            "signed_on": date.today().isoformat(),
+            "commitments": [c.value for c in Commitment],
+            "status": "active",
+        },
+        list_fields=("commitments",),
+        prepare=_codes_to_ids,
+        choices=CHOICES,
+        producer=producer,
+    )
+
+
+@bp.route("/agreements/<int:agreement_id>/visits/new", methods=["GET", "POST"])
+@requires(REGISTRY_WRITE)
+def visit_new(agreement_id: int):
+    db = get_session()
+    agreement = services.get_agreement(db, _org(), agreement_id)
+    back = request.args.get("producer", type=int)
+    producer_ids = services.agreement_producer_ids(db, [agreement.id])[agreement.id]
+    back = back if back in producer_ids else producer_ids[0]
+    return handle_form(
+        "farms/visit_form.html",
+        VisitIn(),
+        lambda data: services.add_visit(db, _org(), _user(), agreement_id, data),
+        lambda _v: redirect(url_for("farms.producer_detail", producer_id=back)),
+        defaults={"visited_on": date.today().isoformat(), "result": "compliant"},
+        choices=CHOICES,
+        agreement=agreement,
+        back=back,
+    )
+
+
+def _plot_geometry_from_request(data: dict) -> dict:
+    """A GeoJSON file, if uploaded, wins over the pasted text."""
+    upload = request.files.get("geometry_file")
+    if upload and upload.filename:
+        text = upload.read(2 * 1024 * 1024 + 1)
+        if len(text) > 2 * 1024 * 1024:
+            raise DomainError(
+                _("The GeoJSON file is over 2 MB."),
+                {"geometry": [_("The GeoJSON file is over 2 MB.")]},
+            )
+        data["geometry"] = text.decode("utf-8", errors="replace")
+    return data
+
+
+def _plot_form(plot_id: int | None, producer_id: int):
+    db = get_session()
+    producer = services.get_producer(db, _org(), producer_id)
+    plot = services.get_plot(db, _org(), plot_id) if plot_id else None
+    defaults = {"producer_id": producer.id, "crop": "coffee"}
+    if plot:
+        defaults = {name: getattr(plot, name) for name in services.PLOT_FIELDS}
+        defaults["producer_id"] = plot.producer_id
+        defaults["geometry"] = json.dumps(plot.geometry) if plot.geometry else ""
+
+    def save(data):
+        if plot is None:
+            return services.create_plot(db, _org(), _user(), data)
+        return services.update_plot(db, _org(), _user(), plot.id, data)
+
+    return handle_form(
+        "farms/plot_form.html",
+        PlotIn(),
+        save,
+        lambda p: redirect(url_for("farms.producer_detail", producer_id=p.producer_id)),
+        defaults=defaults,
+        prepare=_plot_geometry_from_request,
+        choices=CHOICES,
+        producer=producer,
+        plot=plot,
+    )
+
+
+@bp.route("/producers/<int:producer_id>/plots/new", methods=["GET", "POST"])
+@requires(REGISTRY_WRITE)
+def plot_new(producer_id: int):
+    return _plot_form(None, producer_id)
+
+
+@bp.route("/plots/<int:plot_id>/edit", methods=["GET", "POST"])
+@requires(REGISTRY_WRITE)
+def plot_edit(plot_id: int):
+    plot = services.get_plot(get_session(), _org(), plot_id)
+    return _plot_form(plot.id, plot.producer_id)
+
+
+@bp.route("/registry/import", methods=["GET", "POST"])
+@requires(REGISTRY_WRITE)
+def registry_import():
+    if request.method == "GET":
+        return render_template("farms/import.html", errors=None, file_error=None)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return render_template(
+            "farms/import.html", errors=None, file_error=_("Choose an .xlsx file to upload.")
+        ), 400
+    try:
+        result = import_registry(get_session(), _org(), _user(), upload.read())
+    except SpreadsheetError as exc:
+        return render_template("farms/import.html", errors=None, file_error=exc.message), 422
+    except ImportFailed as exc:
+        return render_template("farms/import.html", errors=exc.errors, file_error=None), 422
+    flash(
+        _(
+            "Imported %(producers)s producers, %(agreements)s agreements, %(plots)s plots.",
+            producers=result.producers,
+            agreements=result.agreements,
+            plots=result.plots,
+        ),
+        "success",
+    )
+    return redirect(url_for("farms.producer_list"))
+
+
+@bp.get("/registry/template.xlsx")
+@requires(READ)
+def registry_template():
+    return _xlsx(template_workbook(sheet_specs()), "coopchain-register-template.xlsx")
+
+
+@bp.get("/registry/producers.xlsx")
+@requires(READ)
+def registry_export():
+    data = export_registry(get_session(), _org())
+    return _xlsx(data, f"producers-{current_principal().organization_code}-{today()}.xlsx")
+
+
+def _xlsx(data: bytes, filename: str):
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=filename)

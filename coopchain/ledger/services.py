@@ -1,0 +1,170 @@
+"""Append-only, hash-chained audit events (EPCIS 2.0 shaped, DOMAIN.md §6).
+
+`append` is called by every service that writes, in the same transaction as the write, so an
+event exists exactly when the change it records was committed. Each organisation has its own
+chain: event n stores the hash of event n-1, and its own hash is sha256 over the canonical
+JSON of its body (which includes that previous hash). Changing, inserting or deleting any
+event breaks every hash after it, and `verify_chain` names the first one broken.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from coopchain.auth.models import Organization
+from coopchain.ledger.models import LedgerEvent
+from coopchain.timeutil import utcnow
+
+GENESIS_HASH = "0" * 64
+EPCIS_EVENT_TYPES = {"ObjectEvent", "AggregationEvent", "TransformationEvent", "TransactionEvent"}
+EPCIS_ACTIONS = {"ADD", "OBSERVE", "DELETE", None}
+
+
+def _json_default(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    raise TypeError(f"cannot put {type(value).__name__} in a ledger event")
+
+
+def canonical_json(value) -> str:
+    """Sorted keys, no whitespace, UTF-8 text: the same bytes for the same content, always."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default
+    )
+
+
+def event_hash(body: dict) -> str:
+    return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
+
+
+def append(
+    session: Session,
+    organization_id: int,
+    kind: str,
+    subject: tuple[str, object],
+    payload: dict,
+    *,
+    event_type: str = "ObjectEvent",
+    action: str | None = "ADD",
+    user_id: int | None = None,
+) -> LedgerEvent:
+    """Record one event; `subject` is (type, id or code). Flushes, never commits."""
+    if event_type not in EPCIS_EVENT_TYPES or action not in EPCIS_ACTIONS:
+        raise ValueError(f"not an EPCIS 2.0 event: {event_type} {action}")
+    # Lock the organisation row so two writers cannot both extend the chain from the same
+    # event (PostgreSQL; SQLite serialises writers anyway). The unique (org, seq) backs it up.
+    session.execute(
+        select(Organization.id).where(Organization.id == organization_id).with_for_update()
+    )
+    last = session.execute(
+        select(LedgerEvent.seq, LedgerEvent.hash)
+        .where(LedgerEvent.organization_id == organization_id)
+        .order_by(LedgerEvent.seq.desc())
+        .limit(1)
+    ).first()
+    seq, prev_hash = (last.seq + 1, last.hash) if last else (1, GENESIS_HASH)
+    now = utcnow()
+    subject_type, subject_id = subject
+    body = json.loads(
+        canonical_json(
+            {
+                "type": event_type,
+                "action": action,
+                "eventTime": now.isoformat(),
+                # Times are UTC (DESIGN.md §4), so the offset EPCIS requires is always +00:00.
+                "eventTimeZoneOffset": "+00:00",
+                "kind": kind,
+                "subject": {"type": subject_type, "id": str(subject_id)},
+                "organizationId": organization_id,
+                "userId": user_id,
+                "seq": seq,
+                "prevHash": prev_hash,
+                "data": payload,
+            }
+        )
+    )
+    event = LedgerEvent(
+        organization_id=organization_id,
+        seq=seq,
+        event_type=event_type,
+        action=action,
+        kind=kind,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        event_time=now,
+        user_id=user_id,
+        payload=body,
+        prev_hash=prev_hash,
+        hash=event_hash(body),
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def changes(before: dict, after: dict) -> dict:
+    """{field: {"before": old, "after": new}} for the fields whose value changed."""
+    return {
+        key: {"before": before.get(key), "after": after.get(key)}
+        for key in after
+        if before.get(key) != after.get(key)
+    }
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    organization_id: int
+    seq: int
+    event_id: int
+    kind: str
+    reason: str
+
+
+def verify_chain(session: Session, organization_id: int) -> tuple[int, ChainBreak | None]:
+    """Recompute one organisation's chain; return (events checked, first break or None)."""
+    expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
+    events = session.scalars(
+        select(LedgerEvent)
+        .where(LedgerEvent.organization_id == organization_id)
+        .order_by(LedgerEvent.seq)
+        .execution_options(yield_per=500)
+    )
+    for event in events:
+        body = event.payload or {}
+        reason = None
+        if event.seq != expected_seq:
+            reason = f"sequence jumps from {expected_seq - 1} to {event.seq} (event missing)"
+        elif event.prev_hash != expected_prev or body.get("prevHash") != expected_prev:
+            reason = "previous hash does not match the event before it"
+        elif event_hash(body) != event.hash:
+            reason = "content does not match its hash (event altered)"
+        elif (body.get("kind"), body.get("seq"), body.get("subject", {}).get("id")) != (
+            event.kind,
+            event.seq,
+            event.subject_id,
+        ):
+            reason = "columns differ from the hashed body (event altered)"
+        if reason:
+            return checked, ChainBreak(organization_id, event.seq, event.id, event.kind, reason)
+        expected_prev, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
+    return checked, None
+
+
+def events_page(session: Session, organization_id: int, page: int, per_page: int):
+    """One page of an organisation's events, newest first, and the total count."""
+    query = select(LedgerEvent).where(LedgerEvent.organization_id == organization_id)
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    items = session.scalars(
+        query.order_by(LedgerEvent.seq.desc()).offset((page - 1) * per_page).limit(per_page)
+    )
+    return list(items), total

@@ -1,0 +1,124 @@
+"""Pages that belong to no single domain: dashboard, language switch, errors, template helpers."""
+
+from decimal import Decimal
+
+from flask import (
+    Blueprint,
+    Flask,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import format_decimal, get_locale
+from flask_babel import gettext as _
+from markupsafe import Markup
+from marshmallow import ValidationError
+
+from coopchain.auth.access import READ, current_principal, public, requires
+from coopchain.db import get_session
+from coopchain.errors import DomainError
+from coopchain.farms.geometry import svg_outline
+from coopchain.farms.services import dashboard_counts
+
+bp = Blueprint("core", __name__)
+
+
+@bp.get("/")
+@requires(READ)
+def dashboard():
+    principal = current_principal()
+    counts = dashboard_counts(get_session(), principal.organization_id)
+    return render_template("dashboard.html", counts=counts)
+
+
+@bp.get("/lang/<code>")
+@public
+def set_language(code: str):
+    from flask import current_app
+
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+    target = request.args.get("next") or ""
+    # Only local paths: an open redirect would let a phishing link borrow our domain.
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("core.dashboard")
+    return redirect(target)
+
+
+@bp.get("/healthz")
+@public
+def health():
+    return jsonify(status="ok")
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def register_error_handlers(app: Flask) -> None:
+    def error_response(status: int, code: str, message: str, fields: dict | None = None):
+        if _wants_json():
+            return jsonify(error=code, message=message, fields=fields or {}), status
+        return render_template("error.html", status=status, message=message), status
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        return error_response(exc.status, exc.code, exc.message, exc.fields)
+
+    @app.errorhandler(ValidationError)
+    def validation_error(exc: ValidationError):
+        return error_response(422, "validation", _("Some fields are not valid."), exc.messages)
+
+    @app.errorhandler(400)
+    def bad_request(exc):
+        return error_response(400, "bad_request", getattr(exc, "description", "") or "")
+
+    @app.errorhandler(403)
+    def forbidden(_exc):
+        return error_response(403, "forbidden", _("Your role does not allow this."))
+
+    @app.errorhandler(404)
+    def not_found(_exc):
+        return error_response(404, "not_found", _("Not found."))
+
+    @app.errorhandler(405)
+    def method_not_allowed(_exc):
+        return error_response(405, "method_not_allowed", _("Method not allowed."))
+
+    @app.errorhandler(413)
+    def too_large(_exc):
+        limit_mb = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        return error_response(
+            413, "too_large", _("The upload is too large: the limit is %(mb)s MB.", mb=limit_mb)
+        )
+
+    @app.errorhandler(429)
+    def too_many(_exc):
+        return error_response(
+            429, "rate_limited", _("Too many attempts. Wait a minute and try again.")
+        )
+
+
+def register_template_helpers(app: Flask) -> None:
+    @app.context_processor
+    def inject():
+        return {"principal": current_principal(), "current_locale": str(get_locale())}
+
+    @app.template_filter("svg_outline")
+    def svg_outline_filter(geometry, size: int = 96):
+        # svg_outline emits only numbers and fixed markup, so it is safe to mark up.
+        return Markup(svg_outline(geometry, size))  # noqa: S704
+
+    @app.template_filter("ha")
+    def hectares(value):
+        if value is None:
+            return "—"
+        return format_decimal(Decimal(value).quantize(Decimal("0.01")), format="#,##0.00")
+
+    @app.template_global()
+    def url_for_page(page: int) -> str:
+        args = {**request.args, **(request.view_args or {}), "page": page}
+        return url_for(request.endpoint, **args)
