@@ -54,7 +54,7 @@ def demo_command():
         created = load_demo(session, password)
     click.echo("Demo data loaded." if created else "Demo data already present; unchanged.")
     # Print the password only when it is the public default, never a custom one.
-    shown = password if password == "demo" else "$COOPCHAIN_DEMO_PASSWORD"
+    shown = password if password == "demo" else "$COOPCHAIN_DEMO_PASSWORD"  # noqa: S105
     click.echo(f"Demo logins (password: {shown}):")
     for email, role, _name in DEMO_USERS:
         click.echo(f"  {email:<22} {role}")
