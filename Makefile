@@ -1,0 +1,47 @@
+# The two commands of the README:  make run  (app + demo data on SQLite)  and  make test.
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test check lint format translations demo migrate bench clean
+
+# Re-install whenever pyproject.toml changes; the stamp file records the last install.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+# Catalogues are compiled here, never committed as binaries.
+translations: install
+	PYTHON_BIN=$(BIN) scripts/i18n.sh compile
+
+migrate: translations
+	COOPCHAIN_ENV=$${COOPCHAIN_ENV:-demo} $(BIN)/coopchain migrate
+
+demo: migrate
+	COOPCHAIN_ENV=$${COOPCHAIN_ENV:-demo} $(BIN)/coopchain demo
+
+run: demo
+	@echo "CoopChain on http://$(HOST):$(PORT)/"
+	COOPCHAIN_ENV=$${COOPCHAIN_ENV:-demo} $(BIN)/coopchain run --host $(HOST) --port $(PORT)
+
+test: translations
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+check: lint test
+
+clean:
+	rm -rf $(VENV) instance test-results

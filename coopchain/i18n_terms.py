@@ -1,0 +1,99 @@
+"""Strings that reach the UI dynamically, marked here so `pybabel extract` sees them.
+
+Templates translate some values at render time with `_(value)`: enum values (roles, statuses,
+crops, ...) and marshmallow validation messages (`_(message)` in templates/_macros.html).
+Extraction cannot see those msgids because they are never literals inside a `_()` call, so they
+are listed here with `lazy_gettext`. Nothing imports this module at runtime; it exists only for
+extraction (scripts/i18n.sh). Keep msgids byte-identical to what the code produces.
+"""
+
+from flask_babel import lazy_gettext as _l
+
+# Enum values rendered with _(value) -------------------------------------------------------------
+
+ROLES = (_l("admin"), _l("staff"), _l("quality"), _l("auditor"))
+PRODUCER_STATUSES = (_l("active"), _l("inactive"), _l("withdrawn"))
+SEXES = (_l("female"), _l("male"), _l("other"))
+CROPS = (_l("coffee"), _l("pitahaya"))
+AGREEMENT_KINDS = (_l("individual"), _l("collective"))
+AGREEMENT_STATUSES = (_l("active"), _l("suspended"), _l("ended"))
+VISIT_RESULTS = (_l("compliant"), _l("minor"), _l("major"))
+COMMITMENTS = (
+    _l("no_clearing"),
+    _l("no_hunting"),
+    _l("no_pollution"),
+    _l("organic_practices"),
+    _l("patrols"),
+    _l("restoration"),
+)
+ORGANIC_STATUSES = (_l("organic"), _l("in_conversion"), _l("conventional"))
+ISSUE_SEVERITIES = (_l("error"), _l("warning"))
+
+# marshmallow 4 default error messages (fields.py / schema.py default_error_messages) ----------
+# Decimal fields report "Not a valid number." (marshmallow 4 has no "Not a valid decimal.").
+
+MARSHMALLOW_FIELD_MESSAGES = (
+    _l("Missing data for required field."),
+    _l("Field may not be null."),
+    _l("Invalid value."),
+    _l("Invalid type."),
+    _l("Invalid input type."),
+    _l("Unknown field."),
+    _l("Not a valid string."),
+    _l("Not a valid utf-8 string."),
+    _l("Not a valid integer."),
+    _l("Not a valid number."),
+    _l("Number too large."),
+    _l("Special numeric values (nan or infinity) are not permitted."),
+    _l("Not a valid boolean."),
+    _l("Not a valid date."),
+    _l("Not a valid list."),
+    _l("Not a valid mapping type."),
+    _l("String does not match expected pattern."),
+)
+
+# marshmallow validators, exactly as formatted for the bounds and choices our schemas use
+# (coopchain/farms/schemas.py, coopchain/farms/registry_xlsx.py). A new bound or choice list
+# there produces a new sentence: add it here too.
+
+LENGTH_MESSAGES = (
+    _l("Shorter than minimum length 1."),
+    _l("Length must be between 1 and 32."),
+    _l("Length must be between 1 and 40."),
+    _l("Length must be between 1 and 100."),
+    _l("Length must be between 1 and 120."),
+    _l("Longer than maximum length 32."),
+    _l("Longer than maximum length 60."),
+    _l("Longer than maximum length 120."),
+    _l("Longer than maximum length 200."),
+    _l("Longer than maximum length 500."),
+    _l("Longer than maximum length 2000."),
+)
+RANGE_MESSAGES = (
+    _l("Must be greater than 0 and less than or equal to 10000."),
+    _l("Must be greater than or equal to 0 and less than or equal to 6500."),
+    _l("Must be greater than or equal to 0 and less than or equal to 100000."),
+    _l("Must be greater than or equal to 1900 and less than or equal to 2100."),
+    _l("Must be greater than or equal to -180 and less than or equal to 180."),
+    _l("Must be greater than or equal to -90 and less than or equal to 90."),
+)
+ONE_OF_MESSAGES = (
+    _l("Must be one of: female, male, other."),
+    _l("Must be one of: active, inactive, withdrawn."),
+    _l("Must be one of: individual, collective."),
+    _l("Must be one of: active, suspended, ended."),
+    _l("Must be one of: compliant, minor, major."),
+    _l("Must be one of: coffee, pitahaya."),
+    _l(
+        "Must be one of: no_clearing, no_hunting, no_pollution, organic_practices, patrols, "
+        "restoration."
+    ),
+)
+
+# Our own schema messages (coopchain/farms/schemas.py) -----------------------------------------
+
+SCHEMA_MESSAGES = (
+    _l("Letters, digits and . _ / - only."),
+    _l("Cannot be in the future."),
+    _l("Give a GeoJSON object or its text."),
+)

@@ -1,0 +1,131 @@
+"""Route by route: who may call what. A new route missing from RULES fails the first test."""
+
+import pytest
+
+from tests import factories
+
+ALL = {"admin", "staff", "quality", "auditor"}
+WRITE = {"admin", "staff"}
+PUBLIC = None
+
+#: endpoint -> (method, roles allowed); PUBLIC needs no login.
+RULES = {
+    "static": ("GET", PUBLIC),
+    "core.health": ("GET", PUBLIC),
+    "core.set_language": ("GET", PUBLIC),
+    "auth.login": ("GET", PUBLIC),
+    "api.openapi": ("GET", PUBLIC),
+    "core.dashboard": ("GET", ALL),
+    "auth.logout": ("POST", ALL),
+    "auth.switch_organization": ("POST", ALL),
+    "auth.tokens": ("GET", ALL),
+    "auth.create_token": ("POST", ALL),
+    "auth.revoke_token": ("POST", ALL),
+    "ledger.ledger": ("GET", ALL),
+    "farms.producer_list": ("GET", ALL),
+    "farms.producer_detail": ("GET", ALL),
+    "farms.producer_new": ("POST", WRITE),
+    "farms.producer_edit": ("POST", WRITE),
+    "farms.agreement_new": ("POST", WRITE),
+    "farms.visit_new": ("POST", WRITE),
+    "farms.plot_new": ("POST", WRITE),
+    "farms.plot_edit": ("POST", WRITE),
+    "farms.registry_import": ("POST", WRITE),
+    "farms.registry_template": ("GET", ALL),
+    "farms.registry_export": ("GET", ALL),
+    "api.producers_list": ("GET", ALL),
+    "api.producers_create": ("POST", WRITE),
+    "api.producers_get": ("GET", ALL),
+    "api.producers_update": ("PUT", WRITE),
+    "api.producers_import": ("POST", WRITE),
+    "api.producers_export": ("GET", ALL),
+    "api.producers_template": ("GET", ALL),
+    "api.agreements_list": ("GET", ALL),
+    "api.agreements_create": ("POST", WRITE),
+    "api.agreements_get": ("GET", ALL),
+    "api.agreements_status": ("POST", WRITE),
+    "api.agreements_visit": ("POST", WRITE),
+    "api.plots_list": ("GET", ALL),
+    "api.plots_create": ("POST", WRITE),
+    "api.plots_get": ("GET", ALL),
+    "api.plots_update": ("PUT", WRITE),
+    "api.ledger_list": ("GET", ALL),
+    "api.ledger_verify": ("GET", ALL),
+}
+
+
+def test_every_route_has_an_access_rule(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - RULES.keys() == set(), "add the new routes to RULES"
+    assert RULES.keys() - endpoints == set(), "RULES names routes that no longer exist"
+    for endpoint in endpoints - {"static"}:
+        view = app.view_functions[endpoint]
+        assert hasattr(view, "access_roles"), f"{endpoint} has no @public/@requires decorator"
+        expected = RULES[endpoint][1]
+        declared = None if view.access_roles is None else {str(r) for r in view.access_roles}
+        assert declared == expected, endpoint
+
+
+@pytest.fixture
+def urls(app, db_session, org):
+    """A concrete URL for every route, pointing at rows of `org`."""
+    producer = factories.producer(db_session, org)
+    plot = factories.plot(db_session, org, producer)
+    agreement = factories.agreement(db_session, org, [producer])
+    owner = factories.user(db_session, org, "staff")
+    from coopchain.auth.services import create_api_token
+
+    token, _ = create_api_token(db_session, owner, org.id, "t")
+    values = {"producer_id": producer.id, "plot_id": plot.id, "agreement_id": agreement.id,
+              "token_id": token.id, "code": "en", "filename": "app.css"}
+    with app.test_request_context():
+        from flask import url_for
+
+        return {
+            rule.endpoint: url_for(rule.endpoint, **{a: values[a] for a in rule.arguments})
+            for rule in app.url_map.iter_rules()
+        }
+
+
+def _call(client, endpoint, url, headers=None):
+    method = RULES[endpoint][0]
+    return client.open(url, method=method, headers=headers or {})
+
+
+@pytest.mark.parametrize("endpoint", sorted(e for e, (_m, roles) in RULES.items() if roles))
+def test_anonymous_is_refused(client, urls, endpoint):
+    response = _call(client, endpoint, urls[endpoint])
+    if endpoint.startswith("api."):
+        assert response.status_code == 401
+    else:
+        assert response.status_code == 302
+        assert "/login" in response.location
+
+
+@pytest.mark.parametrize("endpoint", sorted(e for e, (_m, roles) in RULES.items() if roles))
+def test_roles(client, urls, login, api, endpoint):
+    """Each role gets 403 where it has no right, and gets through where it has."""
+    for role in sorted(ALL):
+        if endpoint.startswith("api."):
+            response = _call(client, endpoint, urls[endpoint], api(role))
+        else:
+            client.delete_cookie("session")
+            login(role)
+            response = _call(client, endpoint, urls[endpoint])
+        allowed = role in RULES[endpoint][1]
+        if allowed:
+            assert response.status_code not in (401, 403), (role, response.status_code)
+            assert not (response.status_code == 302 and "/login?next=" in response.location)
+        else:
+            assert response.status_code == 403, (role, response.status_code)
+
+
+def test_session_cookie_does_not_open_the_api(client, login):
+    login("admin")
+    assert client.get("/api/v1/producers").status_code == 401
+
+
+def test_public_routes_answer_without_login(client):
+    assert client.get("/login").status_code == 200
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/api/v1/openapi.json").status_code == 200

@@ -1,0 +1,70 @@
+"""Test data builders: they add and flush, never commit (the test's transaction rolls back)."""
+
+import itertools
+from datetime import date
+from decimal import Decimal
+
+from coopchain.auth import services as auth
+from werkzeug.security import generate_password_hash
+
+from coopchain.auth.models import Organization, User
+from coopchain.farms import services as farms
+
+_counter = itertools.count(1)
+
+
+def organization(session, code: str) -> Organization:
+    return auth.create_organization(session, code, f"Org {code}", "cooperative")
+
+
+#: A cheap hash: the real scrypt costs ~0.1 s per login, too slow for hundreds of tests.
+_FAST_HASH = generate_password_hash("pw-1234", method="pbkdf2:sha256:1000")
+
+
+def user(session, org, role: str = "staff", email: str | None = None):
+    email = email or f"{role}{next(_counter)}@{org.code.lower()}.test"
+    created = User(email=email, name=role.title(), password_hash=_FAST_HASH)
+    session.add(created)
+    session.flush()
+    auth.add_member(session, org.id, created, role, by_user_id=None)
+    return created
+
+
+def producer(session, org, **fields):
+    n = next(_counter)
+    data = {
+        "member_code": f"M-{n:04d}", "first_name": "Rosa", "last_name": f"Huamán {n}",
+        "national_id": "41234567", "sex": "female", "community": "Nuevo Edén", "sector": None,
+        "phone": "987654321", "joined_on": date(2016, 3, 1), "public_name_consent": False,
+        "status": "active", **fields,
+    }  # fmt: skip
+    return farms.create_producer(session, org.id, None, data)
+
+
+def square(lon: float = -77.41, lat: float = -5.70, side: float = 0.001) -> dict:
+    """A closed square polygon (0.001° ≈ 1.22 ha at 5.7° S)."""
+    ring = [[lon, lat], [lon + side, lat], [lon + side, lat + side], [lon, lat + side], [lon, lat]]
+    return {"type": "Polygon", "coordinates": [[[round(x, 6), round(y, 6)] for x, y in ring]]}
+
+
+def plot(session, org, producer_obj, **fields):
+    data = {
+        "producer_id": producer_obj.id, "name": f"Parcela {next(_counter)}", "crop": "coffee",
+        "geometry": square(), "declared_area_ha": Decimal("1.2"), "altitude_m": 1200,
+        "varieties": "Caturra", "shade_agroforestry": True, "planting_year": 2015,
+        "organic_conversion_start": date(2015, 1, 1), "organic_certifier": None,
+        "organic_certificate_number": None, "organic_certificate_valid_until": None,
+        "expected_yield_kg_ha": None, **fields,
+    }  # fmt: skip
+    return farms.create_plot(session, org.id, None, data)
+
+
+def agreement(session, org, producers, **fields):
+    data = {
+        "number": f"AC-{next(_counter):04d}", "kind": "individual" if len(producers) == 1
+        else "collective", "protected_area": "BP Alto Mayo", "signed_on": date(2025, 1, 10),
+        "valid_until": date(2026, 12, 31), "commitments": ["no_clearing"], "status": "active",
+        "status_reason": None, "status_since": None, "producer_ids": [p.id for p in producers],
+        **fields,
+    }  # fmt: skip
+    return farms.create_agreement(session, org.id, None, data)
