@@ -13,7 +13,8 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 def select_locale() -> str:
-    """?lang= wins (public pages), then the user's choice in the session, then Spanish."""
+    """?lang= wins (public pages), then the user's choice (session) or, on the API,
+    Accept-Language; Spanish otherwise."""
     from flask import current_app
 
     languages = current_app.config["LANGUAGES"]
@@ -22,6 +23,9 @@ def select_locale() -> str:
     requested = request.args.get("lang")
     if requested in languages:
         return requested
+    if request.path.startswith("/api/"):
+        # API clients say what they want in Accept-Language; cookies play no part there.
+        return request.accept_languages.best_match(languages) or languages[0]
     if session.get("lang") in languages:
         return session["lang"]
     return current_app.config["BABEL_DEFAULT_LOCALE"]

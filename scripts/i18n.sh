@@ -43,7 +43,9 @@ update() {
     for locale in "${LOCALES[@]}"; do
         po="$TRANSLATIONS/$locale/LC_MESSAGES/messages.po"
         if [[ -f "$po" ]]; then
-            "$PYBABEL" update -i "$POT" -d "$TRANSLATIONS" -l "$locale" --no-fuzzy-matching
+            # --ignore-pot-creation-date: an update with no new strings leaves the .po untouched.
+            "$PYBABEL" update -i "$POT" -d "$TRANSLATIONS" -l "$locale" \
+                --no-fuzzy-matching --ignore-pot-creation-date
         else
             "$PYBABEL" init -i "$POT" -d "$TRANSLATIONS" -l "$locale"
         fi

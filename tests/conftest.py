@@ -65,8 +65,9 @@ def connection(engine):
 
 
 def _joined_session(connection) -> Session:
-    return Session(bind=connection, join_transaction_mode="create_savepoint",
-                   expire_on_commit=False)
+    return Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
 
 
 @pytest.fixture
@@ -146,7 +147,11 @@ def table_names(engine):
 
 
 def pytest_report_header(config):
-    where = "SQLite and PostgreSQL" if POSTGRES_URL else "SQLite only (set COOPCHAIN_TEST_POSTGRES_URL for PostgreSQL)"
+    where = (
+        "SQLite and PostgreSQL"
+        if POSTGRES_URL
+        else "SQLite only (set COOPCHAIN_TEST_POSTGRES_URL for PostgreSQL)"
+    )
     return f"databases: {where}"
 
 

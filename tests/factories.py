@@ -4,9 +4,9 @@ import itertools
 from datetime import date
 from decimal import Decimal
 
-from coopchain.auth import services as auth
 from werkzeug.security import generate_password_hash
 
+from coopchain.auth import services as auth
 from coopchain.auth.models import Organization, User
 from coopchain.farms import services as farms
 
@@ -41,7 +41,7 @@ def producer(session, org, **fields):
     return farms.create_producer(session, org.id, None, data)
 
 
-def square(lon: float = -77.41, lat: float = -5.70, side: float = 0.001) -> dict:
+def square(lon: float = -77.412345, lat: float = -5.701234, side: float = 0.001) -> dict:
     """A closed square polygon (0.001° ≈ 1.22 ha at 5.7° S)."""
     ring = [[lon, lat], [lon + side, lat], [lon + side, lat + side], [lon, lat + side], [lon, lat]]
     return {"type": "Polygon", "coordinates": [[[round(x, 6), round(y, 6)] for x, y in ring]]}

@@ -8,7 +8,7 @@ import hashlib
 import os
 import secrets
 import sqlite3
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
@@ -110,6 +110,9 @@ def test_sqlite_round_trip(demo_sqlite, tmp_path):
     backup(demo_sqlite, archive)
     # One self-contained file: no WAL sidecars, no leftover partial file.
     assert sorted(p.name for p in archive.parent.iterdir()) == ["coopchain.sqlite"]
+    with closing(sqlite3.connect(archive)) as conn:
+        # Rollback-journal mode, so the file opens anywhere, even read-only, without a -wal.
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)
 
     live = Path(make_url(demo_sqlite).database)
     drop_sqlite(live)
@@ -118,7 +121,7 @@ def test_sqlite_round_trip(demo_sqlite, tmp_path):
 
     restore(demo_sqlite, archive)
     assert snapshot(demo_sqlite) == before
-    with sqlite3.connect(live) as conn:
+    with closing(sqlite3.connect(live)) as conn:
         # The app's connections set WAL on connect; the restored file must still accept it.
         assert conn.execute("PRAGMA journal_mode=WAL").fetchone() == ("wal",)
 
@@ -141,9 +144,9 @@ def _not_sqlite(path: Path) -> None:
 
 
 def _sqlite_without_alembic(path: Path) -> None:
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn:
         conn.execute("CREATE TABLE producers (id INTEGER PRIMARY KEY)")
-    conn.close()
+        conn.commit()
 
 
 @pytest.mark.parametrize("make_file", [_not_sqlite, _sqlite_without_alembic])

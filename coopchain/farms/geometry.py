@@ -84,6 +84,11 @@ MESSAGES = {
 }
 
 
+_INDEX_PARAMS = frozenset(
+    {"vertex", "ring", "polygon", "edge_a", "edge_b", "polygon_a", "polygon_b"}
+)
+
+
 @dataclass(frozen=True)
 class GeometryIssue:
     rule: str
@@ -91,7 +96,9 @@ class GeometryIssue:
 
     @property
     def message(self) -> str:
-        return str(MESSAGES[self.rule]) % self.params
+        # params keep 0-based GeoJSON indices for programs; people count from 1.
+        shown = {k: v + 1 if k in _INDEX_PARAMS else v for k, v in self.params.items()}
+        return str(MESSAGES[self.rule]) % shown
 
     def to_dict(self) -> dict:
         return {"rule": self.rule, "message": self.message, "params": dict(self.params)}

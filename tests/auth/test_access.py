@@ -76,8 +76,14 @@ def urls(app, db_session, org):
     from coopchain.auth.services import create_api_token
 
     token, _ = create_api_token(db_session, owner, org.id, "t")
-    values = {"producer_id": producer.id, "plot_id": plot.id, "agreement_id": agreement.id,
-              "token_id": token.id, "code": "en", "filename": "app.css"}
+    values = {
+        "producer_id": producer.id,
+        "plot_id": plot.id,
+        "agreement_id": agreement.id,
+        "token_id": token.id,
+        "code": "en",
+        "filename": "app.css",
+    }
     with app.test_request_context():
         from flask import url_for
 

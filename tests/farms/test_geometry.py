@@ -63,7 +63,7 @@ def test_bow_tie_names_the_crossing_edges():
     report = check(as_text(polygon(bow_tie)))
     issue = only(report.errors, "ring.self_intersection")
     assert issue.params == {"polygon": 0, "ring": 0, "edge_a": 0, "edge_b": 2}
-    assert "edge 0 meets edge 2" in issue.message
+    assert "edge 1 meets edge 3" in issue.message  # people count from 1
     assert report.computed_area_ha is None
 
 

@@ -1,0 +1,114 @@
+"""The `coopchain` command on a real SQLite file, as an operator would run it."""
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import text
+
+from coopchain.cli import cli
+from coopchain.db import make_engine
+
+
+@pytest.fixture
+def run(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    monkeypatch.setenv("COOPCHAIN_DATABASE_URL", url)
+    monkeypatch.setenv("COOPCHAIN_ENV", "test")
+    runner = CliRunner()
+
+    def invoke(*args, input=None):
+        return runner.invoke(cli, list(args), input=input, catch_exceptions=False)
+
+    assert invoke("migrate").exit_code == 0
+    invoke.url = url
+    return invoke
+
+
+def _scalar(url, sql):
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        value = connection.execute(text(sql)).scalar()
+    engine.dispose()
+    return value
+
+
+def test_demo_loads_once_with_the_promised_logins(run):
+    first = run("demo")
+    assert first.exit_code == 0
+    for email in ("admin@demo.coop", "staff@demo.coop", "quality@demo.coop", "auditor@demo.coop"):
+        assert email in first.output
+    counts = (
+        _scalar(run.url, "select count(*) from producers"),
+        _scalar(run.url, "select count(*) from plots"),
+    )
+    assert 35 <= counts[0] <= 45 and 50 <= counts[1] <= 70
+    second = run("demo")
+    assert "unchanged" in second.output
+    assert (
+        _scalar(run.url, "select count(*) from producers"),
+        _scalar(run.url, "select count(*) from plots"),
+    ) == counts
+    assert _scalar(run.url, "select count(*) from plots where geometry_issues like '%error%'") == 1
+
+
+def test_create_org_user_and_token(run):
+    result = run(
+        "create-org",
+        "coopx",
+        "Cooperativa X",
+        "--admin-email",
+        "Boss@X.coop",
+        "--admin-password",
+        "s3cret-pass",
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        run(
+            "create-user",
+            "clerk@x.coop",
+            "--org",
+            "COOPX",
+            "--role",
+            "staff",
+            "--password",
+            "clerk-pass",
+        ).exit_code
+        == 0
+    )
+    token = run("create-token", "clerk@x.coop").output.strip()
+    assert token.startswith("cc_") and len(token) > 30
+    assert _scalar(run.url, "select count(*) from api_tokens") == 1
+    assert token not in str(_scalar(run.url, "select token_hash from api_tokens"))
+    unknown = CliRunner().invoke(cli, ["create-token", "nobody@x.coop"])
+    assert unknown.exit_code != 0 and "No user" in unknown.output
+
+
+def test_verify_ledger_names_the_first_broken_event(run):
+    run("demo")
+    intact = run("verify-ledger")
+    assert intact.exit_code == 0 and "chain intact" in intact.output
+    engine = make_engine(run.url)
+    with engine.begin() as connection:
+        connection.execute(
+            text("update ledger_events set kind = 'forged' where seq = 5 and organization_id = 1")
+        )
+    engine.dispose()
+    broken = CliRunner().invoke(cli, ["verify-ledger"])
+    assert broken.exit_code == 1
+    assert "BROKEN at event #5" in broken.output
+
+
+def test_import_command_reports_rows_and_imports_nothing(run, tmp_path):
+    from tests.farms.test_registry_xlsx import producers, workbook
+
+    run("create-org", "coopx", "X", "--admin-email", "a@x.coop", "--admin-password", "pw-12345")
+    rows = producers(3)
+    rows[1][5] = "yesterday"
+    path = tmp_path / "bad.xlsx"
+    path.write_bytes(workbook(rows))
+    result = CliRunner().invoke(cli, ["import", str(path), "--org", "COOPX"])
+    assert result.exit_code != 0
+    assert "Producers row 3 [joined_on]" in result.output
+    assert _scalar(run.url, "select count(*) from producers") == 0
+    good = tmp_path / "good.xlsx"
+    good.write_bytes(workbook(producers(3)))
+    assert "Imported 3 producers" in run("import", str(good), "--org", "COOPX").output
