@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test check lint format translations demo migrate bench clean
+.PHONY: run test check lint format translations demo migrate install clean
 
 # Re-install whenever pyproject.toml changes; the stamp file records the last install.
 $(VENV)/.installed: pyproject.toml

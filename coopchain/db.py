@@ -78,6 +78,12 @@ def get_session() -> Session:
     return g.db_session
 
 
+def discard_changes() -> None:
+    """Roll back the request's writes: for a view that answers an error with a redirect."""
+    if "db_session" in g:
+        g.db_session.rollback()
+
+
 def _commit_on_success(response):
     session = g.get("db_session")
     if session is not None and response.status_code < 400:

@@ -18,6 +18,7 @@ from markupsafe import Markup
 from marshmallow import ValidationError
 
 from coopchain.auth.access import READ, current_principal, public, requires
+from coopchain.auth.services import memberships_of
 from coopchain.db import get_session
 from coopchain.errors import DomainError
 from coopchain.farms.geometry import svg_outline
@@ -105,7 +106,15 @@ def register_error_handlers(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def inject():
-        return {"principal": current_principal(), "current_locale": str(get_locale())}
+        principal = current_principal()
+        organizations = []
+        if principal and not principal.via_token:
+            organizations = [org for _m, org in memberships_of(get_session(), principal.user_id)]
+        return {
+            "principal": principal,
+            "organizations": organizations,
+            "current_locale": str(get_locale()),
+        }
 
     @app.template_filter("svg_outline")
     def svg_outline_filter(geometry, size: int = 96):

@@ -2,9 +2,8 @@
 
 import io
 
-from flask import jsonify, request, send_file
+from flask import current_app, jsonify, request, send_file
 from flask_babel import gettext as _
-from marshmallow import fields
 
 from coopchain.api import OPENAPI_SCHEMAS, api_blueprint, document, page_args, paginated
 from coopchain.auth.access import READ, REGISTRY_WRITE, api_requires, current_principal
@@ -20,6 +19,7 @@ from coopchain.farms.registry_xlsx import (
 from coopchain.farms.schemas import (
     AgreementIn,
     AgreementOut,
+    AgreementStatusIn,
     PlotIn,
     PlotOut,
     ProducerIn,
@@ -27,7 +27,6 @@ from coopchain.farms.schemas import (
     VisitIn,
     VisitOut,
 )
-from coopchain.schemas import LoadSchema
 from coopchain.spreadsheets import SpreadsheetError, template_workbook
 from coopchain.timeutil import today
 
@@ -37,12 +36,6 @@ OPENAPI_SCHEMAS.update(
     AgreementOut=AgreementOut, VisitIn=VisitIn, VisitOut=VisitOut, PlotIn=PlotIn,
     PlotOut=PlotOut,
 )  # fmt: skip
-
-
-class AgreementStatusIn(LoadSchema):
-    status = fields.Str(required=True, validate=lambda s: s in {"active", "suspended", "ended"})
-    status_reason = fields.Str(load_default=None)
-    status_since = fields.Date(load_default=None)
 
 
 OPENAPI_SCHEMAS["AgreementStatusIn"] = AgreementStatusIn
@@ -253,16 +246,19 @@ document(
 )
 
 
+_DERIVED = {"organic_since", "organic_status_today", "expected_yield_effective_kg_ha"}
+
+
 def _plot_out(plot) -> dict:
+    stored = {name: getattr(plot, name) for name in PlotOut().fields if name not in _DERIVED}
     return PlotOut().dump(
         {
-            **{
-                name: getattr(plot, name)
-                for name in PlotOut().fields
-                if name not in {"organic_since", "organic_status_today"}
-            },
+            **stored,
             "organic_since": rules.organic_since(plot.organic_conversion_start),
             "organic_status_today": services.plot_organic_status(plot).value,
+            "expected_yield_effective_kg_ha": services.expected_yield(
+                plot, current_app.config["DEFAULT_EXPECTED_YIELD"]
+            ),
         }
     )
 

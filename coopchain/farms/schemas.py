@@ -63,6 +63,12 @@ class AgreementIn(LoadSchema):
     producer_ids = fields.List(fields.Int(), required=True, validate=validate.Length(min=1))
 
 
+class AgreementStatusIn(LoadSchema):
+    status = fields.Str(required=True, validate=_one_of(AgreementStatus))
+    status_reason = fields.Str(validate=validate.Length(max=500), load_default=None)
+    status_since = fields.Date(validate=_not_future, load_default=None)
+
+
 class VisitIn(LoadSchema):
     visited_on = fields.Date(required=True, validate=_not_future)
     inspector = fields.Str(required=True, validate=validate.Length(1, 120))
@@ -158,3 +164,5 @@ class PlotOut(Schema):
     organic_certificate_number = fields.Str(allow_none=True)
     organic_certificate_valid_until = fields.Date(allow_none=True)
     expected_yield_kg_ha = fields.Decimal(as_string=True, allow_none=True)
+    #: The plot's own expected yield, or the crop default when it has none.
+    expected_yield_effective_kg_ha = fields.Decimal(as_string=True, allow_none=True)

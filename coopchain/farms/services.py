@@ -464,6 +464,13 @@ def update_plot(
     return plot
 
 
+def expected_yield(plot: Plot, defaults: dict[str, Decimal]) -> Decimal | None:
+    """kg/ha/yr for mass balance: the plot's own figure, else the crop default (a setting)."""
+    if plot.expected_yield_kg_ha is not None:
+        return plot.expected_yield_kg_ha
+    return defaults.get(plot.crop)
+
+
 def plot_organic_status(plot: Plot, on: date | None = None) -> rules.OrganicStatus:
     return rules.organic_status(plot.organic_conversion_start, on or today())
 

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError, fields
 
 from coopchain.auth.access import READ, REGISTRY_WRITE, current_principal, requires
-from coopchain.db import get_session
+from coopchain.db import discard_changes, get_session
 from coopchain.errors import DomainError
 from coopchain.farms import services
 from coopchain.farms.models import (
@@ -28,7 +28,7 @@ from coopchain.farms.registry_xlsx import (
     sheet_specs,
 )
 from coopchain.farms.rules import agreement_active_on, organic_since
-from coopchain.farms.schemas import AgreementIn, PlotIn, ProducerIn, VisitIn
+from coopchain.farms.schemas import AgreementIn, AgreementStatusIn, PlotIn, ProducerIn, VisitIn
 from coopchain.forms import handle_form
 from coopchain.schemas import PageSchema
 from coopchain.spreadsheets import SpreadsheetError, template_workbook
@@ -178,6 +178,44 @@ def agreement_new(producer_id: int):
         choices=CHOICES,
         producer=producer,
     )
+
+
+@bp.post("/agreements/<int:agreement_id>/status")
+@requires(REGISTRY_WRITE)
+def agreement_status(agreement_id: int):
+    db = get_session()
+    agreement = services.get_agreement(db, _org(), agreement_id)
+    back = request.form.get("producer", type=int)
+    producer_ids = services.agreement_producer_ids(db, [agreement.id])[agreement.id]
+    back = back if back in producer_ids else producer_ids[0]
+    raw = {k: v for k, v in request.form.items() if k in AgreementStatusIn().fields}
+    try:
+        data = AgreementStatusIn().load(raw)
+        services.set_agreement_status(
+            db,
+            _org(),
+            _user(),
+            agreement.id,
+            data["status"],
+            data["status_reason"],
+            data["status_since"],
+        )
+    except ValidationError as exc:
+        flash("; ".join(f"{k}: {_(m[0])}" for k, m in exc.messages.items()), "error")
+        return redirect(url_for("farms.producer_detail", producer_id=back)), 303
+    except DomainError as exc:
+        discard_changes()  # a redirect is a success status: make sure nothing half-done commits
+        flash(exc.message, "error")
+        return redirect(url_for("farms.producer_detail", producer_id=back)), 303
+    flash(
+        _(
+            "Agreement %(number)s is now %(status)s.",
+            number=agreement.number,
+            status=_(str(data["status"])),  # a value, not a literal to extract
+        ),
+        "success",
+    )
+    return redirect(url_for("farms.producer_detail", producer_id=back))
 
 
 @bp.route("/agreements/<int:agreement_id>/visits/new", methods=["GET", "POST"])

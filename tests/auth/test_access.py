@@ -28,6 +28,7 @@ RULES = {
     "farms.producer_edit": ("POST", WRITE),
     "farms.agreement_new": ("POST", WRITE),
     "farms.visit_new": ("POST", WRITE),
+    "farms.agreement_status": ("POST", WRITE),
     "farms.plot_new": ("POST", WRITE),
     "farms.plot_edit": ("POST", WRITE),
     "farms.registry_import": ("POST", WRITE),

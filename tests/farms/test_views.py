@@ -173,3 +173,27 @@ def test_language_switch_and_spanish_default(client, login):
 def test_language_switch_refuses_foreign_redirects(client):
     response = client.get("/lang/en?next=//evil.example/")
     assert response.location == "/"
+
+
+def test_suspending_an_agreement_needs_a_reason_and_shows_on_the_page(
+    client, login, db_session, org
+):
+    producer = factories.producer(db_session, org)
+    agreement = factories.agreement(db_session, org, [producer])
+    login("staff")
+    url = f"/agreements/{agreement.id}/status"
+    refused = client.post(url, data={"status": "suspended", "producer": producer.id})
+    assert refused.status_code == 303
+    assert "active" == db_session.get(type(agreement), agreement.id).status
+    client.post(
+        url,
+        data={
+            "status": "suspended",
+            "status_reason": "Tala en la parcela 2",
+            "status_since": "2026-01-05",
+            "producer": producer.id,
+        },
+    )
+    db_session.expire_all()
+    page = client.get(f"/producers/{producer.id}").data.decode()
+    assert "Tala en la parcela 2" in page and "2026-01-05" in page
