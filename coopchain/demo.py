@@ -42,7 +42,9 @@ def polygon_around(rng: random.Random, lon: float, lat: float, hectares: float) 
     """A star-shaped (hence simple) polygon of roughly `hectares`, 6-decimal coordinates."""
     radius = math.sqrt(hectares * 10_000 / math.pi)
     count = rng.randint(6, 9)
-    angles = sorted(rng.uniform(0, 2 * math.pi) for _ in range(count))
+    step = 2 * math.pi / count
+    # Evenly spread angles with a little jitter: irregular like a real survey, never a sliver.
+    angles = [i * step + rng.uniform(-0.3, 0.3) * step for i in range(count)]
     ring = []
     for angle in angles:
         r = radius * rng.uniform(0.9, 1.1)
@@ -154,6 +156,7 @@ def _plot(session, rng, org_id, producer, crop, n, k):
         if as_point
         else polygon_around(rng, lon, lat, hectares)
     )
+    declared = Decimal(str(hectares)) if as_point else _declared_area(rng, geometry, crop)
     conversion = date(rng.randint(2012, 2020), rng.randint(1, 12), 1)
     farms.create_plot(
         session,
@@ -175,7 +178,7 @@ def _plot(session, rng, org_id, producer, crop, n, k):
             + f" {k + 1}",
             "crop": crop,
             "geometry": geometry,
-            "declared_area_ha": Decimal(str(hectares)),
+            "declared_area_ha": declared,
             "altitude_m": rng.randint(900, 1500),
             "varieties": "Caturra, Catimor, Bourbon" if crop == "coffee" else "Amarilla",
             "shade_agroforestry": crop == "coffee",
@@ -189,6 +192,12 @@ def _plot(session, rng, org_id, producer, crop, n, k):
     )
 
 
+def _declared_area(rng, geometry: dict, crop: str) -> Decimal:
+    """What a farmer declares: the surveyed area give or take 5 %."""
+    measured = validate_plot_geometry(geometry, crop=crop, declared_area_ha=None).computed_area_ha
+    return (measured * Decimal(str(rng.uniform(0.95, 1.05)))).quantize(Decimal("0.01"))
+
+
 def _special_cases(session, rng, org_id, crop, prefix):
     """Plots that show the warnings: in conversion, area mismatch, point too large, bad shape."""
     first = farms.producer_by_code(session, org_id, f"{prefix}-0001")
@@ -199,6 +208,7 @@ def _special_cases(session, rng, org_id, crop, prefix):
         "shade_agroforestry": crop == "coffee",
         "organic_certifier": "Control Union Peru",
     }
+    new_plot = polygon_around(rng, -77.35, -5.66, 1.2)
     farms.create_plot(
         session,
         org_id,
@@ -207,8 +217,8 @@ def _special_cases(session, rng, org_id, crop, prefix):
             **base,
             "producer_id": first.id,
             "name": "Parcela nueva (en conversión)",
-            "geometry": polygon_around(rng, -77.35, -5.66, 1.2),
-            "declared_area_ha": Decimal("1.2"),
+            "geometry": new_plot,
+            "declared_area_ha": _declared_area(rng, new_plot, crop),
             "organic_conversion_start": date(2025, 3, 1),
         },
     )

@@ -58,7 +58,7 @@ MESSAGES = {
         "(%(count)s position(s)); GeoJSON wants [longitude, latitude]."
     ),
     "coordinate.outside_peru": _l("Vertex %(vertex)s [%(lon)s, %(lat)s] lies outside Peru."),
-    "precision.low": _l("Some coordinates have %(decimals)s decimal digits; the EU wants 6."),
+    "precision.low": _l("Coordinates have at most %(decimals)s decimal digits; the EU wants 6."),
     "ring.too_few_positions": _l(
         "Polygon %(polygon)s, ring %(ring)s has %(count)s positions; it needs at least 4."
     ),
@@ -160,9 +160,11 @@ def validate_plot_geometry(
         report.warnings.append(
             GeometryIssue("area.mismatch", {"declared_ha": str(declared), "computed_ha": str(area)})
         )
-    if walker.min_decimals is not None and walker.min_decimals < EUDR_DECIMALS:
-        # Every plot needs coordinates with >= 6 decimal digits (DOMAIN §2).
-        report.warnings.append(GeometryIssue("precision.low", {"decimals": walker.min_decimals}))
+    if walker.max_decimals is not None and walker.max_decimals < EUDR_DECIMALS:
+        # Every plot needs coordinates with >= 6 decimal digits (DOMAIN §2). Judged on the most
+        # precise number: a float drops trailing zeros (-77.45012 may have been -77.450120), so
+        # one short number proves nothing, but a geometry with no 6-decimal number is imprecise.
+        report.warnings.append(GeometryIssue("precision.low", {"decimals": walker.max_decimals}))
     return report
 
 
@@ -300,7 +302,7 @@ class _Walker:
         self.shapes: list[tuple[int, shapely.Polygon, list[tuple[float, float]]]] = []
         self.n_polygons = 0
         self.n_points = 0
-        self.min_decimals: int | None = None
+        self.max_decimals: int | None = None
         self.outside_seen = False
 
     def error(self, rule: str, **params) -> None:
@@ -375,9 +377,9 @@ class _Walker:
                 note("coordinate.not_number", i)
                 continue
             lon, lat = xy
-            fewest = min(_decimals(pos[0]), _decimals(pos[1]))
-            if self.min_decimals is None or fewest < self.min_decimals:
-                self.min_decimals = fewest
+            most = max(_decimals(pos[0]), _decimals(pos[1]))
+            if self.max_decimals is None or most > self.max_decimals:
+                self.max_decimals = most
             if not (-180 <= lon <= 180 and -90 <= lat <= 90):  # WGS84 ranges (RFC 7946)
                 note("coordinate.out_of_range", i, lon=lon, lat=lat)
                 continue

@@ -198,6 +198,14 @@ def test_low_precision_warns_once():
     assert only(report.warnings, "precision.low").params == {"decimals": 4}
 
 
+def test_a_float_that_lost_its_trailing_zero_is_not_low_precision():
+    # -77.450120 arrives through a JSON API as the float -77.45012 (5 digits).
+    ring = [[-77.45012, -5.701234], [-77.449123, -5.701234], [-77.449123, -5.700234],
+            [-77.45012, -5.700234], [-77.45012, -5.701234]]  # fmt: skip
+    report = validate_plot_geometry(polygon(ring), crop="coffee", declared_area_ha=None)
+    assert report.ok and not [w for w in report.warnings if w.rule == "precision.low"]
+
+
 def test_six_decimals_with_trailing_zeros_as_written_are_enough():
     assert check('{"type": "Point", "coordinates": [-77.400000, -5.700000]}').warnings == []
 
