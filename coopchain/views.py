@@ -21,7 +21,7 @@ from coopchain.auth.access import READ, current_principal, public, requires
 from coopchain.auth.services import memberships_of
 from coopchain.db import get_session
 from coopchain.errors import DomainError
-from coopchain.farms.geometry import svg_outline
+from coopchain.farms.geometry import GeometryIssue, svg_outline
 from coopchain.farms.services import dashboard_counts
 
 bp = Blueprint("core", __name__)
@@ -120,6 +120,10 @@ def register_template_helpers(app: Flask) -> None:
     def svg_outline_filter(geometry, size: int = 96):
         # svg_outline emits only numbers and fixed markup, so it is safe to mark up.
         return Markup(svg_outline(geometry, size))  # noqa: S704
+
+    @app.template_filter("issue_message")
+    def issue_message(stored: dict) -> str:
+        return GeometryIssue.describe(stored)
 
     @app.template_filter("ha")
     def hectares(value):

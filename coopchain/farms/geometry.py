@@ -45,6 +45,7 @@ _MALFORMED = (ValueError, TypeError, KeyError, AttributeError, IndexError, Shape
 MESSAGES = {
     "json.invalid": _l("The file is not valid JSON (line %(line)s, column %(col)s): %(detail)s."),
     "geometry.empty": _l("The geometry is empty: it has no coordinates."),
+    "geometry.missing": _l("No geolocation yet: EUDR needs a point or polygon."),
     "geometry.type": _l(
         "%(type)s is not accepted: use Point, MultiPoint, Polygon or MultiPolygon."
     ),
@@ -99,6 +100,16 @@ class GeometryIssue:
         # params keep 0-based GeoJSON indices for programs; people count from 1.
         shown = {k: v + 1 if k in _INDEX_PARAMS else v for k, v in self.params.items()}
         return str(MESSAGES[self.rule]) % shown
+
+    @classmethod
+    def describe(cls, stored: dict) -> str:
+        """A stored issue's message in the current language (stored text as a fallback)."""
+        if stored.get("rule") in MESSAGES:
+            try:
+                return cls(stored["rule"], stored.get("params") or {}).message
+            except (KeyError, TypeError, ValueError):
+                pass
+        return stored.get("message", stored.get("rule", ""))
 
     def to_dict(self) -> dict:
         return {"rule": self.rule, "message": self.message, "params": dict(self.params)}

@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from coopchain.errors import DomainError
 from coopchain.farms import rules, services
-from coopchain.farms.geometry import point_geometry
+from coopchain.farms.geometry import GeometryIssue, point_geometry
 from coopchain.farms.models import Agreement, AgreementVisit, Commitment, Plot, Producer
 from coopchain.farms.schemas import AgreementIn, PlotIn, ProducerIn
 from coopchain.spreadsheets import RowError, SheetSpec, read_workbook, write_workbook
@@ -367,7 +367,7 @@ def export_registry(session: Session, org_id: int) -> bytes:
                         *(_plot_cell(p, c, code_of) for c in PLOT_COLUMNS),
                         p.computed_area_ha,
                         services.plot_organic_status(p, today).value,
-                        "; ".join(i.get("message", i.get("rule", "")) for i in p.geometry_issues),
+                        "; ".join(GeometryIssue.describe(i) for i in p.geometry_issues),
                     ]
                     for p in plots
                 ),

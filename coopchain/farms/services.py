@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from coopchain.errors import Conflict, DomainError, InvalidGeometry, NotFound
 from coopchain.farms import rules
-from coopchain.farms.geometry import validate_plot_geometry
+from coopchain.farms.geometry import GeometryIssue, validate_plot_geometry
 from coopchain.farms.models import (
     Agreement,
     AgreementKind,
@@ -378,13 +378,8 @@ def check_plot_geometry(data: dict) -> tuple[dict | None, Decimal | None, list[d
     Returns the geometry, its computed area and the warnings to keep on the plot.
     """
     if data.get("geometry") is None:
-        missing = {
-            "rule": "geometry.missing",
-            "severity": "warning",
-            "params": {},
-            "message": str(_l("No geolocation yet: EUDR needs a point or polygon.")),
-        }
-        return None, None, [missing]
+        missing = GeometryIssue("geometry.missing", {}).to_dict()
+        return None, None, [{**missing, "severity": "warning"}]
     report = validate_plot_geometry(
         data["geometry"], crop=data["crop"], declared_area_ha=data.get("declared_area_ha")
     )

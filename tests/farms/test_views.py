@@ -197,3 +197,15 @@ def test_suspending_an_agreement_needs_a_reason_and_shows_on_the_page(
     db_session.expire_all()
     page = client.get(f"/producers/{producer.id}").data.decode()
     assert "Tala en la parcela 2" in page and "2026-01-05" in page
+
+
+def test_stored_geometry_warnings_follow_the_reader_language(client, login, db_session, org):
+    from decimal import Decimal
+
+    producer = factories.producer(db_session, org)
+    factories.plot(db_session, org, producer, declared_area_ha=Decimal("3"))
+    login("staff")
+    spanish = client.get(f"/producers/{producer.id}").data.decode()
+    assert "difiere en más del 10 %" in spanish
+    english = client.get(f"/producers/{producer.id}?lang=en").data.decode()
+    assert "differs from the mapped" in english and "by over 10 %" in english
