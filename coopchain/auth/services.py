@@ -64,6 +64,70 @@ def add_member(
     return membership
 
 
+def add_member_by_email(
+    session: Session, organization_id: int, by_user_id: int, email: str, name: str,
+    role: Role, password: str | None,
+) -> Membership:  # fmt: skip
+    """Give `email` a role here: an existing user keeps their password, a new one gets it."""
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        if not password:
+            raise DomainError(
+                str(_l("A new user needs an initial password.")),
+                {"password": [str(_l("Required for a new user."))]},
+            )
+        user = create_user(session, email, name or email, password)
+    elif session.scalar(
+        select(Membership.id).where(
+            Membership.user_id == user.id, Membership.organization_id == organization_id
+        )
+    ):
+        raise Conflict(
+            str(_l("%(email)s is already a member.", email=user.email)),
+            {"email": [str(_l("Already a member."))]},
+        )
+    return add_member(session, organization_id, user, role, by_user_id=by_user_id)
+
+
+def members_of(session: Session, organization_id: int) -> list[tuple[Membership, User]]:
+    rows = session.execute(
+        select(Membership, User)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.organization_id == organization_id)
+        .order_by(User.email)
+    )
+    return [(m, u) for m, u in rows]
+
+
+def change_role(
+    session: Session, organization_id: int, by_user_id: int, membership_id: int, role: Role
+) -> Membership:
+    membership = session.scalar(
+        select(Membership).where(
+            Membership.id == membership_id, Membership.organization_id == organization_id
+        )
+    )
+    if membership is None:
+        raise NotFound(str(_l("No such member.")))
+    if membership.user_id == by_user_id and role != Role.ADMIN:
+        # An organisation must never lose its last way back to the admin screens by accident.
+        raise DomainError(str(_l("You cannot remove your own admin role.")))
+    before = membership.role
+    membership.role = Role(role)
+    session.add(membership)
+    session.flush()
+    append(
+        session,
+        organization_id,
+        "membership.role_changed",
+        ("user", membership.user_id),
+        {"role": {"before": before, "after": str(role)}},
+        action="OBSERVE",
+        user_id=by_user_id,
+    )
+    return membership
+
+
 def set_password(session: Session, user: User, password: str) -> None:
     user.password_hash = generate_password_hash(password)
     session.add(user)

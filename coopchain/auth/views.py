@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -14,12 +15,16 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
+from marshmallow import fields, validate
 
 from coopchain.auth import services
-from coopchain.auth.access import READ, current_principal, public, requires
-from coopchain.auth.models import User
-from coopchain.db import get_session
+from coopchain.auth.access import ADMIN, READ, current_principal, public, requires
+from coopchain.auth.models import Role, User
+from coopchain.db import discard_changes, get_session
+from coopchain.errors import DomainError
 from coopchain.extensions import limiter
+from coopchain.forms import handle_form
+from coopchain.schemas import LoadSchema
 
 bp = Blueprint("auth", __name__)
 
@@ -88,6 +93,64 @@ def switch_organization():
     if wanted in allowed:
         session["org_id"] = wanted
     return redirect(url_for("core.dashboard"))
+
+
+class MemberIn(LoadSchema):
+    email = fields.Email(required=True)
+    name = fields.Str(validate=validate.Length(max=200), load_default="")
+    role = fields.Str(required=True, validate=validate.OneOf([r.value for r in Role]))
+    password = fields.Str(validate=validate.Length(min=8, max=200), load_default=None)
+
+
+@bp.route("/members", methods=["GET", "POST"])
+@requires(ADMIN)
+def members():
+    principal = current_principal()
+    db = get_session()
+
+    def save(data):
+        return services.add_member_by_email(
+            db,
+            principal.organization_id,
+            principal.user_id,
+            data["email"],
+            data["name"],
+            Role(data["role"]),
+            data["password"],
+        )
+
+    def done(_membership):
+        flash(_("Member added."), "success")
+        return redirect(url_for("auth.members"))
+
+    return handle_form(
+        "auth/members.html",
+        MemberIn(),
+        save,
+        done,
+        defaults={"role": "staff"},
+        rows=services.members_of(db, principal.organization_id),
+        roles=list(Role),
+    )
+
+
+@bp.post("/members/<int:membership_id>/role")
+@requires(ADMIN)
+def member_role(membership_id: int):
+    principal = current_principal()
+    role = request.form.get("role", "")
+    if role not in {r.value for r in Role}:
+        abort(400)
+    try:
+        services.change_role(
+            get_session(), principal.organization_id, principal.user_id, membership_id, Role(role)
+        )
+    except DomainError as exc:
+        discard_changes()
+        flash(exc.message, "error")
+        return redirect(url_for("auth.members")), 303
+    flash(_("Role changed."), "success")
+    return redirect(url_for("auth.members"))
 
 
 @bp.get("/account/tokens")

@@ -19,6 +19,8 @@ RULES = {
     "auth.logout": ("POST", ALL),
     "auth.switch_organization": ("POST", ALL),
     "auth.tokens": ("GET", ALL),
+    "auth.members": ("POST", {"admin"}),
+    "auth.member_role": ("POST", {"admin"}),
     "auth.create_token": ("POST", ALL),
     "auth.revoke_token": ("POST", ALL),
     "ledger.ledger": ("GET", ALL),
@@ -77,11 +79,17 @@ def urls(app, db_session, org):
     from coopchain.auth.services import create_api_token
 
     token, _ = create_api_token(db_session, owner, org.id, "t")
+    from sqlalchemy import select
+
+    from coopchain.auth.models import Membership
+
+    owner_membership = db_session.scalar(select(Membership).where(Membership.user_id == owner.id))
     values = {
         "producer_id": producer.id,
         "plot_id": plot.id,
         "agreement_id": agreement.id,
         "token_id": token.id,
+        "membership_id": owner_membership.id,
         "code": "en",
         "filename": "app.css",
     }

@@ -83,3 +83,42 @@ def test_user_of_two_organisations_switches_between_them(client, login, db_sessi
     client.post("/organization", data={"organization_id": other_org.id})
     assert "THEIRS-1" in client.get("/producers").data.decode()
     assert client.get("/producers/new").status_code == 403  # auditor there
+
+
+def test_admin_adds_a_member_who_can_then_log_in(client, login, db_session, org):
+    from sqlalchemy import select
+
+    from coopchain.auth.models import Membership, User
+
+    login("admin")
+    response = client.post(
+        "/members",
+        data={
+            "email": "New.Clerk@coop.pe",
+            "name": "Clerk",
+            "role": "staff",
+            "password": "long-enough",
+        },
+    )
+    assert response.status_code == 302
+    again = client.post("/members", data={"email": "new.clerk@coop.pe", "role": "staff"})
+    assert again.status_code == 422
+    client.post("/logout")
+    ok = client.post("/login", data={"email": "new.clerk@coop.pe", "password": "long-enough"})
+    assert ok.status_code == 302
+    user = db_session.scalar(select(User).where(User.email == "new.clerk@coop.pe"))
+    membership = db_session.scalar(select(Membership).where(Membership.user_id == user.id))
+    assert membership.role == "staff" and membership.organization_id == org.id
+
+
+def test_admin_cannot_drop_their_own_admin_role(client, login, db_session, org):
+    from sqlalchemy import select
+
+    from coopchain.auth.models import Membership
+
+    admin = login("admin")
+    mine = db_session.scalar(select(Membership).where(Membership.user_id == admin.id))
+    response = client.post(f"/members/{mine.id}/role", data={"role": "auditor"})
+    assert response.status_code == 303
+    db_session.expire_all()
+    assert db_session.get(Membership, mine.id).role == "admin"
