@@ -45,6 +45,7 @@ def handle_form(
             errors = dict(exc.fields) or {}
             errors.setdefault("_", [exc.message])
         values = request.form.to_dict(flat=True)
+        values.pop("password", None)  # never echo a password back into the page
         for name in list_fields:
             values[name] = request.form.getlist(name)
         return render_template(template, values=values, errors=errors, **context), 422

@@ -23,6 +23,7 @@ from coopchain.db import get_session
 from coopchain.errors import DomainError
 from coopchain.farms.geometry import GeometryIssue, svg_outline
 from coopchain.farms.services import dashboard_counts
+from coopchain.urls import local_path_or_home
 
 bp = Blueprint("core", __name__)
 
@@ -42,11 +43,7 @@ def set_language(code: str):
 
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
-    target = request.args.get("next") or ""
-    # Only local paths: an open redirect would let a phishing link borrow our domain.
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("core.dashboard")
-    return redirect(target)
+    return redirect(local_path_or_home(request.args.get("next")))
 
 
 @bp.get("/healthz")
@@ -121,6 +118,16 @@ def register_template_helpers(app: Flask) -> None:
         # svg_outline emits only numbers and fixed markup, so it is safe to mark up.
         return Markup(svg_outline(geometry, size))  # noqa: S704
 
+    @app.template_filter("tr")
+    def translate_value(value) -> str:
+        """Translate a runtime value (an enum code, a validation message) as plain text.
+
+        Jinja's `_()` marks its result safe and %-formats it, so `_(message)` on a message that
+        quotes user input would inject HTML (and crash on a stray %); this returns a str that
+        autoescaping treats like any other text.
+        """
+        return _(str(value))
+
     @app.template_filter("issue_message")
     def issue_message(stored: dict) -> str:
         return GeometryIssue.describe(stored)
@@ -133,5 +140,6 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.template_global()
     def url_for_page(page: int) -> str:
-        args = {**request.args, **(request.view_args or {}), "page": page}
-        return url_for(request.endpoint, **args)
+        # Only the list's own arguments: url_for would honour _external/_anchor from the query.
+        kept = {k: v for k, v in request.args.items() if k in {"q", "per_page"}}
+        return url_for(request.endpoint, **(request.view_args or {}), **kept, page=page)

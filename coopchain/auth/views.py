@@ -25,6 +25,7 @@ from coopchain.errors import DomainError
 from coopchain.extensions import limiter
 from coopchain.forms import handle_form
 from coopchain.schemas import LoadSchema
+from coopchain.urls import local_path_or_home
 
 bp = Blueprint("auth", __name__)
 
@@ -51,12 +52,6 @@ class LoginUser:
         return cls(user.id, user.name, user.email)
 
 
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("core.dashboard")
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @public
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
@@ -71,7 +66,7 @@ def login():
         login_user(LoginUser(user.id, user.name, user.email))
         if user.locale:
             session["lang"] = user.locale
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(local_path_or_home(request.args.get("next")))
     return render_template("auth/login.html", email="")
 
 

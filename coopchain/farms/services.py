@@ -182,6 +182,11 @@ def _check_agreement(session: Session, org_id: int, data: dict) -> list[int]:
             {"status_reason": [str(_l("Required when the agreement is not active."))]},
         )
     producer_ids = list(dict.fromkeys(data["producer_ids"]))
+    if not producer_ids:
+        raise DomainError(
+            str(_l("An agreement must cover at least one producer.")),
+            {"producer_ids": [str(_l("Name at least one producer."))]},
+        )
     found = set(
         session.scalars(
             select(Producer.id).where(

@@ -122,3 +122,11 @@ def test_admin_cannot_drop_their_own_admin_role(client, login, db_session, org):
     assert response.status_code == 303
     db_session.expire_all()
     assert db_session.get(Membership, mine.id).role == "admin"
+
+
+def test_failed_member_form_does_not_echo_the_password(client, login):
+    login("admin")
+    page = client.post(
+        "/members", data={"email": "not-an-email", "role": "staff", "password": "Sup3r-Secret-pw"}
+    )
+    assert page.status_code == 422 and b"Sup3r-Secret-pw" not in page.data

@@ -268,3 +268,9 @@ def test_organic_status_today_of_a_plot(db_session, org):
         db_session, org, producer, organic_conversion_start=date.today() - timedelta(days=30)
     )
     assert services.plot_organic_status(converting).value == "in_conversion"
+
+
+def test_agreement_without_producers_is_refused(db_session, org):
+    with pytest.raises(DomainError) as error:
+        factories.agreement(db_session, org, [], kind="collective")
+    assert "producer_ids" in error.value.fields

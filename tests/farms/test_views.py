@@ -171,8 +171,10 @@ def test_language_switch_and_spanish_default(client, login):
 
 
 def test_language_switch_refuses_foreign_redirects(client):
-    response = client.get("/lang/en?next=//evil.example/")
-    assert response.location == "/"
+    for target in ("//evil.example/", "/%09/evil.example", "/\\evil.example", "https://e.x/"):
+        response = client.get(f"/lang/en?next={target}")
+        assert response.location == "/", target
+    assert client.get("/lang/en?next=/producers%3Fq%3Dx").location == "/producers?q=x"
 
 
 def test_suspending_an_agreement_needs_a_reason_and_shows_on_the_page(
@@ -209,3 +211,36 @@ def test_stored_geometry_warnings_follow_the_reader_language(client, login, db_s
     assert "difiere en más del 10 %" in spanish
     english = client.get(f"/producers/{producer.id}?lang=en").data.decode()
     assert "differs from the mapped" in english and "by over 10 %" in english
+
+
+def test_error_messages_quoting_user_input_are_escaped(client, login, db_session, org):
+    from tests.farms.test_registry_xlsx import upload, workbook
+
+    login("staff")
+    hostile = "<img src=x onerror=alert(1)>"
+    response = upload(
+        client,
+        workbook(
+            [["X-1", "Rosa", "Tapia", "female", "Paitoja", "2016-03-01"]],
+            [["AC-1", "individual", "X-1", "BP", "2025-01-10", "2026-12-31", "50% off"]],
+            [[hostile, "p", "coffee", -77.412345, -5.701234, None, 1]],
+        ),
+    )
+    page = response.data.decode()
+    assert response.status_code == 422
+    assert hostile not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "50% off" in page
+    producer = factories.producer(db_session, org)
+    form = client.post(
+        f"/producers/{producer.id}/agreements/new",
+        data={
+            "number": "A-9",
+            "kind": "individual",
+            "producer_codes": hostile,
+            "protected_area": "BP",
+            "signed_on": "2025-01-10",
+            "valid_until": "2026-01-01",
+        },
+    )
+    assert form.status_code == 422
+    assert hostile not in form.data.decode()
