@@ -46,6 +46,14 @@ def _snapshot(row, field_names) -> dict:
     }
 
 
+def _masked_changes(before: dict, after: dict) -> dict:
+    """changes() on the real values, so a new phone number is recorded as changed, unread."""
+    return {
+        name: {"before": "(private)", "after": "(private)"} if name in PRIVATE_FIELDS else change
+        for name, change in changes(before, after).items()
+    }
+
+
 def _like(text: str) -> str:
     escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -129,13 +137,13 @@ def update_producer(
             str(_l("Member code %(code)s is already used.", code=data["member_code"])),
             {"member_code": [str(_l("Already used by another producer."))]},
         )
-    before = _snapshot(producer, PRODUCER_FIELDS)
+    before = {name: getattr(producer, name) for name in PRODUCER_FIELDS}
     for name in PRODUCER_FIELDS:
         setattr(producer, name, data.get(name))
     producer.updated_at = utcnow()
     session.add(producer)
     session.flush()
-    diff = changes(before, _snapshot(producer, PRODUCER_FIELDS))
+    diff = _masked_changes(before, {name: getattr(producer, name) for name in PRODUCER_FIELDS})
     if diff:
         append(
             session,

@@ -130,6 +130,36 @@ class ChainBreak:
     reason: str
 
 
+def _columns(event: LedgerEvent) -> tuple:
+    """The queryable columns of an event, which must repeat what its hashed body says."""
+    return (
+        event.event_type,
+        event.action,
+        event.kind,
+        event.subject_type,
+        event.subject_id,
+        event.organization_id,
+        event.user_id,
+        event.seq,
+        event.event_time.isoformat(),
+    )
+
+
+def _columns_in(body: dict) -> tuple:
+    subject = body.get("subject") or {}
+    return (
+        body.get("type"),
+        body.get("action"),
+        body.get("kind"),
+        subject.get("type"),
+        subject.get("id"),
+        body.get("organizationId"),
+        body.get("userId"),
+        body.get("seq"),
+        body.get("eventTime"),
+    )
+
+
 def verify_chain(session: Session, organization_id: int) -> tuple[int, ChainBreak | None]:
     """Recompute one organisation's chain; return (events checked, first break or None)."""
     expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
@@ -148,11 +178,7 @@ def verify_chain(session: Session, organization_id: int) -> tuple[int, ChainBrea
             reason = "previous hash does not match the event before it"
         elif event_hash(body) != event.hash:
             reason = "content does not match its hash (event altered)"
-        elif (body.get("kind"), body.get("seq"), body.get("subject", {}).get("id")) != (
-            event.kind,
-            event.seq,
-            event.subject_id,
-        ):
+        elif _columns(event) != _columns_in(body):
             reason = "columns differ from the hashed body (event altered)"
         if reason:
             return checked, ChainBreak(organization_id, event.seq, event.id, event.kind, reason)

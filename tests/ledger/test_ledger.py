@@ -1,5 +1,6 @@
 """The audit ledger: chained per organisation, and any tampering is found and named."""
 
+import pytest
 from sqlalchemy import select, update
 
 from coopchain.ledger.models import LedgerEvent
@@ -83,3 +84,47 @@ def test_api_lists_and_verifies(client, api, db_session, org):
     listing = client.get("/api/v1/ledger", headers=headers).json
     assert listing["total"] >= 2 and listing["items"][0]["seq"] == listing["total"]
     assert client.get("/api/v1/ledger/verify", headers=headers).json["ok"] is True
+
+
+@pytest.mark.parametrize(
+    "column, forged",
+    [
+        ("action", "DELETE"),
+        ("subject_type", "plot"),
+        ("event_type", "TransactionEvent"),
+        ("subject_id", "M-9999"),
+    ],
+)
+def test_altered_columns_are_detected(db_session, org, column, forged):
+    factories.producer(db_session, org)
+    first = _events(db_session, org)[0]
+    db_session.execute(
+        update(LedgerEvent).where(LedgerEvent.id == first.id).values({column: forged})
+    )
+    db_session.expire_all()
+    assert verify_chain(db_session, org.id)[1].seq == 1
+
+
+def test_altered_event_time_is_detected(db_session, org):
+    from datetime import timedelta
+
+    factories.producer(db_session, org)
+    first = _events(db_session, org)[0]
+    db_session.execute(
+        update(LedgerEvent)
+        .where(LedgerEvent.id == first.id)
+        .values(event_time=first.event_time - timedelta(days=1))
+    )
+    db_session.expire_all()
+    assert verify_chain(db_session, org.id)[1].seq == 1
+
+
+def test_private_field_change_is_recorded_without_its_value(db_session, org):
+    from coopchain.farms import services
+
+    producer = factories.producer(db_session, org, phone="987654321")
+    data = {name: getattr(producer, name) for name in services.PRODUCER_FIELDS}
+    services.update_producer(db_session, org.id, None, producer.id, {**data, "phone": "911"})
+    last = _events(db_session, org)[-1]
+    assert last.kind == "producer.updated"
+    assert last.payload["data"] == {"phone": {"before": "(private)", "after": "(private)"}}
