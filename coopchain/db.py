@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from flask import Flask, current_app, g
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, SQLModel
 
@@ -87,7 +88,11 @@ def discard_changes() -> None:
 def _commit_on_success(response):
     session = g.get("db_session")
     if session is not None and response.status_code < 400:
-        session.commit()
+        try:
+            session.commit()
+        except IntegrityError as exc:
+            # Errors raised here skip the app's handlers; send this one through them (409).
+            return current_app.make_response(current_app.handle_user_exception(exc))
     return response
 
 

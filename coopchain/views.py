@@ -16,10 +16,11 @@ from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 from marshmallow import ValidationError
+from sqlalchemy.exc import IntegrityError
 
 from coopchain.auth.access import READ, current_principal, public, requires
 from coopchain.auth.services import memberships_of
-from coopchain.db import get_session
+from coopchain.db import discard_changes, get_session
 from coopchain.errors import DomainError
 from coopchain.farms.geometry import GeometryIssue, svg_outline
 from coopchain.farms.services import dashboard_counts
@@ -85,6 +86,19 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(405)
     def method_not_allowed(_exc):
         return error_response(405, "method_not_allowed", _("Method not allowed."))
+
+    @app.errorhandler(IntegrityError)
+    def integrity_error(_exc):
+        # A uniqueness check raced with another request and the database constraint caught
+        # it (at flush or commit): nothing was saved, and the user can simply retry.
+        discard_changes()
+        return error_response(
+            409, "conflict", _("This conflicts with a change saved a moment ago; reload and retry.")
+        )
+
+    @app.errorhandler(500)
+    def server_error(_exc):
+        return error_response(500, "server_error", _("Something went wrong on our side."))
 
     @app.errorhandler(413)
     def too_large(_exc):

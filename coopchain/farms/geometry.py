@@ -46,6 +46,7 @@ MESSAGES = {
     "json.invalid": _l("The file is not valid JSON (line %(line)s, column %(col)s): %(detail)s."),
     "geometry.empty": _l("The geometry is empty: it has no coordinates."),
     "geometry.missing": _l("No geolocation yet: EUDR needs a point or polygon."),
+    "geometry.unreadable": _l("The geometry cannot be read: %(detail)s."),
     "geometry.type": _l(
         "%(type)s is not accepted: use Point, MultiPoint, Polygon or MultiPolygon."
     ),
@@ -132,6 +133,18 @@ def validate_plot_geometry(
     geojson: str | bytes | dict, *, crop: str, declared_area_ha: Decimal | None
 ) -> GeometryReport:
     """Check one plot's GeoJSON (bare geometry, Feature or one-feature FeatureCollection)."""
+    try:
+        return _validate(geojson, crop=crop, declared_area_ha=declared_area_ha)
+    except (RecursionError, OverflowError) as exc:
+        # Absurd input (arrays nested thousands deep, integers with 400 digits): refuse it
+        # as unreadable rather than fail the request.
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else "number too large"
+        return GeometryReport(
+            None, errors=[GeometryIssue("geometry.unreadable", {"detail": reason})]
+        )
+
+
+def _validate(geojson, *, crop: str, declared_area_ha: Decimal | None) -> GeometryReport:
     if crop not in CROPS:
         raise ValueError(f"unknown crop {crop!r}")
     declared = None if declared_area_ha is None else Decimal(str(declared_area_ha))

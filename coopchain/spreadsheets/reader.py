@@ -232,7 +232,12 @@ def _match_headers(header_cells, spec: SheetSpec) -> dict[int, str]:
 def _normalise(value):
     """Turn a cell value into what a marshmallow field expects; None means 'no value'."""
     if isinstance(value, str):
-        return value.strip() or None
+        value = value.strip()
+        # Undo our own export's neutralising apostrophe ("'=x" -> "=x") so a round trip
+        # through Excel gives back the stored text; the value is only ever data here.
+        if value.startswith("'") and value[1:2] and value[1] in "=+-@":
+            value = value[1:]
+        return value or None
     if isinstance(value, datetime):
         # Excel has no pure date type: a date cell arrives as a midnight datetime.
         return value.date().isoformat() if value.time() == time(0) else value.isoformat()

@@ -290,3 +290,11 @@ def test_centroid():
     lon, lat = geometry_centroid(polygon(SQUARE))
     assert abs(lon - -77.3995) < 1e-9 and abs(lat - -5.7005) < 1e-9
     assert geometry_centroid(None) is None
+
+
+def test_absurd_input_is_refused_not_crashed():
+    deep = '{"type": "Polygon", "coordinates": ' + "[" * 5000 + "]" * 5000 + "}"
+    huge = '{"type": "Point", "coordinates": [1' + "0" * 400 + ", -5.701234]}"
+    for text in (deep, huge):
+        report = validate_plot_geometry(text, crop="coffee", declared_area_ha=None)
+        assert not report.ok

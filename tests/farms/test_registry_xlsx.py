@@ -187,3 +187,16 @@ def test_template_has_the_three_sheets(client, login):
     login("staff")
     book = load_workbook(io.BytesIO(client.get("/registry/template.xlsx").data))
     assert {"Producers", "Agreements", "Plots"} <= set(book.sheetnames)
+
+
+def test_neutralised_cells_come_back_as_the_original_text(
+    client, login, db_session, org, other_org
+):
+    factories.producer(db_session, org, last_name="-Rojas", phone="+51942000111")
+    login("admin")
+    exported = client.get("/registry/producers.xlsx").data
+    client.delete_cookie("session")
+    login("staff", other_org)
+    assert upload(client, exported).status_code == 302
+    moved = db_session.scalar(select(Producer).where(Producer.organization_id == other_org.id))
+    assert (moved.last_name, moved.phone) == ("-Rojas", "+51942000111")
