@@ -77,7 +77,13 @@ def db_session(connection):
     session.close()
 
 
-TEST_CONFIG = {"COOPCHAIN_ENV": "test", "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False}
+#: TESTING makes an unhandled exception fail the test instead of becoming a quiet 500 page.
+TEST_CONFIG = {
+    "COOPCHAIN_ENV": "test",
+    "TESTING": True,
+    "WTF_CSRF_ENABLED": False,
+    "RATELIMIT_ENABLED": False,
+}
 
 
 @pytest.fixture

@@ -100,7 +100,7 @@ def members_of(session: Session, organization_id: int) -> list[tuple[Membership,
 
 
 def change_role(
-    session: Session, organization_id: int, by_user_id: int, membership_id: int, role: Role
+    session: Session, organization_id: int, by_user_id: int, membership_id: int, role: str
 ) -> Membership:
     membership = session.scalar(
         select(Membership).where(
@@ -109,6 +109,8 @@ def change_role(
     )
     if membership is None:
         raise NotFound(str(_l("No such member.")))
+    if role not in {r.value for r in Role}:
+        raise DomainError(str(_l("Unknown role %(role)s.", role=role)), {"role": ["unknown"]})
     if membership.user_id == by_user_id and role != Role.ADMIN:
         # An organisation must never lose its last way back to the admin screens by accident.
         raise DomainError(str(_l("You cannot remove your own admin role.")))

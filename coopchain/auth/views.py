@@ -4,7 +4,6 @@ from dataclasses import dataclass
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     redirect,
@@ -21,7 +20,7 @@ from coopchain.auth import services
 from coopchain.auth.access import ADMIN, READ, current_principal, public, requires
 from coopchain.auth.models import Role, User
 from coopchain.db import discard_changes, get_session
-from coopchain.errors import DomainError
+from coopchain.errors import DomainError, NotFound
 from coopchain.extensions import limiter
 from coopchain.forms import handle_form
 from coopchain.schemas import LoadSchema
@@ -133,13 +132,16 @@ def members():
 @requires(ADMIN)
 def member_role(membership_id: int):
     principal = current_principal()
-    role = request.form.get("role", "")
-    if role not in {r.value for r in Role}:
-        abort(400)
     try:
         services.change_role(
-            get_session(), principal.organization_id, principal.user_id, membership_id, Role(role)
+            get_session(),
+            principal.organization_id,
+            principal.user_id,
+            membership_id,
+            request.form.get("role", ""),
         )
+    except NotFound:
+        raise
     except DomainError as exc:
         discard_changes()
         flash(exc.message, "error")

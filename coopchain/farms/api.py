@@ -106,6 +106,7 @@ def producers_get(producer_id: int):
 @api_blueprint.put("/producers/<int:producer_id>")
 @api_requires(REGISTRY_WRITE)
 def producers_update(producer_id: int):
+    services.get_producer(get_session(), _org(), producer_id)  # 404 before any 422
     data = ProducerIn().load(_json_body())
     producer = services.update_producer(get_session(), _org(), _user(), producer_id, data)
     return jsonify(ProducerOut().dump(producer))
@@ -204,6 +205,7 @@ def agreements_get(agreement_id: int):
 @api_blueprint.post("/agreements/<int:agreement_id>/status")
 @api_requires(REGISTRY_WRITE)
 def agreements_status(agreement_id: int):
+    services.get_agreement(get_session(), _org(), agreement_id)  # 404 before any 422
     data = AgreementStatusIn().load(_json_body())
     agreement = services.set_agreement_status(
         get_session(),
@@ -220,6 +222,7 @@ def agreements_status(agreement_id: int):
 @api_blueprint.post("/agreements/<int:agreement_id>/visits")
 @api_requires(REGISTRY_WRITE)
 def agreements_visit(agreement_id: int):
+    services.get_agreement(get_session(), _org(), agreement_id)  # 404 before any 422
     data = VisitIn().load(_json_body())
     visit = services.add_visit(get_session(), _org(), _user(), agreement_id, data)
     return jsonify(VisitOut().dump(visit)), 201
@@ -292,6 +295,7 @@ def plots_get(plot_id: int):
 @api_blueprint.put("/plots/<int:plot_id>")
 @api_requires(REGISTRY_WRITE)
 def plots_update(plot_id: int):
+    services.get_plot(get_session(), _org(), plot_id)  # 404 before any 422
     data = PlotIn().load(_json_body())
     return jsonify(_plot_out(services.update_plot(get_session(), _org(), _user(), plot_id, data)))
 
