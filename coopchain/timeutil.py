@@ -1,6 +1,8 @@
 """Time helpers: every stored time is UTC (DESIGN.md §4)."""
 
+import os
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
@@ -11,7 +13,9 @@ def utcnow() -> datetime:
 
 
 def today() -> date:
-    return utcnow().date()
+    """Today where the cooperative works: a UTC date turns over at 19:00 in Peru."""
+    zone = os.environ.get("COOPCHAIN_TIMEZONE", "America/Lima")
+    return datetime.now(ZoneInfo(zone)).date()
 
 
 class UTCDateTime(TypeDecorator):

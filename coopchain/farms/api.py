@@ -149,11 +149,11 @@ document(
 
 def _agreements_out(agreements) -> list[dict]:
     db, ids = get_session(), [a.id for a in agreements]
-    producers, visits, on = (
+    producers, visits = (
         services.agreement_producer_ids(db, ids),
         services.visits_of(db, _org(), ids),
-        today(),
     )
+    in_force = services.agreements_in_force(db, agreements, today())
     return [
         AgreementOut().dump(
             {
@@ -164,13 +164,7 @@ def _agreements_out(agreements) -> list[dict]:
                 },
                 "producer_ids": producers[a.id],
                 "visits": visits[a.id],
-                "active_today": rules.agreement_active_on(
-                    signed_on=a.signed_on,
-                    valid_until=a.valid_until,
-                    status=a.status,
-                    status_since=a.status_since,
-                    on=on,
-                ),
+                "active_today": in_force[a.id],
             }
         )
         for a in agreements

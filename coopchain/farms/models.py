@@ -118,6 +118,23 @@ class AgreementProducer(SQLModel, table=True):
     )
 
 
+class AgreementStatusChange(SQLModel, table=True):
+    """Every status an agreement has had and from when, so "in force on date D?" keeps its
+    answer after a suspension is lifted (DOMAIN.md §1: at harvest, an *active* agreement)."""
+
+    __tablename__ = "agreement_status_changes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organizations.id", index=True)
+    agreement_id: int = Field(foreign_key="agreements.id", index=True)
+    status: str = Field(max_length=20)
+    reason: str | None = Field(default=None, max_length=500)
+    #: The status holds from this date until the next change's date.
+    effective_on: date
+    recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    user_id: int | None = Field(default=None, foreign_key="users.id")
+
+
 class AgreementVisit(SQLModel, table=True):
     __tablename__ = "agreement_visits"
 

@@ -6,7 +6,6 @@ so a clerk's spreadsheet, the API and the docs all speak the same words.
 
 import json
 from dataclasses import dataclass, field
-from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields, pre_load, validate
@@ -14,11 +13,12 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from coopchain.errors import DomainError
-from coopchain.farms import rules, services
+from coopchain.farms import services
 from coopchain.farms.geometry import GeometryIssue, point_geometry
 from coopchain.farms.models import Agreement, AgreementVisit, Commitment, Plot, Producer
 from coopchain.farms.schemas import AgreementIn, PlotIn, ProducerIn
 from coopchain.spreadsheets import RowError, SheetSpec, read_workbook, write_workbook
+from coopchain.timeutil import today
 
 
 class _SpreadsheetRow:
@@ -326,7 +326,7 @@ def export_registry(session: Session, org_id: int) -> bytes:
     plots = session.scalars(
         select(Plot).where(Plot.organization_id == org_id).order_by(Plot.producer_id, Plot.id)
     )
-    today = date.today()
+    in_force = services.agreements_in_force(session, agreements, today())
     return write_workbook(
         [
             (
@@ -340,13 +340,7 @@ def export_registry(session: Session, org_id: int) -> bytes:
                 (
                     [
                         *(_agreement_cell(a, c, links, code_of) for c in AGREEMENT_COLUMNS),
-                        rules.agreement_active_on(
-                            signed_on=a.signed_on,
-                            valid_until=a.valid_until,
-                            status=a.status,
-                            status_since=a.status_since,
-                            on=today,
-                        ),
+                        in_force[a.id],
                     ]
                     for a in agreements
                 ),
@@ -366,7 +360,7 @@ def export_registry(session: Session, org_id: int) -> bytes:
                     [
                         *(_plot_cell(p, c, code_of) for c in PLOT_COLUMNS),
                         p.computed_area_ha,
-                        services.plot_organic_status(p, today).value,
+                        services.plot_organic_status(p).value,
                         "; ".join(GeometryIssue.describe(i) for i in p.geometry_issues),
                     ]
                     for p in plots

@@ -42,17 +42,20 @@ def agreement_active_on(
     *,
     signed_on: date,
     valid_until: date,
-    status: str,
-    status_since: date | None,
+    history: list[tuple[date, str]],
     on: date,
 ) -> bool:
-    """Was the agreement in force on `on`? Signed, not expired, not yet suspended or ended.
+    """Was the agreement in force on `on`? Signed, not expired, and active on that day.
 
-    A suspension or end applies from `status_since` (or from signing when unknown, the
-    cautious reading), so the answer for dates before it stays "active" (DOMAIN.md §1).
+    `history` is [(effective_on, status)]: each status holds from its date until the next
+    one's, so a suspension from March to September leaves June "not active" for good, whatever
+    the status is today (DOMAIN.md §1). Before the first change the agreement is active.
     """
     if not (signed_on <= on <= valid_until):
         return False
-    if status == "active":
-        return True
-    return on < (status_since or signed_on)
+    status = "active"
+    for effective_on, changed_to in sorted(history):
+        if effective_on > on:
+            break
+        status = changed_to
+    return status == "active"

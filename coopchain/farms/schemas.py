@@ -14,6 +14,7 @@ from coopchain.farms.models import (
     VisitResult,
 )
 from coopchain.schemas import LoadSchema
+from coopchain.timeutil import today
 
 _CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$", error="Letters, digits and . _ / - only.")
 
@@ -23,7 +24,7 @@ def _one_of(enum) -> validate.OneOf:
 
 
 def _not_future(value: date) -> None:
-    if value > date.today():
+    if value > today():
         raise ValidationError("Cannot be in the future.")
 
 

@@ -19,6 +19,7 @@ from coopchain.farms.models import (
     Agreement,
     AgreementKind,
     AgreementProducer,
+    AgreementStatusChange,
     AgreementVisit,
     Plot,
     Producer,
@@ -228,14 +229,16 @@ def create_agreement(session: Session, org_id: int, user_id: int | None, data: d
             {"number": [str(_l("Already used by another agreement."))]},
         )
     fields = {k: v for k, v in data.items() if k != "producer_ids"}
-    if fields.get("status", "active") != "active" and not fields.get("status_since"):
-        fields["status_since"] = today()
+    if fields.get("status", "active") != "active":
+        fields["status_since"] = _status_date(fields["signed_on"], fields.get("status_since"))
     agreement = Agreement(organization_id=org_id, **fields)
     session.add(agreement)
     session.flush()
     session.add_all(
         AgreementProducer(agreement_id=agreement.id, producer_id=pid) for pid in producer_ids
     )
+    if agreement.status != "active":
+        _record_status(session, agreement, user_id)
     session.flush()
     append(
         session,
@@ -264,8 +267,9 @@ def set_agreement_status(
         "status_since": agreement.status_since,
     }
     agreement.status, agreement.status_reason = status, reason
-    agreement.status_since = since or today()
+    agreement.status_since = _status_date(agreement.signed_on, since)
     session.add(agreement)
+    _record_status(session, agreement, user_id)
     session.flush()
     append(
         session,
@@ -280,6 +284,49 @@ def set_agreement_status(
         user_id=user_id,
     )
     return agreement
+
+
+def _status_date(signed_on: date, since: date | None) -> date:
+    since = since or today()
+    if since < signed_on:
+        raise DomainError(
+            str(_l("A status cannot start before the agreement was signed.")),
+            {"status_since": [str(_l("Must be on or after %(date)s.", date=signed_on))]},
+        )
+    return since
+
+
+def _record_status(session: Session, agreement: Agreement, user_id: int | None) -> None:
+    session.add(
+        AgreementStatusChange(
+            organization_id=agreement.organization_id,
+            agreement_id=agreement.id,
+            status=agreement.status,
+            reason=agreement.status_reason,
+            effective_on=agreement.status_since,
+            user_id=user_id,
+        )
+    )
+
+
+def agreements_in_force(
+    session: Session, agreements: Sequence[Agreement], on: date
+) -> dict[int, bool]:
+    """{agreement id: in force on `on`?} from each agreement's status history (one query)."""
+    history: dict[int, list[tuple[date, str]]] = {a.id: [] for a in agreements}
+    if agreements:
+        for change in session.scalars(
+            select(AgreementStatusChange)
+            .where(AgreementStatusChange.agreement_id.in_(list(history)))
+            .order_by(AgreementStatusChange.effective_on, AgreementStatusChange.id)
+        ):
+            history[change.agreement_id].append((change.effective_on, change.status))
+    return {
+        a.id: rules.agreement_active_on(
+            signed_on=a.signed_on, valid_until=a.valid_until, history=history[a.id], on=on
+        )
+        for a in agreements
+    }
 
 
 def agreement_producer_ids(session: Session, agreement_ids: Sequence[int]) -> dict[int, list[int]]:
@@ -346,16 +393,8 @@ def producer_under_active_agreement(
     session: Session, org_id: int, producer_id: int, on: date
 ) -> bool:
     """Was this producer covered by an active conservation agreement on `on`? (DOMAIN.md §1)"""
-    return any(
-        rules.agreement_active_on(
-            signed_on=a.signed_on,
-            valid_until=a.valid_until,
-            status=a.status,
-            status_since=a.status_since,
-            on=on,
-        )  # fmt: skip
-        for a in agreements_of_producer(session, org_id, producer_id)
-    )
+    agreements = agreements_of_producer(session, org_id, producer_id)
+    return any(agreements_in_force(session, agreements, on).values())
 
 
 # --- plots ------------------------------------------------------------------------------------
@@ -491,18 +530,8 @@ def dashboard_counts(session: Session, org_id: int) -> dict:
         select(func.count()).select_from(Producer).where(Producer.organization_id == org_id)
     )
     plots = list(session.scalars(select(Plot).where(Plot.organization_id == org_id)))
-    agreements = session.scalars(select(Agreement).where(Agreement.organization_id == org_id))
-    on = today()
-    active = sum(
-        rules.agreement_active_on(
-            signed_on=a.signed_on,
-            valid_until=a.valid_until,
-            status=a.status,
-            status_since=a.status_since,
-            on=on,
-        )  # fmt: skip
-        for a in agreements
-    )
+    agreements = list(session.scalars(select(Agreement).where(Agreement.organization_id == org_id)))
+    active = sum(agreements_in_force(session, agreements, today()).values())
     return {
         "producers": producers,
         "plots": len(plots),

@@ -2,7 +2,6 @@
 
 import io
 import json
-from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -27,7 +26,7 @@ from coopchain.farms.registry_xlsx import (
     import_registry,
     sheet_specs,
 )
-from coopchain.farms.rules import agreement_active_on, organic_since
+from coopchain.farms.rules import organic_since
 from coopchain.farms.schemas import AgreementIn, AgreementStatusIn, PlotIn, ProducerIn, VisitIn
 from coopchain.forms import handle_form
 from coopchain.schemas import PageSchema
@@ -80,23 +79,11 @@ def producer_detail(producer_id: int):
     visits = services.visits_of(db, org, [a.id for a in agreements])
     plots = services.plots_of_producers(db, org, [producer.id])
     on = today()
+    in_force = services.agreements_in_force(db, agreements, on)
     return render_template(
         "farms/producer_detail.html",
         producer=producer,
-        agreements=[
-            (
-                a,
-                visits[a.id],
-                agreement_active_on(
-                    signed_on=a.signed_on,
-                    valid_until=a.valid_until,
-                    status=a.status,
-                    status_since=a.status_since,
-                    on=on,
-                ),
-            )
-            for a in agreements
-        ],
+        agreements=[(a, visits[a.id], in_force[a.id]) for a in agreements],
         plots=[
             (p, services.plot_organic_status(p, on), organic_since(p.organic_conversion_start))
             for p in plots
@@ -112,7 +99,7 @@ def producer_new():
         ProducerIn(),
         lambda data: services.create_producer(get_session(), _org(), _user(), data),
         lambda producer: redirect(url_for("farms.producer_detail", producer_id=producer.id)),
-        defaults={"status": "active", "joined_on": date.today().isoformat()},
+        defaults={"status": "active", "joined_on": today().isoformat()},
         choices=CHOICES,
         producer=None,
     )
@@ -169,7 +156,7 @@ def agreement_new(producer_id: int):
             "producer_codes": producer.member_code,
             "kind": "individual",
             "protected_area": "Bosque de Protección Alto Mayo",
-            "signed_on": date.today().isoformat(),
+            "signed_on": today().isoformat(),
             "commitments": [c.value for c in Commitment],
             "status": "active",
         },
@@ -231,7 +218,7 @@ def visit_new(agreement_id: int):
         VisitIn(),
         lambda data: services.add_visit(db, _org(), _user(), agreement_id, data),
         lambda _v: redirect(url_for("farms.producer_detail", producer_id=back)),
-        defaults={"visited_on": date.today().isoformat(), "result": "compliant"},
+        defaults={"visited_on": today().isoformat(), "result": "compliant"},
         choices=CHOICES,
         agreement=agreement,
         back=back,

@@ -31,13 +31,9 @@ def test_leap_day_start_ends_on_last_day_of_february():
     assert add_months(date(2023, 1, 31), 1) == date(2023, 2, 28)
 
 
-def _active(on, status="active", since=None):
+def _active(on, history=()):
     return agreement_active_on(
-        signed_on=date(2025, 1, 10),
-        valid_until=date(2025, 12, 31),
-        status=status,
-        status_since=since,
-        on=on,
+        signed_on=date(2025, 1, 10), valid_until=date(2025, 12, 31), history=list(history), on=on
     )
 
 
@@ -49,6 +45,14 @@ def test_agreement_in_force_between_signing_and_expiry():
 
 
 def test_suspension_applies_from_its_date_only():
-    assert _active(date(2025, 5, 31), "suspended", date(2025, 6, 1))
-    assert not _active(date(2025, 6, 1), "suspended", date(2025, 6, 1))
-    assert not _active(date(2025, 8, 1), "ended", date(2025, 6, 1))
+    suspended = [(date(2025, 6, 1), "suspended")]
+    assert _active(date(2025, 5, 31), suspended)
+    assert not _active(date(2025, 6, 1), suspended)
+    assert not _active(date(2025, 8, 1), [(date(2025, 6, 1), "ended")])
+
+
+def test_a_lifted_suspension_still_answers_for_the_months_it_held():
+    history = [(date(2025, 9, 1), "active"), (date(2025, 3, 1), "suspended")]  # any order
+    assert _active(date(2025, 2, 28), history)
+    assert not _active(date(2025, 6, 1), history)
+    assert _active(date(2025, 9, 1), history)

@@ -128,6 +128,12 @@ def test_producer_under_active_agreement_on_a_date(db_session, org):
     services.set_agreement_status(
         db_session, org.id, None, agreement.id, "suspended", "Tala detectada", date(2025, 9, 1)
     )
+    services.set_agreement_status(
+        db_session, org.id, None, agreement.id, "active", None, date(2025, 11, 1)
+    )
+    assert services.producer_under_active_agreement(
+        db_session, org.id, producer.id, date(2025, 11, 1)
+    )
     assert services.producer_under_active_agreement(
         db_session, org.id, producer.id, date(2025, 8, 31)
     )
@@ -274,3 +280,14 @@ def test_agreement_without_producers_is_refused(db_session, org):
     with pytest.raises(DomainError) as error:
         factories.agreement(db_session, org, [], kind="collective")
     assert "producer_ids" in error.value.fields
+
+
+def test_status_cannot_start_before_signing(db_session, org):
+    agreement = factories.agreement(
+        db_session, org, [factories.producer(db_session, org)], signed_on=date(2025, 1, 10)
+    )
+    with pytest.raises(DomainError) as error:
+        services.set_agreement_status(
+            db_session, org.id, None, agreement.id, "ended", "x", date(2020, 1, 1)
+        )
+    assert "status_since" in error.value.fields

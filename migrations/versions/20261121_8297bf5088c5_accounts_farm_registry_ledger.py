@@ -1,8 +1,8 @@
-"""farm registry accounts ledger
+"""accounts farm registry ledger
 
-Revision ID: 8074510aad37
+Revision ID: 8297bf5088c5
 Revises: 
-Create Date: 2026-11-21 19:43:38.762353
+Create Date: 2026-11-21 20:04:26.643681
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from alembic import op
 import coopchain.timeutil
 
 
-revision: str = '8074510aad37'
+revision: str = '8297bf5088c5'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -152,6 +152,24 @@ def upgrade() -> None:
     with op.batch_alter_table('agreement_producers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_agreement_producers_producer_id'), ['producer_id'], unique=False)
 
+    op.create_table('agreement_status_changes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organization_id', sa.Integer(), nullable=False),
+    sa.Column('agreement_id', sa.Integer(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('effective_on', sa.Date(), nullable=False),
+    sa.Column('recorded_at', coopchain.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['agreement_id'], ['agreements.id'], name=op.f('fk_agreement_status_changes_agreement_id_agreements')),
+    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_agreement_status_changes_organization_id_organizations')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_agreement_status_changes_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_agreement_status_changes'))
+    )
+    with op.batch_alter_table('agreement_status_changes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_agreement_status_changes_agreement_id'), ['agreement_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_agreement_status_changes_organization_id'), ['organization_id'], unique=False)
+
     op.create_table('agreement_visits',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organization_id', sa.Integer(), nullable=False),
@@ -213,6 +231,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_agreement_visits_agreement_id'))
 
     op.drop_table('agreement_visits')
+    with op.batch_alter_table('agreement_status_changes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_agreement_status_changes_organization_id'))
+        batch_op.drop_index(batch_op.f('ix_agreement_status_changes_agreement_id'))
+
+    op.drop_table('agreement_status_changes')
     with op.batch_alter_table('agreement_producers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_agreement_producers_producer_id'))
 
