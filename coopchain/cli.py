@@ -1,11 +1,12 @@
 """The `coopchain` command: a Flask CLI group (so `coopchain run` serves the app)."""
 
+import functools
 import sys
 from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, NoAppException, with_appcontext
 from sqlalchemy import select
 
 from coopchain import create_app
@@ -13,15 +14,32 @@ from coopchain.auth import services as auth_services
 from coopchain.auth.models import Organization, OrganizationKind, Role, User
 from coopchain.config import PROJECT_ROOT
 from coopchain.db import session_scope
+from coopchain.errors import DomainError
 
 
 def _create_app(*_args, **_kwargs):
-    return create_app()
+    try:
+        return create_app()
+    except RuntimeError as exc:  # e.g. no SECRET_KEY: say so instead of a traceback
+        raise NoAppException(str(exc)) from exc
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app)
 def cli():
     """CoopChain: traceability and export for coffee and pitahaya cooperatives."""
+
+
+def domain_errors_as_messages(command):
+    """A broken rule (weak password, duplicate code) ends the command with its message."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from exc
+
+    return run
 
 
 def alembic_config(url: str):
@@ -70,6 +88,7 @@ def demo_command():
 @click.option("--admin-name", default="Administrator")
 @click.password_option("--admin-password", prompt="Admin password")
 @with_appcontext
+@domain_errors_as_messages
 def create_org_command(code, name, kind, admin_email, admin_name, admin_password):
     """Create an organisation and its first admin."""
     with session_scope() as session:
@@ -88,6 +107,7 @@ def create_org_command(code, name, kind, admin_email, admin_name, admin_password
 @click.option("--name", default="")
 @click.password_option("--password", prompt="Password")
 @with_appcontext
+@domain_errors_as_messages
 def create_user_command(email, org_code, role, name, password):
     """Create a user (or reuse one) and give them a role in an organisation."""
     with session_scope() as session:

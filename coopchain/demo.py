@@ -67,7 +67,7 @@ def load_demo(session: Session, password: str) -> bool:
     coffee = auth_services.create_organization(session, *COFFEE_ORG)
     pitahaya = auth_services.create_organization(session, *PITAHAYA_ORG)
     for email, role, name in DEMO_USERS:
-        user = auth_services.create_user(session, email, name, password)
+        user = auth_services.create_user(session, email, name, password, weak_ok=True)
         auth_services.add_member(session, coffee.id, user, role, by_user_id=None)
         auth_services.add_member(session, pitahaya.id, user, role, by_user_id=None)
     _load_organization(session, rng, coffee.id, "coffee", producers=28, prefix="CAF")

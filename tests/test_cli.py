@@ -112,3 +112,12 @@ def test_import_command_reports_rows_and_imports_nothing(run, tmp_path):
     good = tmp_path / "good.xlsx"
     good.write_bytes(workbook(producers(3)))
     assert "Imported 3 producers" in run("import", str(good), "--org", "COOPX").output
+
+
+def test_weak_admin_password_is_refused_with_a_message(run):
+    result = CliRunner().invoke(
+        cli, ["create-org", "coopy", "Y", "--admin-email", "a@y.coop", "--admin-password", "short"]
+    )
+    assert result.exit_code == 1
+    assert "8 caracteres" in result.output  # the CLI speaks the default locale, Spanish
+    assert _scalar(run.url, "select count(*) from organizations") == 0

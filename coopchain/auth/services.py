@@ -35,10 +35,19 @@ def create_organization(session: Session, code: str, name: str, kind: str) -> Or
     return org
 
 
-def create_user(session: Session, email: str, name: str, password: str) -> User:
+#: Real accounts; the demo's public password "demo" is allowed only through `weak_ok`.
+MIN_PASSWORD_LENGTH = 8
+
+
+def create_user(
+    session: Session, email: str, name: str, password: str, *, weak_ok: bool = False
+) -> User:
     email = email.strip().lower()
-    if len(password) < 4:
-        raise DomainError(str(_l("The password is too short.")), {"password": ["too short"]})
+    if len(password) < MIN_PASSWORD_LENGTH and not weak_ok:
+        raise DomainError(
+            str(_l("The password needs at least %(n)s characters.", n=MIN_PASSWORD_LENGTH)),
+            {"password": [str(_l("Too short."))]},
+        )
     if session.scalar(select(User).where(User.email == email)):
         raise Conflict(str(_l("A user with email %(email)s exists.", email=email)))
     user = User(email=email, name=name.strip(), password_hash=generate_password_hash(password))
@@ -128,12 +137,6 @@ def change_role(
         user_id=by_user_id,
     )
     return membership
-
-
-def set_password(session: Session, user: User, password: str) -> None:
-    user.password_hash = generate_password_hash(password)
-    session.add(user)
-    session.flush()
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:

@@ -184,7 +184,3 @@ class Plot(SQLModel, table=True):
     def area_ha(self) -> Decimal | None:
         """The area used for yields and totals: computed from the polygon, else declared."""
         return self.computed_area_ha if self.computed_area_ha is not None else self.declared_area_ha
-
-    @property
-    def has_geometry_errors(self) -> bool:
-        return any(issue.get("severity") == "error" for issue in self.geometry_issues)

@@ -212,41 +212,45 @@ def import_registry(session: Session, org_id: int, user_id: int | None, data: by
                 )
             )
         _attach_geometry(values, row, errors)
-    if errors:
-        raise ImportFailed(sorted(errors, key=_error_order))
-
-    # Everything validated: write. Services re-check their rules; a failure there is
-    # reported against its row and the caller rolls the whole transaction back.
+    # Write inside a savepoint even when rows already failed, so the services' own rules
+    # (duplicate agreement number, dates, …) are reported in the same list; any error rolls
+    # the savepoint back, and the caller's transaction with it.
+    failed = {(e.sheet, e.row) for e in errors}
     result, ids = ImportResult(), {}
     steps = [
-        (
-            "Producers",
-            producer_rows,
-            lambda v: services.create_producer(session, org_id, user_id, v),
-        ),
-        (
-            "Agreements",
-            sheets["Agreements"].rows,
-            lambda v: _create_agreement(session, org_id, user_id, v, ids),
-        ),
-        ("Plots", sheets["Plots"].rows, lambda v: _create_plot(session, org_id, user_id, v, ids)),
-    ]
+        ("Producers", producer_rows,
+         lambda v: services.create_producer(session, org_id, user_id, v)),
+        ("Agreements", sheets["Agreements"].rows,
+         lambda v: _create_agreement(session, org_id, user_id, v, ids)),
+        ("Plots", sheets["Plots"].rows,
+         lambda v: _create_plot(session, org_id, user_id, v, ids)),
+    ]  # fmt: skip
+    savepoint = session.begin_nested()
     for sheet, rows, create in steps:
         for row, values in rows:
+            if (sheet, row) in failed:
+                continue
             try:
                 created = create(values)
             except DomainError as exc:
-                column = next(iter(exc.fields), None)
-                errors.append(RowError(sheet, row, column, exc.message))
+                field_name = next(iter(exc.fields), None)
+                errors.append(
+                    RowError(sheet, row, _COLUMN_OF.get(field_name, field_name), exc.message)
+                )
                 continue
             if sheet == "Producers":
                 ids[created.member_code] = created.id
         setattr(result, sheet.lower(), len(rows))
     if errors:
-        raise ImportFailed(errors)
+        savepoint.rollback()
+        raise ImportFailed(sorted(errors, key=_error_order))
+    savepoint.commit()
     return result
 
 
+#: Service field names that a sheet calls by another column name.
+_COLUMN_OF = {"producer_ids": "producer_codes", "producer_id": "producer_code",
+              "geometry": "geojson"}  # fmt: skip
 _COMMITMENT_CODES = {c.value for c in Commitment}
 _SHEET_ORDER = {"Producers": 0, "Agreements": 1, "Plots": 2}
 
@@ -286,7 +290,13 @@ def _attach_geometry(values: dict, row: int, errors: list[RowError]) -> None:
 
 def _producer_id(session: Session, org_id: int, code: str, ids: dict) -> int:
     if code not in ids:
-        ids[code] = services.producer_by_code(session, org_id, code).id
+        producer = services.producer_by_code(session, org_id, code)
+        if producer is None:  # its own row in Producers failed
+            raise DomainError(
+                str(_l("Member code %(code)s: its Producers row has errors.", code=code)),
+                {"producer_ids": [code]},
+            )
+        ids[code] = producer.id
     return ids[code]
 
 

@@ -200,3 +200,23 @@ def test_neutralised_cells_come_back_as_the_original_text(
     assert upload(client, exported).status_code == 302
     moved = db_session.scalar(select(Producer).where(Producer.organization_id == other_org.id))
     assert (moved.last_name, moved.phone) == ("-Rojas", "+51942000111")
+
+
+def test_rule_errors_and_row_errors_are_reported_together(client, login, db_session):
+    login("staff")
+    rows = producers(2)
+    rows[1][5] = "not a date"  # X-001 fails
+    data = workbook(
+        rows,
+        [
+            ["AC-1", "individual", "X-000", "BP", "2025-01-10", "2024-01-01", "no_clearing"],
+            ["AC-2", "individual", "X-001", "BP", "2025-01-10", "2026-12-31", "no_clearing"],
+        ],
+    )
+    response = upload(client, data)
+    assert response.status_code == 422
+    page = response.data.decode()
+    assert "<td>Producers</td><td>3</td><td>joined_on</td>" in page
+    assert "<td>Agreements</td><td>2</td><td>valid_until</td>" in page
+    assert "<td>Agreements</td><td>3</td><td>producer_codes</td>" in page
+    assert count(db_session, Producer) == 0 and count(db_session, Agreement) == 0

@@ -68,13 +68,13 @@ def test_deleted_event_is_detected(db_session, org):
 def test_ledger_page_shows_broken_chain(client, login, db_session, org):
     factories.producer(db_session, org)
     login("auditor")
-    assert "intact" in client.get("/ledger?lang=en").data.decode()
+    assert "intact" in client.get("/ledger?lang=en&verify=1").data.decode()
     first = _events(db_session, org)[0]
     db_session.execute(
         update(LedgerEvent).where(LedgerEvent.id == first.id).values(kind="tampered")
     )
     db_session.expire_all()
-    page = client.get("/ledger?lang=en").data.decode()
+    page = client.get("/ledger?lang=en&verify=1").data.decode()
     assert "broken at event #1" in page
 
 
