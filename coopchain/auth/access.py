@@ -19,6 +19,8 @@ READ = frozenset(Role)
 #: Who may change the farm registry.
 REGISTRY_WRITE = frozenset({Role.ADMIN, Role.STAFF})
 ADMIN = frozenset({Role.ADMIN})
+#: Who may see producers' national IDs and phone numbers: the quality lab has no need.
+PRIVATE_DATA = frozenset({Role.ADMIN, Role.STAFF, Role.AUDITOR})
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,10 @@ class Principal:
     organization_name: str
     role: Role
     via_token: bool
+
+    @property
+    def sees_private_data(self) -> bool:
+        return self.role in PRIVATE_DATA
 
 
 def public(view):

@@ -56,6 +56,13 @@ def _json_body() -> dict:
     return body
 
 
+def _producer_out() -> ProducerOut:
+    """National ID and phone only for the roles that may see them."""
+    if current_principal().sees_private_data:
+        return ProducerOut()
+    return ProducerOut(exclude=tuple(services.PRIVATE_FIELDS))
+
+
 # --- producers ------------------------------------------------------------------------------
 
 document("/api/v1/producers", "get", "List and search producers", list_of="ProducerOut")
@@ -86,7 +93,7 @@ def producers_list():
     items, total = services.search_producers(
         get_session(), _org(), args["q"], args["page"], args["per_page"]
     )
-    return paginated(items, total, args, ProducerOut())
+    return paginated(items, total, args, _producer_out())
 
 
 @api_blueprint.post("/producers")
@@ -94,13 +101,13 @@ def producers_list():
 def producers_create():
     data = ProducerIn().load(_json_body())
     producer = services.create_producer(get_session(), _org(), _user(), data)
-    return jsonify(ProducerOut().dump(producer)), 201
+    return jsonify(_producer_out().dump(producer)), 201
 
 
 @api_blueprint.get("/producers/<int:producer_id>")
 @api_requires(READ)
 def producers_get(producer_id: int):
-    return jsonify(ProducerOut().dump(services.get_producer(get_session(), _org(), producer_id)))
+    return jsonify(_producer_out().dump(services.get_producer(get_session(), _org(), producer_id)))
 
 
 @api_blueprint.put("/producers/<int:producer_id>")
@@ -109,7 +116,7 @@ def producers_update(producer_id: int):
     services.get_producer(get_session(), _org(), producer_id)  # 404 before any 422
     data = ProducerIn().load(_json_body())
     producer = services.update_producer(get_session(), _org(), _user(), producer_id, data)
-    return jsonify(ProducerOut().dump(producer))
+    return jsonify(_producer_out().dump(producer))
 
 
 # --- agreements -----------------------------------------------------------------------------
@@ -332,7 +339,11 @@ def producers_import():
 @api_requires(READ)
 def producers_export():
     return send_file(
-        io.BytesIO(export_registry(get_session(), _org())),
+        io.BytesIO(
+            export_registry(
+                get_session(), _org(), with_private=current_principal().sees_private_data
+            )
+        ),
         mimetype=XLSX,
         as_attachment=True,
         download_name="producers.xlsx",

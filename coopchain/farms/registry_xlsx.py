@@ -311,8 +311,14 @@ def _create_plot(session, org_id, user_id, values, ids):
     return services.create_plot(session, org_id, user_id, values)
 
 
-def export_registry(session: Session, org_id: int) -> bytes:
-    """The whole register, one sheet per table, readable back by import_registry."""
+def export_registry(session: Session, org_id: int, *, with_private: bool) -> bytes:
+    """The whole register, one sheet per table, readable back by import_registry.
+
+    Without `with_private`, national IDs and phone numbers are left out of the file.
+    """
+    producer_columns = [
+        c for c in PRODUCER_COLUMNS if with_private or c not in services.PRIVATE_FIELDS
+    ]
     producers = list(
         session.scalars(
             select(Producer)
@@ -341,8 +347,8 @@ def export_registry(session: Session, org_id: int) -> bytes:
         [
             (
                 "Producers",
-                PRODUCER_COLUMNS,
-                ([getattr(p, c) for c in PRODUCER_COLUMNS] for p in producers),
+                producer_columns,
+                ([getattr(p, c) for c in producer_columns] for p in producers),
             ),
             (
                 "Agreements",

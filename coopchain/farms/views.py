@@ -317,7 +317,9 @@ def registry_template():
 @bp.get("/registry/producers.xlsx")
 @requires(READ)
 def registry_export():
-    data = export_registry(get_session(), _org())
+    data = export_registry(
+        get_session(), _org(), with_private=current_principal().sees_private_data
+    )
     return _xlsx(data, f"producers-{current_principal().organization_code}-{today()}.xlsx")
 
 

@@ -153,3 +153,19 @@ def test_non_json_body_gets_a_clear_error(client, api):
     response = client.post("/api/v1/producers", data="member_code=1", headers=api("staff"))
     assert response.status_code == 422
     assert "JSON" in response.json["message"]
+
+
+def test_quality_role_does_not_see_national_id_or_phone(client, api, db_session, org, login):
+    producer = factories.producer(db_session, org, national_id="40001234", phone="987000111")
+    quality = client.get(f"/api/v1/producers/{producer.id}", headers=api("quality")).json
+    assert "national_id" not in quality and "phone" not in quality
+    auditor = client.get(f"/api/v1/producers/{producer.id}", headers=api("auditor")).json
+    assert auditor["national_id"] == "40001234"
+    login("quality")
+    assert b"40001234" not in client.get(f"/producers/{producer.id}").data
+    import io
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(client.get("/registry/producers.xlsx").data))
+    assert "national_id" not in next(book["Producers"].values)
