@@ -525,6 +525,17 @@ def plot_organic_status(plot: Plot, on: date | None = None) -> rules.OrganicStat
 # --- dashboard ----------------------------------------------------------------------------------
 
 
+def plots_needing_attention(session: Session, org_id: int) -> list[tuple[Plot, Producer]]:
+    """Plots with geometry problems or no geolocation, with their producer, by member code."""
+    rows = session.execute(
+        select(Plot, Producer)
+        .join(Producer, Producer.id == Plot.producer_id)
+        .where(Plot.organization_id == org_id)
+        .order_by(Producer.member_code, Plot.name)
+    )
+    return [(plot, producer) for plot, producer in rows if plot.geometry_issues]
+
+
 def dashboard_counts(session: Session, org_id: int) -> dict:
     producers = session.scalar(
         select(func.count()).select_from(Producer).where(Producer.organization_id == org_id)

@@ -91,6 +91,13 @@ def producer_detail(producer_id: int):
     )
 
 
+@bp.get("/plots/attention")
+@requires(READ)
+def plots_attention():
+    rows = services.plots_needing_attention(get_session(), _org())
+    return render_template("farms/plots_attention.html", rows=rows)
+
+
 @bp.route("/producers/new", methods=["GET", "POST"])
 @requires(REGISTRY_WRITE)
 def producer_new():

@@ -26,6 +26,7 @@ RULES = {
     "auth.revoke_token": ("POST", ALL),
     "ledger.ledger": ("GET", ALL),
     "farms.producer_list": ("GET", ALL),
+    "farms.plots_attention": ("GET", ALL),
     "farms.producer_detail": ("GET", ALL),
     "farms.producer_new": ("POST", WRITE),
     "farms.producer_edit": ("POST", WRITE),

@@ -244,3 +244,15 @@ def test_error_messages_quoting_user_input_are_escaped(client, login, db_session
     )
     assert form.status_code == 422
     assert hostile not in form.data.decode()
+
+
+def test_dashboard_links_to_the_plots_needing_attention(client, login, db_session, org):
+    from decimal import Decimal
+
+    producer = factories.producer(db_session, org)
+    factories.plot(db_session, org, producer, name="Bien")
+    factories.plot(db_session, org, producer, name="Mal medida", declared_area_ha=Decimal("3"))
+    login("auditor")
+    assert b"/plots/attention" in client.get("/").data
+    page = client.get("/plots/attention").data.decode()
+    assert "Mal medida" in page and "Bien" not in page
