@@ -174,14 +174,18 @@ def agreement_new(producer_id: int):
     )
 
 
+def _return_producer(agreement, asked: int | None) -> int:
+    """The producer page to go back to: the one asked for if the agreement covers it."""
+    covered = services.agreement_producer_ids(get_session(), [agreement.id])[agreement.id]
+    return asked if asked in covered else covered[0]
+
+
 @bp.post("/agreements/<int:agreement_id>/status")
 @requires(REGISTRY_WRITE)
 def agreement_status(agreement_id: int):
     db = get_session()
     agreement = services.get_agreement(db, _org(), agreement_id)
-    back = request.form.get("producer", type=int)
-    producer_ids = services.agreement_producer_ids(db, [agreement.id])[agreement.id]
-    back = back if back in producer_ids else producer_ids[0]
+    back = _return_producer(agreement, request.form.get("producer", type=int))
     raw = {k: v for k, v in request.form.items() if k in AgreementStatusIn().fields}
     try:
         data = AgreementStatusIn().load(raw)
@@ -217,9 +221,7 @@ def agreement_status(agreement_id: int):
 def visit_new(agreement_id: int):
     db = get_session()
     agreement = services.get_agreement(db, _org(), agreement_id)
-    back = request.args.get("producer", type=int)
-    producer_ids = services.agreement_producer_ids(db, [agreement.id])[agreement.id]
-    back = back if back in producer_ids else producer_ids[0]
+    back = _return_producer(agreement, request.args.get("producer", type=int))
     return handle_form(
         "farms/visit_form.html",
         VisitIn(),
