@@ -4,6 +4,7 @@ Every setting is an attribute of `Config`; `create_app(config=...)` overlays a d
 (tests use that). Values that DOMAIN.md marks *unverified* are settings, never constants.
 """
 
+import json
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -57,4 +58,42 @@ def load_config() -> dict:
             "coffee": Decimal(os.environ.get("COOPCHAIN_YIELD_COFFEE", "700")),
             "pitahaya": Decimal(os.environ.get("COOPCHAIN_YIELD_PITAHAYA", "8000")),
         },
+        "CURRENCY": os.environ.get("COOPCHAIN_CURRENCY", "PEN"),
+        # Lot codes per crop; {year} and {seq} are required, {org} may be used. A JSON object
+        # {"ORGCODE": {"coffee": "..."}} in COOPCHAIN_LOT_CODE_PATTERNS overrides per organisation.
+        "LOT_CODE_PATTERNS": {
+            "*": {"coffee": "CAF-{year}-{seq:06d}", "pitahaya": "PIT-{year}-{seq:06d}"},
+            **json.loads(os.environ.get("COOPCHAIN_LOT_CODE_PATTERNS", "{}")),
+        },
+        # Net weight of one export bag or box per crop (DOMAIN.md §4: 69 kg in Peru, unverified;
+        # pitahaya boxes unverified).
+        "BAG_NET_KG": {
+            "coffee": Decimal(os.environ.get("COOPCHAIN_BAG_KG_COFFEE", "69")),
+            "pitahaya": Decimal(os.environ.get("COOPCHAIN_BAG_KG_PITAHAYA", "2.5")),
+        },
+        # Plausible yield (output kg / input kg) per processing step; outside it the user must
+        # confirm. DOMAIN.md §4 gives parchment → green ~75–80 %; the rest are unverified.
+        "PROCESS_YIELD_RANGES": {
+            "cherry>wet_parchment": (Decimal("0.30"), Decimal("0.50")),
+            "cherry>dry_parchment": (Decimal("0.15"), Decimal("0.25")),
+            "cherry>green": (Decimal("0.12"), Decimal("0.21")),
+            "wet_parchment>dry_parchment": (Decimal("0.45"), Decimal("0.65")),
+            "wet_parchment>green": (Decimal("0.33"), Decimal("0.55")),
+            "dry_parchment>green": (Decimal("0.70"), Decimal("0.85")),
+        },
+        # Mass balance: deliveries above area × expected yield × (1 + tolerance) are flagged.
+        "MASS_BALANCE_TOLERANCE_PCT": Decimal(os.environ.get("COOPCHAIN_MASS_TOLERANCE", "20")),
+        # Expected yields are in dry parchment (coffee) and fresh fruit (pitahaya); a delivery
+        # in another form counts as this many kg of that form (unverified: settings).
+        "YIELD_FORM_EQUIVALENTS": {
+            "cherry": Decimal("0.20"),
+            "wet_parchment": Decimal("0.55"),
+            "dry_parchment": Decimal("1"),
+            "green": Decimal("1.28"),
+            "fresh_fruit": Decimal("1"),
+        },
+        # Month a harvest season starts: 1 = calendar year (Peru's coffee harvest is Apr–Sep).
+        "SEASON_START_MONTH": int(os.environ.get("COOPCHAIN_SEASON_START_MONTH", "1")),
+        # Quantity a lab sample takes from a lot (issue: quality), in kg.
+        "SAMPLE_KG": Decimal(os.environ.get("COOPCHAIN_SAMPLE_KG", "0.3")),
     }

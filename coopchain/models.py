@@ -10,6 +10,14 @@ from coopchain.farms.models import (
     Producer,
 )
 from coopchain.ledger.models import LedgerEvent
+from coopchain.lots.models import (
+    Bag,
+    Delivery,
+    Lot,
+    Sequence,
+    Transformation,
+    TransformationInput,
+)
 
 __all__ = [
     "Agreement",
@@ -17,10 +25,16 @@ __all__ = [
     "AgreementStatusChange",
     "AgreementVisit",
     "ApiToken",
+    "Bag",
+    "Delivery",
     "LedgerEvent",
+    "Lot",
     "Membership",
     "Organization",
     "Plot",
     "Producer",
+    "Sequence",
+    "Transformation",
+    "TransformationInput",
     "User",
 ]

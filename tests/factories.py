@@ -13,6 +13,10 @@ from coopchain.farms import services as farms
 _counter = itertools.count(1)
 
 
+def next_number() -> int:
+    return next(_counter)
+
+
 def organization(session, code: str) -> Organization:
     return auth.create_organization(session, code, f"Org {code}", "cooperative")
 
@@ -68,3 +72,17 @@ def agreement(session, org, producers, **fields):
         **fields,
     }  # fmt: skip
     return farms.create_agreement(session, org.id, None, data)
+
+
+def delivery(session, org, producer_obj, plot_obj, **fields):
+    """A registered delivery of dry parchment (500 kg net by default) and its origin lot."""
+    from coopchain.lots import services as lots
+
+    data = {
+        "ticket_number": f"T-{next(_counter):05d}", "producer_id": producer_obj.id,
+        "plot_id": plot_obj.id, "product_form": "dry_parchment", "gross_kg": Decimal("520"),
+        "tare_kg": Decimal("20"), "moisture_pct": Decimal("12"), "delivered_on": date(2026, 6, 1),
+        "price_per_kg": Decimal("14"), **fields,
+    }  # fmt: skip
+    created = lots.register_delivery(session, org.id, None, data)
+    return created, lots.lot_of_delivery(session, created)

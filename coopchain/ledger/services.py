@@ -59,8 +59,33 @@ def append(
     user_id: int | None = None,
 ) -> LedgerEvent:
     """Record one event; `subject` is (type, id or code). Flushes, never commits."""
-    if event_type not in EPCIS_EVENT_TYPES or action not in EPCIS_ACTIONS:
-        raise ValueError(f"not an EPCIS 2.0 event: {event_type} {action}")
+    return append_many(
+        session,
+        organization_id,
+        [
+            {
+                "kind": kind,
+                "subject": subject,
+                "payload": payload,
+                "event_type": event_type,
+                "action": action,
+            }
+        ],
+        user_id=user_id,
+    )[0]
+
+
+def append_many(
+    session: Session, organization_id: int, events: list[dict], *, user_id: int | None = None
+) -> list[LedgerEvent]:
+    """Record several events in order with one lock and one flush (bulk imports).
+
+    Each item has kind, subject and payload, and optionally event_type and action (as for
+    `append`)."""
+    for item in events:
+        event_type, action = item.get("event_type", "ObjectEvent"), item.get("action", "ADD")
+        if event_type not in EPCIS_EVENT_TYPES or action not in EPCIS_ACTIONS:
+            raise ValueError(f"not an EPCIS 2.0 event: {event_type} {action}")
     # Lock the organisation row so two writers cannot both extend the chain from the same
     # event (PostgreSQL; SQLite serialises writers anyway). The unique (org, seq) backs it up.
     session.execute(
@@ -72,44 +97,50 @@ def append(
         .order_by(LedgerEvent.seq.desc())
         .limit(1)
     ).first()
-    seq, prev_hash = (last.seq + 1, last.hash) if last else (1, GENESIS_HASH)
+    seq, prev_hash = (last.seq, last.hash) if last else (0, GENESIS_HASH)
     now = utcnow()
-    subject_type, subject_id = subject
-    body = json.loads(
-        canonical_json(
-            {
-                "type": event_type,
-                "action": action,
-                "eventTime": now.isoformat(),
-                # Times are UTC (DESIGN.md §4), so the offset EPCIS requires is always +00:00.
-                "eventTimeZoneOffset": "+00:00",
-                "kind": kind,
-                "subject": {"type": subject_type, "id": str(subject_id)},
-                "organizationId": organization_id,
-                "userId": user_id,
-                "seq": seq,
-                "prevHash": prev_hash,
-                "data": payload,
-            }
+    written = []
+    for item in events:
+        seq += 1
+        event_type, action = item.get("event_type", "ObjectEvent"), item.get("action", "ADD")
+        subject_type, subject_id = item["subject"]
+        body = json.loads(
+            canonical_json(
+                {
+                    "type": event_type,
+                    "action": action,
+                    "eventTime": now.isoformat(),
+                    # Times are UTC (DESIGN.md §4), so EPCIS's required offset is always +00:00.
+                    "eventTimeZoneOffset": "+00:00",
+                    "kind": item["kind"],
+                    "subject": {"type": subject_type, "id": str(subject_id)},
+                    "organizationId": organization_id,
+                    "userId": user_id,
+                    "seq": seq,
+                    "prevHash": prev_hash,
+                    "data": item["payload"],
+                }
+            )
         )
-    )
-    event = LedgerEvent(
-        organization_id=organization_id,
-        seq=seq,
-        event_type=event_type,
-        action=action,
-        kind=kind,
-        subject_type=subject_type,
-        subject_id=str(subject_id),
-        event_time=now,
-        user_id=user_id,
-        payload=body,
-        prev_hash=prev_hash,
-        hash=event_hash(body),
-    )
-    session.add(event)
+        event = LedgerEvent(
+            organization_id=organization_id,
+            seq=seq,
+            event_type=event_type,
+            action=action,
+            kind=item["kind"],
+            subject_type=subject_type,
+            subject_id=str(subject_id),
+            event_time=now,
+            user_id=user_id,
+            payload=body,
+            prev_hash=prev_hash,
+            hash=event_hash(body),
+        )
+        prev_hash = event.hash
+        written.append(event)
+    session.add_all(written)
     session.flush()
-    return event
+    return written
 
 
 def changes(before: dict, after: dict) -> dict:

@@ -1,0 +1,196 @@
+"""Deliveries, lots, transformations and bags: every kilogram from the plot to the bag.
+
+Nothing here is deleted or edited in place (DESIGN.md §4): a mistake is undone by voiding the
+record, which is itself an event in the ledger. The one column that changes is a lot's
+`available_kg`, a running balance kept next to the rows that explain it (transformation inputs
+and bags) so it can be locked and checked in one place.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, Numeric, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from coopchain.timeutil import UTCDateTime, utcnow
+
+KG = Numeric(12, 3)  # exact decimals to the gram (DESIGN.md §4)
+
+
+class ProductForm(StrEnum):
+    CHERRY = "cherry"
+    WET_PARCHMENT = "wet_parchment"
+    DRY_PARCHMENT = "dry_parchment"
+    GREEN = "green"
+    FRESH_FRUIT = "fresh_fruit"
+
+
+class TransformationKind(StrEnum):
+    MERGE = "merge"
+    SPLIT = "split"
+    PROCESS = "process"
+    SAMPLE = "sample"
+
+
+class LotStatus(StrEnum):
+    AVAILABLE = "available"
+    DEPLETED = "depleted"
+    VOIDED = "voided"
+
+
+class Delivery(SQLModel, table=True):
+    """An intake ticket at the collection centre: one producer, one plot, one product form."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "ticket_number"),
+        CheckConstraint("net_kg > 0", name="net_positive"),
+        CheckConstraint("moisture_pct >= 0 AND moisture_pct <= 70", name="moisture_range"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organizations.id", index=True)
+    #: The paper ticket's number, unique per organisation.
+    ticket_number: str = Field(max_length=40)
+    producer_id: int = Field(foreign_key="producers.id", index=True)
+    plot_id: int = Field(foreign_key="plots.id", index=True)
+    crop: str = Field(max_length=20)
+    product_form: str = Field(max_length=20)
+    gross_kg: Decimal = Field(sa_type=KG)
+    tare_kg: Decimal = Field(sa_type=KG)
+    #: gross − tare, computed once at intake.
+    net_kg: Decimal = Field(sa_type=KG)
+    moisture_pct: Decimal | None = Field(default=None, sa_type=Numeric(5, 2))
+    delivered_on: date = Field(index=True)
+    #: Price paid per kg of net weight, in the organisation's currency.
+    price_per_kg: Decimal | None = Field(default=None, sa_type=Numeric(10, 2))
+    notes: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    user_id: int | None = Field(default=None, foreign_key="users.id")
+    voided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    void_reason: str | None = Field(default=None, max_length=500)
+
+
+class Lot(SQLModel, table=True):
+    """A quantity of one product form; an origin lot (from a delivery) or a transformation's
+    output."""
+
+    __tablename__ = "lots"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "code"),
+        # The last line of defence behind the row lock: no lot ever goes below zero.
+        CheckConstraint("available_kg >= 0", name="available_not_negative"),
+        CheckConstraint("available_kg <= quantity_kg", name="available_within_quantity"),
+        CheckConstraint("quantity_kg > 0", name="quantity_positive"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organizations.id", index=True)
+    #: Readable code, e.g. CAF-2026-000123 (pattern per organisation and crop, a setting).
+    code: str = Field(max_length=40)
+    crop: str = Field(max_length=20)
+    product_form: str = Field(max_length=20)
+    #: What the lot held when it was made; never changes.
+    quantity_kg: Decimal = Field(sa_type=KG)
+    #: quantity − consumed by live transformations − live bags.
+    available_kg: Decimal = Field(sa_type=KG)
+    #: The day the lot came into being (delivery or transformation date).
+    produced_on: date = Field(index=True)
+    #: The delivery that created it, for an origin lot (one lot per delivery).
+    delivery_id: int | None = Field(
+        default=None, foreign_key="deliveries.id", index=True, unique=True
+    )
+    #: The transformation that created it, for every other lot.
+    transformation_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("transformations.id"), nullable=True, index=True),
+    )
+    #: Set when a merge explicitly gave up the organic claim (reason on the transformation).
+    downgraded: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    voided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    @property
+    def status(self) -> LotStatus:
+        if self.voided_at is not None:
+            return LotStatus.VOIDED
+        return LotStatus.AVAILABLE if self.available_kg > 0 else LotStatus.DEPLETED
+
+    @property
+    def is_origin(self) -> bool:
+        return self.delivery_id is not None
+
+
+class Transformation(SQLModel, table=True):
+    """Inputs consumed → output lots, plus what was lost or taken as a sample.
+
+    Invariant (checked in services and by tests): Σ inputs = Σ outputs + loss_kg.
+    """
+
+    __tablename__ = "transformations"
+    __table_args__ = (CheckConstraint("loss_kg >= 0", name="loss_not_negative"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organizations.id", index=True)
+    kind: str = Field(max_length=20)
+    occurred_on: date
+    #: Processing loss (process) or the quantity consumed by the lab (sample).
+    loss_kg: Decimal = Field(default=Decimal("0"), sa_type=KG)
+    #: Why the output was downgraded to conventional, when it was.
+    downgrade_reason: str | None = Field(default=None, max_length=500)
+    #: The user confirmed a yield outside the plausible range for the step.
+    yield_confirmed: bool = Field(default=False)
+    notes: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    user_id: int | None = Field(default=None, foreign_key="users.id")
+    voided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    void_reason: str | None = Field(default=None, max_length=500)
+
+
+class TransformationInput(SQLModel, table=True):
+    __tablename__ = "transformation_inputs"
+    __table_args__ = (CheckConstraint("quantity_kg > 0", name="input_positive"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    transformation_id: int = Field(foreign_key="transformations.id", index=True)
+    lot_id: int = Field(foreign_key="lots.id", index=True)
+    #: How much of the input lot this transformation consumed (partial consumption allowed).
+    quantity_kg: Decimal = Field(sa_type=KG)
+
+
+class Bag(SQLModel, table=True):
+    """One export bag (or pitahaya box) filled from a lot; its token opens the public page."""
+
+    __tablename__ = "bags"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "serial"),
+        UniqueConstraint("public_token"),
+        CheckConstraint("net_kg > 0", name="bag_net_positive"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organizations.id", index=True)
+    lot_id: int = Field(foreign_key="lots.id", index=True)
+    #: Printed on the bag: PE-<ORG>-<YEAR>-<6 digits>.
+    serial: str = Field(max_length=40)
+    #: Unguessable (128 random bits), for the QR code's public URL.
+    public_token: str = Field(max_length=64)
+    net_kg: Decimal = Field(sa_type=KG)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    user_id: int | None = Field(default=None, foreign_key="users.id")
+    voided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    void_reason: str | None = Field(default=None, max_length=500)
+
+
+class Sequence(SQLModel, table=True):
+    """Per-organisation counters for lot codes and bag serials (locked while incremented)."""
+
+    __tablename__ = "sequences"
+    __table_args__ = (UniqueConstraint("organization_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organizations.id")
+    #: e.g. "lot:CAF:2026" or "bag:2026".
+    name: str = Field(max_length=60)
+    last_value: int = Field(default=0)

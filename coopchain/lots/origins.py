@@ -1,0 +1,333 @@
+"""A lot's origins: which deliveries, plots and producers it came from, and how many kg each.
+
+This is the one function (`origins_of`) behind the lot page, the API, the spreadsheets and,
+later, certificates and QR pages, so they can never disagree (issue: lots).
+
+How: one recursive query collects the lot's ancestry (lot → the transformation that made it →
+that transformation's inputs → …). Every transformation mixes its inputs, so each output has
+the inputs' composition in proportion to the quantities consumed. Walking the ancestry from
+the lot back to the deliveries, a lot's share of the target is the sum, over the
+transformations that consumed it, of (their outputs' share × what they took of it / all they
+took). Shares are exact fractions; kilograms are shared out to the gram so they add up to the
+lot exactly. Lot ids only grow, and a transformation's outputs are always newer than its
+inputs, so descending id order visits every consumer before what it consumed.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from coopchain.farms import rules as farm_rules
+from coopchain.farms.models import (
+    Agreement,
+    AgreementProducer,
+    AgreementStatusChange,
+    Plot,
+    Producer,
+)
+from coopchain.farms.rules import OrganicStatus
+from coopchain.lots import rules
+from coopchain.lots.models import Delivery, Lot, Transformation, TransformationInput
+
+
+@dataclass(frozen=True)
+class Origin:
+    """One delivery's part in a lot, with what auditors and buyers ask about it."""
+
+    delivery_id: int
+    ticket_number: str
+    delivered_on: date
+    product_form: str
+    delivered_kg: Decimal
+    origin_lot_code: str
+    plot_id: int
+    plot_name: str
+    plot_area_ha: Decimal | None
+    altitude_m: int | None
+    crop: str
+    producer_id: int
+    producer_code: str
+    producer_name: str
+    public_name_consent: bool
+    community: str | None
+    #: The plot's organic status on the delivery date (DOMAIN.md §3).
+    organic_status: OrganicStatus
+    organic_since: date | None
+    #: The producer had an agreement in force on the delivery date (DOMAIN.md §1).
+    agreement_active: bool
+    #: Numbers of the producer's agreements in force on that date.
+    agreement_numbers: tuple[str, ...]
+    #: kg of this lot that come from this delivery.
+    kg: Decimal
+
+
+@dataclass(frozen=True)
+class GraphNode:
+    lot_id: int
+    code: str
+    product_form: str
+    quantity_kg: Decimal
+    is_origin: bool
+    #: 0 for the lot itself, 1 for its inputs, …
+    depth: int
+
+
+@dataclass(frozen=True)
+class GraphEdge:
+    from_lot_id: int
+    to_lot_id: int
+    transformation_id: int
+    kind: str
+    kg: Decimal
+
+
+@dataclass
+class LotOrigins:
+    lot_id: int
+    quantity_kg: Decimal
+    origins: list[Origin]
+    #: Organic only if every origin plot was organic on its delivery date and no lot on the
+    #: way was downgraded (DOMAIN.md §3).
+    organic_status: OrganicStatus
+    downgraded: bool
+    nodes: list[GraphNode] = field(default_factory=list)
+    edges: list[GraphEdge] = field(default_factory=list)
+
+    @property
+    def all_under_agreement(self) -> bool:
+        return all(origin.agreement_active for origin in self.origins)
+
+    @property
+    def origins_without_agreement(self) -> list[Origin]:
+        return [origin for origin in self.origins if not origin.agreement_active]
+
+    def by_plot(self) -> list[dict]:
+        """Origins summed per plot, largest first: the view a buyer or an auditor starts from."""
+        plots: dict[int, dict] = {}
+        for origin in self.origins:
+            row = plots.setdefault(
+                origin.plot_id,
+                {"origin": origin, "deliveries": 0, "kg": Decimal("0"), "statuses": set()},
+            )
+            row["deliveries"] += 1
+            row["kg"] += origin.kg
+            row["statuses"].add(origin.organic_status)
+            row["agreement_active"] = row.get("agreement_active", True) and origin.agreement_active
+        rows = list(plots.values())
+        for row in rows:
+            row["organic_status"] = rules.worst_organic_status(row.pop("statuses"))
+        return sorted(rows, key=lambda r: (-r["kg"], r["origin"].producer_code))
+
+    @property
+    def producer_count(self) -> int:
+        return len({origin.producer_id for origin in self.origins})
+
+    @property
+    def plot_count(self) -> int:
+        return len({origin.plot_id for origin in self.origins})
+
+
+def ancestry_ids(session: Session, lot_id: int) -> list[int]:
+    """The lot and every lot it descends from (one recursive query on both databases)."""
+    ancestry = select(Lot.id.label("lot_id")).where(Lot.id == lot_id).cte(recursive=True)
+    ancestry = ancestry.union(
+        select(TransformationInput.lot_id)
+        .join(Lot, Lot.transformation_id == TransformationInput.transformation_id)
+        .join(ancestry, ancestry.c.lot_id == Lot.id)
+    )
+    return list(session.scalars(select(ancestry.c.lot_id)))
+
+
+def origins_of(session: Session, lot: Lot, *, with_graph: bool = False) -> LotOrigins:
+    """The origins of `lot`; the lot must already be scoped to the caller's organisation."""
+    ids = ancestry_ids(session, lot.id)
+    lots = {
+        row.id: row
+        for row in session.execute(
+            select(
+                Lot.id,
+                Lot.code,
+                Lot.product_form,
+                Lot.quantity_kg,
+                Lot.delivery_id,
+                Lot.transformation_id,
+                Lot.downgraded,
+            ).where(Lot.id.in_(ids), Lot.organization_id == lot.organization_id)
+        )
+    }
+    transformation_ids = {row.transformation_id for row in lots.values() if row.transformation_id}
+    inputs: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)
+    consumers: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)
+    kinds: dict[int, str] = {}
+    if transformation_ids:
+        for row in session.execute(
+            select(
+                TransformationInput.transformation_id,
+                TransformationInput.lot_id,
+                TransformationInput.quantity_kg,
+                Transformation.kind,
+            )
+            .join(Transformation, Transformation.id == TransformationInput.transformation_id)
+            .where(TransformationInput.transformation_id.in_(transformation_ids))
+        ):
+            inputs[row.transformation_id].append((row.lot_id, row.quantity_kg))
+            consumers[row.lot_id].append((row.transformation_id, row.quantity_kg))
+            kinds[row.transformation_id] = row.kind
+
+    shares = _origin_lot_shares(lot.id, lots, inputs, consumers)
+    delivery_of_lot = {lot_id: lots[lot_id].delivery_id for lot_id in shares}
+    delivery_kg = rules.share_out(
+        lot.quantity_kg, {delivery_of_lot[lot_id]: share for lot_id, share in shares.items()}
+    )
+    origins = _load_origins(session, lot.organization_id, delivery_kg, lots)
+    downgraded = any(row.downgraded for row in lots.values())
+    status = (
+        OrganicStatus.CONVENTIONAL
+        if downgraded or not origins
+        else rules.worst_organic_status(origin.organic_status for origin in origins)
+    )
+    result = LotOrigins(lot.id, lot.quantity_kg, origins, status, downgraded)
+    if with_graph:
+        result.nodes, result.edges = _graph(lot.id, lots, inputs, kinds)
+    return result
+
+
+def _origin_lot_shares(target_id, lots, inputs, consumers) -> dict[int, Fraction]:
+    """{origin lot id: the fraction of the target that comes from it}."""
+    lot_share: dict[int, Fraction] = {target_id: Fraction(1)}
+    transformation_share: dict[int, Fraction] = defaultdict(Fraction)
+    consumed_by: dict[int, Fraction] = {
+        tid: sum((Fraction(q) for _lot, q in rows), Fraction(0)) for tid, rows in inputs.items()
+    }
+    origin_shares: dict[int, Fraction] = {}
+    for lot_id in sorted(lots, reverse=True):
+        share = lot_share.get(lot_id, Fraction(0))
+        if lot_id != target_id:
+            share = sum(
+                (
+                    transformation_share[tid] * Fraction(q) / consumed_by[tid]
+                    for tid, q in consumers.get(lot_id, ())
+                    if tid in transformation_share
+                ),
+                Fraction(0),
+            )
+        row = lots[lot_id]
+        if row.delivery_id is not None:
+            origin_shares[lot_id] = share
+        elif row.transformation_id is not None:
+            transformation_share[row.transformation_id] += share
+    return {lot_id: share for lot_id, share in origin_shares.items() if share > 0}
+
+
+def _load_origins(session, org_id, delivery_kg: dict[int, Decimal], lots) -> list[Origin]:
+    if not delivery_kg:
+        return []
+    rows = session.execute(
+        select(Delivery, Plot, Producer, Lot.code)
+        .join(Plot, Plot.id == Delivery.plot_id)
+        .join(Producer, Producer.id == Delivery.producer_id)
+        .join(Lot, Lot.delivery_id == Delivery.id)
+        .where(Delivery.id.in_(list(delivery_kg)), Delivery.organization_id == org_id)
+    ).all()
+    in_force = _agreements_in_force_on_delivery(session, [row.Delivery for row in rows])
+    origins = []
+    for delivery, plot, producer, lot_code in rows:
+        origins.append(
+            Origin(
+                delivery_id=delivery.id,
+                ticket_number=delivery.ticket_number,
+                delivered_on=delivery.delivered_on,
+                product_form=delivery.product_form,
+                delivered_kg=delivery.net_kg,
+                origin_lot_code=lot_code,
+                plot_id=plot.id,
+                plot_name=plot.name,
+                plot_area_ha=plot.area_ha,
+                altitude_m=plot.altitude_m,
+                crop=plot.crop,
+                producer_id=producer.id,
+                producer_code=producer.member_code,
+                producer_name=producer.full_name,
+                public_name_consent=producer.public_name_consent,
+                community=producer.community,
+                organic_status=farm_rules.organic_status(
+                    plot.organic_conversion_start, delivery.delivered_on
+                ),
+                organic_since=farm_rules.organic_since(plot.organic_conversion_start),
+                agreement_active=bool(in_force[delivery.id]),
+                agreement_numbers=tuple(in_force[delivery.id]),
+                kg=delivery_kg[delivery.id],
+            )
+        )
+    origins.sort(key=lambda o: (-o.kg, o.delivered_on, o.ticket_number))
+    return origins
+
+
+def _agreements_in_force_on_delivery(session, deliveries) -> dict[int, list[str]]:
+    """{delivery id: numbers of the producer's agreements in force on the delivery date}."""
+    producer_ids = {d.producer_id for d in deliveries}
+    agreements: dict[int, list[Agreement]] = defaultdict(list)
+    by_id: dict[int, Agreement] = {}
+    if producer_ids:
+        for agreement, producer_id in session.execute(
+            select(Agreement, AgreementProducer.producer_id)
+            .join(AgreementProducer, AgreementProducer.agreement_id == Agreement.id)
+            .where(AgreementProducer.producer_id.in_(producer_ids))
+        ):
+            agreements[producer_id].append(agreement)
+            by_id[agreement.id] = agreement
+    history: dict[int, list[tuple[date, str]]] = defaultdict(list)
+    if by_id:
+        for change in session.scalars(
+            select(AgreementStatusChange).where(AgreementStatusChange.agreement_id.in_(by_id))
+        ):
+            history[change.agreement_id].append((change.effective_on, change.status))
+    return {
+        d.id: sorted(
+            a.number
+            for a in agreements[d.producer_id]
+            if farm_rules.agreement_active_on(
+                signed_on=a.signed_on,
+                valid_until=a.valid_until,
+                history=history[a.id],
+                on=d.delivered_on,
+            )
+        )
+        for d in deliveries
+    }
+
+
+def _graph(target_id, lots, inputs, kinds) -> tuple[list[GraphNode], list[GraphEdge]]:
+    """Nodes with their distance from the lot (the longest path, so columns read left to
+    right from deliveries to the lot) and one edge per input consumed."""
+    depth = {target_id: 0}
+    for lot_id in sorted(lots, reverse=True):
+        row = lots[lot_id]
+        if lot_id not in depth or row.transformation_id is None:
+            continue
+        for input_id, _q in inputs.get(row.transformation_id, ()):
+            depth[input_id] = max(depth.get(input_id, 0), depth[lot_id] + 1)
+    nodes = [
+        GraphNode(
+            lot_id=lot_id,
+            code=row.code,
+            product_form=row.product_form,
+            quantity_kg=row.quantity_kg,
+            is_origin=row.delivery_id is not None,
+            depth=depth[lot_id],
+        )
+        for lot_id, row in lots.items()
+        if lot_id in depth
+    ]
+    edges = [
+        GraphEdge(input_id, lot_id, row.transformation_id, kinds[row.transformation_id], q)
+        for lot_id, row in lots.items()
+        if row.transformation_id is not None and lot_id in depth
+        for input_id, q in inputs.get(row.transformation_id, ())
+    ]
+    return nodes, edges

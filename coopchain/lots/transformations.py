@@ -1,0 +1,373 @@
+"""Merge, split, process and sample: inputs consumed → output lots (+ loss), never in place.
+
+The invariant every operation keeps, checked before anything is written:
+Σ kg consumed from the inputs = Σ kg of the outputs + loss (processing loss or lab sample).
+Inputs are locked while consumed (DESIGN.md §4), so two clerks cannot both take the last
+kilograms of a lot; the database's CHECK (available_kg >= 0) stands behind the lock.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlmodel import Session
+
+from coopchain.errors import Conflict, DomainError, NotFound
+from coopchain.farms.rules import OrganicStatus
+from coopchain.ledger.services import append
+from coopchain.lots import rules
+from coopchain.lots.errors import CommingledOrganic, ImplausibleYield, InsufficientQuantity
+from coopchain.lots.models import Lot, Transformation, TransformationInput, TransformationKind
+from coopchain.lots.origins import origins_of
+from coopchain.lots.services import get_lot, lock_lots, new_lot_codes, setting
+from coopchain.timeutil import today, utcnow
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What a transformation will do, before it is checked and written."""
+
+    kind: TransformationKind
+    #: (lot code, kg taken; None = all that is available)
+    inputs: list[tuple[str, Decimal | None]]
+    #: (product form, kg) per output lot
+    outputs: list[tuple[str | None, Decimal]]
+    occurred_on: date
+    downgrade_reason: str | None = None
+    confirm_yield: bool = False
+    notes: str | None = None
+
+
+def _refuse(message, field: str | None = None, error=DomainError):
+    raise error(str(message), {field: [str(message)]} if field else None)
+
+
+def merge(session, org_id, user_id, inputs, occurred_on, *, downgrade_reason=None, notes=None):
+    """n lots → 1 lot of the same form. Mixing organic with anything else is refused unless
+    the output is explicitly downgraded to conventional with a reason (DOMAIN.md §3)."""
+    codes = [code for code, _q in inputs]
+    if len(set(codes)) < 2 or len(set(codes)) != len(codes):
+        _refuse(_l("A merge needs at least two different lots, each named once."), "inputs")
+    draft = Draft(
+        TransformationKind.MERGE,
+        inputs,
+        [(None, None)],
+        occurred_on,
+        downgrade_reason,
+        False,
+        notes,
+    )
+    return _transform(session, org_id, user_id, draft)
+
+
+def split(session, org_id, user_id, code, output_kgs, occurred_on, *, notes=None):
+    """1 lot → several lots; what is not split off stays in the input lot."""
+    if len(output_kgs) < 2:
+        _refuse(_l("A split makes at least two lots."), "outputs")
+    total = sum((rules.kg(q) for q in output_kgs), Decimal("0"))
+    draft = Draft(
+        TransformationKind.SPLIT,
+        [(code, total)],
+        [(None, rules.kg(q)) for q in output_kgs],
+        occurred_on,
+        notes=notes,
+    )
+    return _transform(session, org_id, user_id, draft)
+
+
+def process(
+    session, org_id, user_id, code, input_kg, to_form, output_kg, occurred_on, *,
+    confirm_yield=False, notes=None,
+):  # fmt: skip
+    """1 lot → 1 lot of the next form; the difference is processing loss."""
+    draft = Draft(
+        TransformationKind.PROCESS,
+        [(code, None if input_kg is None else rules.kg(input_kg))],
+        [(to_form, rules.kg(output_kg))],
+        occurred_on,
+        confirm_yield=confirm_yield,
+        notes=notes,
+    )
+    return _transform(session, org_id, user_id, draft)
+
+
+def take_sample(session, org_id, user_id, code, sample_kg, occurred_on, *, notes=None):
+    """A small quantity consumed by the lab; it leaves as loss, no output lot."""
+    quantity = rules.kg(setting("SAMPLE_KG") if sample_kg is None else sample_kg)
+    draft = Draft(TransformationKind.SAMPLE, [(code, quantity)], [], occurred_on, notes=notes)
+    return _transform(session, org_id, user_id, draft)
+
+
+def _transform(session: Session, org_id: int, user_id: int | None, draft: Draft):
+    wanted = [(get_lot(session, org_id, code), q) for code, q in draft.inputs]
+    locked = lock_lots(session, org_id, [lot.id for lot, _q in wanted])
+    taken = [(locked[lot.id], q) for lot, q in wanted]
+    taken = _check_inputs(taken, draft)
+    first = taken[0][0]
+    consumed = sum((q for _lot, q in taken), Decimal("0"))
+    outputs = _outputs(draft, first, consumed)
+    loss = consumed - sum((q for _form, q in outputs), Decimal("0"))
+    downgraded = _check_organic(session, draft, [lot for lot, _q in taken])
+    _check_process(draft, first, consumed, outputs)
+    if loss < 0 or (draft.kind in (TransformationKind.MERGE, TransformationKind.SPLIT) and loss):
+        raise AssertionError("inputs and outputs do not balance")  # a bug, never user input
+
+    transformation = Transformation(
+        organization_id=org_id,
+        kind=draft.kind,
+        occurred_on=draft.occurred_on,
+        loss_kg=loss,
+        downgrade_reason=draft.downgrade_reason if downgraded else None,
+        yield_confirmed=draft.confirm_yield and draft.kind == TransformationKind.PROCESS,
+        notes=draft.notes,
+        user_id=user_id,
+    )
+    session.add(transformation)
+    session.flush()
+    for lot, quantity in taken:
+        session.add(
+            TransformationInput(
+                transformation_id=transformation.id, lot_id=lot.id, quantity_kg=quantity
+            )
+        )
+        lot.available_kg -= quantity
+    codes = new_lot_codes(session, org_id, first.crop, draft.occurred_on.year, len(outputs))
+    made = [
+        Lot(
+            organization_id=org_id,
+            code=code,
+            crop=first.crop,
+            product_form=form,
+            quantity_kg=quantity,
+            available_kg=quantity,
+            produced_on=draft.occurred_on,
+            transformation_id=transformation.id,
+            downgraded=downgraded,
+        )
+        for code, (form, quantity) in zip(codes, outputs, strict=True)
+    ]
+    session.add_all(made)
+    session.flush()
+    append(
+        session,
+        org_id,
+        f"lot.{draft.kind}",
+        ("transformation", transformation.id),
+        {
+            "kind": draft.kind,
+            "occurredOn": draft.occurred_on,
+            "inputQuantityList": [
+                {"lot": lot.code, "quantity": q, "uom": "KGM"} for lot, q in taken
+            ],
+            "outputQuantityList": [
+                {
+                    "lot": lot.code,
+                    "productForm": lot.product_form,
+                    "quantity": lot.quantity_kg,
+                    "uom": "KGM",
+                }
+                for lot in made
+            ],
+            "lossKg": loss,
+            "downgradedToConventional": downgraded,
+            "downgradeReason": transformation.downgrade_reason,
+            "yieldConfirmed": transformation.yield_confirmed,
+        },  # fmt: skip
+        event_type="TransformationEvent",
+        action=None,
+        user_id=user_id,
+    )
+    return transformation
+
+
+def _check_inputs(taken: list[tuple[Lot, Decimal | None]], draft: Draft):
+    checked = []
+    crops_forms = {(lot.crop, lot.product_form) for lot, _q in taken}
+    if len(crops_forms) > 1:
+        _refuse(_l("Only lots of the same crop and product form can be merged."), "inputs")
+    for lot, quantity in taken:
+        if lot.voided_at is not None:
+            _refuse(_l("Lot %(code)s is voided.", code=lot.code), "inputs", Conflict)
+        quantity = lot.available_kg if quantity is None else rules.kg(quantity)
+        if quantity <= 0:
+            _refuse(
+                _l("Lot %(code)s has nothing available.", code=lot.code)
+                if lot.available_kg <= 0
+                else _l("Quantities must be above zero."),
+                "inputs",
+                InsufficientQuantity if lot.available_kg <= 0 else DomainError,
+            )
+        if quantity > lot.available_kg:
+            _refuse(
+                _l(
+                    "Lot %(code)s has only %(available)s kg available, not %(wanted)s kg.",
+                    code=lot.code,
+                    available=lot.available_kg,
+                    wanted=quantity,
+                ),
+                "inputs",
+                InsufficientQuantity,
+            )
+        if draft.occurred_on < lot.produced_on:
+            _refuse(
+                _l("Lot %(code)s did not exist yet on that date.", code=lot.code), "occurred_on"
+            )
+        checked.append((lot, quantity))
+    if draft.occurred_on > today():
+        _refuse(_l("Cannot be in the future."), "occurred_on")
+    return checked
+
+
+def _outputs(draft: Draft, first: Lot, consumed: Decimal) -> list[tuple[str, Decimal]]:
+    if draft.kind == TransformationKind.MERGE:
+        return [(first.product_form, consumed)]
+    outputs = [(form or first.product_form, quantity) for form, quantity in draft.outputs]
+    for _form, quantity in outputs:
+        if quantity <= 0:
+            _refuse(_l("Every output must be above zero kg."), "outputs")
+    return outputs
+
+
+def _check_organic(session: Session, draft: Draft, lots: list[Lot]) -> bool:
+    """No commingling (DOMAIN.md §3). Returns whether the output is downgraded."""
+    reason = (draft.downgrade_reason or "").strip()
+    if draft.kind != TransformationKind.MERGE:
+        return any(lot.downgraded for lot in lots)
+    statuses = {lot.code: origins_of(session, lot).organic_status for lot in lots}
+    if len(set(statuses.values())) > 1 and not reason:
+        organic = sorted(c for c, s in statuses.items() if s == OrganicStatus.ORGANIC)
+        other = sorted(c for c, s in statuses.items() if s != OrganicStatus.ORGANIC)
+        raise CommingledOrganic(
+            str(
+                _l(
+                    "Organic lots (%(organic)s) cannot be merged with in-conversion or "
+                    "conventional lots (%(other)s). To merge anyway, downgrade the new lot to "
+                    "conventional and give the reason.",
+                    organic=", ".join(organic) or "—",
+                    other=", ".join(other),
+                )
+            ),
+            {"downgrade_reason": [str(_l("Required to merge lots of different status."))]},
+        )
+    return bool(reason) or any(lot.downgraded for lot in lots)
+
+
+def _check_process(draft: Draft, lot: Lot, consumed: Decimal, outputs) -> None:
+    if draft.kind != TransformationKind.PROCESS:
+        return
+    ((to_form, output_kg),) = outputs
+    if not rules.can_process(lot.crop, lot.product_form, to_form):
+        _refuse(
+            _l(
+                "%(crop)s in form %(from)s cannot be processed into %(to)s.",
+                crop=lot.crop,
+                **{"from": lot.product_form},
+                to=to_form,
+            ),
+            "to_form",
+        )
+    if output_kg > consumed:
+        _refuse(_l("Processing cannot make more kg than it consumed."), "output_kg")
+    ranges = setting("PROCESS_YIELD_RANGES")
+    if not draft.confirm_yield and not rules.yield_is_plausible(
+        ranges, lot.product_form, to_form, consumed, output_kg
+    ):
+        low, high = rules.yield_range(ranges, lot.product_form, to_form)
+        _refuse(
+            _l(
+                "A yield of %(pct)s %% is outside the usual %(low)s–%(high)s %% for this step. "
+                "Check the weights, or confirm the yield.",
+                pct=(output_kg / consumed * 100).quantize(Decimal("0.1")),
+                low=(low * 100).normalize(),
+                high=(high * 100).normalize(),
+            ),
+            "confirm_yield",
+            ImplausibleYield,
+        )
+
+
+def get_transformation(session: Session, org_id: int, transformation_id: int):
+    transformation = session.scalar(
+        select(Transformation).where(
+            Transformation.id == transformation_id, Transformation.organization_id == org_id
+        )
+    )
+    if transformation is None:
+        raise NotFound(str(_l("No such transformation.")))
+    return transformation
+
+
+def parts_of(session: Session, transformation: Transformation):
+    """(inputs as [(lot, kg)], output lots)."""
+    inputs = list(
+        session.execute(
+            select(Lot, TransformationInput.quantity_kg)
+            .join(TransformationInput, TransformationInput.lot_id == Lot.id)
+            .where(TransformationInput.transformation_id == transformation.id)
+            .order_by(Lot.id)
+        )
+    )
+    outputs = list(
+        session.scalars(
+            select(Lot).where(Lot.transformation_id == transformation.id).order_by(Lot.id)
+        )
+    )
+    return [tuple(row) for row in inputs], outputs
+
+
+def list_transformations(session: Session, org_id: int, page: int, per_page: int):
+    from sqlalchemy import func
+
+    query = select(Transformation).where(Transformation.organization_id == org_id)
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    items = session.scalars(
+        query.order_by(Transformation.id.desc()).offset((page - 1) * per_page).limit(per_page)
+    )
+    return list(items), total
+
+
+def void_transformation(
+    session: Session, org_id: int, user_id: int | None, transformation_id: int, reason: str
+) -> Transformation:
+    """Undo a mistaken transformation while its outputs are untouched: the outputs are voided
+    and the inputs get their kilograms back. Recorded as an EPCIS error declaration."""
+    transformation = get_transformation(session, org_id, transformation_id)
+    if transformation.voided_at is not None:
+        raise Conflict(str(_l("This transformation is already voided.")))
+    if not (reason or "").strip():
+        raise DomainError(str(_l("Give a reason.")), {"reason": [str(_l("Required."))]})
+    inputs, outputs = parts_of(session, transformation)
+    locked = lock_lots(session, org_id, [lot.id for lot, _q in inputs] + [o.id for o in outputs])
+    for output in outputs:
+        if locked[output.id].available_kg != output.quantity_kg:
+            raise Conflict(
+                str(
+                    _l(
+                        "Lot %(code)s has already been used; undo what used it first.",
+                        code=output.code,
+                    )
+                )
+            )
+    now = utcnow()
+    for output in outputs:
+        locked[output.id].voided_at, locked[output.id].available_kg = now, Decimal("0")
+    for lot, quantity in inputs:
+        locked[lot.id].available_kg += quantity
+    transformation.voided_at, transformation.void_reason = now, reason.strip()
+    session.flush()
+    append(
+        session,
+        org_id,
+        "transformation.voided",
+        ("transformation", transformation.id),
+        {
+            "returned": [{"lot": lot.code, "quantity": q} for lot, q in inputs],
+            "voidedLots": [o.code for o in outputs],
+            "errorDeclaration": {"declarationTime": now, "reason": reason.strip()},
+        },
+        action="DELETE",
+        user_id=user_id,
+    )
+    return transformation
