@@ -203,7 +203,9 @@ def delivery_rule_errors(data: dict, producer: Producer | None, plot: Plot | Non
         errors.setdefault(name, []).append(str(message))
 
     if producer is None:
-        refuse("producer_id", _l("No such producer."))
+        refuse(
+            "producer_id" if data.get("producer_id") else "producer_code", _l("No such producer.")
+        )
     if plot is None:
         refuse("plot_id", _l("No such plot."))
     elif producer is not None and plot.producer_id != producer.id:
@@ -223,12 +225,20 @@ def delivery_rule_errors(data: dict, producer: Producer | None, plot: Plot | Non
 
 
 def register_delivery(session: Session, org_id: int, user_id: int | None, data: dict) -> Delivery:
-    """Record an intake ticket and the origin lot it creates."""
+    """Record an intake ticket and the origin lot it creates (producer by id or member code)."""
+    by_id = data.get("producer_id") is not None
     producer = session.scalar(
         select(Producer).where(
-            Producer.id == data["producer_id"], Producer.organization_id == org_id
+            Producer.id == data["producer_id"]
+            if by_id
+            else Producer.member_code == data.get("producer_code"),
+            Producer.organization_id == org_id,
         )
     )
+    if producer is None:
+        message = str(_l("No such producer."))
+        raise DomainError(message, {"producer_id" if by_id else "producer_code": [message]})
+    data = {**data, "producer_id": producer.id}
     plot = session.scalar(
         select(Plot).where(Plot.id == data["plot_id"], Plot.organization_id == org_id)
     )
@@ -265,7 +275,7 @@ def register_checked_deliveries(
         Delivery(
             organization_id=org_id,
             ticket_number=data["ticket_number"],
-            producer_id=data["producer_id"],
+            producer_id=plot.producer_id,
             plot_id=plot.id,
             crop=plot.crop,
             product_form=data["product_form"],
