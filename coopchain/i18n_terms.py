@@ -28,6 +28,15 @@ COMMITMENTS = (
 )
 ORGANIC_STATUSES = (_l("organic"), _l("in_conversion"), _l("conventional"))
 ISSUE_SEVERITIES = (_l("error"), _l("warning"))
+PRODUCT_FORMS = (
+    _l("cherry"),
+    _l("wet_parchment"),
+    _l("dry_parchment"),
+    _l("green"),
+    _l("fresh_fruit"),
+)
+LOT_STATUSES = (_l("available"), _l("depleted"), _l("voided"))
+TRANSFORMATION_KINDS = (_l("merge"), _l("split"), _l("process"), _l("sample"))
 
 # marshmallow 4 default error messages (fields.py / schema.py default_error_messages) ----------
 # Decimal fields report "Not a valid number." (marshmallow 4 has no "Not a valid decimal.").
