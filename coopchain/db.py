@@ -9,7 +9,7 @@ the end of the block. Services only `flush`.
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -50,8 +50,25 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+#: Execution option asking for a transaction that writes: on SQLite it starts with
+#: BEGIN IMMEDIATE, taking the write lock up front. A deferred transaction that read a lot and
+#: then writes would fail with "database is locked" (WAL snapshot) when another writer got
+#: there first; an immediate one waits its turn (busy_timeout) and then reads fresh rows, so
+#: two clerks taking from one lot get "not enough left" instead of a crash (DESIGN.md §4).
+WRITE_TRANSACTION = {"coopchain_writes": True}
+
+
 def _sqlite_begin(connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    writes = connection.get_execution_options().get("coopchain_writes")
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+def begin_write(session: Session) -> Session:
+    """Start `session`'s transaction as a writer (see WRITE_TRANSACTION); a no-op when it
+    already began (e.g. inside the tests' outer transaction)."""
+    if not session.in_transaction():
+        session.connection(execution_options=WRITE_TRANSACTION)
+    return session
 
 
 class Database:
@@ -76,6 +93,8 @@ def get_session() -> Session:
     """The request's session, opened on first use."""
     if "db_session" not in g:
         g.db_session = database().sessionmaker()
+        if has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS"):
+            begin_write(g.db_session)
     return g.db_session
 
 

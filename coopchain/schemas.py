@@ -1,6 +1,6 @@
 """Shared marshmallow bases: form-friendly loading and paginated lists."""
 
-from marshmallow import RAISE, Schema, fields, pre_load
+from marshmallow import RAISE, Schema, fields, pre_load, validate
 
 
 class LoadSchema(Schema):
@@ -24,6 +24,7 @@ class LoadSchema(Schema):
 
 
 class PageSchema(Schema):
-    page = fields.Int(load_default=1, validate=lambda n: n >= 1)
-    per_page = fields.Int(load_default=25, validate=lambda n: 1 <= n <= 200)
+    # Range, not a lambda: marshmallow 4 ignores a validator that returns False.
+    page = fields.Int(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Int(load_default=25, validate=validate.Range(min=1, max=200))
     q = fields.Str(load_default=None)

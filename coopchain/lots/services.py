@@ -144,8 +144,9 @@ def consumption_of(session: Session, lot: Lot) -> dict:
         )
     )
     bags = list(session.scalars(select(Bag).where(Bag.lot_id == lot.id).order_by(Bag.serial)))
-    consumed = sum((q for t, q in taken if t.voided_at is None), Decimal("0")) + sum(
-        (b.net_kg for b in bags if b.voided_at is None), Decimal("0")
+    # Start from 0.000 so "nothing consumed" has the grams like every other quantity.
+    consumed = sum((q for t, q in taken if t.voided_at is None), Decimal("0.000")) + sum(
+        (b.net_kg for b in bags if b.voided_at is None), Decimal("0.000")
     )
     return {"transformations": taken, "bags": bags, "consumed_kg": consumed}
 

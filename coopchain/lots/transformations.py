@@ -280,8 +280,8 @@ def _check_process(draft: Draft, lot: Lot, consumed: Decimal, outputs) -> None:
                 "A yield of %(pct)s %% is outside the usual %(low)s–%(high)s %% for this step. "
                 "Check the weights, or confirm the yield.",
                 pct=(output_kg / consumed * 100).quantize(Decimal("0.1")),
-                low=(low * 100).normalize(),
-                high=(high * 100).normalize(),
+                low=f"{(low * 100).normalize():f}",  # "70", not "7E+1"
+                high=f"{(high * 100).normalize():f}",
             ),
             "confirm_yield",
             ImplausibleYield,

@@ -1,0 +1,250 @@
+"""Mass balance per plot and season: what each plot delivered against what it can yield.
+
+Auditors compare every member's deliveries with area × expected yield (DOMAIN.md §3): a plot
+that delivers far more than it can grow is the classic sign of conventional product bought in
+and sold as organic. Expected yields are in dry parchment (coffee) and fresh fruit (pitahaya),
+so deliveries in other forms are converted with the YIELD_FORM_EQUIVALENTS setting first.
+
+Two queries: the organisation's plots with their producers, and the season's live deliveries
+summed per plot and product form. Every plot of the register is listed, delivering or not.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from coopchain.errors import DomainError
+from coopchain.farms.models import Plot, Producer
+from coopchain.farms.services import expected_yield
+from coopchain.lots import rules
+from coopchain.lots.models import Delivery
+
+ZERO = Decimal("0")
+HUNDRED = Decimal("100")
+CENT = Decimal("0.01")
+
+
+class BalanceFlag(StrEnum):
+    OK = "ok"
+    #: Delivered more than area × yield × (1 + tolerance): ask where the product came from.
+    OVER = "over"
+    #: The plot has no area (no polygon, none declared): nothing to compare with.
+    NO_AREA = "no_area"
+    #: No expected yield for the plot's crop (neither its own nor a crop default).
+    NO_YIELD = "no_yield"
+
+
+@dataclass(frozen=True)
+class PlotBalance:
+    plot_id: int
+    plot_name: str
+    crop: str
+    producer_id: int
+    producer_code: str
+    producer_name: str
+    area_ha: Decimal | None
+    #: kg/ha/yr of dry parchment (coffee) or fresh fruit (pitahaya).
+    expected_yield_kg_ha: Decimal | None
+    #: area × expected yield; None when either is unknown.
+    expected_kg: Decimal | None
+    #: Net kg delivered in the season, by product form (only forms delivered appear).
+    delivered_kg: dict[str, Decimal]
+    deliveries: int
+    #: Σ net kg × the form's equivalent factor, in the unit of the expected yield.
+    delivered_equivalent_kg: Decimal
+    #: delivered_equivalent / expected × 100, to 0.01; None without an expectation.
+    ratio_pct: Decimal | None
+    flag: BalanceFlag
+
+
+@dataclass(frozen=True)
+class CropTotal:
+    crop: str
+    plots: int
+    #: Sum of the known areas.
+    area_ha: Decimal
+    #: Sum over the plots with an expectation.
+    expected_kg: Decimal
+    delivered_kg: dict[str, Decimal]
+    delivered_equivalent_kg: Decimal
+    #: Deliveries of the plots with an expectation against that expectation (plots without an
+    #: area would otherwise inflate it).
+    ratio_pct: Decimal | None
+    over: int
+    no_area: int
+
+
+@dataclass(frozen=True)
+class MassBalanceReport:
+    season: str
+    #: First day of the season, and first day of the next one (exclusive).
+    starts_on: date
+    ends_before: date
+    tolerance_pct: Decimal
+    #: Product forms delivered in the season, in processing order.
+    forms: tuple[str, ...]
+    plots: list[PlotBalance] = field(default_factory=list)
+    totals: list[CropTotal] = field(default_factory=list)
+
+    @property
+    def flagged(self) -> list[PlotBalance]:
+        return [p for p in self.plots if p.flag != BalanceFlag.OK]
+
+
+def _start_month() -> int:
+    return current_app.config["SEASON_START_MONTH"]
+
+
+def seasons(session: Session, org_id: int) -> list[str]:
+    """Seasons with at least one live delivery, newest first."""
+    days = session.scalars(
+        select(Delivery.delivered_on)
+        .where(Delivery.organization_id == org_id, Delivery.voided_at.is_(None))
+        .distinct()
+    )
+    start_month = _start_month()
+    return sorted({rules.season_of(day, start_month) for day in days}, reverse=True)
+
+
+def _bounds(season: str, start_month: int):
+    """The season's [start, end) dates; a label season_of would not produce is refused."""
+    try:
+        start, end = rules.season_bounds(season, start_month)
+    except (ValueError, IndexError):
+        start = end = None
+    if start is None or rules.season_of(start, start_month) != season:
+        message = str(_l("Unknown season %(season)s.", season=season))
+        raise DomainError(message, {"season": [message]})
+    return start, end
+
+
+def mass_balance(session: Session, org_id: int, season: str) -> MassBalanceReport:
+    config = current_app.config
+    start, end = _bounds(season, _start_month())
+    tolerance = Decimal(config["MASS_BALANCE_TOLERANCE_PCT"])
+    equivalents = config["YIELD_FORM_EQUIVALENTS"]
+    defaults = config["DEFAULT_EXPECTED_YIELD"]
+
+    plots = session.execute(
+        select(Plot, Producer)
+        .join(Producer, Producer.id == Plot.producer_id)
+        .where(Plot.organization_id == org_id)
+        .order_by(Producer.member_code, Plot.name, Plot.id)
+    ).all()
+    delivered: dict[int, dict[str, Decimal]] = {}
+    counts: dict[int, int] = {}
+    for plot_id, form, net, count in session.execute(
+        select(
+            Delivery.plot_id,
+            Delivery.product_form,
+            func.sum(Delivery.net_kg),
+            func.count(Delivery.id),
+        )
+        .where(
+            Delivery.organization_id == org_id,
+            Delivery.voided_at.is_(None),
+            Delivery.delivered_on >= start,
+            Delivery.delivered_on < end,
+        )
+        .group_by(Delivery.plot_id, Delivery.product_form)
+    ):
+        # SQLite sums NUMERIC as REAL; rounding to the gram gives back the exact total.
+        delivered.setdefault(plot_id, {})[form] = rules.kg(net)
+        counts[plot_id] = counts.get(plot_id, 0) + count
+
+    rows = [
+        _plot_balance(plot, producer, delivered.get(plot.id, {}), counts.get(plot.id, 0),
+                      equivalents, defaults, tolerance)
+        for plot, producer in plots
+    ]  # fmt: skip
+    forms = tuple(
+        form
+        for chain in rules.FORM_CHAINS.values()
+        for form in chain
+        if any(form in row.delivered_kg for row in rows)
+    )
+    return MassBalanceReport(
+        season=season,
+        starts_on=start,
+        ends_before=end,
+        tolerance_pct=tolerance,
+        forms=forms,
+        plots=rows,
+        totals=_totals(rows),
+    )
+
+
+def _plot_balance(plot, producer, by_form, count, equivalents, defaults, tolerance):
+    area = plot.area_ha
+    yield_kg_ha = expected_yield(plot, defaults)
+    expected = rules.kg(area * yield_kg_ha) if area and yield_kg_ha is not None else None
+    equivalent = rules.kg(
+        sum((kg * Decimal(equivalents[form]) for form, kg in by_form.items()), ZERO)
+    )
+    ratio = _ratio(equivalent, expected)
+    if not area:
+        flag = BalanceFlag.NO_AREA
+    elif expected is None:
+        flag = BalanceFlag.NO_YIELD
+    elif equivalent > expected * (1 + tolerance / HUNDRED):
+        flag = BalanceFlag.OVER
+    else:
+        flag = BalanceFlag.OK
+    return PlotBalance(
+        plot_id=plot.id,
+        plot_name=plot.name,
+        crop=plot.crop,
+        producer_id=producer.id,
+        producer_code=producer.member_code,
+        producer_name=producer.full_name,
+        area_ha=area,
+        expected_yield_kg_ha=yield_kg_ha,
+        expected_kg=expected,
+        delivered_kg=dict(by_form),
+        deliveries=count,
+        delivered_equivalent_kg=equivalent,
+        ratio_pct=ratio,
+        flag=flag,
+    )
+
+
+def _ratio(delivered: Decimal, expected: Decimal | None) -> Decimal | None:
+    if not expected:
+        return None
+    return (delivered / expected * HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _totals(rows: list[PlotBalance]) -> list[CropTotal]:
+    totals = []
+    order = list(rules.FORM_CHAINS)
+    crops = sorted({r.crop for r in rows}, key=lambda c: (order.index(c) if c in order else 99, c))
+    for crop in crops:
+        mine = [r for r in rows if r.crop == crop]
+        comparable = [r for r in mine if r.expected_kg]
+        by_form: dict[str, Decimal] = {}
+        for row in mine:
+            for form, kg in row.delivered_kg.items():
+                by_form[form] = by_form.get(form, ZERO) + kg
+        expected = sum((r.expected_kg for r in comparable), ZERO)
+        totals.append(
+            CropTotal(
+                crop=crop,
+                plots=len(mine),
+                area_ha=sum((r.area_ha for r in mine if r.area_ha), ZERO),
+                expected_kg=expected,
+                delivered_kg=by_form,
+                delivered_equivalent_kg=sum((r.delivered_equivalent_kg for r in mine), ZERO),
+                ratio_pct=_ratio(
+                    sum((r.delivered_equivalent_kg for r in comparable), ZERO), expected
+                ),
+                over=sum(1 for r in mine if r.flag == BalanceFlag.OVER),
+                no_area=sum(1 for r in mine if r.flag == BalanceFlag.NO_AREA),
+            )
+        )
+    return totals

@@ -1,0 +1,112 @@
+"""The intake receipt a producer takes home: one ticket on an 80 mm thermal roll.
+
+Two steps (DESIGN.md §3, §6): `receipt_context` reads the database into a plain dict, and
+`render_receipt_pdf` turns that dict into PDF bytes with WeasyPrint, touching neither the
+database nor the network nor the file system (its url_fetcher refuses every URL).
+"""
+
+import os
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime as babel_format_datetime
+from flask import current_app
+from flask_babel import format_date, format_decimal, get_locale
+from sqlalchemy import select
+from sqlmodel import Session
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher
+
+from coopchain.auth.models import Organization
+from coopchain.farms.models import Plot, Producer
+from coopchain.lots import services
+from coopchain.lots.origins import origins_of
+from coopchain.timeutil import utcnow
+
+CENT = Decimal("0.01")
+TEMPLATE = "pdf/receipt.html"
+
+
+def receipt_context(session: Session, org_id: int, delivery_id: int) -> dict:
+    """Everything the receipt shows, as plain values (no ORM objects reach the template)."""
+    delivery = services.get_delivery(session, org_id, delivery_id)
+    organization = session.get(Organization, org_id)
+    producer = session.scalar(
+        select(Producer).where(
+            Producer.id == delivery.producer_id, Producer.organization_id == org_id
+        )
+    )
+    plot = session.scalar(
+        select(Plot).where(Plot.id == delivery.plot_id, Plot.organization_id == org_id)
+    )
+    lot = services.lot_of_delivery(session, delivery)
+    price = delivery.price_per_kg
+    total = (delivery.net_kg * price).quantize(CENT, ROUND_HALF_UP) if price is not None else None
+    return {
+        "organization_name": organization.name,
+        "organization_code": organization.code,
+        "ticket_number": delivery.ticket_number,
+        "delivered_on": delivery.delivered_on,
+        "producer_code": producer.member_code,
+        "producer_name": producer.full_name,
+        "plot_name": plot.name,
+        "crop": delivery.crop,
+        "product_form": delivery.product_form,
+        "gross_kg": delivery.gross_kg,
+        "tare_kg": delivery.tare_kg,
+        "net_kg": delivery.net_kg,
+        "moisture_pct": delivery.moisture_pct,
+        "price_per_kg": price,
+        "total_price": total,
+        "currency": current_app.config["CURRENCY"],
+        "lot_code": lot.code,
+        # The lot's status for the delivery date, from the one origins function.
+        "organic_status": origins_of(session, lot).organic_status.value,
+        "voided": delivery.voided_at is not None,
+        "void_reason": delivery.void_reason,
+        "notes": delivery.notes,
+        "printed_at": utcnow(),
+    }
+
+
+class RefuseAllFetcher(URLFetcher):
+    """No external resource of any kind (file://, http(s)://, data:): the receipt is built
+    from the template alone, so a value typed by a user can never make the server read a
+    local file or call another host. WeasyPrint logs the refusal and leaves the resource out."""
+
+    def fetch(self, url, headers=None):
+        raise ValueError(f"external resources are not allowed in documents: {url[:80]}")
+
+
+def render_receipt_pdf(context: dict) -> bytes:
+    """The receipt as PDF bytes, in the current Babel locale."""
+    locale = get_locale()
+    zone = ZoneInfo(os.environ.get("COOPCHAIN_TIMEZONE", "America/Lima"))
+
+    def kg(value):
+        return "—" if value is None else format_decimal(value, format="#,##0.0##")
+
+    def pct(value):
+        return "—" if value is None else format_decimal(value, format="#,##0.0#")
+
+    def money(value):
+        return "—" if value is None else format_decimal(value, format="#,##0.00")
+
+    def day(value):
+        return format_date(value, format="medium")
+
+    def moment(value: datetime):
+        # Printed-at in the cooperative's own time, like timeutil.today().
+        return babel_format_datetime(value, "short", tzinfo=zone, locale=locale)
+
+    html = current_app.jinja_env.get_template(TEMPLATE).render(
+        r=context,
+        lang=str(locale),
+        kg=kg,
+        pct=pct,
+        money=money,
+        day=day,
+        moment=moment,
+    )
+    return HTML(string=html, url_fetcher=RefuseAllFetcher()).write_pdf()
