@@ -165,6 +165,31 @@ def import_command(path, org_code):
     )
 
 
+@cli.command("import-deliveries")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--org", "org_code", required=True)
+@with_appcontext
+def import_deliveries_command(path, org_code):
+    """Register deliveries (intake tickets) from an .xlsx file (all rows or none)."""
+    from coopchain.farms.registry_xlsx import ImportFailed
+    from coopchain.lots.lots_xlsx import import_deliveries
+    from coopchain.spreadsheets import SpreadsheetError
+
+    try:
+        with session_scope() as session:
+            org = _org_by_code(session, org_code)
+            created = import_deliveries(session, org.id, None, path.read_bytes())
+    except SpreadsheetError as exc:
+        raise click.ClickException(exc.message) from exc
+    except ImportFailed as exc:
+        for error in exc.errors:
+            click.echo(
+                f"{error.sheet} row {error.row} [{error.column or '-'}]: {error.message}", err=True
+            )
+        raise click.ClickException(f"Nothing imported: {len(exc.errors)} bad row(s).") from exc
+    click.echo(f"Registered {len(created)} deliveries.")
+
+
 @cli.command("verify-ledger")
 @with_appcontext
 def verify_ledger_command():

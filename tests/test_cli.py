@@ -121,3 +121,31 @@ def test_weak_admin_password_is_refused_with_a_message(run):
     assert result.exit_code == 1
     assert "8 caracteres" in result.output  # the CLI speaks the default locale, Spanish
     assert _scalar(run.url, "select count(*) from organizations") == 0
+
+
+def test_import_deliveries_reports_bad_rows_then_registers_all(run, tmp_path):
+    from coopchain.lots.lots_xlsx import DELIVERY_COLUMNS
+    from coopchain.spreadsheets import write_workbook
+
+    run("demo")
+    row = ["CLI-1", "CAF-0001", None, None, "dry_parchment", 101.5, 1.5, 12, "2026-06-01", 14, None]
+    plot_id = _scalar(
+        run.url,
+        "select plots.id from plots join producers on producers.id = plots.producer_id "
+        "where producers.member_code = 'CAF-0001' order by plots.id limit 1",
+    )
+    bad = list(row)
+    bad[2], bad[8] = plot_id, "2099-01-01"
+    path = tmp_path / "deliveries.xlsx"
+    path.write_bytes(write_workbook([("Deliveries", DELIVERY_COLUMNS, [bad])]))
+    before = _scalar(run.url, "select count(*) from deliveries")
+    result = CliRunner().invoke(cli, ["import-deliveries", str(path), "--org", "COOPAM"])
+    assert result.exit_code != 0 and "Deliveries row 2 [delivered_on]" in result.output
+    assert _scalar(run.url, "select count(*) from deliveries") == before
+    good = list(row)
+    good[2] = plot_id
+    path.write_bytes(write_workbook([("Deliveries", DELIVERY_COLUMNS, [good])]))
+    assert (
+        "Registered 1 deliveries" in run("import-deliveries", str(path), "--org", "COOPAM").output
+    )
+    assert _scalar(run.url, "select count(*) from deliveries") == before + 1
