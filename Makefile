@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test check lint format translations demo migrate install clean
+.PHONY: run test check lint format translations demo migrate install clean bench
 
 # Re-install whenever pyproject.toml changes; the stamp file records the last install.
 $(VENV)/.installed: pyproject.toml
@@ -42,6 +42,12 @@ format: install
 	$(BIN)/ruff check --fix .
 
 check: lint test
+
+# Performance figures for the issues' targets, written to docs/BENCHMARKS.md (not tests).
+# PostgreSQL: COOPCHAIN_BENCH_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/
+# coopchain_bench; emptied on every run); SQLite only, said clearly, when it is unreachable.
+bench: translations
+	$(BIN)/python -m benchmarks.lots_bench
 
 clean:
 	rm -rf $(VENV) instance test-results

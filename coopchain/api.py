@@ -126,3 +126,4 @@ def openapi():
 # Routes register themselves on import; keep these after the blueprint exists.
 from coopchain.farms import api as _farms_api  # noqa: E402,F401
 from coopchain.ledger import api as _ledger_api  # noqa: E402,F401
+from coopchain.lots import api as _lots_api  # noqa: E402,F401

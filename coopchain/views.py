@@ -27,6 +27,8 @@ from coopchain.farms.services import dashboard_counts
 from coopchain.urls import local_path_or_home
 
 bp = Blueprint("core", __name__)
+#: A list's own query arguments, kept on its pager links (filters of the lot list included).
+PAGE_KEPT_ARGS = {"q", "per_page", "product_form", "status"}
 
 
 @bp.get("/")
@@ -155,5 +157,5 @@ def register_template_helpers(app: Flask) -> None:
     @app.template_global()
     def url_for_page(page: int) -> str:
         # Only the list's own arguments: url_for would honour _external/_anchor from the query.
-        kept = {k: v for k, v in request.args.items() if k in {"q", "per_page"}}
+        kept = {k: v for k, v in request.args.items() if k in PAGE_KEPT_ARGS}
         return url_for(request.endpoint, **(request.view_args or {}), **kept, page=page)

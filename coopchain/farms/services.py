@@ -55,7 +55,7 @@ def _masked_changes(before: dict, after: dict) -> dict:
     }
 
 
-def _like(text: str) -> str:
+def like_pattern(text: str) -> str:
     escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
@@ -85,7 +85,7 @@ def search_producers(
 ) -> tuple[list[Producer], int]:
     query = select(Producer).where(Producer.organization_id == org_id)
     if q:
-        pattern = _like(q.strip())
+        pattern = like_pattern(q.strip())
         query = query.where(
             or_(
                 *(

@@ -1,3 +1,272 @@
-"""Intake pages: deliveries (filled in by the delivery views)."""
+"""Intake pages: the delivery tickets written at the collection centre, often on a phone.
 
-from coopchain.lots.views import bp  # noqa: F401
+The intake form works without JavaScript (the server lists the chosen producer's plots when it
+shows the form again); with JavaScript it fills the plot list as soon as the producer is
+chosen, narrows the product forms to the plot's crop and shows the net weight live.
+"""
+
+import re
+from decimal import Decimal, InvalidOperation
+from urllib.parse import quote
+
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from marshmallow import ValidationError, pre_load
+from sqlalchemy import select
+
+from coopchain.auth.access import READ, REGISTRY_WRITE, current_principal, requires
+from coopchain.db import discard_changes, get_session
+from coopchain.errors import DomainError
+from coopchain.farms import services as farms
+from coopchain.farms.models import Plot, Producer, ProducerStatus
+from coopchain.forms import handle_form
+from coopchain.lots import rules, services
+from coopchain.lots.models import ProductForm
+from coopchain.lots.schemas import DeliveryIn, VoidIn
+from coopchain.lots.views import bp
+from coopchain.schemas import PageSchema
+from coopchain.timeutil import today
+
+_DECIMAL_FIELDS = ("gross_kg", "tare_kg", "moisture_pct", "price_per_kg")
+#: "52,5": phone keyboards in a Spanish locale offer a decimal comma (inputmode="decimal").
+_DECIMAL_COMMA = re.compile(r"^\s*-?\d*,\d+\s*$")
+
+
+class DeliveryForm(DeliveryIn):
+    """The intake form: the producer by member code, and a decimal comma accepted."""
+
+    @pre_load
+    def _form_conventions(self, data, **_kwargs):
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        for name in _DECIMAL_FIELDS:
+            value = data.get(name)
+            if isinstance(value, str) and _DECIMAL_COMMA.match(value):
+                data[name] = value.replace(",", ".")
+        code = data.get("producer_code")
+        if isinstance(code, str) and " — " in code:  # a whole datalist label was pasted
+            data["producer_code"] = code.split(" — ", 1)[0]
+        return data
+
+
+def _org() -> int:
+    return current_principal().organization_id
+
+
+def _user() -> int:
+    return current_principal().user_id
+
+
+def _can_write() -> bool:
+    return current_principal().role in REGISTRY_WRITE
+
+
+def format_kg(value) -> str:
+    """Kilograms to the gram, in the page's locale, without trailing zeros: "520,5"."""
+    if value is None or value == "":
+        return "—"
+    return format_decimal(Decimal(value), format="#,##0.###")
+
+
+def format_money(value) -> str:
+    if value is None:
+        return "—"
+    amount = Decimal(value).quantize(Decimal("0.01"))
+    return f"{format_decimal(amount, format='#,##0.00')} {current_app.config['CURRENCY']}"
+
+
+def lot_href(code: str) -> str:
+    """The lot page (lot_views.py); a plain path while that page is not registered."""
+    if "lots.lot_detail" in current_app.view_functions:
+        return url_for("lots.lot_detail", code=code)
+    return f"{request.script_root}/lots/{quote(code, safe='')}"
+
+
+def _helpers() -> dict:
+    return {"kg": format_kg, "money": format_money, "lot_href": lot_href}
+
+
+def _active_producers(org_id: int) -> list[tuple[str, str]]:
+    """(member code, full name) of the organisation's active producers, for the datalist."""
+    rows = get_session().execute(
+        select(Producer.member_code, Producer.first_name, Producer.last_name)
+        .where(Producer.organization_id == org_id, Producer.status == ProducerStatus.ACTIVE)
+        .order_by(Producer.member_code)
+    )
+    return [(code, f"{first} {last}") for code, first, last in rows]
+
+
+def _plots_of(org_id: int, member_code: str | None) -> list[Plot]:
+    code = (member_code or "").split(" — ", 1)[0].strip()
+    if not code:
+        return []
+    producer = farms.producer_by_code(get_session(), org_id, code)
+    if producer is None:
+        return []
+    return farms.plots_of_producers(get_session(), org_id, [producer.id])
+
+
+def _decimal(text: str | None) -> Decimal | None:
+    text = (text or "").strip()
+    if _DECIMAL_COMMA.match(text):
+        text = text.replace(",", ".")
+    try:
+        return Decimal(text) if text else None
+    except InvalidOperation:
+        return None
+
+
+def _net_preview(form) -> Decimal | None:
+    """The net weight shown again on a re-shown form (the stored one is the service's)."""
+    gross, tare = _decimal(form.get("gross_kg")), _decimal(form.get("tare_kg"))
+    try:
+        return rules.net_kg(gross, tare or Decimal(0)) if gross is not None else None
+    except (InvalidOperation, ValueError, TypeError):  # nan, infinity, absurd exponents
+        return None
+
+
+def _forms_of(crop: str) -> list[str]:
+    return [form.value for form in rules.FORM_CHAINS.get(crop, ())]
+
+
+# --- list and detail --------------------------------------------------------------------------
+
+
+@bp.get("/deliveries")
+@requires(READ)
+def delivery_list():
+    try:
+        args = PageSchema().load(request.args.to_dict())
+    except ValidationError:
+        args = {"page": 1, "per_page": 25, "q": None}
+    rows, total = services.list_deliveries(
+        get_session(), _org(), args["q"], args["page"], args["per_page"]
+    )
+    return render_template(
+        "lots/delivery_list.html",
+        rows=rows,
+        total=total,
+        page=args["page"],
+        pages=max(1, -(-total // args["per_page"])),
+        q=args["q"] or "",
+        can_write=_can_write(),
+        **_helpers(),
+    )
+
+
+@bp.get("/deliveries/<int:delivery_id>")
+@requires(READ)
+def delivery_detail(delivery_id: int):
+    db, org = get_session(), _org()
+    delivery = services.get_delivery(db, org, delivery_id)
+    producer = farms.get_producer(db, org, delivery.producer_id)
+    plot = farms.get_plot(db, org, delivery.plot_id)
+    lot = services.lot_of_delivery(db, delivery)
+    total = None
+    if delivery.price_per_kg is not None:
+        total = delivery.net_kg * delivery.price_per_kg
+    return render_template(
+        "lots/delivery_detail.html",
+        delivery=delivery,
+        producer=producer,
+        plot=plot,
+        lot=lot,
+        total=total,
+        can_write=_can_write(),
+        **_helpers(),
+    )
+
+
+# --- intake -----------------------------------------------------------------------------------
+
+
+@bp.route("/deliveries/new", methods=["GET", "POST"])
+@requires(REGISTRY_WRITE)
+def delivery_new():
+    db, org = get_session(), _org()
+    chosen = request.form.get("producer_code") if request.method == "POST" else None
+    asked = request.args.get("producer", "").strip()
+    defaults = {"tare_kg": "0", "delivered_on": today().isoformat()}
+    if asked:
+        defaults["producer_code"] = asked
+    plots = _plots_of(org, chosen if request.method == "POST" else asked)
+    if len(plots) == 1:
+        defaults["plot_id"] = str(plots[0].id)
+    # Which product forms to offer before JavaScript narrows them: the chosen plot's crop, or
+    # the crop all the producer's plots share, or every form.
+    picked = request.form.get("plot_id") or defaults.get("plot_id")
+    crops = {p.crop for p in plots if str(p.id) == picked} or {p.crop for p in plots}
+    forms = _forms_of(crops.pop()) if len(crops) == 1 else [f.value for f in ProductForm]
+    if len(forms) == 1:
+        defaults["product_form"] = forms[0]
+
+    def on_success(delivery):
+        lot = services.lot_of_delivery(db, delivery)
+        flash(
+            _(
+                "Delivery %(ticket)s recorded: lot %(lot)s.",
+                ticket=delivery.ticket_number,
+                lot=lot.code,
+            ),
+            "success",
+        )
+        return redirect(url_for("lots.delivery_detail", delivery_id=delivery.id))
+
+    producers = _active_producers(org)
+    return handle_form(
+        "lots/delivery_form.html",
+        DeliveryForm(exclude=("producer_id",)),
+        lambda data: services.register_delivery(db, org, _user(), data),
+        on_success,
+        defaults=defaults,
+        producers=producers,
+        producer_names=dict(producers),
+        plots=plots,
+        forms=forms,
+        all_forms=[f.value for f in ProductForm],
+        crop_forms={crop: _forms_of(crop) for crop in rules.FORM_CHAINS},
+        crop_labels={crop: _(crop) for crop in rules.FORM_CHAINS},  # values, in i18n_terms
+        net_preview=_net_preview(request.form) if request.method == "POST" else None,
+        today=today().isoformat(),
+        **_helpers(),
+    )
+
+
+@bp.get("/deliveries/plots")
+@requires(READ)
+def delivery_plot_options():
+    plots = _plots_of(_org(), request.args.get("producer"))
+    return jsonify(
+        [{"id": p.id, "name": p.name, "crop": p.crop, "forms": _forms_of(p.crop)} for p in plots]
+    )
+
+
+@bp.post("/deliveries/<int:delivery_id>/void")
+@requires(REGISTRY_WRITE)
+def delivery_void(delivery_id: int):
+    db, org = get_session(), _org()
+    delivery = services.get_delivery(db, org, delivery_id)  # 404 for another org's ticket
+    back = url_for("lots.delivery_detail", delivery_id=delivery.id)
+    raw = {k: v for k, v in request.form.items() if k in VoidIn().fields}
+    try:
+        data = VoidIn().load(raw)
+        services.void_delivery(db, org, _user(), delivery.id, data["reason"])
+        lot = services.lot_of_delivery(db, delivery)
+    except ValidationError:
+        flash(_("Give a reason to void the delivery."), "error")
+        return redirect(back), 303
+    except DomainError as exc:
+        discard_changes()  # a redirect is a success status: make sure nothing half-done commits
+        flash(exc.message, "error")
+        return redirect(back), 303
+    flash(
+        _(
+            "Delivery %(ticket)s voided; lot %(lot)s voided with it.",
+            ticket=delivery.ticket_number,
+            lot=lot.code,
+        ),
+        "success",
+    )
+    return redirect(back), 303

@@ -219,9 +219,7 @@ def _error_order(error: RowError):
 def export_lots(session: Session, org_id: int) -> bytes:
     """Every lot (voided ones too, with their status) and, for the live ones, their origins:
     which ticket, producer and plot each kilogram came from."""
-    lots = list(
-        session.scalars(select(Lot).where(Lot.organization_id == org_id).order_by(Lot.id))
-    )
+    lots = list(session.scalars(select(Lot).where(Lot.organization_id == org_id).order_by(Lot.id)))
     origins = origins_of_many(session, org_id, lots)
     lot_rows, origin_rows = [], []
     for lot in lots:

@@ -16,7 +16,8 @@ from sqlmodel import Session
 
 from coopchain.auth.models import Organization
 from coopchain.errors import Conflict, DomainError, NotFound
-from coopchain.farms.models import Plot, Producer
+from coopchain.farms.models import Plot, Producer, ProducerStatus
+from coopchain.farms.services import like_pattern
 from coopchain.ledger.services import append, append_many
 from coopchain.lots import rules
 from coopchain.lots.models import (
@@ -117,7 +118,7 @@ def list_lots(
 ) -> tuple[list[Lot], int]:
     query = select(Lot).where(Lot.organization_id == org_id)
     if q:
-        query = query.where(Lot.code.ilike(f"%{q.strip()}%"))
+        query = query.where(func.lower(Lot.code).like(like_pattern(q.strip()), escape="\\"))
     if product_form:
         query = query.where(Lot.product_form == product_form)
     if status == LotStatus.VOIDED:
@@ -178,13 +179,13 @@ def list_deliveries(
         .where(Delivery.organization_id == org_id)
     )
     if q:
-        like = f"%{q.strip().lower()}%"
+        like = like_pattern(q.strip())
         query = query.where(
             or_(
-                func.lower(Delivery.ticket_number).like(like),
-                func.lower(Producer.member_code).like(like),
-                func.lower(Producer.first_name + " " + Producer.last_name).like(like),
-                func.lower(Lot.code).like(like),
+                func.lower(Delivery.ticket_number).like(like, escape="\\"),
+                func.lower(Producer.member_code).like(like, escape="\\"),
+                func.lower(Producer.first_name + " " + Producer.last_name).like(like, escape="\\"),
+                func.lower(Lot.code).like(like, escape="\\"),
             )
         )
     total = session.scalar(select(func.count()).select_from(query.subquery()))
@@ -207,6 +208,9 @@ def delivery_rule_errors(data: dict, producer: Producer | None, plot: Plot | Non
         refuse(
             "producer_id" if data.get("producer_id") else "producer_code", _l("No such producer.")
         )
+    elif producer.status != ProducerStatus.ACTIVE:
+        # An inactive or withdrawn member is outside the internal control system (DOMAIN.md §3).
+        refuse("producer_code", _l("This producer is not an active member."))
     if plot is None:
         refuse("plot_id", _l("No such plot."))
     elif producer is not None and plot.producer_id != producer.id:

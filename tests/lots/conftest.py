@@ -1,4 +1,7 @@
-"""Lot services read settings from the app, so their tests run inside an app context."""
+"""Lot services read settings from the app, so their tests run inside an app context.
+
+The context belongs to an app of its own: pushing the test client's app would make Flask
+reuse that context (and its `g`: session, user) for every request the client makes."""
 
 from datetime import date
 from decimal import Decimal
@@ -9,8 +12,8 @@ from tests import factories
 
 
 @pytest.fixture(autouse=True)
-def app_context(app):
-    with app.app_context():
+def app_context(make_app):
+    with make_app().app_context():
         yield
 
 

@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from flask import current_app
 
 from coopchain.errors import DomainError
 from coopchain.lots import services
@@ -148,14 +149,14 @@ def test_only_live_deliveries_of_the_season_count(db_session, org, producer):
     assert line(mass_balance(db_session, org.id, "2025"), plot).deliveries == 1
 
 
-def test_seasons_newest_first_and_follow_the_start_month(app, db_session, org, producer):
+def test_seasons_newest_first_and_follow_the_start_month(db_session, org, producer):
     plot = plot_of(db_session, org, producer)
     deliver(db_session, org, producer, plot, "10", on=date(2025, 3, 1))
     deliver(db_session, org, producer, plot, "10", on=date(2026, 4, 1))
     deliver(db_session, org, producer, plot, "10", on=date(2026, 10, 2))
     assert seasons(db_session, org.id) == ["2026", "2025"]
 
-    app.config["SEASON_START_MONTH"] = 10  # the ICO coffee year
+    current_app.config["SEASON_START_MONTH"] = 10  # the ICO coffee year
     assert seasons(db_session, org.id) == ["2026-27", "2025-26", "2024-25"]
     report = mass_balance(db_session, org.id, "2025-26")
     assert (report.starts_on, report.ends_before) == (date(2025, 10, 1), date(2026, 10, 1))

@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from flask import current_app
 from sqlalchemy import func, select
 
 from coopchain.errors import Conflict, DomainError, NotFound
@@ -77,10 +78,10 @@ def test_lot_codes_count_per_year_and_crop(db_session, org, farm):
     assert codes == ["CAF-2025-000001", "CAF-2026-000001", "CAF-2026-000002", "PIT-2026-000001"]
 
 
-def test_lot_code_pattern_is_a_setting_per_organisation(app, db_session, org, farm):
+def test_lot_code_pattern_is_a_setting_per_organisation(db_session, org, farm):
     producer, plot = farm
-    app.config["LOT_CODE_PATTERNS"] = {
-        **app.config["LOT_CODE_PATTERNS"],
+    current_app.config["LOT_CODE_PATTERNS"] = {
+        **current_app.config["LOT_CODE_PATTERNS"],
         "COOPAM": {"coffee": "{org}-C{year}-{seq:04d}"},
     }
     assert factories.delivery(db_session, org, producer, plot)[1].code == "COOPAM-C2026-0001"
@@ -111,6 +112,22 @@ def test_moisture_of_exactly_70_is_accepted(db_session, org, farm):
     producer, plot = farm
     data = delivery_data(producer, plot, moisture_pct=D("70"), product_form="cherry")
     assert services.register_delivery(db_session, org.id, None, data).moisture_pct == D("70")
+
+
+def test_a_withdrawn_member_cannot_deliver(db_session, org, farm):
+    producer, plot = farm
+    producer.status = "withdrawn"
+    with pytest.raises(DomainError) as refused:
+        services.register_delivery(db_session, org.id, None, delivery_data(producer, plot))
+    assert "producer_code" in refused.value.fields
+
+
+def test_search_treats_percent_and_underscore_literally(db_session, org, farm):
+    producer, plot = farm
+    for ticket in ("T_1", "TX1"):
+        factories.delivery(db_session, org, producer, plot, ticket_number=ticket)
+    found, total = services.list_deliveries(db_session, org.id, "t_1", 1, 25)
+    assert total == 1 and found[0][0].ticket_number == "T_1"
 
 
 def test_the_plot_must_belong_to_the_producer(db_session, org, farm):

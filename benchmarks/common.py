@@ -1,0 +1,190 @@
+"""What every benchmark needs: the machine, throw-away databases, timing summaries, and its own
+marked section of docs/BENCHMARKS.md (so several benchmarks can share the file)."""
+
+import math
+import os
+import platform
+import sqlite3
+import statistics
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from coopchain.config import PROJECT_ROOT
+from coopchain.db import make_engine
+
+DOC = PROJECT_ROOT / "docs" / "BENCHMARKS.md"
+DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/coopchain_bench"
+#: Databases a benchmark must never empty: `test` belongs to the test suite, which others run
+#: concurrently; the rest are PostgreSQL's own.
+PROTECTED_DATABASES = {"test", "postgres", "template0", "template1"}
+
+DOC_INTRO = """# Benchmarks
+
+Figures for the performance targets the issues set, measured on real data volumes. They are
+not tests (nothing here runs in `make test`): each benchmark is a script under `benchmarks/`
+that builds its data on throw-away databases (a temporary SQLite file, and the PostgreSQL
+database named by `COOPCHAIN_BENCH_POSTGRES_URL`, by default
+`postgresql://postgres@127.0.0.1:5432/coopchain_bench`, which is created if missing and
+emptied on every run; never the test suite's database), times the paths the targets are about,
+and rewrites its own section below, between its `<!-- name:start -->` and `<!-- name:end -->`
+markers. Run them all with:
+
+```sh
+make bench
+```
+
+A new benchmark adds a script under `benchmarks/`, a line to the `bench` target of the
+Makefile, and writes its section with `benchmarks.common.write_section`. When PostgreSQL is
+unreachable a benchmark says so and measures SQLite only.
+"""
+
+
+class DatabaseUnavailable(Exception):
+    """The benchmark database cannot be used; the message says why."""
+
+
+# --- the machine ------------------------------------------------------------------------------
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _ram_gib() -> float | None:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) / 1024 / 1024  # kB → GiB
+    except OSError:
+        pass
+    return None
+
+
+def machine() -> dict:
+    """The facts a reader needs to compare figures between runs."""
+    return {
+        # What `nproc` prints: the CPUs this process may run on.
+        "cpus": len(os.sched_getaffinity(0))
+        if hasattr(os, "sched_getaffinity")
+        else os.cpu_count(),
+        "ram_gib": _ram_gib(),
+        "cpu": _cpu_model(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "postgresql": None,  # filled in by the benchmark once it has reached the server
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "load_start": load_average(),
+        "load_end": None,  # set by the benchmark when it is done
+    }
+
+
+def load_average() -> float | None:
+    """The 1-minute load average: other work on the machine slows every figure."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return None
+
+
+def machine_markdown(info: dict) -> str:
+    ram = f"{info['ram_gib']:.1f} GiB RAM" if info["ram_gib"] else "RAM unknown"
+    postgres = info["postgresql"] or "not measured (unreachable)"
+    return (
+        f"**Machine:** {info['cpus']} CPUs (`nproc`), {ram} (`/proc/meminfo`), {info['cpu']}; "
+        f"Python {info['python']}, SQLite {info['sqlite']}, PostgreSQL {postgres}; "
+        f"run on {info['date']}." + _load_markdown(info)
+    )
+
+
+def _load_markdown(info: dict) -> str:
+    if info.get("load_start") is None:
+        return ""
+    end = info.get("load_end")
+    during = f" and {end:.2f} at the end" if end is not None else ""
+    return (
+        f" Load average (1 min) {info['load_start']:.2f} at the start{during} of the run "
+        f"(out of {info['cpus']} CPUs; anything above ~0 is other work competing for them)."
+    )
+
+
+# --- databases --------------------------------------------------------------------------------
+
+
+def prepare_postgres(url: str) -> str:
+    """Create the benchmark database if missing and empty its public schema.
+
+    Returns the server version; raises DatabaseUnavailable when the server cannot be reached
+    or the URL names a database that must not be emptied."""
+    parsed = make_url(url)
+    name = parsed.database
+    if not name or name in PROTECTED_DATABASES:
+        raise DatabaseUnavailable(
+            f"refusing to empty database {name!r}: point COOPCHAIN_BENCH_POSTGRES_URL at a "
+            "database of its own (the default is coopchain_bench)"
+        )
+    # libpq's own setting: give up on an unreachable host after 5 s instead of minutes.
+    os.environ.setdefault("PGCONNECT_TIMEOUT", "5")
+    admin = make_engine(parsed.set(database="postgres").render_as_string(hide_password=False))
+    engine = make_engine(url)
+    try:
+        with admin.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+            exists = connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if not exists:
+                quoted = admin.dialect.identifier_preparer.quote(name)
+                connection.exec_driver_sql(f"CREATE DATABASE {quoted}")
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+            return connection.scalar(text("SHOW server_version"))
+    except Exception as exc:  # any failure means "no usable PostgreSQL": say why, go on
+        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise DatabaseUnavailable(first_line) from exc
+    finally:
+        admin.dispose()
+        engine.dispose()
+
+
+# --- timing -----------------------------------------------------------------------------------
+
+
+def summary_ms(samples: list[float]) -> dict:
+    """Median and p95 (nearest rank: of 10 samples, the slowest) in milliseconds."""
+    ordered = sorted(samples)
+    rank = max(1, math.ceil(0.95 * len(ordered)))
+    return {
+        "median": statistics.median(ordered) * 1000,
+        "p95": ordered[rank - 1] * 1000,
+        "n": len(ordered),
+    }
+
+
+# --- the document -----------------------------------------------------------------------------
+
+
+def write_section(name: str, body: str, doc: Path = DOC) -> Path:
+    """Replace the section between `<!-- name:start -->` and `<!-- name:end -->` in
+    docs/BENCHMARKS.md (appended at the end the first time), leaving the others alone."""
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    current = doc.read_text(encoding="utf-8") if doc.exists() else DOC_INTRO
+    block = f"{start}\n{body.strip()}\n{end}"
+    if start in current and end in current:
+        before = current[: current.index(start)]
+        after = current[current.index(end) + len(end) :]
+        updated = before + block + after
+    else:
+        updated = current.rstrip("\n") + "\n\n" + block + "\n"
+    doc.parent.mkdir(parents=True, exist_ok=True)
+    doc.write_text(updated, encoding="utf-8")
+    return doc
