@@ -236,16 +236,18 @@ def _check_organic(session: Session, draft: Draft, lots: list[Lot]) -> bool:
     if draft.kind != TransformationKind.MERGE:
         return any(lot.downgraded for lot in lots)
     statuses = {lot.code: origins_of(session, lot).organic_status for lot in lots}
-    if len(set(statuses.values())) > 1 and not reason:
-        organic = sorted(c for c, s in statuses.items() if s == OrganicStatus.ORGANIC)
-        other = sorted(c for c, s in statuses.items() if s != OrganicStatus.ORGANIC)
+    organic = sorted(c for c, s in statuses.items() if s == OrganicStatus.ORGANIC)
+    other = sorted(c for c, s in statuses.items() if s != OrganicStatus.ORGANIC)
+    # In-conversion with conventional needs no reason: the mixture is conventional anyway
+    # (rules.worst_organic_status); only an organic claim can be lost by commingling.
+    if organic and other and not reason:
         raise CommingledOrganic(
             str(
                 _l(
                     "Organic lots (%(organic)s) cannot be merged with in-conversion or "
                     "conventional lots (%(other)s). To merge anyway, downgrade the new lot to "
                     "conventional and give the reason.",
-                    organic=", ".join(organic) or "—",
+                    organic=", ".join(organic),
                     other=", ".join(other),
                 )
             ),

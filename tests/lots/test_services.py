@@ -350,6 +350,20 @@ def test_a_downgraded_merge_is_conventional_with_the_reason_in_the_ledger(db_ses
     assert origins_of(db_session, green).organic_status == OrganicStatus.CONVENTIONAL
 
 
+def test_in_conversion_with_conventional_merges_into_conventional(db_session, org, farm):
+    producer, _plot = farm
+    young = factories.plot(db_session, org, producer, organic_conversion_start=date(2025, 1, 1))
+    conventional = factories.plot(db_session, org, producer, organic_conversion_start=None)
+    _d, converting = factories.delivery(db_session, org, producer, young)
+    _d, other = factories.delivery(db_session, org, producer, conventional)
+    merge = transformations.merge(
+        db_session, org.id, None, [(converting.code, None), (other.code, None)], JUNE
+    )
+    (merged,) = _outputs(db_session, merge)
+    assert origins_of(db_session, merged).organic_status == OrganicStatus.CONVENTIONAL
+    assert not merged.downgraded
+
+
 def test_merging_organic_lots_stays_organic(db_session, org, farm):
     producer, plot = farm
     _d, first = factories.delivery(db_session, org, producer, plot)
