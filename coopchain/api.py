@@ -127,3 +127,4 @@ def openapi():
 from coopchain.farms import api as _farms_api  # noqa: E402,F401
 from coopchain.ledger import api as _ledger_api  # noqa: E402,F401
 from coopchain.lots import api as _lots_api  # noqa: E402,F401
+from coopchain.lots import api_documents as _lots_documents  # noqa: E402,F401

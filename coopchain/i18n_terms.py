@@ -37,6 +37,7 @@ PRODUCT_FORMS = (
 )
 LOT_STATUSES = (_l("available"), _l("depleted"), _l("voided"))
 TRANSFORMATION_KINDS = (_l("merge"), _l("split"), _l("process"), _l("sample"))
+MASS_BALANCE_FLAGS = (_l("mass_over"), _l("mass_no_area"), _l("mass_no_yield"))
 
 # marshmallow 4 default error messages (fields.py / schema.py default_error_messages) ----------
 # Decimal fields report "Not a valid number." (marshmallow 4 has no "Not a valid decimal.").

@@ -148,6 +148,13 @@ def register_template_helpers(app: Flask) -> None:
     def issue_message(stored: dict) -> str:
         return GeometryIssue.describe(stored)
 
+    @app.template_filter("kg")
+    def kilograms(value):
+        """Kilograms to the gram in the page's locale, without trailing zeros: "520,5"."""
+        if value is None or value == "":
+            return "—"
+        return format_decimal(Decimal(value), format="#,##0.###")
+
     @app.template_filter("ha")
     def hectares(value):
         if value is None:

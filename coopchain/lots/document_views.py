@@ -1,0 +1,111 @@
+"""Documents and reports of the lots pages: intake receipt, delivery import, lot export and
+the mass-balance report (the documents themselves are built in receipt.py, lots_xlsx.py and
+mass_balance.py; these views only fetch, call and send)."""
+
+import io
+
+from flask import flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+
+from coopchain.auth.access import READ, REGISTRY_WRITE, current_principal, requires
+from coopchain.db import get_session
+from coopchain.errors import DomainError
+from coopchain.farms.registry_xlsx import ImportFailed
+from coopchain.lots.lots_xlsx import (
+    delivery_template,
+    export_lots,
+    import_deliveries,
+    mass_balance_workbook,
+)
+from coopchain.lots.mass_balance import mass_balance, seasons
+from coopchain.lots.receipt import receipt_context, render_receipt_pdf
+from coopchain.lots.views import bp
+from coopchain.spreadsheets import SpreadsheetError
+from coopchain.timeutil import today
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _org() -> int:
+    return current_principal().organization_id
+
+
+def send_xlsx(data: bytes, filename: str):
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=filename)
+
+
+def send_receipt(delivery_id: int):
+    context = receipt_context(get_session(), _org(), delivery_id)
+    return send_file(
+        io.BytesIO(render_receipt_pdf(context)),
+        mimetype="application/pdf",
+        download_name=f"receipt-{context['ticket_number']}.pdf",
+    )
+
+
+@bp.get("/deliveries/<int:delivery_id>/receipt.pdf")
+@requires(READ)
+def delivery_receipt(delivery_id: int):
+    return send_receipt(delivery_id)
+
+
+@bp.get("/deliveries/template.xlsx")
+@requires(READ)
+def delivery_template_xlsx():
+    return send_xlsx(delivery_template(), "coopchain-deliveries-template.xlsx")
+
+
+@bp.route("/deliveries/import", methods=["GET", "POST"])
+@requires(REGISTRY_WRITE)
+def delivery_import():
+    page = "lots/delivery_import.html"
+    if request.method == "GET":
+        return render_template(page, errors=None, file_error=None)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return render_template(
+            page, errors=None, file_error=_("Choose an .xlsx file to upload.")
+        ), 400
+    try:
+        created = import_deliveries(
+            get_session(), _org(), current_principal().user_id, upload.read()
+        )
+    except SpreadsheetError as exc:
+        return render_template(page, errors=None, file_error=exc.message), 422
+    except ImportFailed as exc:
+        return render_template(page, errors=exc.errors, file_error=None), 422
+    flash(_("Registered %(n)s deliveries.", n=len(created)), "success")
+    return redirect(url_for("lots.delivery_list"))
+
+
+@bp.get("/lots/export.xlsx")
+@requires(READ)
+def lot_export():
+    data = export_lots(get_session(), _org())
+    return send_xlsx(data, f"lots-{current_principal().organization_code}-{today()}.xlsx")
+
+
+def _season_report():
+    """The requested season's report (default: the newest with deliveries) and all seasons."""
+    available = seasons(get_session(), _org())
+    season = request.args.get("season") or (available[0] if available else str(today().year))
+    return mass_balance(get_session(), _org(), season), available
+
+
+@bp.get("/reports/mass-balance")
+@requires(READ)
+def mass_balance_report():
+    try:
+        report, available = _season_report()
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("lots.mass_balance_report"))
+    return render_template("lots/mass_balance.html", report=report, seasons=available)
+
+
+@bp.get("/reports/mass-balance.xlsx")
+@requires(READ)
+def mass_balance_xlsx():
+    report, _available = _season_report()
+    code = current_principal().organization_code
+    return send_xlsx(mass_balance_workbook(report), f"mass-balance-{code}-{report.season}.xlsx")
