@@ -34,7 +34,7 @@ _OTHER_EDGE = ("#5d6b63", "2 3", 1.4)
 #: English defaults; the view passes translated texts with the same placeholders.
 DEFAULT_TEXTS = {
     "title": "Genealogy of lot %(code)s",
-    "desc": "%(lots)s lots in %(columns)s steps, from the deliveries (left) to this lot (right).",
+    "desc": "%(lots)s lots in %(steps)s steps, from the deliveries (left) to this lot (right).",
     "more": "+%(n)s more lots",
     "more_kg": "%(kg)s kg",
     "merge": "merge",
@@ -178,7 +178,7 @@ def genealogy_svg(
     target_code = target.code if target else ""
     uid = f"genealogy-{int(target_lot_id)}"
     title = words["title"] % {"code": target_code}
-    desc = words["desc"] % {"lots": len(nodes), "columns": len(columns)}
+    desc = words["desc"] % {"lots": len(nodes), "steps": len(columns) - 1}
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="genealogy-graph" role="img" '
         f'viewBox="0 0 {width} {height}" width="100%" preserveAspectRatio="xMinYMin meet" '

@@ -194,7 +194,7 @@ def _genealogy(lot: Lot, found) -> str | None:
     texts = {
         "title": _("Genealogy of lot %(code)s"),
         "desc": _(
-            "%(lots)s lots in %(columns)s steps, from the deliveries (left) to this lot (right)."
+            "%(lots)s lots in %(steps)s steps, from the deliveries (left) to this lot (right)."
         ),
         "more": _("+%(n)s more lots"),
         "more_kg": _("%(kg)s kg"),
