@@ -1,6 +1,7 @@
 """Pure rules about plots and agreements, answerable for any date (no database access)."""
 
 import calendar
+import functools
 from datetime import date
 from enum import StrEnum
 
@@ -22,6 +23,7 @@ def add_months(start: date, months: int) -> date:
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
+@functools.lru_cache(maxsize=4096)  # pure, and asked once per origin of a lot: thousands
 def organic_since(conversion_start: date | None) -> date | None:
     """The first day a harvest from the plot may be sold as organic."""
     if conversion_start is None:

@@ -14,10 +14,9 @@ inputs, so descending id order visits every consumer before what it consumed.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from fractions import Fraction
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -35,7 +34,7 @@ from coopchain.lots import rules
 from coopchain.lots.models import Delivery, Lot, Transformation, TransformationInput
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Origin:
     """One delivery's part in a lot, with what auditors and buyers ask about it."""
 
@@ -132,15 +131,14 @@ class LotOrigins:
         return len({origin.plot_id for origin in self.origins})
 
 
-def ancestry_ids(session: Session, lot_id: int) -> list[int]:
-    """The lot and every lot it descends from (one recursive query on both databases)."""
+def ancestry_query(lot_id: int):
+    """The lot and every lot it descends from, as a recursive CTE (both databases)."""
     ancestry = select(Lot.id.label("lot_id")).where(Lot.id == lot_id).cte(recursive=True)
-    ancestry = ancestry.union(
+    return ancestry.union(
         select(TransformationInput.lot_id)
         .join(Lot, Lot.transformation_id == TransformationInput.transformation_id)
         .join(ancestry, ancestry.c.lot_id == Lot.id)
     )
-    return list(session.scalars(select(ancestry.c.lot_id)))
 
 
 @dataclass
@@ -166,11 +164,13 @@ _LOT_COLUMNS = (
 )
 
 
-def _load_graph(session: Session, org_id: int, lot_ids=None) -> _Graph:
-    """The given lots (all of the organisation's when None) and their transformations."""
+def _load_graph(session: Session, org_id: int, ancestry_of: int | None = None) -> _Graph:
+    """The ancestry of one lot (all the organisation's lots when None) and the inputs of the
+    transformations that made them."""
     query = select(*_LOT_COLUMNS).where(Lot.organization_id == org_id)
-    if lot_ids is not None:
-        query = query.where(Lot.id.in_(lot_ids))
+    if ancestry_of is not None:
+        ancestry = ancestry_query(ancestry_of)
+        query = query.join(ancestry, ancestry.c.lot_id == Lot.id)
     graph = _Graph({row.id: row for row in session.execute(query)})
     query = (
         select(
@@ -182,21 +182,22 @@ def _load_graph(session: Session, org_id: int, lot_ids=None) -> _Graph:
         .join(Transformation, Transformation.id == TransformationInput.transformation_id)
         .where(Transformation.organization_id == org_id)
     )
-    if lot_ids is not None:
+    if ancestry_of is not None:
         made_by = {row.transformation_id for row in graph.lots.values() if row.transformation_id}
         if not made_by:
             return graph
         query = query.where(TransformationInput.transformation_id.in_(made_by))
     for row in session.execute(query):
         graph.inputs[row.transformation_id].append((row.lot_id, row.quantity_kg))
-        graph.consumers[row.lot_id].append((row.transformation_id, row.quantity_kg))
+        # Shares are computed on whole grams: exact, and far cheaper as Fractions than Decimals.
+        graph.consumers[row.lot_id].append((row.transformation_id, int(row.quantity_kg * 1000)))
         graph.kinds[row.transformation_id] = row.kind
     return graph
 
 
 def origins_of(session: Session, lot: Lot, *, with_graph: bool = False) -> LotOrigins:
     """The origins of `lot`; the lot must already be scoped to the caller's organisation."""
-    graph = _load_graph(session, lot.organization_id, ancestry_ids(session, lot.id))
+    graph = _load_graph(session, lot.organization_id, ancestry_of=lot.id)
     shares = _origin_lot_shares(lot.id, graph.lots, graph.inputs, graph.consumers)
     info = _delivery_info(
         session, lot.organization_id, [graph.lots[lot_id].delivery_id for lot_id in shares]
@@ -249,7 +250,7 @@ def _lot_origins(lot_id, quantity_kg, all_lots, ancestry, shares, info) -> LotOr
         quantity_kg, {all_lots[origin_id].delivery_id: share for origin_id, share in shares.items()}
     )
     origins = sorted(
-        (replace(info[delivery_id], kg=kg) for delivery_id, kg in delivery_kg.items()),
+        (_origin(info[delivery_id], kg) for delivery_id, kg in delivery_kg.items()),
         key=lambda o: (-o.kg, o.delivered_on, o.ticket_number),
     )
     downgraded = any(row.downgraded for row in ancestry.values())
@@ -261,24 +262,27 @@ def _lot_origins(lot_id, quantity_kg, all_lots, ancestry, shares, info) -> LotOr
     return LotOrigins(lot_id, quantity_kg, origins, status, downgraded)
 
 
-def _origin_lot_shares(target_id, lots, inputs, consumers) -> dict[int, Fraction]:
-    """{origin lot id: the fraction of the target that comes from it}."""
-    lot_share: dict[int, Fraction] = {target_id: Fraction(1)}
-    transformation_share: dict[int, Fraction] = defaultdict(Fraction)
-    consumed_by: dict[int, Fraction] = {
-        tid: sum((Fraction(q) for _lot, q in rows), Fraction(0)) for tid, rows in inputs.items()
+#: Shares are fixed-point integers with 40 decimal digits: plain integer arithmetic (no gcd per
+#: step, unlike Fraction), and an error below 1e-36 of a lot even after many steps, far under
+#: the gram that share_out rounds to.
+SHARE_SCALE = 10**40
+
+
+def _origin_lot_shares(target_id, lots, inputs, consumers) -> dict[int, int]:
+    """{origin lot id: its share of the target, in units of 1/SHARE_SCALE}."""
+    transformation_share: dict[int, int] = defaultdict(int)
+    consumed_by: dict[int, int] = {
+        tid: sum(int(q * 1000) for _lot, q in rows) for tid, rows in inputs.items()
     }
-    origin_shares: dict[int, Fraction] = {}
+    origin_shares: dict[int, int] = {}
     for lot_id in sorted(lots, reverse=True):
-        share = lot_share.get(lot_id, Fraction(0))
-        if lot_id != target_id:
+        if lot_id == target_id:
+            share = SHARE_SCALE
+        else:
             share = sum(
-                (
-                    transformation_share[tid] * Fraction(q) / consumed_by[tid]
-                    for tid, q in consumers.get(lot_id, ())
-                    if tid in transformation_share
-                ),
-                Fraction(0),
+                transformation_share[tid] * grams // consumed_by[tid]
+                for tid, grams in consumers.get(lot_id, ())
+                if tid in transformation_share
             )
         row = lots[lot_id]
         if row.delivery_id is not None:
@@ -288,78 +292,95 @@ def _origin_lot_shares(target_id, lots, inputs, consumers) -> dict[int, Fraction
     return {lot_id: share for lot_id, share in origin_shares.items() if share > 0}
 
 
-def _delivery_info(session, org_id, delivery_ids: list[int]) -> dict[int, Origin]:
-    """{delivery id: its Origin with kg still 0}, in one query plus two for agreements.
+def _delivery_info(session, org_id, delivery_ids: list[int]) -> dict[int, tuple]:
+    """{delivery id: (delivery row, plot row, producer row, agreements in force that day)}.
 
-    Plain columns, not ORM entities: a lot of 2,000 deliveries would otherwise build 6,000
-    objects and parse each plot's GeoJSON once per delivery."""
+    Plain columns, not ORM entities, and plots and producers fetched once each rather than
+    once per delivery: a lot of 2,000 deliveries has a few hundred plots."""
     if not delivery_ids:
         return {}
-    columns = (
-        Delivery.id,
-        Delivery.ticket_number,
-        Delivery.delivered_on,
-        Delivery.product_form,
-        Delivery.net_kg,
-        Delivery.producer_id,
-        Lot.code.label("lot_code"),
-        Plot.id.label("plot_id"),
-        Plot.name.label("plot_name"),
-        Plot.computed_area_ha,
-        Plot.declared_area_ha,
-        Plot.altitude_m,
-        Plot.crop,
-        Plot.organic_conversion_start,
-        Producer.member_code,
-        Producer.first_name,
-        Producer.last_name,
-        Producer.public_name_consent,
-        Producer.community,
-    )
-    rows = []
+    deliveries = []
     for start in range(0, len(delivery_ids), 900):  # SQLite's bound-parameter limit
-        rows += session.execute(
-            select(*columns)
-            .join(Plot, Plot.id == Delivery.plot_id)
-            .join(Producer, Producer.id == Delivery.producer_id)
+        deliveries += session.execute(
+            select(
+                Delivery.id,
+                Delivery.ticket_number,
+                Delivery.delivered_on,
+                Delivery.product_form,
+                Delivery.net_kg,
+                Delivery.producer_id,
+                Delivery.plot_id,
+                Lot.code.label("lot_code"),
+            )
             .join(Lot, Lot.delivery_id == Delivery.id)
             .where(
                 Delivery.id.in_(delivery_ids[start : start + 900]),
                 Delivery.organization_id == org_id,
             )
         ).all()
-    in_force = _agreements_in_force_on_delivery(session, rows)
-    return {
-        row.id: Origin(
-            delivery_id=row.id,
-            ticket_number=row.ticket_number,
-            delivered_on=row.delivered_on,
-            product_form=row.product_form,
-            delivered_kg=row.net_kg,
-            origin_lot_code=row.lot_code,
-            plot_id=row.plot_id,
-            plot_name=row.plot_name,
-            # As Plot.area_ha: the polygon's geodesic area, else the declared one.
-            plot_area_ha=row.computed_area_ha
-            if row.computed_area_ha is not None
-            else row.declared_area_ha,
-            altitude_m=row.altitude_m,
-            crop=row.crop,
-            producer_id=row.producer_id,
-            producer_code=row.member_code,
-            producer_name=f"{row.first_name} {row.last_name}",
-            public_name_consent=row.public_name_consent,
-            community=row.community,
-            organic_status=farm_rules.organic_status(
-                row.organic_conversion_start, row.delivered_on
-            ),
-            organic_since=farm_rules.organic_since(row.organic_conversion_start),
-            agreement_active=bool(in_force[row.id]),
-            agreement_numbers=tuple(in_force[row.id]),
-            kg=Decimal("0"),
+    plots = {
+        row.id: row
+        for row in session.execute(
+            select(
+                Plot.id,
+                Plot.name,
+                Plot.computed_area_ha,
+                Plot.declared_area_ha,
+                Plot.altitude_m,
+                Plot.crop,
+                Plot.organic_conversion_start,
+            ).where(Plot.id.in_({d.plot_id for d in deliveries}))
         )
-        for row in rows
     }
+    producers = {
+        row.id: row
+        for row in session.execute(
+            select(
+                Producer.id,
+                Producer.member_code,
+                Producer.first_name,
+                Producer.last_name,
+                Producer.public_name_consent,
+                Producer.community,
+            ).where(Producer.id.in_({d.producer_id for d in deliveries}))
+        )
+    }
+    in_force = _agreements_in_force_on_delivery(session, deliveries)
+    return {
+        d.id: (d, plots[d.plot_id], producers[d.producer_id], in_force[d.id]) for d in deliveries
+    }
+
+
+def _origin(info: tuple, kg: Decimal) -> Origin:
+    delivery, plot, producer, agreements = info
+    return Origin(
+        delivery_id=delivery.id,
+        ticket_number=delivery.ticket_number,
+        delivered_on=delivery.delivered_on,
+        product_form=delivery.product_form,
+        delivered_kg=delivery.net_kg,
+        origin_lot_code=delivery.lot_code,
+        plot_id=plot.id,
+        plot_name=plot.name,
+        # As Plot.area_ha: the polygon's geodesic area, else the declared one.
+        plot_area_ha=plot.computed_area_ha
+        if plot.computed_area_ha is not None
+        else plot.declared_area_ha,
+        altitude_m=plot.altitude_m,
+        crop=plot.crop,
+        producer_id=producer.id,
+        producer_code=producer.member_code,
+        producer_name=f"{producer.first_name} {producer.last_name}",
+        public_name_consent=producer.public_name_consent,
+        community=producer.community,
+        organic_status=farm_rules.organic_status(
+            plot.organic_conversion_start, delivery.delivered_on
+        ),
+        organic_since=farm_rules.organic_since(plot.organic_conversion_start),
+        agreement_active=bool(agreements),
+        agreement_numbers=tuple(agreements),
+        kg=kg,
+    )
 
 
 def _agreements_in_force_on_delivery(session, deliveries) -> dict[int, list[str]]:
@@ -381,19 +402,21 @@ def _agreements_in_force_on_delivery(session, deliveries) -> dict[int, list[str]
             select(AgreementStatusChange).where(AgreementStatusChange.agreement_id.in_(by_id))
         ):
             history[change.agreement_id].append((change.effective_on, change.status))
-    return {
-        d.id: sorted(
-            a.number
-            for a in agreements[d.producer_id]
-            if farm_rules.agreement_active_on(
-                signed_on=a.signed_on,
-                valid_until=a.valid_until,
-                history=history[a.id],
-                on=d.delivered_on,
+    answers: dict[tuple[int, date], list[str]] = {}  # many tickets share producer and day
+    for d in deliveries:
+        key = (d.producer_id, d.delivered_on)
+        if key not in answers:
+            answers[key] = sorted(
+                a.number
+                for a in agreements[d.producer_id]
+                if farm_rules.agreement_active_on(
+                    signed_on=a.signed_on,
+                    valid_until=a.valid_until,
+                    history=history[a.id],
+                    on=d.delivered_on,
+                )
             )
-        )
-        for d in deliveries
-    }
+    return {d.id: answers[(d.producer_id, d.delivered_on)] for d in deliveries}
 
 
 def _graph(target_id, lots, inputs, kinds) -> tuple[list[GraphNode], list[GraphEdge]]:

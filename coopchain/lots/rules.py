@@ -121,20 +121,28 @@ def worst_organic_status(statuses) -> OrganicStatus:
     return worst
 
 
-def share_out(total: Decimal, weights: Mapping[object, Fraction]) -> dict[object, Decimal]:
+def share_out(total: Decimal, weights: Mapping[object, int | Fraction]) -> dict[object, Decimal]:
     """Split `total` kg in proportion to `weights`, to the gram, summing exactly to `total`.
 
     Largest remainder: everyone gets their share rounded down to the gram, and the grams left
     over go to the largest remainders. So the origins of a lot always add up to the lot.
     """
-    whole = sum(weights.values(), Fraction(0))
+    whole = sum(weights.values())
     if whole == 0:
         return {key: Decimal("0.000") for key in weights}
+    whole = Fraction(whole)
     grams = int(kg(total) / GRAM)
-    exact = {key: Fraction(grams) * weight / whole for key, weight in weights.items()}
-    floors = {key: int(value) for key, value in exact.items()}
+    # grams × weight / whole as integer quotient and remainder over a common denominator:
+    # exact, and far cheaper than Fraction arithmetic for thousands of origins.
+    floors, remainders = {}, {}
+    # Integer weights share one denominator, so their remainders compare as plain integers.
+    integers = all(isinstance(weight, int) for weight in weights.values())
+    for key, weight in weights.items():
+        denominator = weight.denominator * whole.numerator
+        floors[key], rest = divmod(grams * weight.numerator * whole.denominator, denominator)
+        remainders[key] = rest if integers else Fraction(rest, denominator)
     left = grams - sum(floors.values())
-    by_remainder = sorted(weights, key=lambda k: (exact[k] - floors[k], str(k)), reverse=True)
+    by_remainder = sorted(weights, key=lambda k: (remainders[k], str(k)), reverse=True)
     for key in by_remainder[:left]:
         floors[key] += 1
     return {key: Decimal(floors[key]) * GRAM for key in weights}
