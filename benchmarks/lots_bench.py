@@ -595,6 +595,14 @@ def report(info, results, imports, kinds, skipped: dict[str, str]) -> tuple[str,
         machine_markdown(info),
         "",
     ]
+    busy = max(info.get("load_start") or 0, info.get("load_end") or 0)
+    if busy >= 0.5 * (info["cpus"] or 1):
+        lines += [
+            f"**The machine was busy during this run** (load average up to {busy:.1f} on "
+            f"{info['cpus']} CPUs: other processes competed for them), so these figures are "
+            "higher and noisier than on a quiet machine.",
+            "",
+        ]
     for kind, why in skipped.items():
         lines += [f"**{kind} was not measured:** {why}", ""]
     lines += [
@@ -642,8 +650,8 @@ def report(info, results, imports, kinds, skipped: dict[str, str]) -> tuple[str,
         "- *Setup s* (not a target): building the farms, deliveries and genealogy through the "
         "services, every rule checked (each merge computes its inputs' origins for the organic "
         "rule).",
-        "- Throughput figures on a shared 2-CPU virtual machine vary by roughly ±20 % between "
-        "runs.",
+        "- Other work on the machine (the load average above) slows every figure and makes "
+        "p95 noisy: compare runs made under similar load.",
     ]
     return "\n".join(lines), failures
 
