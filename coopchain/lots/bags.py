@@ -4,6 +4,7 @@ public token for its QR code. A void puts the bag's kilograms back into the lot.
 import secrets
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -43,7 +44,7 @@ def create_bags(
             str(
                 _l(
                     "Only %(form)s lots are bagged for export; process this lot first.",
-                    form=rules.BAGGED_FORMS.get(lot.crop, "?"),
+                    form=_(rules.BAGGED_FORMS.get(lot.crop, "?")),
                 )
             )
         )

@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -216,7 +217,7 @@ def delivery_rule_errors(data: dict, producer: Producer | None, plot: Plot | Non
     elif producer is not None and plot.producer_id != producer.id:
         refuse("plot_id", _l("This plot belongs to another producer."))
     elif not rules.form_belongs_to_crop(plot.crop, data["product_form"]):
-        refuse("product_form", _l("This plot grows %(crop)s, not this product.", crop=plot.crop))
+        refuse("product_form", _l("This plot grows %(crop)s, not this product.", crop=_(plot.crop)))
     if data["delivered_on"] > today():
         refuse("delivered_on", _l("Cannot be in the future."))
     moisture = data.get("moisture_pct")

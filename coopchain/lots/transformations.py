@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlmodel import Session
@@ -264,9 +265,9 @@ def _check_process(draft: Draft, lot: Lot, consumed: Decimal, outputs) -> None:
         _refuse(
             _l(
                 "%(crop)s in form %(from)s cannot be processed into %(to)s.",
-                crop=lot.crop,
-                **{"from": lot.product_form},
-                to=to_form,
+                crop=_(lot.crop),
+                **{"from": _(lot.product_form)},
+                to=_(to_form),
             ),
             "to_form",
         )
