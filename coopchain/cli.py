@@ -138,6 +138,19 @@ def create_token_command(email, org_code, name):
     click.echo(plaintext)
 
 
+def _import_refused(exc) -> click.ClickException:
+    """Print every bad row of a refused import; the exception says nothing was imported."""
+    from coopchain.spreadsheets import SpreadsheetError
+
+    if isinstance(exc, SpreadsheetError):
+        return click.ClickException(exc.message)
+    for error in exc.errors:
+        click.echo(
+            f"{error.sheet} row {error.row} [{error.column or '-'}]: {error.message}", err=True
+        )
+    return click.ClickException(f"Nothing imported: {len(exc.errors)} bad row(s).")
+
+
 @cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--org", "org_code", required=True)
@@ -151,14 +164,8 @@ def import_command(path, org_code):
         with session_scope() as session:
             org = _org_by_code(session, org_code)
             result = import_registry(session, org.id, None, path.read_bytes())
-    except SpreadsheetError as exc:
-        raise click.ClickException(exc.message) from exc
-    except ImportFailed as exc:
-        for error in exc.errors:
-            click.echo(
-                f"{error.sheet} row {error.row} [{error.column or '-'}]: {error.message}", err=True
-            )
-        raise click.ClickException(f"Nothing imported: {len(exc.errors)} bad row(s).") from exc
+    except (SpreadsheetError, ImportFailed) as exc:
+        raise _import_refused(exc) from exc
     click.echo(
         f"Imported {result.producers} producers, {result.agreements} agreements, "
         f"{result.plots} plots."
@@ -179,14 +186,8 @@ def import_deliveries_command(path, org_code):
         with session_scope() as session:
             org = _org_by_code(session, org_code)
             created = import_deliveries(session, org.id, None, path.read_bytes())
-    except SpreadsheetError as exc:
-        raise click.ClickException(exc.message) from exc
-    except ImportFailed as exc:
-        for error in exc.errors:
-            click.echo(
-                f"{error.sheet} row {error.row} [{error.column or '-'}]: {error.message}", err=True
-            )
-        raise click.ClickException(f"Nothing imported: {len(exc.errors)} bad row(s).") from exc
+    except (SpreadsheetError, ImportFailed) as exc:
+        raise _import_refused(exc) from exc
     click.echo(f"Registered {len(created)} deliveries.")
 
 

@@ -7,15 +7,13 @@ chosen, narrows the product forms to the plot's crop and shows the net weight li
 
 import re
 from decimal import Decimal, InvalidOperation
-from urllib.parse import quote
 
-from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import format_decimal
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError, pre_load
 from sqlalchemy import select
 
-from coopchain.auth.access import READ, REGISTRY_WRITE, current_principal, requires
+from coopchain.auth.access import READ, REGISTRY_WRITE, requires
 from coopchain.db import discard_changes, get_session
 from coopchain.errors import DomainError
 from coopchain.farms import services as farms
@@ -25,6 +23,10 @@ from coopchain.lots import rules, services
 from coopchain.lots.models import ProductForm
 from coopchain.lots.schemas import DeliveryIn, VoidIn
 from coopchain.lots.views import bp
+from coopchain.lots.views import can_write as _can_write
+from coopchain.lots.views import org_id as _org
+from coopchain.lots.views import page_helpers as _helpers
+from coopchain.lots.views import user_id as _user
 from coopchain.schemas import PageSchema
 from coopchain.timeutil import today
 
@@ -49,43 +51,6 @@ class DeliveryForm(DeliveryIn):
         if isinstance(code, str) and " — " in code:  # a whole datalist label was pasted
             data["producer_code"] = code.split(" — ", 1)[0]
         return data
-
-
-def _org() -> int:
-    return current_principal().organization_id
-
-
-def _user() -> int:
-    return current_principal().user_id
-
-
-def _can_write() -> bool:
-    return current_principal().role in REGISTRY_WRITE
-
-
-def format_kg(value) -> str:
-    """Kilograms to the gram, in the page's locale, without trailing zeros: "520,5"."""
-    if value is None or value == "":
-        return "—"
-    return format_decimal(Decimal(value), format="#,##0.###")
-
-
-def format_money(value) -> str:
-    if value is None:
-        return "—"
-    amount = Decimal(value).quantize(Decimal("0.01"))
-    return f"{format_decimal(amount, format='#,##0.00')} {current_app.config['CURRENCY']}"
-
-
-def lot_href(code: str) -> str:
-    """The lot page (lot_views.py); a plain path while that page is not registered."""
-    if "lots.lot_detail" in current_app.view_functions:
-        return url_for("lots.lot_detail", code=code)
-    return f"{request.script_root}/lots/{quote(code, safe='')}"
-
-
-def _helpers() -> dict:
-    return {"kg": format_kg, "money": format_money, "lot_href": lot_href}
 
 
 def _active_producers(org_id: int) -> list[tuple[str, str]]:

@@ -9,12 +9,11 @@ A refused action shows the lot page again with status 422, so the request rolls 
 from decimal import Decimal
 
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from coopchain.auth.access import READ, REGISTRY_WRITE, current_principal, requires
+from coopchain.auth.access import READ, REGISTRY_WRITE, requires
 from coopchain.db import discard_changes, get_session
 from coopchain.errors import DomainError, NotFound
 from coopchain.forms import load_form
@@ -29,7 +28,11 @@ from coopchain.lots.models import (
     TransformationKind,
 )
 from coopchain.lots.schemas import BagsIn, MergeIn, ProcessIn, SampleIn, SplitIn, VoidIn
-from coopchain.lots.views import bp
+from coopchain.lots.views import bp, format_kg
+from coopchain.lots.views import can_write as _can_write
+from coopchain.lots.views import org_id as _org
+from coopchain.lots.views import page_helpers as _helpers
+from coopchain.lots.views import user_id as _user
 from coopchain.schemas import PageSchema
 from coopchain.timeutil import today
 
@@ -40,40 +43,6 @@ MERGE_CANDIDATES = 200
 SPLIT_INPUTS = 6
 FORMS = {form.value for form in ProductForm}
 STATUSES = {status.value for status in LotStatus}
-
-
-def _org() -> int:
-    return current_principal().organization_id
-
-
-def _user() -> int:
-    return current_principal().user_id
-
-
-def _can_write() -> bool:
-    return current_principal().role in REGISTRY_WRITE
-
-
-def format_kg(value) -> str:
-    """Kilograms to the gram in the page's locale, without trailing zeros."""
-    if value is None or value == "":
-        return "—"
-    return format_decimal(Decimal(value), format="#,##0.###")
-
-
-def format_pct(value) -> str:
-    return format_decimal(Decimal(value).quantize(Decimal("0.1")), format="#,##0.0")
-
-
-def delivery_href(delivery_id: int) -> str:
-    """The delivery page (delivery_views.py); a plain path if that page is not registered."""
-    if "lots.delivery_detail" in current_app.view_functions:
-        return url_for("lots.delivery_detail", delivery_id=delivery_id)
-    return f"{request.script_root}/deliveries/{int(delivery_id)}"
-
-
-def _helpers() -> dict:
-    return {"kg": format_kg, "pct": format_pct, "delivery_href": delivery_href}
 
 
 def _flat_errors(messages) -> dict[str, list[str]]:

@@ -56,6 +56,8 @@ def test_importing_deliveries_in_the_browser_is_all_or_nothing(
 
 def test_a_missing_file_is_explained(client, login):
     login("staff")
+    page = client.get("/deliveries/import").get_data(as_text=True)
+    assert 'href="/deliveries/template.xlsx"' in page
     response = client.post("/deliveries/import", data={})
     assert response.status_code == 400
 
