@@ -15,13 +15,6 @@ DAY = date(2026, 6, 1)
 LATER = "2026-06-15"
 
 
-@pytest.fixture(autouse=True)
-def app_context():
-    """Overrides the package's autouse app context: under an outer app context every test
-    request would share one `g`, so the first caller's token (and session) would stick."""
-    yield
-
-
 @pytest.fixture
 def in_app(app):
     """For the few rows built with the lot services directly (they read app settings)."""

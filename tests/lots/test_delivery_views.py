@@ -4,22 +4,11 @@ import re
 from datetime import date, timedelta
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import func, select
 
 from coopchain.lots.models import Delivery, Lot
 from tests import factories
 from tests.lots.conftest import delivery_data
-
-
-@pytest.fixture(autouse=True)
-def app_context(make_app):
-    """Overrides tests/lots/conftest.py's: services called directly need an app context, but
-    one of the client's own app would be reused by every request (Flask does not push a new
-    one), so `g` (the request's db session, the logged-in principal) would leak between
-    requests. A second app for the direct calls keeps each request's context its own."""
-    with make_app().app_context():
-        yield
 
 
 def form_of(producer, plot, **fields) -> dict:

@@ -17,14 +17,6 @@ from tests import factories
 DAY = date(2026, 6, 1)
 
 
-@pytest.fixture(autouse=True)
-def app_context(make_app):
-    """Services called directly need an app context, but not the client's app: Flask would
-    reuse it for every request and `g` (db session, principal) would leak between requests."""
-    with make_app().app_context():
-        yield
-
-
 @pytest.fixture
 def staff(client, login):
     """Logged in as staff, pages in English (labels do not change with the translations)."""
