@@ -37,7 +37,8 @@ from coopchain.schemas import PageSchema
 from coopchain.timeutil import today
 
 #: Delivery rows shown on a lot page; the spreadsheet export has them all.
-ORIGIN_ROWS = 200
+#: Delivery rows on the lot page; the plot table above covers them all, the export lists all.
+ORIGIN_ROWS = 100
 #: Candidate lots listed on the merge form (narrow them with the code search).
 MERGE_CANDIDATES = 200
 SPLIT_INPUTS = 6
