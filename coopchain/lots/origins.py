@@ -17,6 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -153,6 +154,16 @@ class _Graph:
     kinds: dict[int, str] = field(default_factory=dict)
 
 
+class _LotRow(NamedTuple):
+    id: int
+    code: str
+    product_form: str
+    quantity_kg: Decimal
+    delivery_id: int | None
+    transformation_id: int | None
+    downgraded: bool
+
+
 _LOT_COLUMNS = (
     Lot.id,
     Lot.code,
@@ -171,7 +182,8 @@ def _load_graph(session: Session, org_id: int, ancestry_of: int | None = None) -
     if ancestry_of is not None:
         ancestry = ancestry_query(ancestry_of)
         query = query.join(ancestry, ancestry.c.lot_id == Lot.id)
-    graph = _Graph({row.id: row for row in session.execute(query)})
+    # Named tuples, not result Rows: their attributes are read thousands of times below.
+    graph = _Graph({row[0]: _LotRow(*row) for row in session.execute(query)})
     query = (
         select(
             TransformationInput.transformation_id,
@@ -187,11 +199,11 @@ def _load_graph(session: Session, org_id: int, ancestry_of: int | None = None) -
         if not made_by:
             return graph
         query = query.where(TransformationInput.transformation_id.in_(made_by))
-    for row in session.execute(query):
-        graph.inputs[row.transformation_id].append((row.lot_id, row.quantity_kg))
-        # Shares are computed on whole grams: exact, and far cheaper as Fractions than Decimals.
-        graph.consumers[row.lot_id].append((row.transformation_id, int(row.quantity_kg * 1000)))
-        graph.kinds[row.transformation_id] = row.kind
+    for transformation_id, lot_id, quantity_kg, kind in session.execute(query):
+        graph.inputs[transformation_id].append((lot_id, quantity_kg))
+        # Shares are computed on whole grams: exact integers.
+        graph.consumers[lot_id].append((transformation_id, int(quantity_kg * 1000)))
+        graph.kinds[transformation_id] = kind
     return graph
 
 
@@ -200,7 +212,10 @@ def origins_of(session: Session, lot: Lot, *, with_graph: bool = False) -> LotOr
     graph = _load_graph(session, lot.organization_id, ancestry_of=lot.id)
     shares = _origin_lot_shares(lot.id, graph.lots, graph.inputs, graph.consumers)
     info = _delivery_info(
-        session, lot.organization_id, [graph.lots[lot_id].delivery_id for lot_id in shares]
+        session,
+        lot.organization_id,
+        [graph.lots[lot_id].delivery_id for lot_id in shares],
+        ancestry_of=lot.id,
     )
     result = _lot_origins(lot.id, lot.quantity_kg, graph.lots, graph.lots, shares, info)
     if with_graph:
@@ -292,49 +307,62 @@ def _origin_lot_shares(target_id, lots, inputs, consumers) -> dict[int, int]:
     return {lot_id: share for lot_id, share in origin_shares.items() if share > 0}
 
 
-def _delivery_info(session, org_id, delivery_ids: list[int]) -> dict[int, tuple]:
+def _delivery_info(session, org_id, delivery_ids: list[int], ancestry_of=None) -> dict[int, tuple]:
     """{delivery id: (delivery row, plot row, producer row, agreements in force that day)}.
 
     Plain columns, not ORM entities, and plots and producers fetched once each rather than
     once per delivery: a lot of 2,000 deliveries has a few hundred plots."""
     if not delivery_ids:
         return {}
-    deliveries = []
-    for start in range(0, len(delivery_ids), 900):  # SQLite's bound-parameter limit
-        deliveries += session.execute(
-            select(
-                Delivery.id,
-                Delivery.ticket_number,
-                Delivery.delivered_on,
-                Delivery.product_form,
-                Delivery.net_kg,
-                Delivery.producer_id,
-                Delivery.plot_id,
-                Lot.code.label("lot_code"),
-            )
-            .join(Lot, Lot.delivery_id == Delivery.id)
-            .where(
-                Delivery.id.in_(delivery_ids[start : start + 900]),
-                Delivery.organization_id == org_id,
-            )
-        ).all()
+    query = (
+        select(
+            Delivery.id,
+            Delivery.ticket_number,
+            Delivery.delivered_on,
+            Delivery.product_form,
+            Delivery.net_kg,
+            Delivery.producer_id,
+            Delivery.plot_id,
+            Lot.code.label("lot_code"),
+        )
+        .join(Lot, Lot.delivery_id == Delivery.id)
+        .where(Delivery.organization_id == org_id)
+    )
+    if ancestry_of is not None:
+        # One lot: its deliveries are those of its ancestry (no list of 2,000 ids to bind).
+        ancestry = ancestry_query(ancestry_of)
+        wanted = set(delivery_ids)
+        deliveries = [
+            row
+            for row in session.execute(query.join(ancestry, ancestry.c.lot_id == Lot.id))
+            if row.id in wanted
+        ]
+    else:
+        deliveries = []
+        for start in range(0, len(delivery_ids), 900):  # SQLite's bound-parameter limit
+            chunk = delivery_ids[start : start + 900]
+            deliveries += session.execute(query.where(Delivery.id.in_(chunk))).all()
+    # Rows become plain tuples here: attribute access on a result Row costs about a
+    # microsecond, and a lot of 2,000 origins reads some 40,000 of them.
+    deliveries = [tuple(row) for row in deliveries]
     plots = {
-        row.id: row
-        for row in session.execute(
+        plot_id: (plot_id, name, computed if computed is not None else declared, altitude, crop,
+                  conversion_start, farm_rules.organic_since(conversion_start))
+        for plot_id, name, computed, declared, altitude, crop, conversion_start in session.execute(
             select(
                 Plot.id,
                 Plot.name,
-                Plot.computed_area_ha,
+                Plot.computed_area_ha,  # Plot.area_ha: the polygon's area, else the declared
                 Plot.declared_area_ha,
                 Plot.altitude_m,
                 Plot.crop,
                 Plot.organic_conversion_start,
-            ).where(Plot.id.in_({d.plot_id for d in deliveries}))
+            ).where(Plot.id.in_({d[6] for d in deliveries}))
         )
-    }
+    }  # fmt: skip
     producers = {
-        row.id: row
-        for row in session.execute(
+        producer_id: (producer_id, code, f"{first} {last}", consent, community)
+        for producer_id, code, first, last, consent, community in session.execute(
             select(
                 Producer.id,
                 Producer.member_code,
@@ -342,81 +370,87 @@ def _delivery_info(session, org_id, delivery_ids: list[int]) -> dict[int, tuple]
                 Producer.last_name,
                 Producer.public_name_consent,
                 Producer.community,
-            ).where(Producer.id.in_({d.producer_id for d in deliveries}))
+            ).where(Producer.id.in_({d[5] for d in deliveries}))
         )
     }
     in_force = _agreements_in_force_on_delivery(session, deliveries)
-    return {
-        d.id: (d, plots[d.plot_id], producers[d.producer_id], in_force[d.id]) for d in deliveries
-    }
+    return {d[0]: (d, plots[d[6]], producers[d[5]], in_force[d[0]]) for d in deliveries}
 
 
 def _origin(info: tuple, kg: Decimal) -> Origin:
     delivery, plot, producer, agreements = info
+    delivery_id, ticket, delivered_on, form, net_kg, _producer_id, _plot_id, lot_code = delivery
+    plot_id, plot_name, area_ha, altitude, crop, conversion_start, organic_since = plot
+    producer_id, producer_code, producer_name, consent, community = producer
     return Origin(
-        delivery_id=delivery.id,
-        ticket_number=delivery.ticket_number,
-        delivered_on=delivery.delivered_on,
-        product_form=delivery.product_form,
-        delivered_kg=delivery.net_kg,
-        origin_lot_code=delivery.lot_code,
-        plot_id=plot.id,
-        plot_name=plot.name,
-        # As Plot.area_ha: the polygon's geodesic area, else the declared one.
-        plot_area_ha=plot.computed_area_ha
-        if plot.computed_area_ha is not None
-        else plot.declared_area_ha,
-        altitude_m=plot.altitude_m,
-        crop=plot.crop,
-        producer_id=producer.id,
-        producer_code=producer.member_code,
-        producer_name=f"{producer.first_name} {producer.last_name}",
-        public_name_consent=producer.public_name_consent,
-        community=producer.community,
-        organic_status=farm_rules.organic_status(
-            plot.organic_conversion_start, delivery.delivered_on
-        ),
-        organic_since=farm_rules.organic_since(plot.organic_conversion_start),
+        delivery_id=delivery_id,
+        ticket_number=ticket,
+        delivered_on=delivered_on,
+        product_form=form,
+        delivered_kg=net_kg,
+        origin_lot_code=lot_code,
+        plot_id=plot_id,
+        plot_name=plot_name,
+        plot_area_ha=area_ha,
+        altitude_m=altitude,
+        crop=crop,
+        producer_id=producer_id,
+        producer_code=producer_code,
+        producer_name=producer_name,
+        public_name_consent=consent,
+        community=community,
+        organic_status=farm_rules.organic_status(conversion_start, delivered_on),
+        organic_since=organic_since,
         agreement_active=bool(agreements),
         agreement_numbers=tuple(agreements),
         kg=kg,
     )
 
 
-def _agreements_in_force_on_delivery(session, deliveries) -> dict[int, list[str]]:
-    """{delivery id: numbers of the producer's agreements in force on the delivery date}."""
-    producer_ids = {d.producer_id for d in deliveries}
-    agreements: dict[int, list[Agreement]] = defaultdict(list)
-    by_id: dict[int, Agreement] = {}
+def _agreements_in_force_on_delivery(session, deliveries: list[tuple]) -> dict[int, list[str]]:
+    """{delivery id: numbers of the producer's agreements in force on the delivery date}
+    (deliveries as the tuples _delivery_info makes)."""
+    producer_ids = {d[5] for d in deliveries}
+    agreements: dict[int, list] = defaultdict(list)
+    by_id: set[int] = set()
     if producer_ids:
-        for agreement, producer_id in session.execute(
-            select(Agreement, AgreementProducer.producer_id)
+        for agreement in session.execute(
+            select(
+                Agreement.id,
+                Agreement.number,
+                Agreement.signed_on,
+                Agreement.valid_until,
+                AgreementProducer.producer_id,
+            )
             .join(AgreementProducer, AgreementProducer.agreement_id == Agreement.id)
             .where(AgreementProducer.producer_id.in_(producer_ids))
         ):
-            agreements[producer_id].append(agreement)
-            by_id[agreement.id] = agreement
+            agreements[agreement.producer_id].append(agreement)
+            by_id.add(agreement.id)
     history: dict[int, list[tuple[date, str]]] = defaultdict(list)
     if by_id:
-        for change in session.scalars(
-            select(AgreementStatusChange).where(AgreementStatusChange.agreement_id.in_(by_id))
+        for change in session.execute(
+            select(
+                AgreementStatusChange.agreement_id,
+                AgreementStatusChange.effective_on,
+                AgreementStatusChange.status,
+            ).where(AgreementStatusChange.agreement_id.in_(by_id))
         ):
             history[change.agreement_id].append((change.effective_on, change.status))
     answers: dict[tuple[int, date], list[str]] = {}  # many tickets share producer and day
-    for d in deliveries:
-        key = (d.producer_id, d.delivered_on)
+    result = {}
+    for delivery_id, _ticket, on, _form, _kg, producer_id, _plot, _code in deliveries:
+        key = (producer_id, on)
         if key not in answers:
             answers[key] = sorted(
                 a.number
-                for a in agreements[d.producer_id]
+                for a in agreements[producer_id]
                 if farm_rules.agreement_active_on(
-                    signed_on=a.signed_on,
-                    valid_until=a.valid_until,
-                    history=history[a.id],
-                    on=d.delivered_on,
+                    signed_on=a.signed_on, valid_until=a.valid_until, history=history[a.id], on=on
                 )
             )
-    return {d.id: answers[(d.producer_id, d.delivered_on)] for d in deliveries}
+        result[delivery_id] = answers[key]
+    return result
 
 
 def _graph(target_id, lots, inputs, kinds) -> tuple[list[GraphNode], list[GraphEdge]]:
