@@ -147,13 +147,29 @@ def prepare_postgres(url: str) -> str:
         with engine.begin() as connection:
             connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
-            return connection.scalar(text("SHOW server_version"))
+            version = connection.scalar(text("SHOW server_version"))
+            if connection.scalar(text("SHOW autovacuum")) != "on":
+                version += " (autovacuum off; the benchmarks ANALYZE after each bulk load)"
+            return version
     except Exception as exc:  # any failure means "no usable PostgreSQL": say why, go on
         first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise DatabaseUnavailable(first_line) from exc
     finally:
         admin.dispose()
         engine.dispose()
+
+
+def refresh_statistics(session) -> None:
+    """ANALYZE after a bulk load on PostgreSQL, as autovacuum would soon do in production.
+
+    Without statistics the planner guesses a handful of rows per organisation and may join a
+    lot's ancestry to all the organisation's deliveries (measured: 76 ms instead of 0.6 ms for
+    a one-lot ancestry among 20,000 deliveries), which would time the planner's ignorance, not
+    the code. SQLite is left alone: nothing analyzes it in production either."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.commit()
+        session.execute(text("ANALYZE"))
+        session.commit()
 
 
 # --- timing -----------------------------------------------------------------------------------

@@ -57,6 +57,7 @@ from .common import (
     machine,
     machine_markdown,
     prepare_postgres,
+    refresh_statistics,
     summary_ms,
     write_section,
 )
@@ -219,10 +220,12 @@ def build_size(app, n: int) -> tuple[int, str, str]:
             rows = [(delivery_values(i, prefix), farmed[i % len(farmed)][1]) for i in range(n)]
             services.register_checked_deliveries(session, org.id, user.id, rows)
             session.commit()
+            refresh_statistics(session)
             _progress(f"{n} deliveries", started)
             started = time.perf_counter()
             target, levels = build_genealogy(session, org.id, user.id)
             session.commit()
+            refresh_statistics(session)
             _progress(
                 f"genealogy: {levels['level1']} + {levels['level2']} + 1 merges, process, split",
                 started,
@@ -386,6 +389,7 @@ def bench_import(config: dict, kind: str, rows: int = IMPORT_ROWS) -> ImportResu
                 org_id = org.id
                 farmed = build_farms(session, org_id, rows // 10, "IMP")
                 session.commit()
+                refresh_statistics(session)
                 _progress(f"{len(farmed)} producers, plots, agreements", started)
                 sheet = []
                 for i in range(rows):
@@ -650,6 +654,9 @@ def report(info, results, imports, kinds, skipped: dict[str, str]) -> tuple[str,
         "- *Setup s* (not a target): building the farms, deliveries and genealogy through the "
         "services, every rule checked (each merge computes its inputs' origins for the organic "
         "rule).",
+        "- On PostgreSQL the benchmark runs `ANALYZE` after each bulk load (deliveries, "
+        "genealogy, the import's producers), as autovacuum would in production; this server "
+        "may have autovacuum off (see the machine line). SQLite is not analyzed.",
         "- Other work on the machine (the load average above) slows every figure and makes "
         "p95 noisy: compare runs made under similar load.",
     ]
