@@ -9,7 +9,7 @@ loaded once, so a season's worth of tickets imports in seconds, not one query pe
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validate, validates_schema
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -153,13 +153,18 @@ def import_deliveries(
         return []
     try:
         with session.begin_nested():
-            return services.register_checked_deliveries(session, org_id, user_id, checked)
+            created = services.register_checked_deliveries(session, org_id, user_id, checked)
     except IntegrityError:
         # Another clerk recorded one of these tickets between the check and the insert.
         raced = _taken_errors(session, org_id, first_row)
         if not raced:
             raise
         raise ImportFailed(sorted(raced, key=_error_order)) from None
+    if len(created) >= ANALYZE_AFTER_ROWS and session.get_bind().dialect.name == "postgresql":
+        # Thousands of new rows: refresh the planner's statistics now rather than whenever
+        # autovacuum gets to it, or origin queries may scan every delivery (docs/BENCHMARKS.md).
+        session.execute(text("ANALYZE deliveries, lots, ledger_events"))
+    return created
 
 
 def _find_plot(values, producer, plots_by_id, plots_by_name) -> tuple[Plot | None, dict]:
@@ -211,6 +216,10 @@ def _taken_errors(session, org_id, first_row: dict[str, int]) -> list[RowError]:
 
 def _error_order(error: RowError):
     return (error.row, _COLUMN_ORDER.get(error.column, -1), error.message)
+
+
+#: A bulk import at least this large refreshes PostgreSQL's statistics.
+ANALYZE_AFTER_ROWS = 1000
 
 
 # --- export ----------------------------------------------------------------------------------
