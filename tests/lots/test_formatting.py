@@ -16,8 +16,6 @@ def test_format_kg_matches_babel(locale):
     app = create_app({"COOPCHAIN_ENV": "test", "DATABASE_URL": "sqlite://"})
     with app.test_request_context(), force_locale(locale):
         for value in VALUES:
-            expected = format_decimal(
-                Decimal(value).quantize(Decimal("0.001")), format="#,##0.###"
-            )
+            expected = format_decimal(Decimal(value).quantize(Decimal("0.001")), format="#,##0.###")
             assert format_kg(value) == expected, value
         assert format_kg(None) == "—"
