@@ -8,9 +8,11 @@ and dump, so the document cannot drift from what the API accepts.
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, jsonify, request
+from flask_babel import gettext as _
 from marshmallow import Schema
 
-from coopchain.auth.access import public
+from coopchain.auth.access import current_principal, public
+from coopchain.errors import DomainError
 from coopchain.schemas import PageSchema
 
 api_blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -77,6 +79,23 @@ def _ref(name: str) -> dict:
     if name.startswith("binary:"):
         return {"type": "string", "format": "binary"}
     return {"$ref": f"#/components/schemas/{name}"}
+
+
+def org_id() -> int:
+    """The calling token's organisation: every API query is scoped by it."""
+    return current_principal().organization_id
+
+
+def user_id() -> int:
+    return current_principal().user_id
+
+
+def json_body() -> dict:
+    """The request's JSON object, or a 422 saying how to send one."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise DomainError(_("Send a JSON object with Content-Type: application/json."))
+    return body
 
 
 def page_args() -> dict:

@@ -6,9 +6,11 @@ from flask import current_app, jsonify, request, send_file
 from flask_babel import gettext as _
 
 from coopchain.api import OPENAPI_SCHEMAS, api_blueprint, document, page_args, paginated
+from coopchain.api import json_body as _json_body
+from coopchain.api import org_id as _org
+from coopchain.api import user_id as _user
 from coopchain.auth.access import READ, REGISTRY_WRITE, api_requires, current_principal
 from coopchain.db import get_session
-from coopchain.errors import DomainError
 from coopchain.farms import rules, services
 from coopchain.farms.registry_xlsx import (
     ImportFailed,
@@ -39,21 +41,6 @@ OPENAPI_SCHEMAS.update(
 
 
 OPENAPI_SCHEMAS["AgreementStatusIn"] = AgreementStatusIn
-
-
-def _org() -> int:
-    return current_principal().organization_id
-
-
-def _user() -> int:
-    return current_principal().user_id
-
-
-def _json_body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise DomainError(_("Send a JSON object with Content-Type: application/json."))
-    return body
 
 
 def _producer_out() -> ProducerOut:

@@ -18,9 +18,11 @@ from coopchain.api import (
     page_args,
     paginated,
 )
-from coopchain.auth.access import READ, REGISTRY_WRITE, api_requires, current_principal
+from coopchain.api import json_body as _json_body
+from coopchain.api import org_id as _org
+from coopchain.api import user_id as _user
+from coopchain.auth.access import READ, REGISTRY_WRITE, api_requires
 from coopchain.db import get_session
-from coopchain.errors import DomainError
 from coopchain.farms import services as farm_services
 from coopchain.lots import bags, origins, services, transformations
 from coopchain.lots.models import Lot, LotStatus, ProductForm, TransformationKind
@@ -91,21 +93,6 @@ _KINDS = {
     TransformationKind.PROCESS: ProcessIn,
     TransformationKind.SAMPLE: SampleIn,
 }
-
-
-def _org() -> int:
-    return current_principal().organization_id
-
-
-def _user() -> int:
-    return current_principal().user_id
-
-
-def _json_body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise DomainError(_("Send a JSON object with Content-Type: application/json."))
-    return body
 
 
 def _doc(

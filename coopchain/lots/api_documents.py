@@ -7,6 +7,7 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 
 from coopchain.api import api_blueprint, document
+from coopchain.api import org_id as _org
 from coopchain.auth.access import READ, REGISTRY_WRITE, api_requires, current_principal
 from coopchain.db import get_session
 from coopchain.farms.registry_xlsx import ImportFailed
@@ -20,10 +21,6 @@ from coopchain.lots.lots_xlsx import (
 from coopchain.lots.mass_balance import mass_balance, seasons
 from coopchain.spreadsheets import SpreadsheetError
 from coopchain.timeutil import today
-
-
-def _org() -> int:
-    return current_principal().organization_id
 
 
 def _season_report():
