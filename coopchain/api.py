@@ -31,18 +31,30 @@ def document(
     response: str | None = None,
     list_of: str | None = None,
     params: tuple[str, ...] = (),
+    text_params: tuple[str, ...] = (),
+    query: dict[str, dict] | None = None,
+    searchable: bool = True,
+    status: str | None = None,
     content_type: str = "application/json",
-) -> None:
-    """Describe one operation for /api/v1/openapi.json."""
+) -> dict:
+    """Describe one operation for /api/v1/openapi.json.
+
+    `params` are integer path parameters (ids), `text_params` string ones (lot codes, bag
+    serials); `query` adds query parameters; a list takes page/per_page and, when
+    `searchable`, q; `status` overrides the success code (200 for a POST that changes an
+    existing record, such as a void)."""
     operation: dict = {"summary": summary, "security": [{"bearer": []}], "responses": {}}
     parameters = [
         {"name": p, "in": "path", "required": True, "schema": {"type": "integer"}} for p in params
+    ] + [
+        {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
+        for p in text_params
     ]
     if list_of:
-        parameters += [
-            {"name": n, "in": "query", "schema": {"type": t}}
-            for n, t in (("page", "integer"), ("per_page", "integer"), ("q", "string"))
-        ]
+        listing = [("page", "integer"), ("per_page", "integer")]
+        listing += [("q", "string")] if searchable else []
+        parameters += [{"name": n, "in": "query", "schema": {"type": t}} for n, t in listing]
+    parameters += [{"name": n, "in": "query", "schema": sc} for n, sc in (query or {}).items()]
     if parameters:
         operation["parameters"] = parameters
     if body:
@@ -67,12 +79,13 @@ def document(
                 }
             }
         }
-    operation["responses"]["200" if method == "get" else "201"] = ok
+    operation["responses"][status or ("200" if method == "get" else "201")] = ok
     operation["responses"]["4XX"] = {
         "description": "Error",
         "content": {"application/json": {"schema": _ref("Error")}},
     }
     OPENAPI_PATHS.setdefault(path, {})[method] = operation
+    return operation
 
 
 def _ref(name: str) -> dict:

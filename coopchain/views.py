@@ -1,7 +1,9 @@
 """Pages that belong to no single domain: dashboard, language switch, errors, template helpers."""
 
+import functools
 from decimal import Decimal
 
+from babel.numbers import get_decimal_symbol, get_group_symbol
 from flask import (
     Blueprint,
     Flask,
@@ -116,6 +118,26 @@ def register_error_handlers(app: Flask) -> None:
         )
 
 
+def format_kg(value) -> str:
+    """Kilograms to the gram, in the page's locale, without trailing zeros: "1.520,5".
+
+    Python's own formatting with the locale's two symbols swapped in: the same result as
+    Babel's format_decimal("#,##0.###"), at a fraction of its cost on a lot page with hundreds
+    of rows."""
+    if value is None or value == "":
+        return "—"
+    text = f"{Decimal(value).quantize(Decimal('0.001')):,f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    group, decimal = _number_symbols(str(get_locale()))
+    return text.replace(",", "\0").replace(".", decimal).replace("\0", group)
+
+
+@functools.cache
+def _number_symbols(locale: str) -> tuple[str, str]:
+    return get_group_symbol(locale), get_decimal_symbol(locale)
+
+
 def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def inject():
@@ -148,12 +170,7 @@ def register_template_helpers(app: Flask) -> None:
     def issue_message(stored: dict) -> str:
         return GeometryIssue.describe(stored)
 
-    @app.template_filter("kg")
-    def kilograms(value):
-        """Kilograms to the gram in the page's locale, without trailing zeros: "520,5"."""
-        if value is None or value == "":
-            return "—"
-        return format_decimal(Decimal(value), format="#,##0.###")
+    app.template_filter("kg")(format_kg)
 
     @app.template_filter("ha")
     def hectares(value):

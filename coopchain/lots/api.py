@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate
 
 from coopchain.api import (
-    OPENAPI_PATHS,
     OPENAPI_SCHEMAS,
     api_blueprint,
     document,
@@ -95,36 +94,6 @@ _KINDS = {
 }
 
 
-def _doc(
-    path: str,
-    method: str,
-    summary: str,
-    *,
-    text_params: tuple[str, ...] = (),
-    query: dict[str, dict] | None = None,
-    status: str | None = None,
-    searchable: bool = True,
-    **kwargs,
-) -> dict:
-    """document(), plus what it cannot say: string path parameters (lot codes, bag serials),
-    other query parameters than q (or none), and 200 for a POST that changes an existing
-    record (voids)."""
-    document(path, method, summary, params=kwargs.pop("params", ()) + text_params, **kwargs)
-    operation = OPENAPI_PATHS[path][method]
-    if not searchable:
-        operation["parameters"] = [p for p in operation["parameters"] if p["name"] != "q"]
-    for parameter in operation.get("parameters", ()):
-        if parameter["name"] in text_params:
-            parameter["schema"] = {"type": "string"}
-    for name, schema in (query or {}).items():
-        operation.setdefault("parameters", []).append(
-            {"name": name, "in": "query", "schema": schema}
-        )
-    if status:
-        operation["responses"][status] = operation["responses"].pop("201")
-    return operation
-
-
 def _page(items: list[dict], total: int, args: dict):
     """paginated() for rows dumped one by one (they need joined or derived fields)."""
     return jsonify(items=items, page=args["page"], per_page=args["per_page"], total=total)
@@ -139,27 +108,27 @@ def _dump(schema: Schema, obj, **derived) -> dict:
 
 # --- deliveries -------------------------------------------------------------------------------
 
-_doc(
+document(
     "/api/v1/deliveries",
     "get",
     "List deliveries, newest first (q: ticket, producer, lot code)",
     list_of="DeliveryOut",
 )
-_doc(
+document(
     "/api/v1/deliveries",
     "post",
     "Register an intake ticket; creates its origin lot",
     body="DeliveryIn",
     response="DeliveryOut",
 )
-_doc(
+document(
     "/api/v1/deliveries/{delivery_id}",
     "get",
     "One delivery",
     response="DeliveryOut",
     params=("delivery_id",),
 )
-_doc(
+document(
     "/api/v1/deliveries/{delivery_id}/void",
     "post",
     "Void a mistaken ticket (only while its lot is untouched)",
@@ -216,7 +185,7 @@ def deliveries_void(delivery_id: int):
 
 # --- lots -------------------------------------------------------------------------------------
 
-_doc(
+document(
     "/api/v1/lots",
     "get",
     "List lots, newest first (q: lot code)",
@@ -226,14 +195,14 @@ _doc(
         "status": {"type": "string", "enum": [s.value for s in LotStatus]},
     },
 )
-_doc(
+document(
     "/api/v1/lots/{code}",
     "get",
     "One lot with what was consumed and its origins",
     response="LotDetailOut",
     text_params=("code",),
 )
-_doc(
+document(
     "/api/v1/lots/{code}/origins",
     "get",
     "The deliveries, plots and producers a lot comes from, kg each",
@@ -296,14 +265,14 @@ def lots_origins(code: str):
 
 # --- transformations --------------------------------------------------------------------------
 
-_doc(
+document(
     "/api/v1/transformations",
     "get",
     "List transformations, newest first",
     list_of="TransformationOut",
     searchable=False,
 )
-_doc(
+_create_transformation = document(
     "/api/v1/transformations",
     "post",
     "Merge, split, process or sample lots (body: kind + that kind's fields)",
@@ -311,9 +280,7 @@ _doc(
     response="TransformationOut",
 )
 # One body per kind, told apart by "kind".
-OPENAPI_PATHS["/api/v1/transformations"]["post"]["requestBody"]["content"]["application/json"][
-    "schema"
-] = {
+_create_transformation["requestBody"]["content"]["application/json"]["schema"] = {
     "oneOf": [
         {
             "allOf": [
@@ -328,14 +295,14 @@ OPENAPI_PATHS["/api/v1/transformations"]["post"]["requestBody"]["content"]["appl
         for kind, schema in _KINDS.items()
     ]
 }
-_doc(
+document(
     "/api/v1/transformations/{transformation_id}",
     "get",
     "One transformation with its inputs and outputs",
     response="TransformationOut",
     params=("transformation_id",),
 )
-_doc(
+document(
     "/api/v1/transformations/{transformation_id}/void",
     "post",
     "Void a transformation (only while its outputs are untouched); inputs get their kg back",
@@ -442,7 +409,7 @@ def transformations_void(transformation_id: int):
 
 # --- bags -------------------------------------------------------------------------------------
 
-_doc(
+document(
     "/api/v1/bags",
     "get",
     "List bags by serial (lot: only that lot's bags)",
@@ -450,15 +417,15 @@ _doc(
     query={"lot": {"type": "string"}},
     searchable=False,
 )
-_doc(
+document(
     "/api/v1/bags",
     "post",
     "Fill export bags (coffee) or boxes (pitahaya) from a lot",
     body="BagsIn",
     response="BagsOut",
 )
-_doc("/api/v1/bags/{serial}", "get", "One bag", response="BagOut", text_params=("serial",))
-_doc(
+document("/api/v1/bags/{serial}", "get", "One bag", response="BagOut", text_params=("serial",))
+document(
     "/api/v1/bags/{serial}/void",
     "post",
     "Void a bag; its kg go back to the lot",

@@ -11,7 +11,6 @@ from decimal import Decimal
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
-from sqlalchemy import select
 
 from coopchain.auth.access import READ, REGISTRY_WRITE, requires
 from coopchain.db import discard_changes, get_session
@@ -24,7 +23,6 @@ from coopchain.lots.models import (
     Lot,
     LotStatus,
     ProductForm,
-    Transformation,
     TransformationKind,
 )
 from coopchain.lots.schemas import BagsIn, MergeIn, ProcessIn, SampleIn, SplitIn, VoidIn
@@ -130,24 +128,6 @@ def _forward_forms(lot: Lot) -> list[str]:
     ]
 
 
-def _downgrade_reasons(lot: Lot, edges) -> list[tuple[int, str]]:
-    """(transformation id, reason) of the merges in the lot's ancestry that gave up the organic
-    claim; the edges already name every transformation of the ancestry."""
-    ids = {edge.transformation_id for edge in edges} | ({lot.transformation_id} - {None})
-    if not ids:
-        return []
-    rows = get_session().execute(
-        select(Transformation.id, Transformation.downgrade_reason)
-        .where(
-            Transformation.organization_id == lot.organization_id,
-            Transformation.id.in_(ids),
-            Transformation.downgrade_reason.is_not(None),
-        )
-        .order_by(Transformation.id)
-    )
-    return [tuple(row) for row in rows]
-
-
 def _made_by(lot: Lot) -> dict:
     db = get_session()
     if lot.delivery_id is not None:
@@ -186,6 +166,7 @@ def _genealogy(lot: Lot, found) -> str | None:
 def _lot_page(lot: Lot, *, action: str | None = None, errors=None, status: int = 200):
     db = get_session()
     found = origins.origins_of(db, lot, with_graph=True)
+    made_here = {lot.transformation_id} - {None}
     used = services.consumption_of(db, lot)
     values = _action_defaults(lot)
     if action:
@@ -207,7 +188,9 @@ def _lot_page(lot: Lot, *, action: str | None = None, errors=None, status: int =
         by_plot=found.by_plot(),
         origin_rows=found.origins[:ORIGIN_ROWS],
         more_origins=max(0, len(found.origins) - ORIGIN_ROWS),
-        downgrade_reasons=_downgrade_reasons(lot, found.edges),
+        downgrade_reasons=transformations.downgrade_reasons(
+            db, lot.organization_id, {e.transformation_id for e in found.edges} | made_here
+        ),
         graph=_genealogy(lot, found),
         can_write=_can_write(),
         can_act=_can_write() and lot.status == LotStatus.AVAILABLE,

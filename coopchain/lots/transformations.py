@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from coopchain.errors import Conflict, DomainError, NotFound
@@ -320,9 +320,25 @@ def parts_of(session: Session, transformation: Transformation):
     return [tuple(row) for row in inputs], outputs
 
 
-def list_transformations(session: Session, org_id: int, page: int, per_page: int):
-    from sqlalchemy import func
+def downgrade_reasons(
+    session: Session, org_id: int, transformation_ids: set[int]
+) -> list[tuple[int, str]]:
+    """(transformation id, reason) of those transformations that gave up the organic claim."""
+    if not transformation_ids:
+        return []
+    rows = session.execute(
+        select(Transformation.id, Transformation.downgrade_reason)
+        .where(
+            Transformation.organization_id == org_id,
+            Transformation.id.in_(transformation_ids),
+            Transformation.downgrade_reason.is_not(None),
+        )
+        .order_by(Transformation.id)
+    )
+    return [tuple(row) for row in rows]
 
+
+def list_transformations(session: Session, org_id: int, page: int, per_page: int):
     query = select(Transformation).where(Transformation.organization_id == org_id)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     items = session.scalars(
