@@ -96,4 +96,16 @@ def load_config() -> dict:
         "SEASON_START_MONTH": int(os.environ.get("COOPCHAIN_SEASON_START_MONTH", "1")),
         # Quantity a lab sample takes from a lot (issue: quality), in kg.
         "SAMPLE_KG": Decimal(os.environ.get("COOPCHAIN_SAMPLE_KG", "0.3")),
+        # Pitahaya size codes by mean fruit weight in grams, [code, min, max] (DOMAIN.md §5:
+        # thresholds unverified, so a setting). JSON list, e.g. [["A", 110, 150], …].
+        "PITAHAYA_SIZE_CODES": json.loads(
+            os.environ.get("COOPCHAIN_PITAHAYA_SIZE_CODES", "null") or "null"
+        )
+        or [
+            ["A", "110", "150"],
+            ["B", "150.1", "200"],
+            ["C", "200.1", "260"],
+            ["D", "260.1", "360"],
+            ["E", "360.1", "2000"],
+        ],
     }

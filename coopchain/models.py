@@ -18,6 +18,14 @@ from coopchain.lots.models import (
     Transformation,
     TransformationInput,
 )
+from coopchain.quality.models import (
+    Cupper,
+    CuppingSample,
+    CuppingSession,
+    CuppingSheet,
+    GreenGrading,
+    PitahayaGrading,
+)
 
 __all__ = [
     "Agreement",
@@ -26,6 +34,12 @@ __all__ = [
     "AgreementVisit",
     "ApiToken",
     "Bag",
+    "Cupper",
+    "CuppingSample",
+    "CuppingSession",
+    "CuppingSheet",
+    "GreenGrading",
+    "PitahayaGrading",
     "Delivery",
     "LedgerEvent",
     "Lot",

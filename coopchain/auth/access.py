@@ -19,6 +19,8 @@ READ = frozenset(Role)
 #: Who may change the farm registry.
 REGISTRY_WRITE = frozenset({Role.ADMIN, Role.STAFF})
 ADMIN = frozenset({Role.ADMIN})
+#: Who may record cupping sessions, score sheets and gradings: the lab, and administrators.
+QUALITY_WRITE = frozenset({Role.ADMIN, Role.QUALITY})
 #: Who may see producers' national IDs and phone numbers: the quality lab has no need.
 PRIVATE_DATA = frozenset({Role.ADMIN, Role.STAFF, Role.AUDITOR})
 

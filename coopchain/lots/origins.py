@@ -175,7 +175,7 @@ _LOT_COLUMNS = (
 )
 
 
-def _load_graph(session: Session, org_id: int, ancestry_of: int | None = None) -> _Graph:
+def load_graph(session: Session, org_id: int, ancestry_of: int | None = None) -> _Graph:
     """The ancestry of one lot (all the organisation's lots when None) and the inputs of the
     transformations that made them."""
     query = select(*_LOT_COLUMNS).where(Lot.organization_id == org_id)
@@ -209,7 +209,7 @@ def _load_graph(session: Session, org_id: int, ancestry_of: int | None = None) -
 
 def origins_of(session: Session, lot: Lot, *, with_graph: bool = False) -> LotOrigins:
     """The origins of `lot`; the lot must already be scoped to the caller's organisation."""
-    graph = _load_graph(session, lot.organization_id, ancestry_of=lot.id)
+    graph = load_graph(session, lot.organization_id, ancestry_of=lot.id)
     shares = _origin_lot_shares(lot.id, graph.lots, graph.inputs, graph.consumers)
     info = _delivery_info(
         session,
@@ -226,7 +226,7 @@ def origins_of(session: Session, lot: Lot, *, with_graph: bool = False) -> LotOr
 def origins_of_many(session: Session, org_id: int, lots: list[Lot]) -> dict[int, LotOrigins]:
     """{lot id: origins} for many lots at once (exports): the same computation as origins_of,
     on the organisation's whole lot graph loaded in two queries instead of a few per lot."""
-    graph = _load_graph(session, org_id)
+    graph = load_graph(session, org_id)
     shares_of = {}
     for lot in lots:
         ancestry = _ancestry_in(graph, lot.id)

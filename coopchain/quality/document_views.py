@@ -1,0 +1,3 @@
+"""(being written)"""
+
+from coopchain.quality.views import bp  # noqa: F401
