@@ -1,0 +1,3 @@
+"""(being written)"""
+
+from coopchain.api import api_blueprint  # noqa: F401
