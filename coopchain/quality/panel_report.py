@@ -1,0 +1,224 @@
+"""The panel report of a cupping session: an A4 PDF a buyer or an auditor can file.
+
+Two steps, as for the intake receipt (lots/receipt.py, DESIGN.md §3, §6): `panel_report_context`
+reads the database into plain values, and `render_panel_report_pdf` turns them into PDF bytes
+with WeasyPrint and the receipt's fetcher that refuses every URL. Labels are translated when the
+PDF is rendered, in the current locale, so the context itself holds codes, not words.
+"""
+
+import os
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime as babel_format_datetime
+from flask import current_app
+from flask_babel import format_date, format_decimal, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from sqlmodel import Session
+from weasyprint import HTML
+
+from coopchain.auth.models import Organization
+from coopchain.lots.receipt import RefuseAllFetcher
+from coopchain.quality import rules
+from coopchain.quality.session_xlsx import mean_abs_deviation
+from coopchain.quality.sessions import cuppers_of, get_session, session_results
+from coopchain.timeutil import utcnow
+
+TEMPLATE = "pdf/panel_report.html"
+#: Samples per calibration table: more columns would not fit the width of an A4 page.
+CALIBRATION_COLUMNS = 8
+
+PROTOCOL_LABELS = {
+    rules.Protocol.SCA_2004: _l("SCA cupping form (2004)"),
+    rules.Protocol.CVA_2024: _l("SCA Coffee Value Assessment (2024), affective"),
+}
+CLASSIFICATION_LABELS = {
+    rules.Classification.OUTSTANDING: _l("Outstanding"),
+    rules.Classification.EXCELLENT: _l("Excellent"),
+    rules.Classification.VERY_GOOD: _l("Very good"),
+    rules.Classification.BELOW_SPECIALTY: _l("Below specialty"),
+}
+#: Score field → (column heading, name in the legend).
+FIELD_LABELS = {
+    "fragrance_aroma": (_l("Fra/Aro"), _l("Fragrance/Aroma")),
+    "fragrance": (_l("Frag."), _l("Fragrance")),
+    "aroma": (_l("Aroma"), _l("Aroma")),
+    "flavor": (_l("Flav."), _l("Flavor")),
+    "aftertaste": (_l("Aftt."), _l("Aftertaste")),
+    "acidity": (_l("Acid."), _l("Acidity")),
+    "body": (_l("Body"), _l("Body")),
+    "mouthfeel": (_l("Mouth."), _l("Mouthfeel")),
+    "balance": (_l("Bal."), _l("Balance")),
+    "sweetness": (_l("Sweet."), _l("Sweetness")),
+    "overall": (_l("Over."), _l("Overall")),
+    "uniformity": (_l("Unif."), _l("Uniformity (2 per cup)")),
+    "clean_cup": (_l("Clean"), _l("Clean cup (2 per cup)")),
+    "taint_cups": (_l("Taint"), _l("Cups with a taint (−2 each)")),
+    "fault_cups": (_l("Fault"), _l("Cups with a fault (−4 each)")),
+    "non_uniform_cups": (_l("Non-u."), _l("Non-uniform cups (−2 each)")),
+    "defective_cups": (_l("Defec."), _l("Defective cups (−4 each)")),
+}
+#: Fields scored in quarter points (shown with two decimals); the others are whole numbers.
+DECIMAL_FIELDS = frozenset(rules.SCA_ATTRIBUTES)
+
+
+def panel_report_context(session: Session, org_id: int, number: str) -> dict:
+    """Everything the report shows, as plain values (no ORM objects reach the template).
+    Another organisation's session number raises NotFound."""
+    cs = get_session(session, org_id, number)
+    organization = session.get(Organization, org_id)
+    cuppers = cuppers_of(session, cs)
+    names = {c.id: c.name for c in cuppers}
+    fields = list(rules.fields_of(cs.protocol))
+    results = session_results(session, cs)
+
+    samples = []
+    for result in results:
+        panel = result.panel
+        samples.append(
+            {
+                "blind_code": result.sample.blind_code,
+                "lot_code": result.lot.code,
+                "product_form": str(result.lot.product_form),
+                "cupper_count": panel.cupper_count if panel else 0,
+                "mean": panel.mean if panel else None,
+                "spread": panel.spread if panel else None,
+                "classification": panel.classification.value if panel else None,
+                "sheets": [
+                    {
+                        "cupper": names.get(sheet.cupper_id, ""),
+                        "scores": {
+                            name: rules.parse_decimal(sheet.scores.get(name)) for name in fields
+                        },
+                        "descriptors": list(sheet.descriptors or []),
+                        "notes": sheet.notes,
+                        "total": sheet.total,
+                        "defects": sheet.defects,
+                        "final": sheet.final_score,
+                        "deviation": panel.deviations.get(sheet.cupper_id) if panel else None,
+                    }
+                    for sheet in result.sheets
+                ],
+            }
+        )
+    calibration = []
+    for cupper in cuppers:
+        deviations = [r.panel.deviations.get(cupper.id) if r.panel else None for r in results]
+        calibration.append(
+            {
+                "cupper": cupper.name,
+                "deviations": deviations,
+                "sheets": sum(d is not None for d in deviations),
+                "mean_abs_deviation": mean_abs_deviation(deviations),
+            }
+        )
+    return {
+        "organization_name": organization.name,
+        "organization_code": organization.code,
+        "number": cs.number,
+        "held_on": cs.held_on,
+        "protocol": str(cs.protocol),
+        "status": str(cs.status),
+        "provisional": cs.is_open,
+        "notes": cs.notes,
+        "closed_at": cs.closed_at,
+        "reopened_at": cs.reopened_at,
+        "reopen_reason": cs.reopen_reason,
+        "cuppers": [{"name": c.name, "member": c.user_id is not None} for c in cuppers],
+        "fields": fields,
+        "samples": samples,
+        "calibration": calibration,
+        "generated_at": utcnow(),
+    }
+
+
+def _css_string(text: str) -> str:
+    """Text as a CSS string literal (for @page content); escaped, so a translation with a
+    quote or a "</style>" cannot break out of the style sheet."""
+    escaped = "".join(
+        ch if ch.isalnum() or ch in " .,:;-–—/()" else f"\\{ord(ch):x} " for ch in str(text)
+    )
+    return f'"{escaped}"'
+
+
+def _page_counter() -> Markup:
+    """CSS `content` for "Page X of Y" in the current locale, counters in the translator's
+    word order."""
+    words = _("Page %(page)s of %(pages)s", page="\0page\0", pages="\0pages\0")
+    parts = []
+    for piece in words.split("\0"):
+        if piece in ("page", "pages"):
+            parts.append(f"counter({piece})")
+        elif piece:
+            parts.append(_css_string(piece))
+    return Markup(" ".join(parts))  # noqa: S704  (built from escaped literals and counters)
+
+
+def render_panel_report_pdf(context: dict) -> bytes:
+    """The report as A4 PDF bytes, in the current Babel locale."""
+    locale = get_locale()
+    zone = ZoneInfo(os.environ.get("COOPCHAIN_TIMEZONE", "America/Lima"))
+
+    def score(value):
+        return "—" if value is None else format_decimal(value, format="#,##0.00###")
+
+    def cents(value):
+        return "—" if value is None else format_decimal(value, format="#,##0.00")
+
+    def field_value(name, value):
+        if value is None:
+            return "—"
+        return cents(value) if name in DECIMAL_FIELDS else format_decimal(value, format="#,##0")
+
+    def signed(value):
+        if value is None:
+            return "—"
+        sign = "+" if value > 0 else "−" if value < 0 else "±"
+        return sign + cents(abs(Decimal(value)))
+
+    def day(value):
+        return format_date(value, format="medium")
+
+    def moment(value: datetime | None):
+        if value is None:
+            return "—"
+        return babel_format_datetime(value, "short", tzinfo=zone, locale=locale)
+
+    def protocol_label(code):
+        return str(PROTOCOL_LABELS.get(code, code))
+
+    def classification_label(code):
+        return "—" if code is None else str(CLASSIFICATION_LABELS.get(code, code))
+
+    def field_heading(name):
+        return str(FIELD_LABELS.get(name, (name, name))[0])
+
+    def field_name(name):
+        return str(FIELD_LABELS.get(name, (name, name))[1])
+
+    samples = context["samples"]
+    calibration_blocks = [
+        (start, samples[start : start + CALIBRATION_COLUMNS])
+        for start in range(0, len(samples), CALIBRATION_COLUMNS)
+    ]
+    html = current_app.jinja_env.get_template(TEMPLATE).render(
+        r=context,
+        lang=str(locale),
+        calibration_blocks=calibration_blocks,
+        page_counter=_page_counter(),
+        css_string=_css_string,
+        score=score,
+        cents=cents,
+        field_value=field_value,
+        signed=signed,
+        day=day,
+        moment=moment,
+        protocol_label=protocol_label,
+        classification_label=classification_label,
+        field_heading=field_heading,
+        field_name=field_name,
+    )
+    return HTML(string=html, url_fetcher=RefuseAllFetcher()).write_pdf()
