@@ -7,7 +7,7 @@ September, so the mass-balance report and the lot pages have something real to s
   each quarter are merged, both merges are merged again, hulled to green and split into two
   export lots; one is bagged (69 kg) and sampled for the lab. The in-conversion plot's coffee
   stays apart (no commingling), and one plot delivers far more than its area can yield, so
-  the mass-balance report flags it.
+  the mass-balance report flags it. The lab cups and grades along the way (demo_quality.py).
 - APAM: pitahaya deliveries merged into one lot and packed into boxes.
 """
 
@@ -18,6 +18,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlmodel import Session
 
+from coopchain import demo_quality
 from coopchain.farms.models import Plot, Producer
 from coopchain.farms.rules import OrganicStatus, organic_status
 from coopchain.lots import bags, services, transformations
@@ -100,6 +101,7 @@ def _coffee_lots(session: Session, org_id: int, lots) -> None:
     early = merge(session, org_id, None, [(c, None) for c in first_half], date(2026, 7, 2))
     late = merge(session, org_id, None, [(c, None) for c in second_half], date(2026, 9, 2))
     (early_lot,), (late_lot,) = _outputs(session, early), _outputs(session, late)
+    demo_quality.cup_half_year_lots(session, org_id, early_lot, late_lot)
     # Keep a little of the late lot back: partial consumption is the normal case.
     keep = (late_lot.quantity_kg * Decimal("0.1")).quantize(Decimal("1"))
     season = merge(
@@ -126,8 +128,9 @@ def _coffee_lots(session: Session, org_id: int, lots) -> None:
         date(2026, 9, 12),
         notes="Hamburg contract / local market",
     )
-    export_lot, _rest = _outputs(session, split)
+    export_lot, local_lot = _outputs(session, split)
     transformations.take_sample(session, org_id, None, export_lot.code, None, date(2026, 9, 13))
+    demo_quality.cup_export_lots(session, org_id, export_lot, local_lot)
     count = int(export_lot.available_kg // Decimal("69"))
     bags.create_bags(session, org_id, None, export_lot.code, min(count, 120))
 
@@ -139,6 +142,7 @@ def _pitahaya_lots(session: Session, org_id: int, lots) -> None:
     )
     (lot,) = _outputs(session, merge)
     bags.create_bags(session, org_id, None, lot.code, int(lot.available_kg // Decimal("2.5")) // 2)
+    demo_quality.grade_pitahaya(session, org_id, lot)
 
 
 def _outputs(session: Session, transformation) -> list[Lot]:

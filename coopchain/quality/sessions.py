@@ -207,13 +207,14 @@ def add_sample(
         )
     if len(present) >= MAX_SAMPLES:
         raise _refuse({"lot_code": [str(_l("At most %(n)s samples.", n=MAX_SAMPLES))]})
+    # The lab takes the sample before it cups: on the session's day, or today if planned ahead.
     taken = take_sample(
         session,
         org_id,
         user_id,
         lot.code,
         sample_kg,
-        today(),
+        min(cs.held_on, today()),
         notes=str(_l("Cupping session %(number)s", number=cs.number)),
     )
     sample = CuppingSample(

@@ -27,8 +27,8 @@ def test_the_demo_season_is_traceable_from_bags_to_farms(db_session):
     report = mass_balance(db_session, coffee.id, "2026")
     assert [row.flag for row in report.plots].count(BalanceFlag.OVER) >= 1
     assert verify_chain(db_session, coffee.id)[1] is None
-    # 120 bags of 69 kg and a 0.3 kg lab sample came out of the export lot.
+    # 120 bags of 69 kg, a 0.3 kg lab sample and a 0.3 kg cupping sample left the export lot.
     used = services.consumption_of(db_session, bagged)["consumed_kg"]
-    assert used == 120 * Decimal("69") + Decimal("0.3")
+    assert used == 120 * Decimal("69") + Decimal("0.3") + Decimal("0.3")
     assert bagged.available_kg == bagged.quantity_kg - used
     assert not load_demo(db_session, "demo")  # loading twice changes nothing
