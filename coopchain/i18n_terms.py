@@ -38,6 +38,31 @@ PRODUCT_FORMS = (
 LOT_STATUSES = (_l("available"), _l("depleted"), _l("voided"))
 TRANSFORMATION_KINDS = (_l("merge"), _l("split"), _l("process"), _l("sample"))
 MASS_BALANCE_FLAGS = (_l("mass_over"), _l("mass_no_area"), _l("mass_no_yield"))
+CUPPING_PROTOCOLS = (_l("sca_2004"), _l("cva_2024"))
+CUPPING_SESSION_STATUSES = (_l("open"), _l("closed"))
+CUP_CLASSIFICATIONS = (
+    _l("below_specialty"),
+    _l("very_good"),
+    _l("excellent"),
+    _l("outstanding"),
+)
+GREEN_GRADES = (
+    _l("specialty"),
+    _l("premium"),
+    _l("exchange"),
+    _l("below_standard"),
+    _l("off_grade"),
+)
+CODEX_CLASSES = (_l("extra"), _l("class_i"), _l("class_ii"))
+PITAHAYA_DEFECTS = (
+    _l("bruising"),
+    _l("skin_blemish"),
+    _l("thorns"),
+    _l("stem_length"),
+    _l("pest_damage"),
+    _l("shape"),
+    _l("rot"),
+)
 
 # marshmallow 4 default error messages (fields.py / schema.py default_error_messages) ----------
 # Decimal fields report "Not a valid number." (marshmallow 4 has no "Not a valid decimal.").
