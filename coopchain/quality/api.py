@@ -1,3 +1,444 @@
-"""(being written)"""
+"""JSON API for cupping sessions (samples, score sheets, results) and lot gradings.
 
-from coopchain.api import api_blueprint  # noqa: F401
+Thin on purpose (DESIGN.md §3): parse with the quality schemas, call one service, dump. The
+server computes every total, final score, panel result and grade (quality.rules, grades); a
+client's own total is never read. While a session is open its samples go by blind code only,
+except for whoever opened it and administrators, so a cupper cannot look up the lot.
+"""
+
+from flask import jsonify, request
+from flask_babel import gettext as _
+from marshmallow import Schema, ValidationError
+
+from coopchain.api import OPENAPI_SCHEMAS, api_blueprint, document, page_args
+from coopchain.api import json_body as _json_body
+from coopchain.api import org_id as _org
+from coopchain.api import user_id as _user
+from coopchain.auth.access import QUALITY_WRITE, READ, api_requires, current_principal
+from coopchain.auth.models import Role
+from coopchain.db import get_session
+from coopchain.errors import NotFound
+from coopchain.lots.models import Lot
+from coopchain.lots.schemas import VoidIn
+from coopchain.lots.services import get_lot
+from coopchain.quality import grades, gradings, lot_quality, rules, sessions
+from coopchain.quality.models import CuppingSample, CuppingSession
+from coopchain.quality.schemas import (
+    BLIND_FIELDS,
+    CupperOut,
+    CuppingSampleIn,
+    CuppingSampleOut,
+    CuppingScoreOut,
+    CuppingSessionDetailOut,
+    CuppingSessionIn,
+    CuppingSessionOut,
+    CuppingSheetIn,
+    CuppingSheetOut,
+    DeviationOut,
+    GreenGradingIn,
+    GreenGradingOut,
+    LotQualityOut,
+    PanelResultOut,
+    PitahayaGradingIn,
+    PitahayaGradingOut,
+    ReasonIn,
+    SessionListArgs,
+)
+
+# Nested schemas first, so the spec names them once.
+OPENAPI_SCHEMAS.update(
+    CupperOut=CupperOut, CuppingSheetOut=CuppingSheetOut, DeviationOut=DeviationOut,
+    PanelResultOut=PanelResultOut, CuppingSampleOut=CuppingSampleOut,
+    CuppingSessionOut=CuppingSessionOut, CuppingSessionDetailOut=CuppingSessionDetailOut,
+    CuppingSessionIn=CuppingSessionIn, CuppingSampleIn=CuppingSampleIn,
+    CuppingSheetIn=CuppingSheetIn, ReasonIn=ReasonIn, CuppingScoreOut=CuppingScoreOut,
+    GreenGradingIn=GreenGradingIn, GreenGradingOut=GreenGradingOut,
+    PitahayaGradingIn=PitahayaGradingIn, PitahayaGradingOut=PitahayaGradingOut,
+    LotQualityOut=LotQualityOut,
+)  # fmt: skip
+
+_SESSION = "/api/v1/cupping-sessions/{number}"
+
+
+def _page(items: list[dict], total: int, args: dict):
+    return jsonify(items=items, page=args["page"], per_page=args["per_page"], total=total)
+
+
+def _dump(schema: Schema, obj, **derived) -> dict:
+    """Dump a row plus the fields it does not carry itself (joined codes, computed results)."""
+    return schema.dump(
+        {name: derived[name] if name in derived else getattr(obj, name) for name in schema.fields}
+    )
+
+
+# --- cupping sessions -------------------------------------------------------------------------
+
+document(
+    "/api/v1/cupping-sessions",
+    "get",
+    "List cupping sessions, latest first",
+    list_of="CuppingSessionOut",
+    query={"status": {"type": "string", "enum": ["open", "closed"]}},
+    searchable=False,
+)
+document(
+    "/api/v1/cupping-sessions",
+    "post",
+    "Open a cupping session: protocol, panel, and optionally the lots to sample",
+    body="CuppingSessionIn",
+    response="CuppingSessionDetailOut",
+)
+document(
+    _SESSION,
+    "get",
+    "One session with its panel, samples, sheets and results (lot codes hidden while open, "
+    "except for its creator and administrators)",
+    response="CuppingSessionDetailOut",
+    text_params=("number",),
+)
+document(
+    _SESSION + "/samples",
+    "post",
+    "Sample a lot (a sample transformation) onto the table under a blind code",
+    body="CuppingSampleIn",
+    response="CuppingSampleOut",
+    text_params=("number",),
+)
+document(
+    _SESSION + "/sheets",
+    "put",
+    "Save one cupper's sheet for one sample; the server computes total and final score",
+    body="CuppingSheetIn",
+    response="CuppingSheetOut",
+    text_params=("number",),
+    status="200",
+)
+document(
+    _SESSION + "/close",
+    "post",
+    "Close the session (every sample scored); it becomes immutable",
+    response="CuppingSessionDetailOut",
+    text_params=("number",),
+    status="200",
+)
+document(
+    _SESSION + "/reopen",
+    "post",
+    "Reopen a closed session for a correction; the reason goes to the ledger",
+    body="ReasonIn",
+    response="CuppingSessionDetailOut",
+    text_params=("number",),
+    status="200",
+)
+
+
+def _sees_lots(cs: CuppingSession) -> bool:
+    """Blind tasting: the lot behind a blind code is hidden from the panel until closing."""
+    principal = current_principal()
+    return not cs.is_open or principal.role == Role.ADMIN or principal.user_id == cs.user_id
+
+
+def _sample_schema(cs: CuppingSession) -> CuppingSampleOut:
+    return CuppingSampleOut() if _sees_lots(cs) else CuppingSampleOut(exclude=BLIND_FIELDS)
+
+
+def _sheet_row(sheet, cupper_names: dict, blind_code: str) -> dict:
+    """A sheet's values for CuppingSheetOut (not yet dumped: it is nested in a sample)."""
+    derived = {
+        "blind_code": blind_code,
+        "cupper": cupper_names.get(sheet.cupper_id),
+        "final_score_exact": sheet.final_score,
+    }
+    return {
+        name: derived.get(name, getattr(sheet, name, None)) for name in CuppingSheetOut().fields
+    }
+
+
+def _result_out(panel: rules.PanelResult | None, sheets, cupper_names: dict) -> dict | None:
+    if panel is None:
+        return None
+    finals = {sheet.cupper_id: sheet.final_score for sheet in sheets}
+    return {
+        "mean": panel.mean,
+        "spread": panel.spread,
+        "classification": panel.classification.value,
+        "cupper_count": panel.cupper_count,
+        "deviations": [
+            {
+                "cupper_id": cupper_id,
+                "cupper": cupper_names.get(cupper_id),
+                "final_score": finals[cupper_id],
+                "deviation": deviation,
+            }
+            for cupper_id, deviation in panel.deviations.items()
+        ],
+    }
+
+
+def _session_out(cs: CuppingSession) -> dict:
+    db = get_session()
+    cuppers = sessions.cuppers_of(db, cs)
+    names = {cupper.id: cupper.name for cupper in cuppers}
+    samples = [
+        {
+            "id": found.sample.id,
+            "blind_code": found.sample.blind_code,
+            "lot_code": found.lot.code,
+            "transformation_id": found.sample.transformation_id,
+            "sheets": [_sheet_row(s, names, found.sample.blind_code) for s in found.sheets],
+            "result": _result_out(found.panel, found.sheets, names),
+        }
+        for found in sessions.session_results(db, cs)
+    ]
+    out = _dump(CuppingSessionOut(), cs)
+    out["cuppers"] = CupperOut().dump(cuppers, many=True)
+    out["samples"] = _sample_schema(cs).dump(samples, many=True)
+    return out
+
+
+def _session(number: str) -> CuppingSession:
+    return sessions.get_session(get_session(), _org(), number)
+
+
+@api_blueprint.get("/cupping-sessions")
+@api_requires(READ)
+def cupping_sessions_list():
+    args = SessionListArgs().load(request.args.to_dict())
+    items, total = sessions.list_sessions(
+        get_session(), _org(), status=args["status"], page=args["page"], per_page=args["per_page"]
+    )
+    return _page(CuppingSessionOut().dump(items, many=True), total, args)
+
+
+@api_blueprint.post("/cupping-sessions")
+@api_requires(QUALITY_WRITE)
+def cupping_sessions_create():
+    data = CuppingSessionIn().load(_json_body())
+    cs = sessions.open_session(get_session(), _org(), _user(), data)
+    return jsonify(_session_out(cs)), 201
+
+
+@api_blueprint.get("/cupping-sessions/<number>")
+@api_requires(READ)
+def cupping_sessions_get(number: str):
+    return jsonify(_session_out(_session(number)))
+
+
+@api_blueprint.post("/cupping-sessions/<number>/samples")
+@api_requires(QUALITY_WRITE)
+def cupping_sessions_add_sample(number: str):
+    cs = _session(number)  # 404 before any 422
+    data = CuppingSampleIn().load(_json_body())
+    sample = sessions.add_sample(
+        get_session(), _org(), _user(), cs, data["lot_code"], data["sample_kg"]
+    )
+    lot = get_session().get(Lot, sample.lot_id)
+    out = {
+        "id": sample.id,
+        "blind_code": sample.blind_code,
+        "lot_code": lot.code,
+        "transformation_id": sample.transformation_id,
+        "sheets": [],
+        "result": None,
+    }
+    return jsonify(_sample_schema(cs).dump(out)), 201
+
+
+def _sample_id(cs: CuppingSession, data: dict) -> int:
+    """The sample by id, or by the blind code the cupper reads off the bowl."""
+    if not data.get("blind_code"):
+        return data["sample_id"]
+    code = data["blind_code"]
+    found = [s for s, _lot in sessions.samples_of(get_session(), cs) if s.blind_code == code]
+    if not found or data.get("sample_id") not in (None, found[0].id):
+        raise ValidationError({"blind_code": [_("Not a sample of this session.")]})
+    return found[0].id
+
+
+@api_blueprint.put("/cupping-sessions/<number>/sheets")
+@api_requires(QUALITY_WRITE)
+def cupping_sessions_save_sheet(number: str):
+    cs = _session(number)
+    data = CuppingSheetIn().load(_json_body())
+    known = set(rules.fields_of(cs.protocol))
+    unknown = sorted(name for name in data["scores"] if name not in known)
+    if unknown:
+        # A misspelt defect field would otherwise count as 0 cups without a word.
+        message = _("Not a field of this session's form.")
+        raise ValidationError({f"scores.{name}": [message] for name in unknown})
+    sheet = sessions.save_sheet(
+        get_session(),
+        _org(),
+        _user(),
+        cs,
+        {
+            "sample_id": _sample_id(cs, data),
+            "cupper_id": data["cupper_id"],
+            "scores": data["scores"],
+            "descriptors": data["descriptors"],
+            "notes": data["notes"],
+        },
+    )
+    names = {cupper.id: cupper.name for cupper in sessions.cuppers_of(get_session(), cs)}
+    sample = get_session().get(CuppingSample, sheet.sample_id)
+    return jsonify(CuppingSheetOut().dump(_sheet_row(sheet, names, sample.blind_code)))
+
+
+@api_blueprint.post("/cupping-sessions/<number>/close")
+@api_requires(QUALITY_WRITE)
+def cupping_sessions_close(number: str):
+    cs = sessions.close_session(get_session(), _org(), _user(), _session(number))
+    return jsonify(_session_out(cs))
+
+
+@api_blueprint.post("/cupping-sessions/<number>/reopen")
+@api_requires(QUALITY_WRITE)
+def cupping_sessions_reopen(number: str):
+    cs = _session(number)  # 404 before any 422
+    data = ReasonIn().load(_json_body())
+    cs = sessions.reopen_session(get_session(), _org(), _user(), cs, data["reason"])
+    return jsonify(_session_out(cs))
+
+
+# --- a lot's quality and its gradings ---------------------------------------------------------
+
+document(
+    "/api/v1/lots/{code}/quality",
+    "get",
+    "A lot's cupping score (measured, or derived from its inputs) and latest gradings",
+    response="LotQualityOut",
+    text_params=("code",),
+)
+for _kind, _label in (("green", "green coffee"), ("pitahaya", "pitahaya")):
+    _schema = "GreenGrading" if _kind == "green" else "PitahayaGrading"
+    document(
+        f"/api/v1/lots/{{code}}/{_kind}-gradings",
+        "get",
+        f"The lot's {_label} gradings, newest first, voided ones included",
+        list_of=f"{_schema}Out",
+        text_params=("code",),
+        searchable=False,
+    )
+    document(
+        f"/api/v1/lots/{{code}}/{_kind}-gradings",
+        "post",
+        f"Record a {_label} grading; the server computes the grade",
+        body=f"{_schema}In",
+        response=f"{_schema}Out",
+        text_params=("code",),
+    )
+_void = document(
+    "/api/v1/lots/{code}/gradings/{kind}/{grading_id}/void",
+    "post",
+    "Void a wrong grading with a reason (it stays on record)",
+    body="VoidIn",
+    response="GreenGradingOut",
+    params=("grading_id",),
+    text_params=("code", "kind"),
+    status="200",
+)
+_void["parameters"][-1]["schema"]["enum"] = ["green", "pitahaya"]
+_void["responses"]["200"]["content"]["application/json"]["schema"] = {
+    "oneOf": [
+        {"$ref": "#/components/schemas/GreenGradingOut"},
+        {"$ref": "#/components/schemas/PitahayaGradingOut"},
+    ]
+}
+
+
+def _green_out(grading, lot_code: str) -> dict:
+    # The grade is stored; the per-type breakdown and the reasons are recomputed from the
+    # stored measurements (same pure function), in the caller's language.
+    result = grades.grade_green(
+        {
+            "defect_counts": grading.defect_counts,
+            "moisture_pct": grading.moisture_pct,
+            "water_activity": grading.water_activity,
+            "quakers": grading.quakers,
+            "sample_g": grading.sample_g,
+        }
+    )
+    return _dump(
+        GreenGradingOut(),
+        grading,
+        lot_code=lot_code,
+        full_defects_by_type=result.full_defects_by_type,
+        reasons=result.reasons,
+    )
+
+
+def _pitahaya_out(grading, lot_code: str) -> dict:
+    tolerance = grades.CODEX_TOLERANCE_PCT[grades.CodexClass(grading.codex_class)]
+    return _dump(PitahayaGradingOut(), grading, lot_code=lot_code, tolerance_pct=tolerance)
+
+
+_OUT = {"green": _green_out, "pitahaya": _pitahaya_out}
+
+
+@api_blueprint.get("/lots/<code>/quality")
+@api_requires(READ)
+def lot_quality_get(code: str):
+    db = get_session()
+    lot = get_lot(db, _org(), code)
+    cupping = lot_quality.cupping_of(db, lot)
+    green = gradings.latest_grading(db, lot, "green")
+    pitahaya = gradings.latest_grading(db, lot, "pitahaya")
+    return jsonify(
+        {
+            "lot": lot.code,
+            "cupping": CuppingScoreOut().dump(cupping) if cupping else None,
+            "green_grading": _green_out(green, lot.code) if green else None,
+            "pitahaya_grading": _pitahaya_out(pitahaya, lot.code) if pitahaya else None,
+        }
+    )
+
+
+def _gradings_list(code: str, kind: str):
+    args = page_args()
+    lot = get_lot(get_session(), _org(), code)
+    found = gradings.gradings_of(get_session(), lot, kind)
+    start = (args["page"] - 1) * args["per_page"]
+    shown = found[start : start + args["per_page"]]
+    return _page([_OUT[kind](g, lot.code) for g in shown], len(found), args)
+
+
+@api_blueprint.get("/lots/<code>/green-gradings")
+@api_requires(READ)
+def green_gradings_list(code: str):
+    return _gradings_list(code, "green")
+
+
+@api_blueprint.get("/lots/<code>/pitahaya-gradings")
+@api_requires(READ)
+def pitahaya_gradings_list(code: str):
+    return _gradings_list(code, "pitahaya")
+
+
+@api_blueprint.post("/lots/<code>/green-gradings")
+@api_requires(QUALITY_WRITE)
+def green_gradings_create(code: str):
+    lot = get_lot(get_session(), _org(), code)  # 404 before any 422
+    data = GreenGradingIn().load(_json_body())
+    grading = gradings.record_green_grading(get_session(), _org(), _user(), lot.code, data)
+    return jsonify(_green_out(grading, lot.code)), 201
+
+
+@api_blueprint.post("/lots/<code>/pitahaya-gradings")
+@api_requires(QUALITY_WRITE)
+def pitahaya_gradings_create(code: str):
+    lot = get_lot(get_session(), _org(), code)  # 404 before any 422
+    data = PitahayaGradingIn().load(_json_body())
+    grading = gradings.record_pitahaya_grading(get_session(), _org(), _user(), lot.code, data)
+    return jsonify(_pitahaya_out(grading, lot.code)), 201
+
+
+@api_blueprint.post("/lots/<code>/gradings/<kind>/<int:grading_id>/void")
+@api_requires(QUALITY_WRITE)
+def gradings_void(code: str, kind: str, grading_id: int):
+    db = get_session()
+    lot = get_lot(db, _org(), code)
+    if gradings.get_grading(db, _org(), kind, grading_id).lot_id != lot.id:
+        raise NotFound(_("No such grading."))
+    data = VoidIn().load(_json_body())
+    grading = gradings.void_grading(db, _org(), _user(), kind, grading_id, data["reason"])
+    return jsonify(_OUT[kind](grading, lot.code))

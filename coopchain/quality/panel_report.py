@@ -61,8 +61,9 @@ FIELD_LABELS = {
     "non_uniform_cups": (_l("Non-u."), _l("Non-uniform cups (−2 each)")),
     "defective_cups": (_l("Defec."), _l("Defective cups (−4 each)")),
 }
-#: Fields scored in quarter points (shown with two decimals); the others are whole numbers.
-DECIMAL_FIELDS = frozenset(rules.SCA_ATTRIBUTES)
+#: Fields scored in quarter points (shown with two decimals); the others are whole numbers
+#: (CVA shares some names with SCA, "flavor", "overall", but scores them 1–9).
+DECIMAL_FIELDS = {rules.Protocol.SCA_2004: frozenset(rules.SCA_ATTRIBUTES)}
 
 
 def panel_report_context(session: Session, org_id: int, number: str) -> dict:
@@ -135,13 +136,13 @@ def panel_report_context(session: Session, org_id: int, number: str) -> dict:
     }
 
 
-def _css_string(text: str) -> str:
+def _css_string(text: str) -> Markup:
     """Text as a CSS string literal (for @page content); escaped, so a translation with a
     quote or a "</style>" cannot break out of the style sheet."""
     escaped = "".join(
         ch if ch.isalnum() or ch in " .,:;-–—/()" else f"\\{ord(ch):x} " for ch in str(text)
     )
-    return f'"{escaped}"'
+    return Markup(f'"{escaped}"')  # noqa: S704  (every special character is escaped)
 
 
 def _page_counter() -> Markup:
@@ -154,7 +155,7 @@ def _page_counter() -> Markup:
             parts.append(f"counter({piece})")
         elif piece:
             parts.append(_css_string(piece))
-    return Markup(" ".join(parts))  # noqa: S704  (built from escaped literals and counters)
+    return Markup(" ".join(parts))  # noqa: S704  (escaped literals and counters only)
 
 
 def render_panel_report_pdf(context: dict) -> bytes:
@@ -168,10 +169,12 @@ def render_panel_report_pdf(context: dict) -> bytes:
     def cents(value):
         return "—" if value is None else format_decimal(value, format="#,##0.00")
 
+    quarter_points = DECIMAL_FIELDS.get(context["protocol"], frozenset())
+
     def field_value(name, value):
         if value is None:
             return "—"
-        return cents(value) if name in DECIMAL_FIELDS else format_decimal(value, format="#,##0")
+        return cents(value) if name in quarter_points else format_decimal(value, format="#,##0")
 
     def signed(value):
         if value is None:

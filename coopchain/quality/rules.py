@@ -121,6 +121,9 @@ def clean_sheet(protocol: str, values: dict) -> dict:
     errors: dict[str, list[str]] = {}
     cleaned: dict = {}
     names = fields_of(protocol)
+    # A misspelt field ("taint_cup") must not silently count as zero cups.
+    for unknown in sorted(set(values) - set(names)):
+        errors[unknown] = [str(_l("Not a field of this protocol's form."))]
     for name in names:
         raw = values.get(name)
         if protocol == Protocol.SCA_2004 and name in SCA_ATTRIBUTES:

@@ -8,6 +8,7 @@ raw numbers or strings: the rules name the field when one is off its scale.
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from coopchain.quality.grades import PITAHAYA_DEFECTS, SCREEN_SIZES, CodexClass, GreenGrade
@@ -26,7 +27,7 @@ class _Number(fields.Raw):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, bool) or not isinstance(value, int | float | str):
-            raise ValidationError("A number.")
+            raise ValidationError(str(_l("A number.")))
         return value
 
 
@@ -107,7 +108,7 @@ class CuppingSheetIn(LoadSchema):
     @validates_schema
     def _one_sample(self, data, **_kwargs):
         if data.get("sample_id") is None and not data.get("blind_code"):
-            raise ValidationError("Give the sample (sample_id or blind_code).", "sample_id")
+            raise ValidationError(str(_l("Give the sample (its id or blind code).")), "sample_id")
 
 
 class ReasonIn(LoadSchema):
@@ -115,6 +116,8 @@ class ReasonIn(LoadSchema):
 
 
 class GreenGradingIn(LoadSchema):
+    # Optional measurements have no load_default: left out, they stay out (the rules' defaults).
+
     #: Defect type (quality.grades.GREEN_DEFECTS) → beans counted.
     defect_counts = fields.Dict(keys=fields.Str(), values=_number(), load_default=dict)
     #: Screen ("20" … "13", "below") → % of the sample retained; they add up to 100.
@@ -124,26 +127,22 @@ class GreenGradingIn(LoadSchema):
         load_default=dict,
     )
     moisture_pct = _number(required=True)
-    water_activity = _number(load_default=None)
-    quakers = _number(load_default=None)
+    water_activity = _number()
+    quakers = _number()
     #: Omitted: 350 g, the SCA sample.
-    sample_g = _number(load_default=None)
+    sample_g = _number()
     #: Omitted: today.
     graded_on = fields.Date(load_default=None)
     notes = fields.Str(validate=_TEXT, load_default=None)
 
 
 class PitahayaGradingIn(LoadSchema):
-    codex_class = fields.Str(
-        required=True, validate=validate.OneOf([c.value for c in CodexClass])
-    )
+    codex_class = fields.Str(required=True, validate=validate.OneOf([c.value for c in CodexClass]))
     brix = _number(required=True)
     mean_fruit_g = _number(required=True)
     #: % of fruit not meeting the class; omitted: 0.
-    defective_pct = _number(load_default=None)
-    defects = fields.List(
-        fields.Str(validate=validate.OneOf(PITAHAYA_DEFECTS)), load_default=list
-    )
+    defective_pct = _number()
+    defects = fields.List(fields.Str(validate=validate.OneOf(PITAHAYA_DEFECTS)), load_default=list)
     graded_on = fields.Date(load_default=None)
     notes = fields.Str(validate=_TEXT, load_default=None)
 

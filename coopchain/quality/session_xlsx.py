@@ -92,9 +92,7 @@ def session_workbook(session: Session, cs: CuppingSession) -> bytes:
     calibration_title = len(result_rows) + 3  # Excel row: header is 1, then the results, blank
     result_rows.append([])
     result_rows.append([CALIBRATION])
-    result_rows.append(
-        ["cupper", *(r.sample.blind_code for r in results), "mean_abs_deviation"]
-    )
+    result_rows.append(["cupper", *(r.sample.blind_code for r in results), "mean_abs_deviation"])
     for cupper in cuppers:
         deviations = [r.panel.deviations.get(cupper.id) if r.panel else None for r in results]
         result_rows.append([cupper.name, *deviations, mean_abs_deviation(deviations)])

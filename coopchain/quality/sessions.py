@@ -126,10 +126,17 @@ def open_session(session: Session, org_id: int, user_id: int | None, data: dict)
     user_ids = list(dict.fromkeys(data.get("cupper_user_ids") or []))
     if any(uid not in members for uid in user_ids):
         errors["cupper_user_ids"] = [str(_l("Only the quality lab and administrators cup."))]
-    names = [members[uid].name for uid in user_ids if uid in members]
+    chosen = [members[uid] for uid in user_ids if uid in members]
+    shared = {
+        u.name.casefold()
+        for u in chosen
+        if [c.name.casefold() for c in chosen].count(u.name.casefold()) > 1
+    }
+    # Two members may share a display name; the panel needs each cupper told apart.
+    names = [f"{u.name} ({u.email})" if u.name.casefold() in shared else u.name for u in chosen]
     guests = [n.strip() for n in data.get("guest_cuppers") or [] if n and n.strip()]
-    panel = [(members[uid].name, uid) for uid in user_ids if uid in members] + [
-        (name, None) for name in guests if name not in names
+    panel = list(zip(names, [u.id for u in chosen], strict=True)) + [
+        (name, None) for name in guests
     ]
     if len({name.casefold() for name, _u in panel}) != len(panel):
         errors["guest_cuppers"] = [str(_l("Each cupper once."))]

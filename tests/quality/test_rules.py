@@ -142,3 +142,9 @@ def test_panel_mean_rounds_half_up_to_the_cent():
     # (80 + 80 + 80.25) / 3 = 80.0833… → 80.08; (80.25 + 80.5) / 2 = 80.375 → 80.38
     assert rules.panel_result({1: D("80"), 2: D("80"), 3: D("80.25")}).mean == D("80.08")
     assert rules.panel_result({1: D("80.25"), 2: D("80.5")}).mean == D("80.38")
+
+
+def test_a_misspelt_field_is_refused_not_counted_as_zero():
+    with pytest.raises(InvalidScore) as refused:
+        rules.score_sheet(rules.Protocol.SCA_2004, sca_sheet(taint_cup=2))
+    assert list(refused.value.fields) == ["taint_cup"]

@@ -65,6 +65,18 @@ def test_opening_numbers_the_session_and_records_the_panel(db_session, org):
     assert [c.name for c in sessions.cuppers_of(db_session, first)] == ["Ana Quispe", "Luis Tapia"]
 
 
+def test_members_sharing_a_name_are_told_apart(db_session, org):
+    first = factories.user(db_session, org, role="quality")
+    second = factories.user(db_session, org, role="admin")
+    first.name = second.name = "Carmen Ríos"
+    cs = sessions.open_session(
+        db_session, org.id, None,
+        {"held_on": ON, "protocol": "sca_2004", "cupper_user_ids": [first.id, second.id]},
+    )  # fmt: skip
+    names = [c.name for c in sessions.cuppers_of(db_session, cs)]
+    assert names == [f"Carmen Ríos ({first.email})", f"Carmen Ríos ({second.email})"]
+
+
 def test_a_member_cupper_is_linked_to_their_user(db_session, org):
     lab = factories.user(db_session, org, role="quality")
     staff = factories.user(db_session, org, role="staff")
