@@ -15,14 +15,13 @@ from babel.dates import format_datetime as babel_format_datetime
 from flask import current_app
 from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlmodel import Session
 from weasyprint import HTML
 
 from coopchain.auth.models import Organization
 from coopchain.lots.receipt import RefuseAllFetcher
-from coopchain.quality import rules
+from coopchain.quality import labels, rules
 from coopchain.quality.session_xlsx import mean_abs_deviation
 from coopchain.quality.sessions import cuppers_of, get_session, session_results
 from coopchain.timeutil import utcnow
@@ -31,36 +30,6 @@ TEMPLATE = "pdf/panel_report.html"
 #: Samples per calibration table: more columns would not fit the width of an A4 page.
 CALIBRATION_COLUMNS = 8
 
-PROTOCOL_LABELS = {
-    rules.Protocol.SCA_2004: _l("SCA cupping form (2004)"),
-    rules.Protocol.CVA_2024: _l("SCA Coffee Value Assessment (2024), affective"),
-}
-CLASSIFICATION_LABELS = {
-    rules.Classification.OUTSTANDING: _l("Outstanding"),
-    rules.Classification.EXCELLENT: _l("Excellent"),
-    rules.Classification.VERY_GOOD: _l("Very good"),
-    rules.Classification.BELOW_SPECIALTY: _l("Below specialty"),
-}
-#: Score field → (column heading, name in the legend).
-FIELD_LABELS = {
-    "fragrance_aroma": (_l("Fra/Aro"), _l("Fragrance/Aroma")),
-    "fragrance": (_l("Frag."), _l("Fragrance")),
-    "aroma": (_l("Aroma"), _l("Aroma")),
-    "flavor": (_l("Flav."), _l("Flavor")),
-    "aftertaste": (_l("Aftt."), _l("Aftertaste")),
-    "acidity": (_l("Acid."), _l("Acidity")),
-    "body": (_l("Body"), _l("Body")),
-    "mouthfeel": (_l("Mouth."), _l("Mouthfeel")),
-    "balance": (_l("Bal."), _l("Balance")),
-    "sweetness": (_l("Sweet."), _l("Sweetness")),
-    "overall": (_l("Over."), _l("Overall")),
-    "uniformity": (_l("Unif."), _l("Uniformity (2 per cup)")),
-    "clean_cup": (_l("Clean"), _l("Clean cup (2 per cup)")),
-    "taint_cups": (_l("Taint"), _l("Cups with a taint (−2 each)")),
-    "fault_cups": (_l("Fault"), _l("Cups with a fault (−4 each)")),
-    "non_uniform_cups": (_l("Non-u."), _l("Non-uniform cups (−2 each)")),
-    "defective_cups": (_l("Defec."), _l("Defective cups (−4 each)")),
-}
 #: Fields scored in quarter points (shown with two decimals); the others are whole numbers
 #: (CVA shares some names with SCA, "flavor", "overall", but scores them 1–9).
 DECIMAL_FIELDS = {rules.Protocol.SCA_2004: frozenset(rules.SCA_ATTRIBUTES)}
@@ -190,18 +159,6 @@ def render_panel_report_pdf(context: dict) -> bytes:
             return "—"
         return babel_format_datetime(value, "short", tzinfo=zone, locale=locale)
 
-    def protocol_label(code):
-        return str(PROTOCOL_LABELS.get(code, code))
-
-    def classification_label(code):
-        return "—" if code is None else str(CLASSIFICATION_LABELS.get(code, code))
-
-    def field_heading(name):
-        return str(FIELD_LABELS.get(name, (name, name))[0])
-
-    def field_name(name):
-        return str(FIELD_LABELS.get(name, (name, name))[1])
-
     samples = context["samples"]
     calibration_blocks = [
         (start, samples[start : start + CALIBRATION_COLUMNS])
@@ -219,9 +176,9 @@ def render_panel_report_pdf(context: dict) -> bytes:
         signed=signed,
         day=day,
         moment=moment,
-        protocol_label=protocol_label,
-        classification_label=classification_label,
-        field_heading=field_heading,
-        field_name=field_name,
+        protocol_label=labels.protocol_label,
+        classification_label=labels.classification_label,
+        field_heading=labels.field_heading,
+        field_name=labels.field_name,
     )
     return HTML(string=html, url_fetcher=RefuseAllFetcher()).write_pdf()

@@ -146,3 +146,10 @@ def log_in():
 def staff_page(page, log_in):
     """A desktop page logged in as staff@demo.coop (COOPAM, the first membership)."""
     return log_in(page)
+
+
+@pytest.fixture
+def quality_page(new_page, log_in):
+    """A tablet-sized page (the cupping lab scores on tablets) logged in as quality@demo.coop."""
+    page = new_page(viewport={"width": 800, "height": 1280}, has_touch=True)
+    return log_in(page, "quality@demo.coop")
