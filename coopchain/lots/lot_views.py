@@ -31,6 +31,7 @@ from coopchain.lots.views import can_write as _can_write
 from coopchain.lots.views import org_id as _org
 from coopchain.lots.views import page_helpers as _helpers
 from coopchain.lots.views import user_id as _user
+from coopchain.quality.summary import lot_quality_summary
 from coopchain.schemas import PageSchema
 from coopchain.timeutil import today
 
@@ -192,6 +193,7 @@ def _lot_page(lot: Lot, *, action: str | None = None, errors=None, status: int =
             db, lot.organization_id, {e.transformation_id for e in found.edges} | made_here
         ),
         graph=_genealogy(lot, found),
+        quality=lot_quality_summary(db, lot),
         can_write=_can_write(),
         can_act=_can_write() and lot.status == LotStatus.AVAILABLE,
         forward_forms=_forward_forms(lot),

@@ -153,9 +153,9 @@ def grade_green(cleaned: dict) -> GreenResult:
     full = category_1 + category_2
     reasons = []
     if category_1:
-        reasons.append(str(_l("%(n)s category-1 full defects (none allowed).", n=category_1)))
+        reasons.append(str(_l("Category-1 full defects: %(n)s (none allowed).", n=category_1)))
     if full > SPECIALTY_MAX_FULL_DEFECTS:
-        reasons.append(str(_l("%(n)s full defects (at most 5).", n=full)))
+        reasons.append(str(_l("Full defects: %(n)s (at most 5).", n=full)))
     low, high = SPECIALTY_MOISTURE
     if not low <= cleaned["moisture_pct"] <= high:
         reasons.append(
@@ -167,7 +167,7 @@ def grade_green(cleaned: dict) -> GreenResult:
     elif activity >= SPECIALTY_MAX_WATER_ACTIVITY:
         reasons.append(str(_l("Water activity %(aw)s (below 0.70 needed).", aw=activity)))
     if cleaned.get("quakers"):
-        reasons.append(str(_l("%(n)s quakers (none allowed).", n=cleaned["quakers"])))
+        reasons.append(str(_l("Quakers: %(n)s (none allowed).", n=cleaned["quakers"])))
     if cleaned["sample_g"] != SCA_SAMPLE_G:
         reasons.append(str(_l("Graded on %(g)s g; the SCA grades 350 g.", g=cleaned["sample_g"])))
     if not reasons:
@@ -234,8 +234,7 @@ def clean_pitahaya(values: dict) -> dict:
     defects = values.get("defects") or []
     if isinstance(defects, str):
         defects = [defects]
-    unknown = [d for d in defects if d not in PITAHAYA_DEFECTS]
-    if unknown or not isinstance(defects, list):
+    if not isinstance(defects, list) or any(d not in PITAHAYA_DEFECTS for d in defects):
         errors["defects"] = [str(_l("Unknown defect type."))]
     else:
         cleaned["defects"] = sorted(set(defects))

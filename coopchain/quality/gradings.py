@@ -22,23 +22,22 @@ GRADABLE_GREEN_FORMS = (ProductForm.GREEN, ProductForm.DRY_PARCHMENT)
 MODELS = {"green": GreenGrading, "pitahaya": PitahayaGrading}
 
 
-def _graded_on(data: dict) -> date:
+def _checked(data: dict, clean) -> tuple[date, str | None, dict]:
+    """(graded_on, notes, cleaned measurements), or one error naming every bad field."""
+    errors: dict = {}
     graded_on = data.get("graded_on") or today()
     if not isinstance(graded_on, date) or graded_on > today():
-        raise DomainError(
-            str(_l("Some fields need attention.")),
-            {"graded_on": [str(_l("A date that is not in the future."))]},
-        )
-    return graded_on
-
-
-def _notes(data: dict) -> str | None:
+        errors["graded_on"] = [str(_l("A date that is not in the future."))]
     notes = (data.get("notes") or "").strip() or None
     if notes and len(notes) > 500:
-        raise DomainError(
-            str(_l("Some fields need attention.")), {"notes": [str(_l("At most 500 characters."))]}
-        )
-    return notes
+        errors["notes"] = [str(_l("At most 500 characters."))]
+    try:
+        cleaned = clean(data)
+    except grades.InvalidScore as exc:
+        errors |= exc.fields
+    if errors:
+        raise grades.InvalidScore(str(_l("Some grading values are not valid.")), errors)
+    return graded_on, notes, cleaned
 
 
 def _live_lot(session: Session, org_id: int, code: str) -> Lot:
@@ -52,8 +51,7 @@ def record_green_grading(session: Session, org_id: int, user_id, code: str, data
     lot = _live_lot(session, org_id, code)
     if lot.crop != "coffee" or lot.product_form not in GRADABLE_GREEN_FORMS:
         raise DomainError(str(_l("Only green coffee or dry parchment gets a green grading.")))
-    graded_on, notes = _graded_on(data), _notes(data)
-    cleaned = grades.clean_green(data)
+    graded_on, notes, cleaned = _checked(data, grades.clean_green)
     result = grades.grade_green(cleaned)
     grading = GreenGrading(
         organization_id=org_id,
@@ -98,8 +96,7 @@ def record_pitahaya_grading(session: Session, org_id: int, user_id, code: str, d
     lot = _live_lot(session, org_id, code)
     if lot.crop != "pitahaya":
         raise DomainError(str(_l("Only pitahaya lots get a pitahaya grading.")))
-    graded_on, notes = _graded_on(data), _notes(data)
-    cleaned = grades.clean_pitahaya(data)
+    graded_on, notes, cleaned = _checked(data, grades.clean_pitahaya)
     result = grades.grade_pitahaya(cleaned, setting("PITAHAYA_SIZE_CODES"))
     grading = PitahayaGrading(
         organization_id=org_id,

@@ -6,10 +6,12 @@ import pytest
 
 from coopchain import create_app
 from coopchain.lots import bags, transformations
+from coopchain.quality import gradings, sessions
 from tests import factories
 
 ALL = {"admin", "staff", "quality", "auditor"}
 WRITE = {"admin", "staff"}
+LAB = {"admin", "quality"}
 PUBLIC = None
 
 #: endpoint -> (method, roles allowed); PUBLIC needs no login.
@@ -99,6 +101,34 @@ RULES = {
     "api.bags_create": ("POST", WRITE),
     "api.bags_get": ("GET", ALL),
     "api.bags_void": ("POST", WRITE),
+    "quality.session_sheets_xlsx": ("GET", ALL),
+    "quality.session_report_pdf": ("GET", ALL),
+    "api.cupping_sessions_sheets_xlsx": ("GET", ALL),
+    "api.cupping_sessions_report_pdf": ("GET", ALL),
+    "api.cupping_sessions_list": ("GET", ALL),
+    "api.cupping_sessions_create": ("POST", LAB),
+    "api.cupping_sessions_get": ("GET", ALL),
+    "api.cupping_sessions_add_sample": ("POST", LAB),
+    "api.cupping_sessions_save_sheet": ("PUT", LAB),
+    "api.cupping_sessions_close": ("POST", LAB),
+    "api.cupping_sessions_reopen": ("POST", LAB),
+    "api.lot_quality_get": ("GET", ALL),
+    "api.green_gradings_list": ("GET", ALL),
+    "api.pitahaya_gradings_list": ("GET", ALL),
+    "api.green_gradings_create": ("POST", LAB),
+    "api.pitahaya_gradings_create": ("POST", LAB),
+    "api.gradings_void": ("POST", LAB),
+    "quality.session_list": ("GET", ALL),
+    "quality.session_new": ("GET", LAB),
+    "quality.session_detail": ("GET", ALL),
+    "quality.session_add_sample": ("POST", LAB),
+    "quality.session_close": ("POST", LAB),
+    "quality.session_reopen": ("POST", LAB),
+    "quality.sheet": ("GET", ALL),
+    "quality.sheet_save": ("POST", LAB),
+    "quality.green_grading_new": ("GET", LAB),
+    "quality.pitahaya_grading_new": ("GET", LAB),
+    "quality.grading_void": ("POST", LAB),
     "api.mass_balance_report": ("GET", ALL),
     "api.mass_balance_export": ("GET", ALL),
 }
@@ -137,6 +167,19 @@ def urls(app, db_session, org):
         sample = transformations.take_sample(
             db_session, org.id, None, lot.code, None, date(2026, 6, 2)
         )
+        cupping = sessions.open_session(
+            db_session, org.id, None,
+            {"held_on": date(2026, 6, 3), "protocol": "sca_2004", "guest_cuppers": ["Ana"],
+             "lot_codes": [lot.code]},
+        )  # fmt: skip
+        [(cupping_sample, _lot)] = sessions.samples_of(db_session, cupping)
+        grading = gradings.record_green_grading(
+            db_session,
+            org.id,
+            None,
+            lot.code,
+            {"moisture_pct": "11", "graded_on": date(2026, 6, 3)},
+        )
     values = {
         "delivery_id": delivery.id,
         "transformation_id": sample.id,
@@ -148,6 +191,10 @@ def urls(app, db_session, org):
         "membership_id": owner_membership.id,
         "code": lot.code,
         "filename": "app.css",
+        "number": cupping.number,
+        "blind_code": cupping_sample.blind_code,
+        "kind": "green",
+        "grading_id": grading.id,
     }
     with app.test_request_context():
         from flask import url_for
@@ -207,7 +254,7 @@ def test_public_routes_answer_without_login(client):
 
 ID_ARGUMENTS = {
     "producer_id", "plot_id", "agreement_id", "token_id", "membership_id", "delivery_id",
-    "transformation_id", "serial", "code",
+    "transformation_id", "serial", "code", "number", "grading_id",
 }  # fmt: skip
 #: Endpoints whose URL names a row; read off a throwaway app so new routes are covered.
 ROW_ENDPOINTS = sorted(

@@ -45,7 +45,5 @@ def delivery_data(producer, plot, **fields) -> dict:
 def green_lot(db_session, org, farm):
     """A green coffee lot of 500 kg, made by a delivery (so it can be sampled and graded)."""
     producer, plot = farm
-    _delivery, lot = factories.delivery(
-        db_session, org, producer, plot, product_form="green"
-    )
+    _delivery, lot = factories.delivery(db_session, org, producer, plot, product_form="green")
     return lot

@@ -34,7 +34,7 @@ def test_one_category_1_defect_excludes_specialty():
     result = green(defect_counts={"full_black": 1})
     assert result.category_1 == 1
     assert result.grade == GreenGrade.PREMIUM
-    assert any("category-1" in reason for reason in result.reasons)
+    assert any("Category-1" in reason for reason in result.reasons)
 
 
 def test_severe_insect_damage_counts_five_beans_per_full_defect():
@@ -65,7 +65,7 @@ def test_grade_bands_by_full_defects(broken, grade):
         ({"moisture_pct": "9.9"}, "Moisture"),
         ({"water_activity": "0.70"}, "Water activity"),
         ({"water_activity": None}, "Water activity"),
-        ({"quakers": 1}, "quakers"),
+        ({"quakers": 1}, "Quakers"),
         ({"sample_g": 300}, "350"),
     ],
 )
@@ -143,3 +143,9 @@ def test_bad_pitahaya_values_are_named(values, field):
     with pytest.raises(InvalidScore) as refused:
         pitahaya(**values)
     assert field in refused.value.fields
+
+
+def test_pitahaya_defects_that_are_not_a_list_are_refused():
+    with pytest.raises(InvalidScore) as refused:
+        pitahaya(defects=3)
+    assert "defects" in refused.value.fields
