@@ -72,8 +72,10 @@ class GreenResult:
     category_1: int
     category_2: int
     grade: GreenGrade
-    #: Why the lot is not specialty grade (empty when it is).
+    #: Why the lot is not specialty grade, as sentences (empty when it is)…
     reasons: list = field(default_factory=list)
+    #: …and as codes: category_1, full_defects, moisture, water_activity, quakers, sample_g.
+    reason_codes: tuple = ()
 
     @property
     def full_defects(self) -> int:
@@ -151,32 +153,40 @@ def grade_green(cleaned: dict) -> GreenResult:
     category_1 = sum(v for k, v in by_type.items() if k in CATEGORY_1_DEFECTS)
     category_2 = sum(v for k, v in by_type.items() if k in CATEGORY_2_DEFECTS)
     full = category_1 + category_2
-    reasons = []
+    reasons: dict[str, str] = {}  # why not specialty: code → sentence for the reader
     if category_1:
-        reasons.append(str(_l("Category-1 full defects: %(n)s (none allowed).", n=category_1)))
+        reasons["category_1"] = str(
+            _l("Category-1 full defects: %(n)s (none allowed).", n=category_1)
+        )
     if full > SPECIALTY_MAX_FULL_DEFECTS:
-        reasons.append(str(_l("Full defects: %(n)s (at most 5).", n=full)))
+        reasons["full_defects"] = str(_l("Full defects: %(n)s (at most 5).", n=full))
     low, high = SPECIALTY_MOISTURE
     if not low <= cleaned["moisture_pct"] <= high:
-        reasons.append(
-            str(_l("Moisture %(pct)s %% outside 10–12 %%.", pct=cleaned["moisture_pct"]))
+        reasons["moisture"] = str(
+            _l("Moisture %(pct)s %% outside 10–12 %%.", pct=cleaned["moisture_pct"])
         )
     activity = cleaned.get("water_activity")
     if activity is None:
-        reasons.append(str(_l("Water activity not measured.")))
+        reasons["water_activity"] = str(_l("Water activity not measured."))
     elif activity >= SPECIALTY_MAX_WATER_ACTIVITY:
-        reasons.append(str(_l("Water activity %(aw)s (below 0.70 needed).", aw=activity)))
+        reasons["water_activity"] = str(
+            _l("Water activity %(aw)s (below 0.70 needed).", aw=activity)
+        )
     if cleaned.get("quakers"):
-        reasons.append(str(_l("Quakers: %(n)s (none allowed).", n=cleaned["quakers"])))
+        reasons["quakers"] = str(_l("Quakers: %(n)s (none allowed).", n=cleaned["quakers"]))
     if cleaned["sample_g"] != SCA_SAMPLE_G:
-        reasons.append(str(_l("Graded on %(g)s g; the SCA grades 350 g.", g=cleaned["sample_g"])))
+        reasons["sample_g"] = str(
+            _l("Graded on %(g)s g; the SCA grades 350 g.", g=cleaned["sample_g"])
+        )
     if not reasons:
         grade = GreenGrade.SPECIALTY
     else:
         grade = next(
             (band for ceiling, band in GRADE_CEILINGS if full <= ceiling), GreenGrade.OFF_GRADE
         )
-    return GreenResult(by_type, category_1, category_2, grade, reasons)
+    return GreenResult(
+        by_type, category_1, category_2, grade, list(reasons.values()), tuple(reasons)
+    )
 
 
 class CodexClass(StrEnum):

@@ -1,4 +1,4 @@
-"""Quality services (like lot services) read settings from the app, so their tests run inside an app context.
+"""Quality services, like lot services, read settings, so their tests run in an app context.
 
 The context belongs to an app of its own: pushing the test client's app would make Flask
 reuse that context (and its `g`: session, user) for every request the client makes."""
