@@ -116,11 +116,18 @@ def page_args() -> dict:
 
 
 def paginated(items, total: int, args: dict, schema: Schema):
-    return jsonify(
-        items=schema.dump(items, many=True),
-        page=args["page"],
-        per_page=args["per_page"],
-        total=total,
+    return page_of(schema.dump(items, many=True), total, args)
+
+
+def page_of(items: list[dict], total: int, args: dict):
+    """A page of rows already dumped one by one (they need joined or derived fields)."""
+    return jsonify(items=items, page=args["page"], per_page=args["per_page"], total=total)
+
+
+def dump_with(schema: Schema, obj, **derived) -> dict:
+    """Dump a row plus the fields it does not carry itself (joined codes, computed results)."""
+    return schema.dump(
+        {name: derived[name] if name in derived else getattr(obj, name) for name in schema.fields}
     )
 
 

@@ -14,7 +14,9 @@ from coopchain.api import (
     OPENAPI_SCHEMAS,
     api_blueprint,
     document,
+    dump_with,
     page_args,
+    page_of,
     paginated,
 )
 from coopchain.api import json_body as _json_body
@@ -94,18 +96,6 @@ _KINDS = {
 }
 
 
-def _page(items: list[dict], total: int, args: dict):
-    """paginated() for rows dumped one by one (they need joined or derived fields)."""
-    return jsonify(items=items, page=args["page"], per_page=args["per_page"], total=total)
-
-
-def _dump(schema: Schema, obj, **derived) -> dict:
-    """Dump a row plus the fields it does not carry itself (joined codes, computed totals)."""
-    return schema.dump(
-        {name: derived[name] if name in derived else getattr(obj, name) for name in schema.fields}
-    )
-
-
 # --- deliveries -------------------------------------------------------------------------------
 
 document(
@@ -143,7 +133,7 @@ def _delivery_out(delivery) -> dict:
     db = get_session()
     producer = farm_services.get_producer(db, delivery.organization_id, delivery.producer_id)
     lot = services.lot_of_delivery(db, delivery)
-    return _dump(DeliveryOut(), delivery, producer_code=producer.member_code, lot_code=lot.code)
+    return dump_with(DeliveryOut(), delivery, producer_code=producer.member_code, lot_code=lot.code)
 
 
 @api_blueprint.get("/deliveries")
@@ -154,10 +144,10 @@ def deliveries_list():
         get_session(), _org(), args["q"], args["page"], args["per_page"]
     )
     items = [
-        _dump(DeliveryOut(), d, producer_code=producer.member_code, lot_code=lot.code)
+        dump_with(DeliveryOut(), d, producer_code=producer.member_code, lot_code=lot.code)
         for d, producer, _plot, lot in rows
     ]
-    return _page(items, total, args)
+    return page_of(items, total, args)
 
 
 @api_blueprint.post("/deliveries")
@@ -234,7 +224,7 @@ def lots_get(code: str):
     lot = services.get_lot(db, _org(), code)
     found = origins.origins_of(db, lot)
     return jsonify(
-        _dump(
+        dump_with(
             LotDetailOut(),
             lot,
             consumed_kg=services.consumption_of(db, lot)["consumed_kg"],
@@ -254,7 +244,7 @@ def lots_origins(code: str):
     lot = services.get_lot(db, _org(), code)
     found = origins.origins_of(db, lot)
     return jsonify(
-        _dump(
+        dump_with(
             LotOriginsOut(),
             found,
             lot=lot.code,
@@ -315,7 +305,7 @@ document(
 
 def _transformation_out(transformation) -> dict:
     inputs, outputs = transformations.parts_of(get_session(), transformation)
-    return _dump(
+    return dump_with(
         TransformationOut(),
         transformation,
         inputs=[
@@ -369,7 +359,7 @@ def transformations_list():
     items, total = transformations.list_transformations(
         get_session(), _org(), args["page"], args["per_page"]
     )
-    return _page([_transformation_out(t) for t in items], total, args)
+    return page_of([_transformation_out(t) for t in items], total, args)
 
 
 @api_blueprint.post("/transformations")
@@ -437,7 +427,7 @@ document(
 
 
 def _bag_out(bag, lot_code: str) -> dict:
-    return _dump(BagOut(), bag, lot=lot_code)
+    return dump_with(BagOut(), bag, lot=lot_code)
 
 
 def _lot_code(lot_id: int) -> str:
@@ -449,7 +439,7 @@ def _lot_code(lot_id: int) -> str:
 def bags_list():
     args = BagListArgs().load(request.args.to_dict())
     rows, total = bags.list_bags(get_session(), _org(), args["lot"], args["page"], args["per_page"])
-    return _page([_bag_out(bag, code) for bag, code in rows], total, args)
+    return page_of([_bag_out(bag, code) for bag, code in rows], total, args)
 
 
 @api_blueprint.post("/bags")

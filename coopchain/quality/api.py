@@ -8,9 +8,16 @@ except for whoever opened it and administrators, so a cupper cannot look up the 
 
 from flask import jsonify, request
 from flask_babel import gettext as _
-from marshmallow import Schema, ValidationError
+from marshmallow import ValidationError
 
-from coopchain.api import OPENAPI_SCHEMAS, api_blueprint, document, page_args
+from coopchain.api import (
+    OPENAPI_SCHEMAS,
+    api_blueprint,
+    document,
+    dump_with,
+    page_args,
+    page_of,
+)
 from coopchain.api import json_body as _json_body
 from coopchain.api import org_id as _org
 from coopchain.api import user_id as _user
@@ -58,17 +65,6 @@ OPENAPI_SCHEMAS.update(
 )  # fmt: skip
 
 _SESSION = "/api/v1/cupping-sessions/{number}"
-
-
-def _page(items: list[dict], total: int, args: dict):
-    return jsonify(items=items, page=args["page"], per_page=args["per_page"], total=total)
-
-
-def _dump(schema: Schema, obj, **derived) -> dict:
-    """Dump a row plus the fields it does not carry itself (joined codes, computed results)."""
-    return schema.dump(
-        {name: derived[name] if name in derived else getattr(obj, name) for name in schema.fields}
-    )
 
 
 # --- cupping sessions -------------------------------------------------------------------------
@@ -190,7 +186,7 @@ def _session_out(cs: CuppingSession) -> dict:
         }
         for found in sessions.session_results(db, cs)
     ]
-    out = _dump(CuppingSessionOut(), cs)
+    out = dump_with(CuppingSessionOut(), cs)
     out["cuppers"] = CupperOut().dump(cuppers, many=True)
     out["samples"] = _sample_schema(cs).dump(samples, many=True)
     return out
@@ -207,7 +203,7 @@ def cupping_sessions_list():
     items, total = sessions.list_sessions(
         get_session(), _org(), status=args["status"], page=args["page"], per_page=args["per_page"]
     )
-    return _page(CuppingSessionOut().dump(items, many=True), total, args)
+    return page_of(CuppingSessionOut().dump(items, many=True), total, args)
 
 
 @api_blueprint.post("/cupping-sessions")
@@ -358,7 +354,7 @@ def _green_out(grading, lot_code: str) -> dict:
             "sample_g": grading.sample_g,
         }
     )
-    return _dump(
+    return dump_with(
         GreenGradingOut(),
         grading,
         lot_code=lot_code,
@@ -369,7 +365,7 @@ def _green_out(grading, lot_code: str) -> dict:
 
 def _pitahaya_out(grading, lot_code: str) -> dict:
     tolerance = grades.CODEX_TOLERANCE_PCT[grades.CodexClass(grading.codex_class)]
-    return _dump(PitahayaGradingOut(), grading, lot_code=lot_code, tolerance_pct=tolerance)
+    return dump_with(PitahayaGradingOut(), grading, lot_code=lot_code, tolerance_pct=tolerance)
 
 
 _OUT = {"green": _green_out, "pitahaya": _pitahaya_out}
@@ -399,7 +395,7 @@ def _gradings_list(code: str, kind: str):
     found = gradings.gradings_of(get_session(), lot, kind)
     start = (args["page"] - 1) * args["per_page"]
     shown = found[start : start + args["per_page"]]
-    return _page([_OUT[kind](g, lot.code) for g in shown], len(found), args)
+    return page_of([_OUT[kind](g, lot.code) for g in shown], len(found), args)
 
 
 @api_blueprint.get("/lots/<code>/green-gradings")
