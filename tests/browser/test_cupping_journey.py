@@ -115,9 +115,14 @@ def test_a_cupper_scores_a_sample_and_the_live_total_matches_the_server(quality_
         page.click("#close button[type=submit]")
     row = page.locator("table.results tbody tr").first
     cells = [c.strip() for c in row.locator("td").all_inner_texts()]
-    assert cells[0] == blind_code and cells[1] == lot
-    assert number_of(cells[2]) == expected  # one cupper: the mean is their score
+    assert cells[0] == blind_code and cells[5] == lot
+    assert number_of(cells[1]) == expected  # one cupper: the mean is their score
     assert number_of(cells[3]) == Decimal("0")
-    assert cells[5] == "1"
+    assert cells[4] == "1"
     assert page.locator("details#sample-key").count() == 1
+    # On a phone the panel mean shows without scrolling sideways.
+    page.set_viewport_size({"width": 360, "height": 740})
+    box = page.locator("table.results tbody tr td.mean").first.bounding_box()
+    assert box["x"] + box["width"] <= 360
+    page.set_viewport_size({"width": 800, "height": 1280})
     page.screenshot(path=str(results_dir / "cupping-results.png"), full_page=True)

@@ -305,7 +305,7 @@ def test_closed_session_shows_results_and_calibration(client, db_session, lab, g
 
     text = text_of(client.get(f"/cupping/{number}"))
     # Mean 83.50, spread 0.50, very good, two cuppers; each cupper ∓0.25 from the mean.
-    assert f"{sample.blind_code} {green_lot.code} 83.50 0.50 Very good 2" in text
+    assert f"{sample.blind_code} 83.50 Very good 0.50 2 {green_lot.code}" in text
     assert "Carmen Ríos 83.25 (−0.25)" in text
     assert "Visiting Q grader 83.75 (+0.25)" in text
     assert "Reopen for a correction" in text
