@@ -1,7 +1,6 @@
 """Quality services, like lot services, read settings, so their tests run in an app context;
 the lots tests' fixtures are shared rather than copied."""
 
-
 import pytest
 
 from tests import factories
