@@ -1,11 +1,13 @@
 """Imports every table so SQLModel.metadata is complete (Alembic env, tests, create_all)."""
 
 from coopchain.auth.models import ApiToken, Membership, Organization, User
+from coopchain.certs.models import Certificate
 from coopchain.farms.models import (
     Agreement,
     AgreementProducer,
     AgreementStatusChange,
     AgreementVisit,
+    ForestEvidence,
     Plot,
     Producer,
 )
@@ -26,6 +28,7 @@ from coopchain.quality.models import (
     GreenGrading,
     PitahayaGrading,
 )
+from coopchain.shipments.models import Shipment
 
 __all__ = [
     "Agreement",
@@ -34,6 +37,9 @@ __all__ = [
     "AgreementVisit",
     "ApiToken",
     "Bag",
+    "Certificate",
+    "ForestEvidence",
+    "Shipment",
     "Cupper",
     "CuppingSample",
     "CuppingSession",

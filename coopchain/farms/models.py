@@ -184,3 +184,49 @@ class Plot(SQLModel, table=True):
     def area_ha(self) -> Decimal | None:
         """The area used for yields and totals: computed from the polygon, else declared."""
         return self.computed_area_ha if self.computed_area_ha is not None else self.declared_area_ha
+
+
+class ForestResult(StrEnum):
+    """What a piece of forest evidence says about a plot (DOMAIN.md §7, Whisp's perennial
+    logic): no loss after the 2020-12-31 cutoff, loss after it, or tree cover with no loss
+    (e.g. shade coffee) that needs field evidence; no_data when the rasters do not cover it."""
+
+    DEFORESTATION_FREE = "deforestation_free"
+    LOSS_AFTER_CUTOFF = "loss_after_cutoff"
+    MORE_INFO_NEEDED = "more_info_needed"
+    NO_DATA = "no_data"
+
+
+class EvidenceKind(StrEnum):
+    #: Typed in by staff from a source they name (until raster assessments exist).
+    MANUAL = "manual"
+    #: A ranger or technician visited the plot (resolves more_info_needed).
+    FIELD = "field"
+    #: Imported from FAO Whisp output.
+    WHISP = "whisp"
+    #: Computed by CoopChain from forest rasters.
+    RASTER = "raster"
+
+
+class ForestEvidence(SQLModel, table=True):
+    """One observation of a plot's forest status; the latest live one counts. Never edited:
+    a wrong one is voided with a reason."""
+
+    __tablename__ = "forest_evidence"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organizations.id", index=True)
+    plot_id: int = Field(foreign_key="plots.id", index=True)
+    kind: str = Field(max_length=20)
+    result: str = Field(max_length=30)
+    #: Hectares lost after 2020-12-31 (loss_after_cutoff).
+    loss_after_cutoff_ha: Decimal | None = Field(default=None, sa_type=Numeric(10, 4))
+    #: Where it comes from: dataset and version, map reviewed, visit report number…
+    source: str = Field(max_length=300)
+    #: The day the evidence describes (image date, visit date).
+    observed_on: date
+    notes: str | None = Field(default=None, max_length=1000)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    user_id: int | None = Field(default=None, foreign_key="users.id")
+    voided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    void_reason: str | None = Field(default=None, max_length=500)

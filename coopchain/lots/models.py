@@ -177,6 +177,11 @@ class Bag(SQLModel, table=True):
     #: Unguessable (128 random bits), for the QR code's public URL.
     public_token: str = Field(max_length=64)
     net_kg: Decimal = Field(sa_type=KG)
+    #: The shipment carrying the bag (shipments package); changes are ledger events.
+    shipment_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("shipments.id"), nullable=True, index=True),
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     user_id: int | None = Field(default=None, foreign_key="users.id")
     voided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

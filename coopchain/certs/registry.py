@@ -1,0 +1,222 @@
+"""Issuing, revoking and verifying organic-compliance certificates (DESIGN.md §3 services).
+
+A certificate is the compliance report of a lot or a shipment, rendered once to PDF; the bytes
+and their sha256 are kept, so the registry returns the identical file forever and anyone can
+check a copy. Blocking findings stop the issue unless an administrator overrides them with a
+written reason, which is printed on the certificate and recorded in the ledger. A certificate
+is never regenerated in place: re-issuing creates a new number and revokes the old one.
+"""
+
+import hashlib
+import secrets
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from coopchain.auth.models import Organization, User
+from coopchain.certs import compliance
+from coopchain.certs.models import Certificate, CertificateStatus, SubjectKind
+from coopchain.errors import Conflict, DomainError, NotFound
+from coopchain.ledger.services import append
+from coopchain.lots.services import reserve_numbers
+from coopchain.timeutil import utcnow
+
+LANGUAGES = ("es", "en")
+
+
+class BlockingFindings(Conflict):
+    """Blocking findings and no override: the certificate is not issued."""
+
+    code = "blocking_findings"
+
+    def __init__(self, message: str, findings: list):
+        super().__init__(message)
+        self.findings = findings
+
+
+class OverrideNotAllowed(DomainError):
+    code = "forbidden"
+    status = 403
+
+
+def verify_url(code: str) -> str:
+    return f"{current_app.config['PUBLIC_BASE_URL']}/verify/{code}"
+
+
+def report_for(session: Session, org_id: int, kind: str, reference: str):
+    if kind == SubjectKind.LOT:
+        return compliance.check_lot(session, org_id, reference)
+    if kind == SubjectKind.SHIPMENT:
+        return compliance.check_shipment(session, org_id, reference)
+    raise NotFound(str(_l("Certificates are issued for a lot or a shipment.")))
+
+
+def issue_certificate(
+    session: Session,
+    org_id: int,
+    user_id: int | None,
+    *,
+    kind: str,
+    reference: str,
+    language: str = "es",
+    override_reason: str | None = None,
+    may_override: bool = False,
+    replaces: Certificate | None = None,
+) -> Certificate:
+    """Check the subject, render the certificate and register it."""
+    if language not in LANGUAGES:
+        raise DomainError(
+            str(_l("Some fields need attention.")), {"language": [str(_l("Spanish or English."))]}
+        )
+    override_reason = (override_reason or "").strip() or None
+    if override_reason and len(override_reason) > 1000:
+        raise DomainError(
+            str(_l("Some fields need attention.")),
+            {"override_reason": [str(_l("At most 1000 characters."))]},
+        )
+    report = report_for(session, org_id, kind, reference)
+    if report.blocking and not override_reason:
+        codes = ", ".join(f.code for f in report.blocking)
+        raise BlockingFindings(
+            str(_l("Not issued: blocking findings (%(codes)s). An administrator may override "
+                   "them with a written reason.", codes=codes)),
+            report.blocking,
+        )  # fmt: skip
+    if override_reason and report.blocking and not may_override:
+        raise OverrideNotAllowed(str(_l("Only an administrator may override blocking findings.")))
+    if not report.blocking:
+        override_reason = None  # nothing to override: never print a needless override
+    organization = session.get(Organization, org_id)
+    year = utcnow().year
+    serial = reserve_numbers(session, org_id, f"certificate:{year}")
+    number = f"CC-{organization.code}-{year}-{serial:06d}"
+    code = secrets.token_urlsafe(16)
+    issued_at = utcnow()
+    issuer = session.get(User, user_id) if user_id else None
+    from coopchain.certs.certificate_pdf import certificate_context, render_certificate_pdf
+
+    meta = {
+        "number": number,
+        "verify_url": verify_url(code),
+        "issued_at": issued_at,
+        "issued_by": issuer.name if issuer else None,
+        "organization": {
+            "name": organization.name,
+            "code": organization.code,
+            "country": organization.country,
+        },
+        "language": language,
+        "override_reason": override_reason,
+        "replaces": replaces.number if replaces else None,
+    }
+    with force_locale(language):
+        pdf = render_certificate_pdf(certificate_context(report, meta))
+    certificate = Certificate(
+        organization_id=org_id,
+        number=number,
+        verify_code=code,
+        subject_kind=kind,
+        subject_ref=report.subject.reference,
+        language=language,
+        issued_at=issued_at,
+        issued_by=user_id,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        pdf=pdf,
+        findings=[f.to_dict() for f in report.findings],
+        override_reason=override_reason,
+        replaces_id=replaces.id if replaces else None,
+    )
+    session.add(certificate)
+    session.flush()
+    append(
+        session, org_id, "certificate.issued", ("certificate", number),
+        {"subject": {"kind": kind, "reference": certificate.subject_ref},
+         "sha256": certificate.sha256, "language": language,
+         "findings": [f.code for f in report.findings],
+         "blocking": [f.code for f in report.blocking],
+         "override": override_reason, "replaces": meta["replaces"]},
+        user_id=user_id,
+    )  # fmt: skip
+    return certificate
+
+
+def get_certificate(session: Session, org_id: int, number: str) -> Certificate:
+    certificate = session.scalar(
+        select(Certificate).where(
+            Certificate.organization_id == org_id, Certificate.number == number
+        )
+    )
+    if certificate is None:
+        raise NotFound(str(_l("No certificate %(number)s.", number=number)))
+    return certificate
+
+
+def list_certificates(session: Session, org_id: int, *, subject_ref=None, page=1, per_page=25):
+    query = select(Certificate).where(Certificate.organization_id == org_id)
+    if subject_ref:
+        query = query.where(Certificate.subject_ref == subject_ref)
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    items = session.scalars(
+        query.order_by(Certificate.id.desc()).offset((page - 1) * per_page).limit(per_page)
+    )
+    return list(items), total
+
+
+def find_by_verify_code(session: Session, code: str) -> Certificate | None:
+    """Public lookup for /verify/<code>: no organisation scope, the code is the secret."""
+    if not code or len(code) > 40:
+        return None
+    return session.scalar(select(Certificate).where(Certificate.verify_code == code))
+
+
+def matches(certificate: Certificate, uploaded: bytes) -> bool:
+    """Is an uploaded PDF byte-for-byte the registered one? (compared by sha256)."""
+    return hashlib.sha256(uploaded).hexdigest() == certificate.sha256
+
+
+def revoke_certificate(session: Session, org_id: int, user_id, number: str, reason: str):
+    certificate = get_certificate(session, org_id, number)
+    if certificate.status == CertificateStatus.REVOKED:
+        raise Conflict(str(_l("Certificate %(number)s is already revoked.", number=number)))
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 500:
+        raise DomainError(
+            str(_l("Give a reason.")), {"reason": [str(_l("Required, at most 500 characters."))]}
+        )
+    now = utcnow()
+    certificate.status = CertificateStatus.REVOKED
+    certificate.revoked_at, certificate.revoke_reason = now, reason
+    session.flush()
+    append(
+        session, org_id, "certificate.revoked", ("certificate", number),
+        {"errorDeclaration": {"declarationTime": now, "reason": reason}},
+        action="DELETE", user_id=user_id,
+    )  # fmt: skip
+    return certificate
+
+
+def reissue_certificate(
+    session: Session, org_id: int, user_id, number: str, reason: str, *,
+    language: str | None = None, override_reason: str | None = None, may_override: bool = False,
+) -> Certificate:  # fmt: skip
+    """A new certificate (new number, the subject checked again) that replaces `number`,
+    which is revoked with the reason."""
+    old = get_certificate(session, org_id, number)
+    if old.status == CertificateStatus.REVOKED:
+        raise Conflict(str(_l("Certificate %(number)s is revoked.", number=number)))
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(str(_l("Give a reason.")), {"reason": [str(_l("Required."))]})
+    new = issue_certificate(
+        session, org_id, user_id, kind=old.subject_kind, reference=old.subject_ref,
+        language=language or old.language, override_reason=override_reason,
+        may_override=may_override, replaces=old,
+    )  # fmt: skip
+    revoke_certificate(
+        session, org_id, user_id, number,
+        str(_l("Replaced by %(number)s: %(reason)s", number=new.number, reason=reason))[:500],
+    )  # fmt: skip
+    return new
