@@ -15,6 +15,7 @@ from sqlmodel import Session
 from coopchain.auth import services as auth_services
 from coopchain.auth.models import Organization, Role
 from coopchain.demo_lots import load_demo_season
+from coopchain.demo_shipments import load_demo_shipments
 from coopchain.farms import services as farms
 from coopchain.farms.geometry import point_geometry, validate_plot_geometry
 from coopchain.ledger.services import append
@@ -102,6 +103,7 @@ def _load_organization(session, rng, org_id: int, crop: str, producers: int, pre
             _plot(session, rng, org_id, producer, crop, n, k)
     _special_cases(session, rng, org_id, crop, prefix)
     load_demo_season(session, rng, org_id, crop)
+    load_demo_shipments(session, org_id, crop)
 
 
 def _agreement(session, rng, org_id, producer, n, prefix):

@@ -1,0 +1,1 @@
+"""Certificates and the documents a shipment carries: organic compliance, EUDR geolocation."""

@@ -1,0 +1,88 @@
+"""Demo forest evidence and shipments (after the demo season, coopchain/demo_lots.py).
+
+Every plot gets forest evidence typed from a map review (as staff would before CoopChain
+measures rasters). One shade-coffee plot reads "more information needed" until a ranger's
+visit confirms it; the in-conversion plot shows loss after 2020, so its coffee could never go
+into an EUDR shipment. COOPAM's export lot is loading for Hamburg; APAM has a pitahaya
+shipment planned for Rotterdam that still lacks its SENASA certificate.
+"""
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from coopchain.farms.forest import record_evidence
+from coopchain.farms.models import Plot
+from coopchain.lots.models import Bag, Lot
+from coopchain.shipments import services as shipments
+
+MAP_REVIEW = "Global Forest Watch, Hansen GFC 2024 v1.12 map review"
+
+
+def _evidence(session: Session, org_id: int) -> None:
+    plots = session.scalars(
+        select(Plot).where(Plot.organization_id == org_id).order_by(Plot.id)
+    ).all()
+    for n, plot in enumerate(plots):
+        late_conversion = (
+            plot.organic_conversion_start and plot.organic_conversion_start.year >= 2025
+        )
+        if late_conversion:
+            result, loss = "loss_after_cutoff", "0.35"
+        elif n == 3:
+            result, loss = "more_info_needed", None
+        else:
+            result, loss = "deforestation_free", None
+        record_evidence(
+            session, org_id, None, plot.id,
+            {"kind": "manual", "result": result, "loss_after_cutoff_ha": loss,
+             "source": MAP_REVIEW, "observed_on": date(2026, 3, 15)},
+        )  # fmt: skip
+        if n == 3:
+            record_evidence(
+                session, org_id, None, plot.id,
+                {"kind": "field", "result": "deforestation_free",
+                 "source": "SERNANP ranger visit, report BPAM-2026-118",
+                 "observed_on": date(2026, 5, 20),
+                 "notes": "Shade coffee under inga and native trees; no clearing."},
+            )  # fmt: skip
+
+
+def _bagged_lots(session: Session, org_id: int) -> list[Lot]:
+    return list(
+        session.scalars(
+            select(Lot)
+            .where(Lot.id.in_(select(Bag.lot_id).where(Bag.organization_id == org_id)))
+            .order_by(Lot.id)
+        )
+    )
+
+
+def load_demo_shipments(session: Session, org_id: int, crop: str) -> None:
+    _evidence(session, org_id)
+    lots = _bagged_lots(session, org_id)
+    if crop == "coffee":
+        shipment = shipments.create_shipment(
+            session, org_id, None,
+            {"reference": "HH-2026-014", "crop": "coffee",
+             "buyer_name": "Hanseatic Coffee Importers GmbH", "buyer_country": "DE",
+             "buyer_address": "Am Sandtorkai 4, 20457 Hamburg", "incoterm": "FOB",
+             "port_of_loading": "Paita", "port_of_destination": "Hamburg",
+             "planned_loading_on": date(2026, 10, 20), "planned_arrival_on": date(2026, 11, 24),
+             "vessel": "MSC Lucia", "container_number": "CSQU3054383",
+             "seal_number": "PE-449215", "eu_coi_number": "COI.EU.PE.2026.0012345"},
+        )  # fmt: skip
+        shipments.allocate(session, org_id, None, shipment.reference, lot_codes=[lots[0].code])
+        shipments.advance_status(session, org_id, None, shipment.reference, date(2026, 10, 18))
+    else:
+        shipment = shipments.create_shipment(
+            session, org_id, None,
+            {"reference": "RTM-2026-003", "crop": "pitahaya", "buyer_name": "Fruta Verde BV",
+             "buyer_country": "NL", "incoterm": "CFR", "port_of_loading": "Callao",
+             "port_of_destination": "Rotterdam", "planned_loading_on": date(2026, 12, 5)},
+        )  # fmt: skip
+        serials = session.scalars(
+            select(Bag.serial).where(Bag.lot_id == lots[0].id).order_by(Bag.serial).limit(50)
+        ).all()
+        shipments.allocate(session, org_id, None, shipment.reference, serials=serials)
