@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlmodel import Session
 
+from coopchain.certs.eudr import EudrPlot, plot_problems
 from coopchain.farms.forest import latest_evidence
 from coopchain.farms.models import ForestEvidence, ForestResult, Plot
 from coopchain.farms.rules import OrganicStatus
@@ -30,9 +31,6 @@ from coopchain.shipments.models import Shipment
 from coopchain.shipments.services import get_shipment, totals_of
 from coopchain.timeutil import today
 
-#: EUDR: plots above 4 ha need a polygon, a point is enough below (DOMAIN.md §2).
-POINT_MAX_HA = Decimal("4")
-POINT_TYPES = {"Point", "MultiPoint"}
 #: The product forms an export lot is in: only these are expected to carry a cupping score.
 CUPPED_FORMS = {"green"}
 
@@ -208,16 +206,20 @@ def rule_organic_certificate(subject: Subject) -> list[Finding]:
     ]  # fmt: skip
 
 
-def _eudr_problem(plot: Plot) -> str | None:
-    if not plot.geometry:
-        return str(_l("no geolocation"))
-    errors = [i for i in plot.geometry_issues or [] if i.get("severity") == "error"]
-    if errors:
-        return str(_l("invalid geometry"))
-    area = plot.area_ha
-    if plot.geometry.get("type") in POINT_TYPES and area is not None and area > POINT_MAX_HA:
-        return str(_l("a polygon is needed above 4 ha"))
-    return None
+def eudr_plot(plot: Plot, origin: Origin) -> EudrPlot:
+    """A plot as the EUDR package sees it; the package and this rule judge it the same way."""
+    return EudrPlot(
+        plot_id=plot.id,
+        plot_name=plot.name,
+        producer_code=origin.producer_code,
+        producer_name=origin.producer_name,
+        community=origin.community,
+        crop=plot.crop,
+        geometry=plot.geometry,
+        declared_area_ha=plot.declared_area_ha,
+        area_ha=plot.area_ha,
+        geometry_issues=plot.geometry_issues or [],
+    )
 
 
 def rule_eudr_geolocation(subject: Subject) -> list[Finding]:
@@ -225,10 +227,13 @@ def rule_eudr_geolocation(subject: Subject) -> list[Finding]:
     (DOMAIN.md §2). Pitahaya is out of EUDR scope."""
     if subject.crop != "coffee":
         return []
+    first_origin = {}
+    for origin, _kg in subject.origins:
+        first_origin.setdefault(origin.plot_id, origin)
     problems = {
-        plot_id: problem
+        plot_id: "; ".join(found)
         for plot_id in subject.plot_ids
-        if (problem := _eudr_problem(subject.plots[plot_id]))
+        if (found := plot_problems(eudr_plot(subject.plots[plot_id], first_origin[plot_id])))
     }
     if not problems:
         return []

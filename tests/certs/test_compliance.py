@@ -121,7 +121,7 @@ def test_coffee_without_geolocation_blocks_but_pitahaya_does_not(db_session, org
         f for f in compliance.check_lot(db_session, org.id, lot.code).findings
         if f.code == "EUDR-GEO"
     )  # fmt: skip
-    assert finding.severity == Severity.BLOCKING and "geolocation" in finding.plots[0]
+    assert finding.severity == Severity.BLOCKING and len(finding.plots) == 1
     fruit, _plot = origin(
         db_session, org, product_form="fresh_fruit", cupped=False,
         plot_fields={"geometry": None, "crop": "pitahaya"},
