@@ -134,6 +134,10 @@ def void_bag(session: Session, org_id: int, user_id: int | None, serial: str, re
         raise Conflict(str(_l("This bag is already voided.")))
     if not (reason or "").strip():
         raise DomainError(str(_l("Give a reason.")), {"reason": [str(_l("Required."))]})
+    if bag.shipment_id is not None:
+        # A bag on a shipment is on its packing list (and may be at sea): take it off first.
+        raise Conflict(str(_l("Bag %(serial)s is on a shipment; remove it from the shipment first.",
+                              serial=bag.serial)))  # fmt: skip
     lot = lock_lots(session, org_id, [bag.lot_id])[bag.lot_id]
     now = utcnow()
     bag.voided_at, bag.void_reason = now, reason.strip()

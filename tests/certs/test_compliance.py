@@ -201,3 +201,19 @@ def test_a_pitahaya_shipment_needs_its_phytosanitary_certificate(db_session, org
     assert "SHP-PHYTO" not in codes(
         compliance.check_shipment(db_session, org.id, shipment.reference)
     )
+
+
+def test_a_bag_on_a_shipment_cannot_be_voided(db_session, org):
+    from coopchain.errors import Conflict
+
+    lot, _plot = origin(db_session, org)
+    (bag,) = bags.create_bags(db_session, org.id, None, lot.code, 1)
+    shipments.create_shipment(
+        db_session, org.id, None,
+        {"reference": "X-1", "crop": "coffee", "buyer_name": "B", "buyer_country": "DE"},
+    )  # fmt: skip
+    shipments.allocate(db_session, org.id, None, "X-1", serials=[bag.serial])
+    with pytest.raises(Conflict):
+        bags.void_bag(db_session, org.id, None, bag.serial, "torn")
+    shipments.release(db_session, org.id, None, "X-1", [bag.serial])
+    assert bags.void_bag(db_session, org.id, None, bag.serial, "torn").voided_at is not None
