@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test check lint format translations demo migrate install clean bench
+.PHONY: run test check lint format translations demo migrate install clean bench bench-shipments
 
 # Re-install whenever pyproject.toml changes; the stamp file records the last install.
 $(VENV)/.installed: pyproject.toml
@@ -48,6 +48,10 @@ check: lint test
 # coopchain_bench; emptied on every run); SQLite only, said clearly, when it is unreachable.
 bench: translations
 	$(BIN)/python -m benchmarks.lots_bench
+	$(BIN)/python -m benchmarks.shipments_bench
+
+bench-shipments: translations
+	$(BIN)/python -m benchmarks.shipments_bench
 
 clean:
 	rm -rf $(VENV) instance test-results
