@@ -83,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
     from coopchain.ledger.views import bp as ledger_bp
     from coopchain.lots.views import bp as lots_bp
     from coopchain.quality.views import bp as quality_bp
+    from coopchain.shipments.views import bp as shipments_bp
     from coopchain.views import bp as core_bp
 
     app.register_blueprint(core_bp)
@@ -91,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(ledger_bp)
     app.register_blueprint(lots_bp)
     app.register_blueprint(quality_bp)
+    app.register_blueprint(shipments_bp)
     # The API authenticates with bearer tokens only, never cookies, so CSRF cannot apply.
     csrf.exempt(api_blueprint)
     app.register_blueprint(api_blueprint)

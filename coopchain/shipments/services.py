@@ -67,6 +67,10 @@ def clean_fields(data: dict, *, creating: bool) -> dict:
         value = _text(value)
         if value and name in MAX_LENGTHS and len(value) > MAX_LENGTHS[name]:
             errors[name] = [str(_l("At most %(n)s characters.", n=MAX_LENGTHS[name]))]
+        elif name == "reference" and value and "/" in value:
+            # The reference names the shipment in URLs (/shipments/<reference>): a slash
+            # would make its pages unreachable.
+            errors[name] = [str(_l("No slash (/): the reference is part of web addresses."))]
         elif name == "buyer_country" and value:
             value = value.upper()
             if not rules.COUNTRY_PATTERN.match(value):
@@ -320,10 +324,13 @@ def allocate(session: Session, org_id: int, user_id, reference: str, *, lot_code
                        crop=_l(lot.crop), other=_l(shipment.crop)))
             )  # fmt: skip
             continue
+        # Locked (PostgreSQL): two shipments taking the same free bag at once must not both
+        # believe they got it (DESIGN.md §4).
         free = session.scalars(
-            select(Bag).where(
-                Bag.lot_id == lot.id, Bag.voided_at.is_(None), Bag.shipment_id.is_(None)
-            )
+            select(Bag)
+            .where(Bag.lot_id == lot.id, Bag.voided_at.is_(None), Bag.shipment_id.is_(None))
+            .with_for_update()
+            .execution_options(populate_existing=True)
         ).all()
         if not free:
             errors.setdefault("lot_codes", []).append(
@@ -337,6 +344,8 @@ def allocate(session: Session, org_id: int, user_id, reference: str, *, lot_code
                 select(Bag, Lot)
                 .join(Lot, Lot.id == Bag.lot_id)
                 .where(Bag.organization_id == org_id, Bag.serial.in_(serials))
+                .with_for_update(of=Bag)
+                .execution_options(populate_existing=True)
             )
         }
         for serial in serials:

@@ -1,0 +1,176 @@
+"""A shipment's packing list: the .xlsx the export office sends and an A4 PDF for the file.
+
+Two steps, as for the intake receipt (lots/receipt.py, DESIGN.md §3, §6): `packing_list_context`
+reads the database into plain values, and the two writers turn them into bytes — the workbook
+through the shared writer (formula-like text neutralised, numbers as numeric cells), the PDF
+with WeasyPrint and the receipt's fetcher that refuses every URL.
+"""
+
+import os
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime as babel_format_datetime
+from flask import current_app
+from flask_babel import format_date, format_decimal, get_locale
+from sqlmodel import Session
+from weasyprint import HTML
+
+from coopchain.auth.models import Organization
+from coopchain.lots.origins import origins_of
+from coopchain.lots.receipt import RefuseAllFetcher
+from coopchain.quality.panel_report import _css_string, _page_counter
+from coopchain.shipments.services import bags_of, get_shipment, totals_of
+from coopchain.spreadsheets import write_workbook
+from coopchain.timeutil import utcnow
+
+TEMPLATE = "pdf/packing_list.html"
+#: The shipment's own fields, in the order the packing list shows them.
+HEADER_FIELDS = (
+    "reference", "crop", "status", "buyer_name", "buyer_country", "buyer_address", "incoterm",
+    "port_of_loading", "port_of_destination", "planned_loading_on", "planned_arrival_on",
+    "shipped_on", "vessel", "bill_of_lading", "container_number", "seal_number", "ico_marks",
+    "eu_coi_number", "nop_certificate_number", "senasa_certificate_number",
+)  # fmt: skip
+LOT_COLUMNS = [
+    "lot_code", "crop", "product_form", "organic_status", "bags", "net_kg", "first_serial",
+    "last_serial", "serial_ranges",
+]  # fmt: skip
+BAG_COLUMNS = ["serial", "lot_code", "product_form", "organic_status", "net_kg"]
+_SERIAL = re.compile(r"^(.*?)(\d+)$")
+
+
+def serial_runs(serials: list[str]) -> list[tuple[str, str]]:
+    """Sorted serials as runs of consecutive numbers: a lot's first and last serial alone
+    would claim the bags in between, even one taken off the shipment."""
+    runs: list[list] = []  # [first, last, prefix, width, number]
+    for serial in sorted(serials):
+        match = _SERIAL.match(serial)
+        key = (match.group(1), len(match.group(2)), int(match.group(2))) if match else None
+        if runs and key and runs[-1][2:4] == [key[0], key[1]] and runs[-1][4] + 1 == key[2]:
+            runs[-1][1], runs[-1][4] = serial, key[2]
+        else:
+            runs.append([serial, serial, *(key or (None, None, None))])
+    return [(run[0], run[1]) for run in runs]
+
+
+def runs_text(runs: list[tuple[str, str]]) -> str:
+    """Runs written out in full (the spreadsheet): "A-000001 – A-000005, A-000007"."""
+    return ", ".join(first if first == last else f"{first} – {last}" for first, last in runs)
+
+
+def run_end(first: str, last: str) -> str:
+    """A run's last serial as printed after its first: only the number when the rest is the
+    same ("PE-COOP-2026-000001 – 000005"), so a range fits on one line of a page."""
+    a, b = _SERIAL.match(first), _SERIAL.match(last)
+    if a and b and a.group(1) == b.group(1):
+        return b.group(2)
+    return last
+
+
+def packing_list_context(session: Session, org_id: int, reference: str) -> dict:
+    """Everything the packing list shows, as plain values (no ORM objects reach a writer).
+    Another organisation's reference raises NotFound."""
+    shipment = get_shipment(session, org_id, reference)
+    organization = session.get(Organization, org_id)
+    totals = totals_of(session, shipment)
+    bags = bags_of(session, shipment)
+    # A lot's status from the one origins function, once per lot (DOMAIN.md §3: a mixture is
+    # only as organic as its least organic origin).
+    statuses = {line.lot.id: origins_of(session, line.lot).organic_status.value
+                for line in totals.lines}  # fmt: skip
+    serials: dict[int, list[str]] = {}
+    for bag, lot in bags:
+        serials.setdefault(lot.id, []).append(bag.serial)
+    lines = [
+        {
+            "lot_code": line.lot.code,
+            "crop": line.lot.crop,
+            "product_form": line.lot.product_form,
+            "organic_status": statuses[line.lot.id],
+            "bags": line.bags,
+            "net_kg": line.net_kg,
+            "first_serial": line.first_serial,
+            "last_serial": line.last_serial,
+            "serial_runs": serial_runs(serials.get(line.lot.id, [])),
+        }
+        for line in totals.lines
+    ]
+    return {
+        "organization_name": organization.name,
+        "organization_code": organization.code,
+        "shipment": {name: getattr(shipment, name) for name in HEADER_FIELDS},
+        "lines": lines,
+        "bags": [
+            {
+                "serial": bag.serial,
+                "lot_code": lot.code,
+                "product_form": lot.product_form,
+                "organic_status": statuses[lot.id],
+                "net_kg": bag.net_kg,
+            }
+            for bag, lot in bags
+        ],
+        "total_bags": totals.bags,
+        "total_net_kg": totals.net_kg,
+        "generated_at": utcnow(),
+    }
+
+
+def filename(context: dict, extension: str) -> str:
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", context["shipment"]["reference"]).strip("-")
+    return f"packing-list-{safe or 'shipment'}.{extension}"
+
+
+def packing_list_workbook(context: dict) -> bytes:
+    """Sheet "Shipment": the header as field/value rows with the totals; "Lots": one row per
+    lot and a total row; "Bags": every bag. Headers are field names, as in the other exports;
+    counts and kilograms are numeric cells."""
+    header = [[name, context["shipment"][name]] for name in HEADER_FIELDS]
+    header += [["total_bags", context["total_bags"]], ["total_net_kg", context["total_net_kg"]]]
+    lots = [
+        [
+            line["lot_code"], line["crop"], line["product_form"], line["organic_status"],
+            line["bags"], line["net_kg"], line["first_serial"], line["last_serial"],
+            runs_text(line["serial_runs"]),
+        ]
+        for line in context["lines"]
+    ]  # fmt: skip
+    lots.append(["total", None, None, None, context["total_bags"], context["total_net_kg"]])
+    bags = [[bag[name] for name in BAG_COLUMNS] for bag in context["bags"]]
+    return write_workbook(
+        [
+            ("Shipment", ["field", "value"], header),
+            ("Lots", LOT_COLUMNS, lots),
+            ("Bags", BAG_COLUMNS, bags),
+        ]
+    )
+
+
+def render_packing_list_pdf(context: dict) -> bytes:
+    """The packing list as A4 PDF bytes, in the current Babel locale, "page X of Y"."""
+    locale = get_locale()
+    zone = ZoneInfo(os.environ.get("COOPCHAIN_TIMEZONE", "America/Lima"))
+
+    def kg(value):
+        return "—" if value is None else format_decimal(value, format="#,##0.0##")
+
+    def day(value):
+        return "—" if value is None else format_date(value, format="medium")
+
+    def moment(value: datetime):
+        return babel_format_datetime(value, "short", tzinfo=zone, locale=locale)
+
+    html = current_app.jinja_env.get_template(TEMPLATE).render(
+        r=context,
+        s=context["shipment"],
+        lang=str(locale),
+        page_counter=_page_counter(),
+        css_string=_css_string,
+        run_end=run_end,
+        kg=kg,
+        day=day,
+        moment=moment,
+    )
+    return HTML(string=html, url_fetcher=RefuseAllFetcher()).write_pdf()
