@@ -78,12 +78,15 @@ def configure_proxy(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from coopchain.api import api_blueprint
     from coopchain.auth.views import bp as auth_bp
+    from coopchain.certs.public_views import bp as verify_bp
+    from coopchain.certs.views import bp as certs_bp
     from coopchain.extensions import csrf
     from coopchain.farms.views import bp as farms_bp
     from coopchain.ledger.views import bp as ledger_bp
     from coopchain.lots.views import bp as lots_bp
     from coopchain.quality.views import bp as quality_bp
     from coopchain.shipments.views import bp as shipments_bp
+    from coopchain.trace.views import bp as trace_bp
     from coopchain.views import bp as core_bp
 
     app.register_blueprint(core_bp)
@@ -93,6 +96,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(lots_bp)
     app.register_blueprint(quality_bp)
     app.register_blueprint(shipments_bp)
+    app.register_blueprint(certs_bp)
+    app.register_blueprint(verify_bp)
+    app.register_blueprint(trace_bp)
     # The API authenticates with bearer tokens only, never cookies, so CSRF cannot apply.
     csrf.exempt(api_blueprint)
     app.register_blueprint(api_blueprint)

@@ -163,9 +163,12 @@ def openapi():
 
 
 # Routes register themselves on import; keep these after the blueprint exists.
+from coopchain.certs import api as _certs_api  # noqa: E402,F401
 from coopchain.farms import api as _farms_api  # noqa: E402,F401
 from coopchain.ledger import api as _ledger_api  # noqa: E402,F401
 from coopchain.lots import api as _lots_api  # noqa: E402,F401
 from coopchain.lots import api_documents as _lots_documents  # noqa: E402,F401
 from coopchain.quality import api as _quality_api  # noqa: E402,F401
 from coopchain.quality import api_documents as _quality_documents  # noqa: E402,F401
+from coopchain.shipments import api as _shipments_api  # noqa: E402,F401
+from coopchain.trace import api as _trace_api  # noqa: E402,F401

@@ -59,6 +59,12 @@ def load_config() -> dict:
             "pitahaya": Decimal(os.environ.get("COOPCHAIN_YIELD_PITAHAYA", "8000")),
         },
         "CURRENCY": os.environ.get("COOPCHAIN_CURRENCY", "PEN"),
+        # Address the public sees (scheme + host [+ path], no trailing slash): QR codes printed
+        # on bags and certificates point here, so it must be the real public address, not the
+        # host a request happened to come in on.
+        "PUBLIC_BASE_URL": os.environ.get(
+            "COOPCHAIN_PUBLIC_BASE_URL", "http://localhost:5000"
+        ).rstrip("/"),
         # Lot codes per crop; {year} and {seq} are required, {org} may be used. A JSON object
         # {"ORGCODE": {"coffee": "..."}} in COOPCHAIN_LOT_CODE_PATTERNS overrides per organisation.
         "LOT_CODE_PATTERNS": {

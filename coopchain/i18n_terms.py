@@ -53,6 +53,17 @@ GREEN_GRADES = (
     _l("below_standard"),
     _l("off_grade"),
 )
+FOREST_RESULTS = (
+    _l("deforestation_free"),
+    _l("loss_after_cutoff"),
+    _l("more_info_needed"),
+    _l("no_data"),
+    _l("missing"),
+)
+EVIDENCE_KINDS = (_l("manual"), _l("field"), _l("whisp"), _l("raster"))
+SHIPMENT_STATUSES = (_l("planned"), _l("loading"), _l("shipped"), _l("delivered"))
+CERTIFICATE_STATUSES = (_l("valid"), _l("revoked"))
+FINDING_SEVERITIES = (_l("blocking"), _l("warning"))
 CODEX_CLASSES = (_l("extra"), _l("class_i"), _l("class_ii"))
 PITAHAYA_DEFECTS = (
     _l("bruising"),

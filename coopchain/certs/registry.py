@@ -154,15 +154,45 @@ def get_certificate(session: Session, org_id: int, number: str) -> Certificate:
     return certificate
 
 
-def list_certificates(session: Session, org_id: int, *, subject_ref=None, page=1, per_page=25):
+def list_certificates(
+    session: Session, org_id: int, *, subject_ref=None, subject_kind=None, page=1, per_page=25
+):
     query = select(Certificate).where(Certificate.organization_id == org_id)
     if subject_ref:
         query = query.where(Certificate.subject_ref == subject_ref)
+    if subject_kind:
+        # A lot code and a shipment reference may be spelt alike.
+        query = query.where(Certificate.subject_kind == subject_kind)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     items = session.scalars(
         query.order_by(Certificate.id.desc()).offset((page - 1) * per_page).limit(per_page)
     )
     return list(items), total
+
+
+def latest_valid_certificate(
+    session: Session, org_id: int, kind: str, reference: str
+) -> Certificate:
+    """The subject's newest certificate that is not revoked; NotFound naming what to do."""
+    certificate = session.scalar(
+        select(Certificate)
+        .where(
+            Certificate.organization_id == org_id,
+            Certificate.subject_kind == kind,
+            Certificate.subject_ref == reference,
+            Certificate.status == CertificateStatus.VALID,
+        )
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+        .limit(1)
+    )
+    if certificate is None:
+        message = (
+            _l("No valid certificate has been issued for lot %(ref)s.", ref=reference)
+            if kind == SubjectKind.LOT
+            else _l("No valid certificate has been issued for shipment %(ref)s.", ref=reference)
+        )
+        raise NotFound(str(message))
+    return certificate
 
 
 def find_by_verify_code(session: Session, code: str) -> Certificate | None:

@@ -131,3 +131,14 @@ def void_evidence(session: Session, org_id: int, user_id, evidence_id: int, reas
         action="DELETE", user_id=user_id,
     )  # fmt: skip
     return evidence
+
+
+def forest_summary(session: Session, org_id: int, plot_ids) -> dict:
+    """How many of these plots' latest evidence says what: {result: count}, plus "missing"
+    for plots without any (the lot page's one-line forest status)."""
+    latest = latest_evidence(session, org_id, plot_ids)
+    counts: dict[str, int] = {}
+    for plot_id in plot_ids:
+        result = latest[plot_id].result if plot_id in latest else "missing"
+        counts[result] = counts.get(result, 0) + 1
+    return {"counts": counts, "plots": len(plot_ids)}

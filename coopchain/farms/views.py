@@ -334,3 +334,6 @@ def registry_export():
 
 def _xlsx(data: bytes, filename: str):
     return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=filename)
+
+
+from coopchain.farms import forest_views as _forest_views  # noqa: E402,F401

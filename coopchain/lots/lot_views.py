@@ -15,6 +15,7 @@ from marshmallow import ValidationError
 from coopchain.auth.access import READ, REGISTRY_WRITE, requires
 from coopchain.db import discard_changes, get_session
 from coopchain.errors import DomainError, NotFound
+from coopchain.farms.forest import forest_summary
 from coopchain.forms import load_form
 from coopchain.lots import bags, origins, rules, services, transformations
 from coopchain.lots.errors import CommingledOrganic
@@ -194,6 +195,7 @@ def _lot_page(lot: Lot, *, action: str | None = None, errors=None, status: int =
         ),
         graph=_genealogy(lot, found),
         quality=lot_quality_summary(db, lot),
+        forest=forest_summary(db, lot.organization_id, {o.plot_id for o in found.origins}),
         can_write=_can_write(),
         can_act=_can_write() and lot.status == LotStatus.AVAILABLE,
         forward_forms=_forward_forms(lot),

@@ -270,6 +270,11 @@ def advance_status(session: Session, org_id: int, user_id, reference: str, on: d
     if target is None:
         raise Conflict(str(_l("Shipment %(reference)s is delivered.", reference=reference)))
     on = on or today()
+    if on > today():
+        raise DomainError(
+            str(_l("Some fields need attention.")),
+            {"on": [str(_l("A date that is not in the future."))]},
+        )
     if target == ShipmentStatus.SHIPPED:
         missing = []
         if not totals_of(session, shipment).bags:

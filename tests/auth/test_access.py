@@ -5,8 +5,11 @@ from datetime import date
 import pytest
 
 from coopchain import create_app
+from coopchain.certs import registry
+from coopchain.farms.forest import record_evidence
 from coopchain.lots import bags, transformations
 from coopchain.quality import gradings, sessions
+from coopchain.shipments import services as shipments
 from tests import factories
 
 ALL = {"admin", "staff", "quality", "auditor"}
@@ -129,6 +132,59 @@ RULES = {
     "quality.green_grading_new": ("GET", LAB),
     "quality.pitahaya_grading_new": ("GET", LAB),
     "quality.grading_void": ("POST", LAB),
+    "shipments.shipment_list": ("GET", ALL),
+    "shipments.shipment_new": ("GET", WRITE),
+    "shipments.shipment_detail": ("GET", ALL),
+    "shipments.shipment_edit": ("GET", WRITE),
+    "shipments.shipment_advance": ("POST", WRITE),
+    "shipments.shipment_allocate": ("POST", WRITE),
+    "shipments.shipment_release": ("POST", WRITE),
+    "shipments.packing_list_xlsx": ("GET", ALL),
+    "shipments.packing_list_pdf": ("GET", ALL),
+    "certs.lot_compliance": ("GET", ALL),
+    "certs.shipment_compliance": ("GET", ALL),
+    "certs.lot_certificate_issue": ("POST", WRITE),
+    "certs.shipment_certificate_issue": ("POST", WRITE),
+    "certs.lot_certificates": ("GET", ALL),
+    "certs.shipment_certificates": ("GET", ALL),
+    "certs.certificate_list": ("GET", ALL),
+    "certs.certificate_detail": ("GET", ALL),
+    "certs.certificate_pdf": ("GET", ALL),
+    "certs.certificate_revoke": ("POST", WRITE),
+    "certs.certificate_reissue": ("POST", WRITE),
+    "verify.certificate": ("GET", PUBLIC),
+    "farms.plot_forest_evidence": ("GET", ALL),
+    "farms.forest_evidence_record": ("POST", WRITE),
+    "farms.forest_evidence_void": ("POST", WRITE),
+    "api.shipments_list": ("GET", ALL),
+    "api.shipments_create": ("POST", WRITE),
+    "api.shipments_get": ("GET", ALL),
+    "api.shipments_update": ("PUT", WRITE),
+    "api.shipments_advance": ("POST", WRITE),
+    "api.shipments_allocate": ("POST", WRITE),
+    "api.shipments_release": ("POST", WRITE),
+    "api.shipments_bags": ("GET", ALL),
+    "api.shipments_labels_pdf": ("GET", ALL),
+    "api.shipments_packing_list_xlsx": ("GET", ALL),
+    "api.shipments_packing_list_pdf": ("GET", ALL),
+    "api.lots_compliance": ("GET", ALL),
+    "api.shipments_compliance": ("GET", ALL),
+    "api.lots_certificate_issue": ("POST", WRITE),
+    "api.shipments_certificate_issue": ("POST", WRITE),
+    "api.certificates_list": ("GET", ALL),
+    "api.certificates_get": ("GET", ALL),
+    "api.certificates_pdf": ("GET", ALL),
+    "api.certificates_revoke": ("POST", WRITE),
+    "api.certificates_reissue": ("POST", WRITE),
+    "api.lots_certificate_pdf": ("GET", ALL),
+    "api.shipments_certificate_pdf": ("GET", ALL),
+    "api.shipments_eudr_geojson": ("GET", ALL),
+    "api.shipments_eudr_summary": ("GET", ALL),
+    "api.plots_forest_evidence": ("GET", ALL),
+    "api.plots_forest_evidence_record": ("POST", WRITE),
+    "api.plots_forest_evidence_void": ("POST", WRITE),
+    "trace.lot_labels": ("GET", ALL),
+    "api.lots_labels": ("GET", ALL),
     "api.mass_balance_report": ("GET", ALL),
     "api.mass_balance_export": ("GET", ALL),
 }
@@ -173,6 +229,18 @@ def urls(app, db_session, org):
              "lot_codes": [lot.code]},
         )  # fmt: skip
         [(cupping_sample, _lot)] = sessions.samples_of(db_session, cupping)
+        shipment = shipments.create_shipment(
+            db_session, org.id, None,
+            {"reference": "S-1", "crop": "coffee", "buyer_name": "B", "buyer_country": "DE"},
+        )  # fmt: skip
+        evidence = record_evidence(
+            db_session, org.id, None, plot.id,
+            {"result": "deforestation_free", "source": "map", "observed_on": date(2026, 1, 5)},
+        )  # fmt: skip
+        certificate = registry.issue_certificate(
+            db_session, org.id, None, kind="lot", reference=lot.code,
+            override_reason="Access test", may_override=True,
+        )  # fmt: skip
         grading = gradings.record_green_grading(
             db_session,
             org.id,
@@ -195,16 +263,27 @@ def urls(app, db_session, org):
         "blind_code": cupping_sample.blind_code,
         "kind": "green",
         "grading_id": grading.id,
+        "reference": shipment.reference,
+        "evidence_id": evidence.id,
+        "verify_code": certificate.verify_code,
     }
+    #: Routes whose <number> is a certificate's, not a cupping session's.
+    certificate_values = values | {"number": certificate.number}
     with app.test_request_context():
         from flask import url_for
 
-        return {
-            rule.endpoint: url_for(rule.endpoint, **{a: values[a] for a in rule.arguments})
-            if rule.endpoint != "core.set_language"
-            else url_for(rule.endpoint, code="en")
-            for rule in app.url_map.iter_rules()
-        }
+        urls = {}
+        for rule in app.url_map.iter_rules():
+            chosen = certificate_values if "certificate" in rule.endpoint else values
+            if rule.endpoint == "core.set_language":
+                urls[rule.endpoint] = url_for(rule.endpoint, code="en")
+            elif rule.endpoint == "verify.certificate":
+                urls[rule.endpoint] = url_for(rule.endpoint, code=values["verify_code"])
+            else:
+                urls[rule.endpoint] = url_for(
+                    rule.endpoint, **{a: chosen[a] for a in rule.arguments}
+                )
+        return urls
 
 
 def _call(client, endpoint, url, headers=None):
@@ -254,7 +333,7 @@ def test_public_routes_answer_without_login(client):
 
 ID_ARGUMENTS = {
     "producer_id", "plot_id", "agreement_id", "token_id", "membership_id", "delivery_id",
-    "transformation_id", "serial", "code", "number", "grading_id",
+    "transformation_id", "serial", "code", "number", "grading_id", "reference", "evidence_id",
 }  # fmt: skip
 #: Endpoints whose URL names a row; read off a throwaway app so new routes are covered.
 ROW_ENDPOINTS = sorted(
@@ -262,7 +341,9 @@ ROW_ENDPOINTS = sorted(
     for rule in create_app(
         {"COOPCHAIN_ENV": "test", "DATABASE_URL": "sqlite://"}
     ).url_map.iter_rules()
-    if rule.arguments & ID_ARGUMENTS and rule.endpoint != "core.set_language"
+    # The verify page is public by design: its unguessable code is the key, not the login.
+    if rule.arguments & ID_ARGUMENTS
+    and rule.endpoint not in ("core.set_language", "verify.certificate")
 )
 
 

@@ -1,0 +1,492 @@
+"""JSON API for compliance, certificates, forest evidence and the EUDR geolocation package.
+
+Thin on purpose (DESIGN.md §3): parse, call one service (compliance, registry, forest,
+eudr_shipment), dump. Documents are stored or built bytes sent as they are: a certificate's PDF
+is never rendered on a GET, only read back from the registry (identical bytes, same sha256).
+"""
+
+import io
+
+from flask import jsonify, request, send_file
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from coopchain.api import OPENAPI_SCHEMAS, api_blueprint, document, dump_with, page_args, page_of
+from coopchain.api import json_body as _json_body
+from coopchain.api import org_id as _org
+from coopchain.api import user_id as _user
+from coopchain.auth.access import READ, REGISTRY_WRITE, api_requires, current_principal
+from coopchain.auth.models import Role
+from coopchain.certs import compliance, registry
+from coopchain.certs.eudr import package_summary, part_bytes
+from coopchain.certs.eudr_shipment import shipment_package
+from coopchain.certs.models import Certificate, SubjectKind
+from coopchain.certs.schemas import (
+    BlockingFindingsOut,
+    CertificateIssueIn,
+    CertificateListArgs,
+    CertificateOut,
+    CertificateReissueIn,
+    CertificateRevokeIn,
+    ComplianceOut,
+    ComplianceSummaryOut,
+    EudrPartOut,
+    EudrSummaryOut,
+    FindingOut,
+    ForestEvidenceIn,
+    ForestEvidenceOut,
+    ForestEvidenceVoidIn,
+)
+from coopchain.db import get_session
+from coopchain.errors import DomainError, NotFound
+from coopchain.farms import forest
+from coopchain.farms.services import get_plot
+from coopchain.lots.services import get_lot
+from coopchain.shipments.services import get_shipment
+
+GEOJSON = "application/geo+json"
+
+OPENAPI_SCHEMAS.update(
+    FindingOut=FindingOut, ComplianceSummaryOut=ComplianceSummaryOut, ComplianceOut=ComplianceOut,
+    CertificateIssueIn=CertificateIssueIn, CertificateRevokeIn=CertificateRevokeIn,
+    CertificateReissueIn=CertificateReissueIn, CertificateOut=CertificateOut,
+    BlockingFindingsOut=BlockingFindingsOut, ForestEvidenceIn=ForestEvidenceIn,
+    ForestEvidenceOut=ForestEvidenceOut, ForestEvidenceVoidIn=ForestEvidenceVoidIn,
+    EudrPartOut=EudrPartOut, EudrSummaryOut=EudrSummaryOut,
+)  # fmt: skip
+
+_BLOCKED = {
+    "description": "Not issued: blocking findings (an administrator may override with a reason)",
+    "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/BlockingFindingsOut"}}
+    },
+}
+
+
+def _binary(operation: dict, content_type: str) -> None:
+    """Say what a document download returns (document() describes JSON bodies only)."""
+    ok = operation["responses"]["200"]
+    ok["content"] = {content_type: {"schema": {"type": "string", "format": "binary"}}}
+
+
+# --- compliance -------------------------------------------------------------------------------
+
+document(
+    "/api/v1/lots/{code}/compliance",
+    "get",
+    "Run the compliance rules on a lot: findings and a summary",
+    response="ComplianceOut",
+    text_params=("code",),
+)
+document(
+    "/api/v1/shipments/{reference}/compliance",
+    "get",
+    "Run the compliance rules on a shipment (its bags' share of the origins)",
+    response="ComplianceOut",
+    text_params=("reference",),
+)
+
+
+def _compliance_out(report) -> dict:
+    subject = report.subject
+    summary = {
+        "blocking": len(report.blocking),
+        "warnings": len(report.warnings),
+        "plots": len(subject.plot_ids),
+        "producers": len({origin.producer_id for origin, _kg in subject.origins}),
+        "bags": subject.bags,
+        "net_kg": subject.net_kg,
+        "judged_on": subject.judged_on,
+        "organic_status": subject.organic_status.value,
+        "certifiable": not report.blocking,
+    }
+    return ComplianceOut().dump(
+        {
+            "subject_kind": subject.kind,
+            "reference": subject.reference,
+            "crop": subject.crop,
+            "summary": summary,
+            "findings": [finding.to_dict() for finding in report.findings],
+            "rules_checked": report.rules_checked,
+        }
+    )
+
+
+@api_blueprint.get("/lots/<code>/compliance")
+@api_requires(READ)
+def lots_compliance(code: str):
+    return jsonify(_compliance_out(compliance.check_lot(get_session(), _org(), code)))
+
+
+@api_blueprint.get("/shipments/<reference>/compliance")
+@api_requires(READ)
+def shipments_compliance(reference: str):
+    return jsonify(_compliance_out(compliance.check_shipment(get_session(), _org(), reference)))
+
+
+# --- certificates -----------------------------------------------------------------------------
+
+for _path, _param, _what in (
+    ("/api/v1/lots/{code}/certificates", "code", "a lot"),
+    ("/api/v1/shipments/{reference}/certificates", "reference", "a shipment"),
+):
+    document(
+        _path,
+        "post",
+        f"Issue an organic-compliance certificate for {_what} (PDF stored in the registry); "
+        "override_reason lets an administrator issue despite blocking findings",
+        body="CertificateIssueIn",
+        response="CertificateOut",
+        text_params=(_param,),
+    )["responses"]["409"] = _BLOCKED
+document(
+    "/api/v1/certificates",
+    "get",
+    "The certificate registry, newest first (subject: a lot code or shipment reference)",
+    list_of="CertificateOut",
+    searchable=False,
+    query={"subject": {"type": "string"}},
+)
+document(
+    "/api/v1/certificates/{number}",
+    "get",
+    "One certificate's registry entry",
+    response="CertificateOut",
+    text_params=("number",),
+)
+_binary(
+    document(
+        "/api/v1/certificates/{number}/certificate.pdf",
+        "get",
+        "The certificate's PDF exactly as issued (its sha256 is in the registry)",
+        text_params=("number",),
+    ),
+    "application/pdf",
+)
+document(
+    "/api/v1/certificates/{number}/revoke",
+    "post",
+    "Revoke a certificate with a reason (it stays in the registry, marked revoked)",
+    body="CertificateRevokeIn",
+    response="CertificateOut",
+    text_params=("number",),
+    status="200",
+)
+document(
+    "/api/v1/certificates/{number}/reissue",
+    "post",
+    "Issue a new certificate (new number, subject checked again) that replaces this one, "
+    "which is revoked with the reason",
+    body="CertificateReissueIn",
+    response="CertificateOut",
+    text_params=("number",),
+)["responses"]["409"] = _BLOCKED
+for _path, _param, _what in (
+    ("/api/v1/lots/{code}/certificate.pdf", "code", "lot"),
+    ("/api/v1/shipments/{reference}/certificate.pdf", "reference", "shipment"),
+):
+    _binary(
+        document(
+            _path,
+            "get",
+            f"The {_what}'s latest valid certificate, as issued (404 when none is issued: "
+            "issuing is a POST to …/certificates)",
+            text_params=(_param,),
+        ),
+        "application/pdf",
+    )
+
+
+def _certificate_out(certificate: Certificate) -> dict:
+    db = get_session()
+    replaces = db.get(Certificate, certificate.replaces_id) if certificate.replaces_id else None
+    replaced_by = db.scalar(
+        select(Certificate.number).where(
+            Certificate.organization_id == certificate.organization_id,
+            Certificate.replaces_id == certificate.id,
+        )
+    )
+    return dump_with(
+        CertificateOut(),
+        certificate,
+        verify_url=registry.verify_url(certificate.verify_code),
+        pdf_url=f"/api/v1/certificates/{certificate.number}/certificate.pdf",
+        replaces=replaces.number if replaces else None,
+        replaced_by=replaced_by,
+    )
+
+
+def _may_override() -> bool:
+    """Only an administrator may issue over blocking findings (issue: certificates)."""
+    return current_principal().role == Role.ADMIN
+
+
+def _blocked(exc: registry.BlockingFindings):
+    return jsonify(
+        error=exc.code,
+        message=exc.message,
+        fields={},
+        findings=[finding.to_dict() for finding in exc.findings],
+    ), exc.status
+
+
+def _issue(kind: str, reference: str):
+    db = get_session()
+    # 404 for an unknown subject before any 422 about the body.
+    if kind == SubjectKind.LOT:
+        get_lot(db, _org(), reference)
+    else:
+        get_shipment(db, _org(), reference)
+    data = CertificateIssueIn().load(_json_body())
+    try:
+        certificate = registry.issue_certificate(
+            db, _org(), _user(), kind=kind, reference=reference, language=data["language"],
+            override_reason=data["override_reason"], may_override=_may_override(),
+        )  # fmt: skip
+    except registry.BlockingFindings as exc:
+        return _blocked(exc)
+    return jsonify(_certificate_out(certificate)), 201
+
+
+@api_blueprint.post("/lots/<code>/certificates")
+@api_requires(REGISTRY_WRITE)
+def lots_certificate_issue(code: str):
+    return _issue(SubjectKind.LOT, code)
+
+
+@api_blueprint.post("/shipments/<reference>/certificates")
+@api_requires(REGISTRY_WRITE)
+def shipments_certificate_issue(reference: str):
+    return _issue(SubjectKind.SHIPMENT, reference)
+
+
+@api_blueprint.get("/certificates")
+@api_requires(READ)
+def certificates_list():
+    args = CertificateListArgs().load(request.args.to_dict())
+    items, total = registry.list_certificates(
+        get_session(), _org(), subject_ref=args["subject"], page=args["page"],
+        per_page=args["per_page"],
+    )  # fmt: skip
+    return page_of([_certificate_out(c) for c in items], total, args)
+
+
+@api_blueprint.get("/certificates/<number>")
+@api_requires(READ)
+def certificates_get(number: str):
+    return jsonify(_certificate_out(registry.get_certificate(get_session(), _org(), number)))
+
+
+def _send_certificate(certificate: Certificate):
+    """The stored bytes, never a fresh rendering: the registry's sha256 must match them."""
+    response = send_file(
+        io.BytesIO(certificate.pdf),
+        mimetype="application/pdf",
+        download_name=f"{certificate.number}.pdf",
+        etag=certificate.sha256,
+    )
+    response.headers["X-Certificate-Number"] = certificate.number
+    response.headers["X-Certificate-Status"] = certificate.status
+    return response
+
+
+@api_blueprint.get("/certificates/<number>/certificate.pdf")
+@api_requires(READ)
+def certificates_pdf(number: str):
+    return _send_certificate(registry.get_certificate(get_session(), _org(), number))
+
+
+@api_blueprint.post("/certificates/<number>/revoke")
+@api_requires(REGISTRY_WRITE)
+def certificates_revoke(number: str):
+    registry.get_certificate(get_session(), _org(), number)  # 404 before any 422
+    data = CertificateRevokeIn().load(_json_body())
+    certificate = registry.revoke_certificate(
+        get_session(), _org(), _user(), number, data["reason"]
+    )
+    return jsonify(_certificate_out(certificate))
+
+
+@api_blueprint.post("/certificates/<number>/reissue")
+@api_requires(REGISTRY_WRITE)
+def certificates_reissue(number: str):
+    registry.get_certificate(get_session(), _org(), number)  # 404 before any 422
+    data = CertificateReissueIn().load(_json_body())
+    try:
+        certificate = registry.reissue_certificate(
+            get_session(), _org(), _user(), number, data["reason"], language=data["language"],
+            override_reason=data["override_reason"], may_override=_may_override(),
+        )  # fmt: skip
+    except registry.BlockingFindings as exc:
+        return _blocked(exc)
+    return jsonify(_certificate_out(certificate)), 201
+
+
+@api_blueprint.get("/lots/<code>/certificate.pdf")
+@api_requires(READ)
+def lots_certificate_pdf(code: str):
+    db = get_session()
+    lot = get_lot(db, _org(), code)
+    return _send_certificate(
+        registry.latest_valid_certificate(db, _org(), SubjectKind.LOT, lot.code)
+    )
+
+
+@api_blueprint.get("/shipments/<reference>/certificate.pdf")
+@api_requires(READ)
+def shipments_certificate_pdf(reference: str):
+    db = get_session()
+    shipment = get_shipment(db, _org(), reference)
+    return _send_certificate(
+        registry.latest_valid_certificate(db, _org(), SubjectKind.SHIPMENT, shipment.reference)
+    )
+
+
+# --- EUDR geolocation package ------------------------------------------------------------------
+
+_binary(
+    document(
+        "/api/v1/shipments/{reference}/eudr.geojson",
+        "get",
+        "The EUDR geolocation package (GeoJSON Type II FeatureCollection, one feature per "
+        "origin plot); ?part=N for a package split over the EU limits; header X-EUDR-Parts; "
+        "422 eudr_invalid lists the plots that are not EUDR-valid",
+        text_params=("reference",),
+        query={"part": {"type": "integer", "minimum": 1}},
+    ),
+    GEOJSON,
+)
+document(
+    "/api/v1/shipments/{reference}/eudr.json",
+    "get",
+    "What the EUDR package holds: HS code, net weight, producers, plots and parts",
+    response="EudrSummaryOut",
+    text_params=("reference",),
+)
+
+
+def _part_number(part_count: int) -> int:
+    raw = request.args.get("part")
+    if raw is None:
+        if part_count > 1:
+            raise DomainError(
+                _(
+                    "The package is split into %(n)s parts (EU limits per statement): download "
+                    "each with ?part=1 … ?part=%(n)s.",
+                    n=part_count,
+                ),
+                {"part": [_("Choose a part from 1 to %(n)s.", n=part_count)]},
+            )
+        return 1
+    if not raw.isdigit() or not 1 <= int(raw) <= part_count:
+        raise DomainError(
+            _("There is no part %(part)s.", part=raw),
+            {"part": [_("Choose a part from 1 to %(n)s.", n=part_count)]},
+        )
+    return int(raw)
+
+
+@api_blueprint.get("/shipments/<reference>/eudr.geojson")
+@api_requires(READ)
+def shipments_eudr_geojson(reference: str):
+    package = shipment_package(get_session(), _org(), reference)
+    count = len(package.parts)
+    try:
+        number = _part_number(count)
+    except DomainError as exc:
+        response = jsonify(error=exc.code, message=exc.message, fields=exc.fields)
+        response.headers["X-EUDR-Parts"] = str(count)
+        return response, exc.status
+    suffix = f"-part{number}of{count}" if count > 1 else ""
+    response = send_file(
+        io.BytesIO(part_bytes(package.parts[number - 1])),
+        mimetype=GEOJSON,
+        as_attachment=True,
+        download_name=f"eudr-{reference}{suffix}.geojson",
+    )
+    response.headers["X-EUDR-Parts"] = str(count)
+    response.headers["X-EUDR-Part"] = str(number)
+    return response
+
+
+@api_blueprint.get("/shipments/<reference>/eudr.json")
+@api_requires(READ)
+def shipments_eudr_summary(reference: str):
+    package = shipment_package(get_session(), _org(), reference)
+    summary = package_summary(package)
+    for part in summary["parts"]:
+        part["url"] = f"/api/v1/shipments/{reference}/eudr.geojson?part={part['number']}"
+    response = jsonify(EudrSummaryOut().dump({"reference": reference, **summary}))
+    response.headers["X-EUDR-Parts"] = str(summary["part_count"])
+    return response
+
+
+# --- forest evidence --------------------------------------------------------------------------
+
+document(
+    "/api/v1/plots/{plot_id}/forest-evidence",
+    "get",
+    "A plot's forest evidence, newest first, voided included (current: the one that counts)",
+    list_of="ForestEvidenceOut",
+    searchable=False,
+    params=("plot_id",),
+)
+document(
+    "/api/v1/plots/{plot_id}/forest-evidence",
+    "post",
+    "Record forest evidence by hand (manual review or field visit) with its source and date",
+    body="ForestEvidenceIn",
+    response="ForestEvidenceOut",
+    params=("plot_id",),
+)
+document(
+    "/api/v1/plots/{plot_id}/forest-evidence/{evidence_id}/void",
+    "post",
+    "Void mistaken forest evidence with a reason (it stays in the history)",
+    body="ForestEvidenceVoidIn",
+    response="ForestEvidenceOut",
+    params=("plot_id", "evidence_id"),
+    status="200",
+)
+
+
+def _evidence_out(evidence, current_id: int | None) -> dict:
+    return dump_with(ForestEvidenceOut(), evidence, current=evidence.id == current_id)
+
+
+def _current_id(plot_id: int) -> int | None:
+    latest = forest.latest_evidence(get_session(), _org(), [plot_id]).get(plot_id)
+    return latest.id if latest else None
+
+
+@api_blueprint.get("/plots/<int:plot_id>/forest-evidence")
+@api_requires(READ)
+def plots_forest_evidence(plot_id: int):
+    get_plot(get_session(), _org(), plot_id)
+    args = page_args()
+    rows = forest.evidence_of(get_session(), _org(), plot_id)
+    start = (args["page"] - 1) * args["per_page"]
+    current = _current_id(plot_id)
+    items = [_evidence_out(e, current) for e in rows[start : start + args["per_page"]]]
+    return page_of(items, len(rows), args)
+
+
+@api_blueprint.post("/plots/<int:plot_id>/forest-evidence")
+@api_requires(REGISTRY_WRITE)
+def plots_forest_evidence_record(plot_id: int):
+    get_plot(get_session(), _org(), plot_id)  # 404 before any 422
+    data = ForestEvidenceIn().load(_json_body())
+    evidence = forest.record_evidence(get_session(), _org(), _user(), plot_id, data)
+    return jsonify(_evidence_out(evidence, _current_id(plot_id))), 201
+
+
+@api_blueprint.post("/plots/<int:plot_id>/forest-evidence/<int:evidence_id>/void")
+@api_requires(REGISTRY_WRITE)
+def plots_forest_evidence_void(plot_id: int, evidence_id: int):
+    db = get_session()
+    get_plot(db, _org(), plot_id)
+    if evidence_id not in {e.id for e in forest.evidence_of(db, _org(), plot_id)}:
+        raise NotFound(_("No such forest evidence."))
+    data = ForestEvidenceVoidIn().load(_json_body())
+    evidence = forest.void_evidence(db, _org(), _user(), evidence_id, data["reason"])
+    return jsonify(_evidence_out(evidence, _current_id(plot_id)))

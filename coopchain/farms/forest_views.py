@@ -1,0 +1,96 @@
+"""A plot's forest evidence page: the history (voided entries included) and the forms to record
+manual or field evidence and to void a wrong entry (issue: shipments, until rasters do it).
+
+Routes on the farms blueprint; the rules live in farms/forest.py (DOMAIN.md §2: no loss after
+2020-12-31). A refused form answers 4xx with the page, so nothing half-done is committed.
+"""
+
+from datetime import date
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from coopchain.auth.access import READ, REGISTRY_WRITE, current_principal, requires
+from coopchain.db import get_session
+from coopchain.errors import DomainError, NotFound
+from coopchain.farms import forest, services
+from coopchain.farms.models import ForestEvidence, ForestResult
+from coopchain.farms.views import bp
+from coopchain.timeutil import today
+
+FORM_FIELDS = ("kind", "result", "source", "observed_on", "loss_after_cutoff_ha", "notes")
+
+
+def _org() -> int:
+    return current_principal().organization_id
+
+
+def _user() -> int:
+    return current_principal().user_id
+
+
+def _page(plot_id: int, *, action=None, values=None, errors=None, status=200):
+    db = get_session()
+    plot = services.get_plot(db, _org(), plot_id)
+    producer = services.get_producer(db, _org(), plot.producer_id)
+    history = forest.evidence_of(db, _org(), plot.id)
+    latest = forest.latest_evidence(db, _org(), [plot.id]).get(plot.id)
+    return render_template(
+        "farms/forest_evidence.html",
+        plot=plot,
+        producer=producer,
+        history=history,
+        latest=latest,
+        kinds=forest.HAND_KINDS,
+        results=list(ForestResult),
+        can_write=current_principal().role in REGISTRY_WRITE,
+        action=action,
+        values=values or {"kind": "manual", "observed_on": today().isoformat()},
+        errors=errors or {},
+        max_date=today().isoformat(),
+    ), status
+
+
+def _parse_date(raw: str) -> date | None:
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        return None
+
+
+@bp.get("/plots/<int:plot_id>/forest-evidence")
+@requires(READ)
+def plot_forest_evidence(plot_id: int):
+    return _page(plot_id)
+
+
+@bp.post("/plots/<int:plot_id>/forest-evidence")
+@requires(REGISTRY_WRITE)
+def forest_evidence_record(plot_id: int):
+    values = {name: request.form.get(name, "") for name in FORM_FIELDS}
+    data = dict(values, observed_on=_parse_date(values["observed_on"]))
+    try:
+        forest.record_evidence(get_session(), _org(), _user(), plot_id, data)
+    except NotFound:
+        raise
+    except DomainError as exc:
+        errors = dict(exc.fields) or {"_": [exc.message]}
+        return _page(plot_id, action="record", values=values, errors=errors, status=exc.status)
+    flash(_("Forest evidence recorded."), "success")
+    return redirect(url_for("farms.plot_forest_evidence", plot_id=plot_id))
+
+
+@bp.post("/plots/<int:plot_id>/forest-evidence/<int:evidence_id>/void")
+@requires(REGISTRY_WRITE)
+def forest_evidence_void(plot_id: int, evidence_id: int):
+    db = get_session()
+    evidence = db.get(ForestEvidence, evidence_id)
+    if evidence is None or evidence.organization_id != _org() or evidence.plot_id != plot_id:
+        raise NotFound(_("No such forest evidence."))
+    try:
+        forest.void_evidence(db, _org(), _user(), evidence_id, request.form.get("reason", ""))
+    except DomainError as exc:
+        errors = dict(exc.fields) or {"_": [exc.message]}
+        return _page(plot_id, action=f"void-{evidence_id}", errors=errors, status=exc.status)
+    flash(_("Forest evidence voided."), "success")
+    return redirect(url_for("farms.plot_forest_evidence", plot_id=plot_id))

@@ -1,0 +1,284 @@
+"""JSON API for shipments: create and edit, status moves, bag allocation, and the documents a
+shipment carries (bag labels, packing list).
+
+Thin on purpose (DESIGN.md §3): parse with the shipments schemas, call one service, dump. The
+rules (ISO 6346 check digit, frozen allocation after shipping, one crop per shipment) live in
+services.py. Compliance, certificates and the EUDR package are in certs/api.py.
+"""
+
+import io
+import re
+
+from flask import jsonify, request, send_file
+
+from coopchain.api import OPENAPI_SCHEMAS, api_blueprint, document, dump_with, page_args, page_of
+from coopchain.api import json_body as _json_body
+from coopchain.api import org_id as _org
+from coopchain.api import user_id as _user
+from coopchain.auth.access import READ, REGISTRY_WRITE, api_requires
+from coopchain.db import get_session
+from coopchain.lots.document_views import send_xlsx
+from coopchain.lots.schemas import BagOut
+from coopchain.shipments import packing, services
+from coopchain.shipments.models import Shipment, ShipmentStatus
+from coopchain.shipments.schemas import (
+    AdvanceIn,
+    AllocateIn,
+    AllocationOut,
+    ReleaseIn,
+    ShipmentDetailOut,
+    ShipmentIn,
+    ShipmentListArgs,
+    ShipmentLotOut,
+    ShipmentOut,
+    ShipmentUpdateIn,
+)
+from coopchain.trace.labels import LAYOUTS, labels_pdf
+
+OPENAPI_SCHEMAS.update(
+    ShipmentIn=ShipmentIn, ShipmentUpdateIn=ShipmentUpdateIn, ShipmentOut=ShipmentOut,
+    ShipmentLotOut=ShipmentLotOut, ShipmentDetailOut=ShipmentDetailOut, AdvanceIn=AdvanceIn,
+    AllocateIn=AllocateIn, ReleaseIn=ReleaseIn, AllocationOut=AllocationOut,
+)  # fmt: skip
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _binary(operation: dict, content_type: str) -> None:
+    """Say what a document download returns (document() describes JSON bodies only)."""
+    ok = operation["responses"]["200"]
+    ok["content"] = {content_type: {"schema": {"type": "string", "format": "binary"}}}
+
+
+document(
+    "/api/v1/shipments",
+    "get",
+    "List shipments, newest first (q: reference, buyer, container)",
+    list_of="ShipmentOut",
+    query={"status": {"type": "string", "enum": [s.value for s in ShipmentStatus]}},
+)
+document(
+    "/api/v1/shipments",
+    "post",
+    "Create a shipment (container number checked per ISO 6346)",
+    body="ShipmentIn",
+    response="ShipmentDetailOut",
+)
+document(
+    "/api/v1/shipments/{reference}",
+    "get",
+    "One shipment with its lots and running totals",
+    response="ShipmentDetailOut",
+    text_params=("reference",),
+)
+document(
+    "/api/v1/shipments/{reference}",
+    "put",
+    "Change a shipment's fields (those sent; null clears one), e.g. the EUDR DDS numbers",
+    body="ShipmentUpdateIn",
+    response="ShipmentDetailOut",
+    text_params=("reference",),
+)
+document(
+    "/api/v1/shipments/{reference}/advance",
+    "post",
+    "Move to the next status: planned → loading → shipped (freezes the bags) → delivered",
+    body="AdvanceIn",
+    response="ShipmentDetailOut",
+    text_params=("reference",),
+    status="200",
+)
+document(
+    "/api/v1/shipments/{reference}/allocate",
+    "post",
+    "Put whole lots' free bags and/or bags by serial on the shipment (all or nothing)",
+    body="AllocateIn",
+    response="AllocationOut",
+    text_params=("reference",),
+    status="200",
+)
+document(
+    "/api/v1/shipments/{reference}/release",
+    "post",
+    "Take bags off a shipment that has not left",
+    body="ReleaseIn",
+    response="AllocationOut",
+    text_params=("reference",),
+    status="200",
+)
+document(
+    "/api/v1/shipments/{reference}/bags",
+    "get",
+    "The shipment's bags by lot and serial",
+    list_of="BagOut",
+    searchable=False,
+    text_params=("reference",),
+)
+_binary(
+    document(
+        "/api/v1/shipments/{reference}/labels.pdf",
+        "get",
+        "Labels of the shipment's bags with their QR codes: an A4 sheet (layout=sheet) or one "
+        "100 × 150 mm page per bag (layout=single)",
+        text_params=("reference",),
+        query={"layout": {"type": "string", "enum": list(LAYOUTS), "default": "sheet"}},
+    ),
+    "application/pdf",
+)
+_binary(
+    document(
+        "/api/v1/shipments/{reference}/packing-list.xlsx",
+        "get",
+        "The packing list as .xlsx: the shipment, its lots and every bag",
+        text_params=("reference",),
+    ),
+    XLSX,
+)
+_binary(
+    document(
+        "/api/v1/shipments/{reference}/packing-list.pdf",
+        "get",
+        "The packing list as an A4 PDF",
+        text_params=("reference",),
+    ),
+    "application/pdf",
+)
+
+
+def _shipment_out(shipment: Shipment, *, detail: bool = True) -> dict:
+    totals = services.totals_of(get_session(), shipment)
+    derived = {"bags": totals.bags, "net_kg": totals.net_kg}
+    if not detail:
+        return dump_with(ShipmentOut(), shipment, **derived)
+    lots = [
+        {
+            "lot": line.lot.code,
+            "product_form": line.lot.product_form,
+            "bags": line.bags,
+            "net_kg": line.net_kg,
+            "first_serial": line.first_serial,
+            "last_serial": line.last_serial,
+        }
+        for line in totals.lines
+    ]
+    return dump_with(ShipmentDetailOut(), shipment, lots=lots, **derived)
+
+
+@api_blueprint.get("/shipments")
+@api_requires(READ)
+def shipments_list():
+    args = ShipmentListArgs().load(request.args.to_dict())
+    items, total = services.list_shipments(
+        get_session(), _org(), q=args["q"], status=args["status"], page=args["page"],
+        per_page=args["per_page"],
+    )  # fmt: skip
+    return page_of([_shipment_out(s, detail=False) for s in items], total, args)
+
+
+@api_blueprint.post("/shipments")
+@api_requires(REGISTRY_WRITE)
+def shipments_create():
+    data = ShipmentIn().load(_json_body())
+    shipment = services.create_shipment(get_session(), _org(), _user(), data)
+    return jsonify(_shipment_out(shipment)), 201
+
+
+@api_blueprint.get("/shipments/<reference>")
+@api_requires(READ)
+def shipments_get(reference: str):
+    return jsonify(_shipment_out(services.get_shipment(get_session(), _org(), reference)))
+
+
+@api_blueprint.put("/shipments/<reference>")
+@api_requires(REGISTRY_WRITE)
+def shipments_update(reference: str):
+    services.get_shipment(get_session(), _org(), reference)  # 404 before any 422
+    data = ShipmentUpdateIn().load(_json_body())
+    shipment = services.update_shipment(get_session(), _org(), _user(), reference, data)
+    return jsonify(_shipment_out(shipment))
+
+
+@api_blueprint.post("/shipments/<reference>/advance")
+@api_requires(REGISTRY_WRITE)
+def shipments_advance(reference: str):
+    services.get_shipment(get_session(), _org(), reference)
+    # The body is optional: without one the move happens today.
+    data = AdvanceIn().load(request.get_json(silent=True) or {})
+    shipment = services.advance_status(get_session(), _org(), _user(), reference, data["on"])
+    return jsonify(_shipment_out(shipment))
+
+
+@api_blueprint.post("/shipments/<reference>/allocate")
+@api_requires(REGISTRY_WRITE)
+def shipments_allocate(reference: str):
+    services.get_shipment(get_session(), _org(), reference)
+    data = AllocateIn().load(_json_body())
+    added = services.allocate(
+        get_session(), _org(), _user(), reference, lot_codes=data["lot_codes"],
+        serials=data["serials"],
+    )  # fmt: skip
+    shipment = services.get_shipment(get_session(), _org(), reference)
+    # AllocationOut: the shipment part is dumped already.
+    return jsonify(serials=sorted(b.serial for b in added), shipment=_shipment_out(shipment))
+
+
+@api_blueprint.post("/shipments/<reference>/release")
+@api_requires(REGISTRY_WRITE)
+def shipments_release(reference: str):
+    services.get_shipment(get_session(), _org(), reference)
+    data = ReleaseIn().load(_json_body())
+    released = services.release(get_session(), _org(), _user(), reference, data["serials"])
+    shipment = services.get_shipment(get_session(), _org(), reference)
+    # AllocationOut: the shipment part is dumped already.
+    return jsonify(serials=sorted(b.serial for b in released), shipment=_shipment_out(shipment))
+
+
+@api_blueprint.get("/shipments/<reference>/bags")
+@api_requires(READ)
+def shipments_bags(reference: str):
+    args = page_args()
+    db = get_session()
+    rows = services.bags_of(db, services.get_shipment(db, _org(), reference))
+    start = (args["page"] - 1) * args["per_page"]
+    items = [
+        dump_with(BagOut(), bag, lot=lot.code)
+        for bag, lot in rows[start : start + args["per_page"]]
+    ]
+    return page_of(items, len(rows), args)
+
+
+@api_blueprint.get("/shipments/<reference>/labels.pdf")
+@api_requires(READ)
+def shipments_labels_pdf(reference: str):
+    db = get_session()
+    shipment = services.get_shipment(db, _org(), reference)
+    layout = request.args.get("layout", "sheet")
+    bags = [bag for bag, _lot in services.bags_of(db, shipment)]
+    return send_file(
+        io.BytesIO(labels_pdf(db, _org(), bags, layout)),
+        mimetype="application/pdf",
+        download_name=f"labels-{_safe(shipment.reference)}-{layout}.pdf",
+    )
+
+
+def _safe(reference: str) -> str:
+    """A reference as a file name part (it may hold spaces and accents)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", reference).strip("-") or "shipment"
+
+
+@api_blueprint.get("/shipments/<reference>/packing-list.xlsx")
+@api_requires(READ)
+def shipments_packing_list_xlsx(reference: str):
+    context = packing.packing_list_context(get_session(), _org(), reference)
+    return send_xlsx(packing.packing_list_workbook(context), packing.filename(context, "xlsx"))
+
+
+@api_blueprint.get("/shipments/<reference>/packing-list.pdf")
+@api_requires(READ)
+def shipments_packing_list_pdf(reference: str):
+    context = packing.packing_list_context(get_session(), _org(), reference)
+    return send_file(
+        io.BytesIO(packing.render_packing_list_pdf(context)),
+        mimetype="application/pdf",
+        download_name=packing.filename(context, "pdf"),
+    )
