@@ -32,11 +32,9 @@ from weasyprint import HTML
 
 from coopchain.farms.models import ForestResult
 from coopchain.lots.mass_balance import BalanceFlag
-from coopchain.lots.receipt import RefuseAllFetcher
 from coopchain.lots.services import setting
+from coopchain.pdf import RefuseAllFetcher, css_string, page_counter
 from coopchain.quality import labels as quality_labels
-from coopchain.quality.panel_report import _css_string as css_string
-from coopchain.quality.panel_report import _page_counter as page_counter
 from coopchain.trace.qr import qr_svg
 
 TEMPLATE = "pdf/certificate.html"

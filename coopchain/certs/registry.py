@@ -77,7 +77,9 @@ def issue_certificate(
             str(_l("Some fields need attention.")),
             {"override_reason": [str(_l("At most 1000 characters."))]},
         )
-    report = report_for(session, org_id, kind, reference)
+    # Findings are sentences: they must be in the certificate's language, not the requester's.
+    with force_locale(language):
+        report = report_for(session, org_id, kind, reference)
     if report.blocking and not override_reason:
         codes = ", ".join(f.code for f in report.blocking)
         raise BlockingFindings(

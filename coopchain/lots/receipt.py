@@ -16,12 +16,12 @@ from flask_babel import format_date, format_decimal, get_locale
 from sqlalchemy import select
 from sqlmodel import Session
 from weasyprint import HTML
-from weasyprint.urls import URLFetcher
 
 from coopchain.auth.models import Organization
 from coopchain.farms.models import Plot, Producer
 from coopchain.lots import services
 from coopchain.lots.origins import origins_of
+from coopchain.pdf import RefuseAllFetcher
 from coopchain.timeutil import utcnow
 
 CENT = Decimal("0.01")
@@ -68,15 +68,6 @@ def receipt_context(session: Session, org_id: int, delivery_id: int) -> dict:
         "notes": delivery.notes,
         "printed_at": utcnow(),
     }
-
-
-class RefuseAllFetcher(URLFetcher):
-    """No external resource of any kind (file://, http(s)://, data:): the receipt is built
-    from the template alone, so a value typed by a user can never make the server read a
-    local file or call another host. WeasyPrint logs the refusal and leaves the resource out."""
-
-    def fetch(self, url, headers=None):
-        raise ValueError(f"external resources are not allowed in documents: {url[:80]}")
 
 
 def render_receipt_pdf(context: dict) -> bytes:

@@ -14,13 +14,11 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime as babel_format_datetime
 from flask import current_app
 from flask_babel import format_date, format_decimal, get_locale
-from flask_babel import gettext as _
-from markupsafe import Markup
 from sqlmodel import Session
 from weasyprint import HTML
 
 from coopchain.auth.models import Organization
-from coopchain.lots.receipt import RefuseAllFetcher
+from coopchain.pdf import RefuseAllFetcher, css_string, page_counter
 from coopchain.quality import labels, rules
 from coopchain.quality.session_xlsx import mean_abs_deviation
 from coopchain.quality.sessions import cuppers_of, get_session, session_results
@@ -105,28 +103,6 @@ def panel_report_context(session: Session, org_id: int, number: str) -> dict:
     }
 
 
-def _css_string(text: str) -> Markup:
-    """Text as a CSS string literal (for @page content); escaped, so a translation with a
-    quote or a "</style>" cannot break out of the style sheet."""
-    escaped = "".join(
-        ch if ch.isalnum() or ch in " .,:;-–—/()" else f"\\{ord(ch):x} " for ch in str(text)
-    )
-    return Markup(f'"{escaped}"')  # noqa: S704  (every special character is escaped)
-
-
-def _page_counter() -> Markup:
-    """CSS `content` for "Page X of Y" in the current locale, counters in the translator's
-    word order."""
-    words = _("Page %(page)s of %(pages)s", page="\0page\0", pages="\0pages\0")
-    parts = []
-    for piece in words.split("\0"):
-        if piece in ("page", "pages"):
-            parts.append(f"counter({piece})")
-        elif piece:
-            parts.append(_css_string(piece))
-    return Markup(" ".join(parts))  # noqa: S704  (escaped literals and counters only)
-
-
 def render_panel_report_pdf(context: dict) -> bytes:
     """The report as A4 PDF bytes, in the current Babel locale."""
     locale = get_locale()
@@ -168,8 +144,8 @@ def render_panel_report_pdf(context: dict) -> bytes:
         r=context,
         lang=str(locale),
         calibration_blocks=calibration_blocks,
-        page_counter=_page_counter(),
-        css_string=_css_string,
+        page_counter=page_counter(),
+        css_string=css_string,
         score=score,
         cents=cents,
         field_value=field_value,

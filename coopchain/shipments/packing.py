@@ -19,8 +19,7 @@ from weasyprint import HTML
 
 from coopchain.auth.models import Organization
 from coopchain.lots.origins import origins_of
-from coopchain.lots.receipt import RefuseAllFetcher
-from coopchain.quality.panel_report import _css_string, _page_counter
+from coopchain.pdf import RefuseAllFetcher, css_string, page_counter
 from coopchain.shipments.services import bags_of, get_shipment, totals_of
 from coopchain.spreadsheets import write_workbook
 from coopchain.timeutil import utcnow
@@ -166,8 +165,8 @@ def render_packing_list_pdf(context: dict) -> bytes:
         r=context,
         s=context["shipment"],
         lang=str(locale),
-        page_counter=_page_counter(),
-        css_string=_css_string,
+        page_counter=page_counter(),
+        css_string=css_string,
         run_end=run_end,
         kg=kg,
         day=day,

@@ -5,12 +5,12 @@ status and the organisation.
 Two steps, like the intake receipt (lots/receipt.py, DESIGN.md §3, §6): `bag_labels` reads the
 database into plain dicts, and the render functions turn them into PDF bytes with WeasyPrint.
 Each QR code is a PNG inside the HTML as a data: URL. WeasyPrint hands even data: URLs to the
-url_fetcher, so labels use the receipt's refusing fetcher with one exception: it decodes
-`data:image/png;base64,…` itself, in memory; file://, http(s):// and everything else are still
-refused. (Inline SVG would need no fetcher at all, but WeasyPrint draws an SVG path in Python,
-command by command: 300 QR codes took longer than the whole 10 s budget; one image each is
-cheap.) Words are translated when the PDF is rendered, in the current locale; the dicts hold
-codes.
+url_fetcher, so labels use the shared refusing fetcher (coopchain/pdf.py) with one exception:
+it decodes `data:image/png;base64,…` itself, in memory; file://, http(s):// and everything else
+are still refused. (Inline SVG would need no fetcher at all, but WeasyPrint draws an SVG path
+in Python, command by command: 300 QR codes took longer than the whole 10 s budget; one image
+each is cheap.) Words are translated when the PDF is rendered, in the current locale; the
+dicts hold codes.
 """
 
 import base64
@@ -30,8 +30,8 @@ from coopchain.auth.models import Organization
 from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.lots.models import Bag, Lot
 from coopchain.lots.origins import origins_of
-from coopchain.lots.receipt import RefuseAllFetcher
 from coopchain.lots.services import get_lot
+from coopchain.pdf import RefuseAllFetcher
 from coopchain.trace.qr import bag_url, qr_png
 from coopchain.views import format_kg
 

@@ -153,3 +153,9 @@ def quality_page(new_page, log_in):
     """A tablet-sized page (the cupping lab scores on tablets) logged in as quality@demo.coop."""
     page = new_page(viewport={"width": 800, "height": 1280}, has_touch=True)
     return log_in(page, "quality@demo.coop")
+
+
+@pytest.fixture
+def admin_page(page, log_in):
+    """A desktop page logged in as admin@demo.coop (may override blocking findings)."""
+    return log_in(page, "admin@demo.coop")

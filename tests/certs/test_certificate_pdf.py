@@ -27,7 +27,7 @@ from coopchain.farms.forest import record_evidence
 from coopchain.farms.rules import OrganicStatus
 from coopchain.lots.mass_balance import BalanceFlag, PlotBalance
 from coopchain.lots.origins import Origin
-from coopchain.lots.receipt import RefuseAllFetcher
+from coopchain.pdf import RefuseAllFetcher
 from coopchain.quality.lot_quality import CuppingScore
 from coopchain.quality.rules import Classification, Protocol
 from coopchain.timeutil import today

@@ -11,7 +11,8 @@ from flask_babel import force_locale
 
 from coopchain.errors import NotFound
 from coopchain.lots import services
-from coopchain.lots.receipt import RefuseAllFetcher, receipt_context, render_receipt_pdf
+from coopchain.lots.receipt import receipt_context, render_receipt_pdf
+from coopchain.pdf import RefuseAllFetcher
 from tests import factories
 
 #: CI installs poppler-utils (.ci/run), so there these tests always run.

@@ -52,3 +52,23 @@ def green_lot(db_session, org, farm):  # noqa: F811 (the imported fixture)
 @pytest.fixture
 def shipment(db_session, org):
     return new_shipment(db_session, org)
+
+
+@pytest.fixture(autouse=True)
+def english(app_context):  # noqa: F811 (the imported fixture)
+    """These tests read messages in English; services outside a request use the app's default
+    language (Spanish), so pin it. The Spanish texts are checked by tests/test_i18n.py."""
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        yield
+
+
+@pytest.fixture
+def api(api):
+    """Bearer headers that also ask for English messages."""
+
+    def headers(*args, **kwargs):
+        return api(*args, **kwargs) | {"Accept-Language": "en"}
+
+    return headers
