@@ -184,6 +184,7 @@ RULES = {
     "api.plots_forest_evidence_record": ("POST", WRITE),
     "api.plots_forest_evidence_void": ("POST", WRITE),
     "trace.lot_labels": ("GET", ALL),
+    "trace.shipment_labels": ("GET", ALL),
     "api.lots_labels": ("GET", ALL),
     "api.mass_balance_report": ("GET", ALL),
     "api.mass_balance_export": ("GET", ALL),

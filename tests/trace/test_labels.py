@@ -411,3 +411,22 @@ def test_openapi_describes_the_labels_document(client):
     paths = client.get("/api/v1/openapi.json").json["paths"]
     operation = paths["/api/v1/lots/{code}/labels.pdf"]["get"]
     assert {p["name"] for p in operation["parameters"]} == {"code", "layout"}
+
+
+def test_a_shipments_bags_print_as_labels(client, login, db_session, org, farm, tmp_path):
+    from coopchain.shipments import services as shipments
+
+    producer, plot = farm
+    _d, lot = factories.delivery(db_session, org, producer, plot, product_form="green")
+    made = create_bags(db_session, org.id, None, lot.code, 3)
+    shipments.create_shipment(
+        db_session, org.id, None,
+        {"reference": "LBL-1", "crop": "coffee", "buyer_name": "B", "buyer_country": "DE"},
+    )  # fmt: skip
+    shipments.allocate(db_session, org.id, None, "LBL-1", serials=[made[0].serial, made[1].serial])
+    login("staff")
+    response = client.get("/shipments/LBL-1/labels.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = pdf_text(write(response.data, tmp_path))
+    assert made[0].serial in text and made[1].serial in text
+    assert made[2].serial not in text  # not on the shipment
