@@ -197,6 +197,20 @@ def latest_valid_certificate(
     return certificate
 
 
+def related(session: Session, certificate: Certificate):
+    """The certificate this one replaced, and the one that replaced it."""
+    replaces = None
+    if certificate.replaces_id:
+        replaces = session.get(Certificate, certificate.replaces_id)
+    replaced_by = session.scalar(
+        select(Certificate).where(
+            Certificate.organization_id == certificate.organization_id,
+            Certificate.replaces_id == certificate.id,
+        )
+    )
+    return replaces, replaced_by
+
+
 def find_by_verify_code(session: Session, code: str) -> Certificate | None:
     """Public lookup for /verify/<code>: no organisation scope, the code is the secret."""
     if not code or len(code) > 40:

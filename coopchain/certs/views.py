@@ -246,20 +246,8 @@ def shipment_certificates(reference: str):
     return _list_page(shipment.reference, SubjectKind.SHIPMENT)
 
 
-def _related(certificate: Certificate) -> tuple[Certificate | None, Certificate | None]:
-    db = get_session()
-    replaces = db.get(Certificate, certificate.replaces_id) if certificate.replaces_id else None
-    replaced_by = db.scalar(
-        select(Certificate).where(
-            Certificate.organization_id == certificate.organization_id,
-            Certificate.replaces_id == certificate.id,
-        )
-    )
-    return replaces, replaced_by
-
-
 def _detail_page(certificate: Certificate, *, action=None, values=None, errors=None, status=200):
-    replaces, replaced_by = _related(certificate)
+    replaces, replaced_by = registry.related(get_session(), certificate)
     current = None
     if _can_write() and certificate.status == CertificateStatus.VALID:
         # The re-issue form needs to know whether an override would be needed again.

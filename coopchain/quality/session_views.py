@@ -17,7 +17,6 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
-from sqlalchemy import func, select
 
 from coopchain.auth.access import QUALITY_WRITE, READ, current_principal, requires
 from coopchain.auth.models import Role
@@ -27,7 +26,7 @@ from coopchain.lots import services as lots
 from coopchain.lots.models import Lot, LotStatus
 from coopchain.quality import labels, rules
 from coopchain.quality import sessions as cupping
-from coopchain.quality.models import CuppingSample, CuppingSession, SessionStatus
+from coopchain.quality.models import CuppingSession, SessionStatus
 from coopchain.quality.views import bp, can_score
 from coopchain.schemas import PageSchema
 from coopchain.timeutil import today
@@ -103,17 +102,6 @@ def _codes(text: str | None) -> list[str]:
 # --- list -------------------------------------------------------------------------------------
 
 
-def _sample_counts(ids: list[int]) -> dict[int, int]:
-    if not ids:
-        return {}
-    rows = get_session().execute(
-        select(CuppingSample.session_id, func.count())
-        .where(CuppingSample.session_id.in_(ids))
-        .group_by(CuppingSample.session_id)
-    )
-    return {session_id: n for session_id, n in rows}
-
-
 @bp.get("/cupping")
 @requires(READ)
 def session_list():
@@ -131,7 +119,7 @@ def session_list():
         "quality/session_list.html",
         sessions=sessions,
         total=total,
-        counts=_sample_counts([cs.id for cs in sessions]),
+        counts=cupping.sample_counts(get_session(), [cs.id for cs in sessions]),
         page=args["page"],
         pages=max(1, -(-total // args["per_page"])),
         status=status or "",

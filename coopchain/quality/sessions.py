@@ -69,6 +69,17 @@ def list_sessions(session: Session, org_id: int, *, status=None, page=1, per_pag
     return list(items), total
 
 
+def sample_counts(session: Session, ids: list[int]) -> dict[int, int]:
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(CuppingSample.session_id, func.count())
+        .where(CuppingSample.session_id.in_(ids))
+        .group_by(CuppingSample.session_id)
+    )
+    return {session_id: n for session_id, n in rows}
+
+
 def cuppers_of(session: Session, cs: CuppingSession) -> list[Cupper]:
     return list(
         session.scalars(select(Cupper).where(Cupper.session_id == cs.id).order_by(Cupper.id))

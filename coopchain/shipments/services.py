@@ -222,6 +222,37 @@ def totals_of(session: Session, shipment: Shipment) -> Totals:
     )
 
 
+def bag_counts(session: Session, ids: list[int]) -> dict[int, tuple[int, object]]:
+    """{shipment id: (bags, net kg)} for the shipments on one page of the list."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Bag.shipment_id, func.count(Bag.id), func.sum(Bag.net_kg))
+        .where(Bag.shipment_id.in_(ids), Bag.voided_at.is_(None))
+        .group_by(Bag.shipment_id)
+    )
+    return {shipment_id: (count, total) for shipment_id, count, total in rows}
+
+
+def lot_suggestions(session: Session, shipment: Shipment, limit: int = 50) -> list[tuple]:
+    """Live lots of the shipment's crop with bags on no shipment: (lot, free bags, free kg)."""
+    rows = session.execute(
+        select(Lot, func.count(Bag.id), func.sum(Bag.net_kg))
+        .join(Bag, Bag.lot_id == Lot.id)
+        .where(
+            Lot.organization_id == shipment.organization_id,
+            Lot.crop == shipment.crop,
+            Lot.voided_at.is_(None),
+            Bag.voided_at.is_(None),
+            Bag.shipment_id.is_(None),
+        )
+        .group_by(Lot.id)
+        .order_by(Lot.code)
+        .limit(limit)
+    )
+    return [(lot, count, total) for lot, count, total in rows]
+
+
 # --- writes -----------------------------------------------------------------------------------
 
 

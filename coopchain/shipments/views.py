@@ -23,14 +23,12 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
-from sqlalchemy import func, select
 
 from coopchain.auth.access import READ, REGISTRY_WRITE, current_principal, requires
 from coopchain.db import discard_changes, get_session
 from coopchain.errors import Conflict, DomainError
 from coopchain.forms import load_form
 from coopchain.lots.document_views import send_xlsx
-from coopchain.lots.models import Bag, Lot
 from coopchain.lots.origins import origins_of
 from coopchain.schemas import PageSchema
 from coopchain.shipments import packing, rules, services
@@ -105,18 +103,6 @@ def _helpers() -> dict:
 # --- list -------------------------------------------------------------------------------------
 
 
-def _bag_counts(ids: list[int]) -> dict[int, tuple[int, object]]:
-    """{shipment id: (bags, net kg)} for the shipments on one page of the list."""
-    if not ids:
-        return {}
-    rows = get_session().execute(
-        select(Bag.shipment_id, func.count(Bag.id), func.sum(Bag.net_kg))
-        .where(Bag.shipment_id.in_(ids), Bag.voided_at.is_(None))
-        .group_by(Bag.shipment_id)
-    )
-    return {shipment_id: (count, total) for shipment_id, count, total in rows}
-
-
 @bp.get("/shipments")
 @requires(READ)
 def shipment_list():
@@ -139,7 +125,7 @@ def shipment_list():
         "shipments/shipment_list.html",
         shipments=shipments,
         total=total,
-        counts=_bag_counts([s.id for s in shipments]),
+        counts=services.bag_counts(get_session(), [s.id for s in shipments]),
         page=args["page"],
         pages=max(1, -(-total // args["per_page"])),
         q=args.get("q") or "",
@@ -241,25 +227,6 @@ def _documents(shipment: Shipment) -> list[tuple[str, str]]:
     return links
 
 
-def _lot_suggestions(shipment: Shipment) -> list[tuple[Lot, int, object]]:
-    """Live lots of the shipment's crop with bags on no shipment: (lot, free bags, free kg)."""
-    rows = get_session().execute(
-        select(Lot, func.count(Bag.id), func.sum(Bag.net_kg))
-        .join(Bag, Bag.lot_id == Lot.id)
-        .where(
-            Lot.organization_id == shipment.organization_id,
-            Lot.crop == shipment.crop,
-            Lot.voided_at.is_(None),
-            Bag.voided_at.is_(None),
-            Bag.shipment_id.is_(None),
-        )
-        .group_by(Lot.id)
-        .order_by(Lot.code)
-        .limit(LOT_SUGGESTIONS)
-    )
-    return [(lot, count, total) for lot, count, total in rows]
-
-
 def _page_number(name: str) -> int:
     value = request.args.get(name, "")
     return int(value) if value.isdigit() and int(value) > 0 else 1
@@ -298,7 +265,9 @@ def _detail_page(shipment: Shipment, *, action=None, errors=None, status: int = 
         next_status=target,
         advance_label=ADVANCE_LABELS.get(target) if target else None,
         documents=_documents(shipment),
-        suggestions=_lot_suggestions(shipment) if open_allocation else [],
+        suggestions=services.lot_suggestions(get_session(), shipment, LOT_SUGGESTIONS)
+        if open_allocation
+        else [],
         open_allocation=open_allocation,
         today=today().isoformat(),
         action=action,
