@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test check lint format translations demo migrate install clean bench bench-shipments
+.PHONY: run test check lint format translations demo migrate install clean bench bench-shipments \
+	bench-trace
 
 # Re-install whenever pyproject.toml changes; the stamp file records the last install.
 $(VENV)/.installed: pyproject.toml
@@ -49,9 +50,14 @@ check: lint test
 bench: translations
 	$(BIN)/python -m benchmarks.lots_bench
 	$(BIN)/python -m benchmarks.shipments_bench
+	$(BIN)/python -m benchmarks.trace_bench
 
 bench-shipments: translations
 	$(BIN)/python -m benchmarks.shipments_bench
+
+# Needs wrk (apt-get install wrk): the bag page under load next to /healthz, gunicorn -w 2.
+bench-trace: translations
+	$(BIN)/python -m benchmarks.trace_bench
 
 clean:
 	rm -rf $(VENV) instance test-results

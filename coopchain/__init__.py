@@ -58,8 +58,16 @@ def configure_db(app: Flask) -> None:
 
 def configure_extensions(app: Flask) -> None:
     from coopchain.auth.views import LoginUser
-    from coopchain.extensions import babel, csrf, limiter, login_manager, select_locale
+    from coopchain.extensions import (
+        SessionInterface,
+        babel,
+        csrf,
+        limiter,
+        login_manager,
+        select_locale,
+    )
 
+    app.session_interface = SessionInterface()
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
@@ -86,6 +94,8 @@ def register_blueprints(app: Flask) -> None:
     from coopchain.lots.views import bp as lots_bp
     from coopchain.quality.views import bp as quality_bp
     from coopchain.shipments.views import bp as shipments_bp
+    from coopchain.trace.public_views import bp as public_trace_bp
+    from coopchain.trace.public_views import init_app as init_public_trace
     from coopchain.trace.views import bp as trace_bp
     from coopchain.views import bp as core_bp
 
@@ -99,6 +109,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(certs_bp)
     app.register_blueprint(verify_bp)
     app.register_blueprint(trace_bp)
+    app.register_blueprint(public_trace_bp)
+    init_public_trace(app)
     # The API authenticates with bearer tokens only, never cookies, so CSRF cannot apply.
     csrf.exempt(api_blueprint)
     app.register_blueprint(api_blueprint)

@@ -65,6 +65,21 @@ def load_config() -> dict:
         "PUBLIC_BASE_URL": os.environ.get(
             "COOPCHAIN_PUBLIC_BASE_URL", "http://localhost:5000"
         ).rstrip("/"),
+        # Public trace pages (/b/<token>, /l/<token>): requests per client (Flask-Limiter
+        # syntax; storage is RATELIMIT_STORAGE_URI, memory:// or redis://host:port). A buyer
+        # checking a pallet scans a few dozen bags a minute; a script trying tokens is stopped.
+        "PUBLIC_RATE_LIMIT": os.environ.get("COOPCHAIN_PUBLIC_RATE_LIMIT", "120 per minute"),
+        # Grid cell of the public origin map in degrees (0.01° ≈ 1.1 km at the equator): coarse
+        # enough that no farmhouse can be located from it.
+        "PUBLIC_MAP_CELL_DEG": float(os.environ.get("COOPCHAIN_PUBLIC_MAP_CELL_DEG", "0.01")),
+        # Plots listed one by one on a public page (largest first); the rest are summed up,
+        # which keeps a page of a 2,000-delivery lot under 100 KB.
+        "PUBLIC_MAX_PLOT_ROWS": int(os.environ.get("COOPCHAIN_PUBLIC_MAX_PLOT_ROWS", "50")),
+        # Rendered public pages kept per worker (trace/page_cache.py).
+        "PUBLIC_PAGE_CACHE_SIZE": int(os.environ.get("COOPCHAIN_PUBLIC_PAGE_CACHE_SIZE", "512")),
+        # Scans are written in batches of this many, or when the oldest is this old (seconds).
+        "SCAN_LOG_BATCH": int(os.environ.get("COOPCHAIN_SCAN_LOG_BATCH", "50")),
+        "SCAN_LOG_MAX_AGE_S": float(os.environ.get("COOPCHAIN_SCAN_LOG_MAX_AGE_S", "10")),
         # Lot codes per crop; {year} and {seq} are required, {org} may be used. A JSON object
         # {"ORGCODE": {"coffee": "..."}} in COOPCHAIN_LOT_CODE_PATTERNS overrides per organisation.
         "LOT_CODE_PATTERNS": {

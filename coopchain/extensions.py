@@ -1,6 +1,7 @@
 """Flask extensions, created unbound here and bound to an app in create_app (DESIGN.md §6)."""
 
 from flask import has_request_context, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -12,9 +13,13 @@ login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
+#: Blueprints of the public pages: ?lang=, then Accept-Language; never the session.
+PUBLIC_PAGES = {"public_trace", "verify"}
+
+
 def select_locale() -> str:
-    """?lang= wins (public pages), then the user's choice (session) or, on the API,
-    Accept-Language; Spanish otherwise."""
+    """?lang= wins (public pages), then, on public pages and the API, Accept-Language, else the
+    user's choice (session); Spanish otherwise."""
     from flask import current_app
 
     languages = current_app.config["LANGUAGES"]
@@ -23,6 +28,10 @@ def select_locale() -> str:
     requested = request.args.get("lang")
     if requested in languages:
         return requested
+    if request.blueprint in PUBLIC_PAGES:
+        # A buyer in Hamburg has no session with us: their phone's language decides.
+        best = request.accept_languages.best_match(languages)
+        return best or current_app.config["BABEL_DEFAULT_LOCALE"]
     if request.path.startswith("/api/"):
         # API clients say what they want in Accept-Language; cookies play no part there.
         return request.accept_languages.best_match(languages) or languages[0]
@@ -32,3 +41,17 @@ def select_locale() -> str:
 
 
 babel = Babel()
+
+#: Pages that must never set or depend on a cookie (they have no form, so no CSRF token).
+COOKIELESS_PAGES = {"public_trace"}
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, except on the public trace pages: there no cookie is
+    set and the response does not vary on one (Flask-Login reads the session after every
+    request, which would add `Vary: Cookie`), so phones and proxies may share one cached page."""
+
+    def save_session(self, app, session, response) -> None:
+        if has_request_context() and request.blueprint in COOKIELESS_PAGES:
+            return
+        super().save_session(app, session, response)

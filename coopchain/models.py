@@ -29,6 +29,7 @@ from coopchain.quality.models import (
     PitahayaGrading,
 )
 from coopchain.shipments.models import Shipment
+from coopchain.trace.models import ScanEvent
 
 __all__ = [
     "Agreement",
@@ -53,6 +54,7 @@ __all__ = [
     "Organization",
     "Plot",
     "Producer",
+    "ScanEvent",
     "Sequence",
     "Transformation",
     "TransformationInput",

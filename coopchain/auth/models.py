@@ -32,6 +32,9 @@ class Organization(SQLModel, table=True):
     kind: str = Field(default=OrganizationKind.COOPERATIVE, max_length=20)
     #: ISO 3166-1 alpha-2; "PE" for every organisation today.
     country: str = Field(default="PE", max_length=2)
+    #: GS1 GTIN-14 of the organisation's export product, when it has one: its QR codes then
+    #: carry GS1 Digital Link URLs (DOMAIN.md §6). Set by an admin; a ledger event.
+    gtin: str | None = Field(default=None, max_length=14)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

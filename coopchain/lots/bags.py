@@ -1,7 +1,6 @@
 """Export bags (coffee) and boxes (pitahaya): filled from a lot, each with a serial and a
 public token for its QR code. A void puts the bag's kilograms back into the lot."""
 
-import secrets
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -14,16 +13,11 @@ from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.ledger.services import append
 from coopchain.lots import rules
 from coopchain.lots.errors import InsufficientQuantity
-from coopchain.lots.models import Bag, Lot
+from coopchain.lots.models import Bag, Lot, new_public_token
 from coopchain.lots.services import get_lot, lock_lots, reserve_numbers, setting
 from coopchain.timeutil import today, utcnow
 
 MAX_BAGS_AT_ONCE = 2000
-
-
-def new_public_token() -> str:
-    """128 random bits, URL-safe: guessing one is hopeless (issue: public trace pages)."""
-    return secrets.token_urlsafe(16)
 
 
 def create_bags(

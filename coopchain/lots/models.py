@@ -6,11 +6,20 @@ record, which is itself an event in the ledger. The one column that changes is a
 and bags) so it can be locked and checked in one place.
 """
 
+import secrets
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, Numeric, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from coopchain.timeutil import UTCDateTime, utcnow
@@ -72,6 +81,12 @@ class Delivery(SQLModel, table=True):
     void_reason: str | None = Field(default=None, max_length=500)
 
 
+def new_public_token() -> str:
+    """128 random bits, URL-safe (22 characters): guessing one is hopeless (issue: public
+    trace pages). Bags and lots share it."""
+    return secrets.token_urlsafe(16)
+
+
 class Lot(SQLModel, table=True):
     """A quantity of one product form; an origin lot (from a delivery) or a transformation's
     output."""
@@ -79,6 +94,9 @@ class Lot(SQLModel, table=True):
     __tablename__ = "lots"
     __table_args__ = (
         UniqueConstraint("organization_id", "code"),
+        # A unique index rather than a constraint: SQLite adds an index in place, where a new
+        # constraint would mean rebuilding the lots table that half the schema references.
+        Index("ix_lots_public_token", "public_token", unique=True),
         # The last line of defence behind the row lock: no lot ever goes below zero.
         CheckConstraint("available_kg >= 0", name="available_not_negative"),
         CheckConstraint("available_kg <= quantity_kg", name="available_within_quantity"),
@@ -89,6 +107,11 @@ class Lot(SQLModel, table=True):
     organization_id: int = Field(foreign_key="organizations.id", index=True)
     #: Readable code, e.g. CAF-2026-000123 (pattern per organisation and crop, a setting).
     code: str = Field(max_length=40)
+    #: Unguessable (128 random bits): the lot's public trace page /l/<token> and its QR code.
+    #: Lot codes are sequential, so they never open a public page on their own.
+    #: Nullable only because lots older than the column were filled by the migration; every
+    #: lot made since gets one here.
+    public_token: str | None = Field(default_factory=new_public_token, max_length=32)
     crop: str = Field(max_length=20)
     product_form: str = Field(max_length=20)
     #: What the lot held when it was made; never changes.

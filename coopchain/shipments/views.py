@@ -35,6 +35,7 @@ from coopchain.shipments import packing, rules, services
 from coopchain.shipments.models import NEXT_STATUS, Shipment, ShipmentStatus
 from coopchain.shipments.schemas import AdvanceIn
 from coopchain.timeutil import today
+from coopchain.trace.scans import shipment_scans
 from coopchain.views import format_kg
 
 bp = Blueprint("shipments", __name__)
@@ -269,6 +270,7 @@ def _detail_page(shipment: Shipment, *, action=None, errors=None, status: int = 
         if open_allocation
         else [],
         open_allocation=open_allocation,
+        scans=shipment_scans(db, shipment.organization_id, shipment.id),
         today=today().isoformat(),
         action=action,
         values=request.form.to_dict(flat=True) if action else {},

@@ -32,7 +32,7 @@ from coopchain.lots.models import Bag, Lot
 from coopchain.lots.origins import origins_of
 from coopchain.lots.services import get_lot
 from coopchain.pdf import RefuseAllFetcher
-from coopchain.trace.qr import bag_url, qr_png
+from coopchain.trace.qr import bag_qr_data, qr_png
 from coopchain.views import format_kg
 
 TEMPLATE = "pdf/labels.html"
@@ -69,7 +69,7 @@ def bag_labels(session: Session, org_id: int, bags: Sequence[Bag]) -> list[dict]
     labels = []
     for bag in bags:
         lot = lots[bag.lot_id]
-        url = bag_url(bag.public_token)
+        url = bag_qr_data(organization, lot, bag)
         labels.append(
             {
                 "serial": bag.serial,

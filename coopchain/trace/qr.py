@@ -5,11 +5,16 @@ public base URL, so a printed label points at the address buyers can actually re
 """
 
 import io
+import logging
 from urllib.parse import quote
 
 import qrcode
 from flask import current_app
 from qrcode.constants import ERROR_CORRECT_M
+
+from coopchain.trace.gs1 import GS1Error, digital_link
+
+log = logging.getLogger(__name__)
 
 #: Modules of white margin around the symbol: the 4 the QR standard requires for scanning.
 QUIET_ZONE = 4
@@ -19,6 +24,47 @@ def bag_url(token: str) -> str:
     """The public page of a bag, where its QR code leads: {PUBLIC_BASE_URL}/b/<token>."""
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     return f"{base}/b/{quote(token, safe='')}"
+
+
+def lot_url(token: str) -> str:
+    """The public page of a lot: {PUBLIC_BASE_URL}/l/<token>."""
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    return f"{base}/l/{quote(token, safe='')}"
+
+
+def gs1_serial(serial: str, organization_code: str) -> str:
+    """The bag serial as GS1 serial (AI 21, at most 20 characters, DOMAIN.md §6): without the
+    "PE-<ORG>-" prefix, which is the same on every bag of the organisation, as its GTIN is. The
+    full serial ("PE-COOPAM-2026-000123", 21 characters) would not fit."""
+    return serial.removeprefix(f"PE-{organization_code}-")
+
+
+def bag_qr_data(organization, lot, bag) -> str:
+    """What a bag's QR code holds: a GS1 Digital Link when the organisation has a GTIN
+    (DOMAIN.md §6; the app resolves it to the bag's page), else the bag's page URL. Either way
+    the bag's unguessable token is in it."""
+    if organization.gtin:
+        try:
+            return digital_link(
+                current_app.config["PUBLIC_BASE_URL"], organization.gtin, lot.code,
+                gs1_serial(bag.serial, organization.code), key=bag.public_token,
+            )  # fmt: skip
+        except GS1Error as exc:  # a lot code outside GS1's character set: the plain page URL
+            log.warning("No GS1 Digital Link for bag %s: %s", bag.serial, exc)
+    return bag_url(bag.public_token)
+
+
+def lot_qr_data(organization, lot) -> str:
+    """What a lot's QR code holds (see bag_qr_data): a lot-level Digital Link or /l/<token>."""
+    if organization.gtin:
+        try:
+            return digital_link(
+                current_app.config["PUBLIC_BASE_URL"], organization.gtin, lot.code,
+                key=lot.public_token,
+            )  # fmt: skip
+        except GS1Error as exc:
+            log.warning("No GS1 Digital Link for lot %s: %s", lot.code, exc)
+    return lot_url(lot.public_token)
 
 
 def _matrix(data: str) -> list[list[bool]]:

@@ -186,6 +186,14 @@ RULES = {
     "trace.lot_labels": ("GET", ALL),
     "trace.shipment_labels": ("GET", ALL),
     "api.lots_labels": ("GET", ALL),
+    "public_trace.bag": ("GET", PUBLIC),
+    "public_trace.lot": ("GET", PUBLIC),
+    "public_trace.digital_link": ("GET", PUBLIC),
+    "trace.lot_qr_image": ("GET", ALL),
+    "trace.bag_qr_image": ("GET", ALL),
+    "trace.public_settings": ("POST", {"admin"}),
+    "api.lots_qr": ("GET", ALL),
+    "api.bags_qr": ("GET", ALL),
     "api.mass_balance_report": ("GET", ALL),
     "api.mass_balance_export": ("GET", ALL),
 }
@@ -267,6 +275,9 @@ def urls(app, db_session, org):
         "reference": shipment.reference,
         "evidence_id": evidence.id,
         "verify_code": certificate.verify_code,
+        "token": bag.public_token,
+        "fmt": "svg",
+        "_rest": f"00000000000000/10/{lot.code}",
     }
     #: Routes whose <number> is a certificate's, not a cupping session's.
     certificate_values = values | {"number": certificate.number}
@@ -278,6 +289,8 @@ def urls(app, db_session, org):
             chosen = certificate_values if "certificate" in rule.endpoint else values
             if rule.endpoint == "core.set_language":
                 urls[rule.endpoint] = url_for(rule.endpoint, code="en")
+            elif rule.endpoint == "public_trace.lot":
+                urls[rule.endpoint] = url_for(rule.endpoint, token=lot.public_token)
             elif rule.endpoint == "verify.certificate":
                 urls[rule.endpoint] = url_for(rule.endpoint, code=values["verify_code"])
             else:

@@ -1,0 +1,199 @@
+"""The public trace pages a QR code opens: /b/<token> (a bag), /l/<token> (a lot), and GS1
+Digital Links /01/<gtin>/10/<lot>[/21/<serial>]?k=<token> resolved to the same pages
+(DESIGN.md §5; issue: public trace pages). No login, no cookie, no script.
+
+A blueprint of its own so its rate limit, headers and error pages apply here only. The pages
+are rendered once per worker and language and then served from memory until the organisation's
+ledger moves on (trace/page_cache.py); every view is logged without any personal data
+(trace/scans.py). Responses carry an ETag and `Cache-Control: no-cache`: a phone or a proxy may
+keep the page but asks each time whether it changed, so a re-scan costs a 304 and still counts.
+"""
+
+import functools
+import gzip
+import hashlib
+from urllib.parse import urlsplit
+
+from babel.numbers import get_decimal_symbol
+from flask import Blueprint, current_app, make_response, request
+from flask_babel import format_date, get_locale
+from flask_limiter.util import get_remote_address
+from limits import parse as parse_limit
+from sqlalchemy import func, select
+
+from coopchain.auth.access import public
+from coopchain.db import get_session
+from coopchain.extensions import limiter
+from coopchain.ledger.models import LedgerEvent
+from coopchain.timeutil import today
+from coopchain.trace import scans
+from coopchain.trace.gs1 import parse_digital_link
+from coopchain.trace.page_cache import CachedPage, PageCache
+from coopchain.trace.public import Target, find_bag, find_digital_link, find_lot, page_facts
+
+bp = Blueprint("public_trace", __name__)
+
+#: Nothing may load from anywhere: the page is one document with its styles and map inline.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
+
+
+@functools.cache
+def _parsed_limit(text: str):
+    return parse_limit(text)
+
+
+@bp.before_request
+def _rate_limit():
+    """PUBLIC_RATE_LIMIT per client address, counted in Flask-Limiter's storage with its
+    strategy (memory, or Redis through RATELIMIT_STORAGE_URI). Asked directly rather than
+    through its decorator: the decorator's bookkeeping took ~0.7 ms a request, half of what
+    serving a cached page costs, and the issue asks for throughput near a trivial route's."""
+    if not current_app.config["RATELIMIT_ENABLED"]:
+        return None
+    limit = _parsed_limit(current_app.config["PUBLIC_RATE_LIMIT"])
+    if limiter.limiter.hit(limit, "public_trace", get_remote_address()):
+        return None
+    response = make_response(_render("trace/public_busy.html"), 429)
+    response.headers["Retry-After"] = str(limit.get_expiry())
+    response.headers["Cache-Control"] = "no-store"
+    return _public_headers(response)
+
+
+def init_app(app) -> None:
+    app.extensions["coopchain.trace_pages"] = PageCache(app.config["PUBLIC_PAGE_CACHE_SIZE"])
+    scans.init_app(app)
+
+
+def _cache() -> PageCache:
+    return current_app.extensions["coopchain.trace_pages"]
+
+
+def _revision(organization_id: int) -> int:
+    """The organisation's newest ledger sequence number: any change moves it."""
+    return get_session().scalar(
+        select(func.coalesce(func.max(LedgerEvent.seq), 0)).where(
+            LedgerEvent.organization_id == organization_id
+        )
+    )
+
+
+def _render(template: str, **context) -> str:
+    # The app's context processors read the login session and the database; a public page needs
+    # neither, and must not make the response vary on a cookie.
+    locale = get_locale()
+    return current_app.jinja_env.get_template(template).render(
+        lang=str(locale),
+        fmt_date=lambda d: format_date(d, "medium") if d else "—",
+        country=lambda code: locale.territories.get(code, code),
+        decimal_sign=get_decimal_symbol(locale),
+        **context,
+    )
+
+
+def _build(key: tuple, target: Target) -> CachedPage:
+    organization_id = target.lot.organization_id
+    revision = _revision(organization_id)  # read before gathering: a change meanwhile shows next
+    _cache().note_revision(organization_id, revision)
+    facts = page_facts(get_session(), target)
+    body = _render("trace/public_page.html", facts=facts).encode()
+    page = CachedPage(
+        organization_id=organization_id,
+        revision=revision,
+        day=today(),
+        etag=hashlib.sha256(body).hexdigest()[:32],
+        body=body,
+        # Compressed once here, not per scan: every phone accepts gzip, and a slow connection
+        # carries a quarter of the bytes.
+        gzipped=gzip.compress(body, compresslevel=9, mtime=0),
+        lot_id=target.lot.id,
+        bag_id=target.bag.id if target.bag else None,
+        shipment_id=target.shipment.id if target.shipment else None,
+    )
+    _cache().put(key, page)
+    return page
+
+
+def _serve(page: CachedPage, via: str):
+    scans.record({
+        "organization_id": page.organization_id,
+        "lot_id": page.lot_id,
+        "bag_id": page.bag_id,
+        "shipment_id": page.shipment_id,
+        "country": scans.country_of(request.accept_languages),
+        "language": str(get_locale()),
+        "via": via,
+    })  # fmt: skip
+    if "gzip" in request.accept_encodings:
+        response = make_response(page.gzipped)
+        response.headers["Content-Encoding"] = "gzip"
+        response.set_etag(page.etag + "-gz")  # a strong ETag names one representation
+    else:
+        response = make_response(page.body)
+        response.set_etag(page.etag)
+    response.headers["Cache-Control"] = "public, no-cache"
+    response = _public_headers(response)
+    response.headers["Vary"] = "Accept-Language, Accept-Encoding"
+    return response.make_conditional(request)
+
+
+def _public_headers(response):
+    response.headers["Vary"] = "Accept-Language"
+    response.headers["Content-Language"] = str(get_locale())
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["X-Robots-Tag"] = "noindex"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _unknown():
+    """The same page for every token that leads nowhere — never issued, voided, or a voided
+    lot's — so trying tokens teaches nothing."""
+    response = make_response(_render("trace/public_unknown.html"), 404)
+    response.headers["Cache-Control"] = "no-store"
+    return _public_headers(response)
+
+
+def _page(kind: str, token: str, find, via: str):
+    key = (kind, token, str(get_locale()))
+    page = _cache().get(key, today(), _revision)
+    if page is None:
+        target = find(get_session(), token)
+        if target is None:
+            _cache().drop(key)
+            return _unknown()
+        page = _build(key, target)
+    return _serve(page, via)
+
+
+@bp.get("/b/<token>")
+@public
+def bag(token: str):
+    return _page("bag", token, find_bag, "bag")
+
+
+@bp.get("/l/<token>")
+@public
+def lot(token: str):
+    return _page("lot", token, find_lot, "lot")
+
+
+@bp.get("/01/<path:_rest>")
+@public
+def digital_link(_rest: str):
+    """A GS1 Digital Link (DOMAIN.md §6). The path is parsed as it arrived, still
+    percent-encoded, so an encoded "/" in a lot code stays inside its segment."""
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+    path = urlsplit(raw).path if raw else request.path
+    parsed = parse_digital_link(path, request.args.get("k"))
+    target = find_digital_link(get_session(), parsed) if parsed else None
+    if target is None:
+        return _unknown()
+    kind, token = (
+        ("bag", target.bag.public_token) if target.bag else ("lot", target.lot.public_token)
+    )
+    key = (kind, token, str(get_locale()))
+    page = _cache().get(key, today(), _revision) or _build(key, target)
+    return _serve(page, "gs1")
