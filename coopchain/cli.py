@@ -76,6 +76,13 @@ def demo_command():
     click.echo(f"Demo logins (password: {shown}):")
     for email, role, _name in DEMO_USERS:
         click.echo(f"  {email:<22} {role}")
+    from coopchain.demo_shipments import sample_bag_token
+
+    with session_scope() as session:
+        token = sample_bag_token(session)
+    if token:
+        base = current_app.config["PUBLIC_BASE_URL"]
+        click.echo(f"A bag's public page (what its QR code opens): {base}/b/{token}")
 
 
 @cli.command("create-org")

@@ -16,6 +16,10 @@ from coopchain.farms.forest import record_evidence
 from coopchain.farms.models import Plot
 from coopchain.lots.models import Bag, Lot
 from coopchain.shipments import services as shipments
+from coopchain.shipments.models import Shipment
+from coopchain.trace.settings import set_gtin
+
+DEMO_GTIN = "09506000134352"
 
 MAP_REVIEW = "Global Forest Watch, Hansen GFC 2024 v1.12 map review"
 
@@ -75,6 +79,9 @@ def load_demo_shipments(session: Session, org_id: int, crop: str) -> None:
         )  # fmt: skip
         shipments.allocate(session, org_id, None, shipment.reference, lot_codes=[lots[0].code])
         shipments.advance_status(session, org_id, None, shipment.reference, date(2026, 10, 18))
+        # GS1's own example GTIN (prefix 950: GS1 Global Office, used in its documentation), so
+        # the demo's bag labels carry GS1 Digital Links as a member with a real GTIN would.
+        set_gtin(session, org_id, None, DEMO_GTIN)
     else:
         shipment = shipments.create_shipment(
             session, org_id, None,
@@ -86,3 +93,14 @@ def load_demo_shipments(session: Session, org_id: int, crop: str) -> None:
             select(Bag.serial).where(Bag.lot_id == lots[0].id).order_by(Bag.serial).limit(50)
         ).all()
         shipments.allocate(session, org_id, None, shipment.reference, serials=serials)
+
+
+def sample_bag_token(session: Session) -> str | None:
+    """A live bag on the demo's Hamburg shipment, for the demo command to print its page."""
+    return session.scalar(
+        select(Bag.public_token)
+        .join(Shipment, Shipment.id == Bag.shipment_id)
+        .where(Shipment.reference == "HH-2026-014", Bag.voided_at.is_(None))
+        .order_by(Bag.serial)
+        .limit(1)
+    )
