@@ -34,6 +34,7 @@ from coopchain.quality.lot_quality import cupping_of
 from coopchain.shipments.models import Shipment, ShipmentStatus
 from coopchain.timeutil import today
 from coopchain.trace.coarse_map import coarse_map_svg
+from coopchain.trace.qr import gs1_serial
 
 #: Statuses in which a shipment has left: only then are its destination and date public.
 SHIPPED = {ShipmentStatus.SHIPPED, ShipmentStatus.DELIVERED}
@@ -83,7 +84,11 @@ def find_digital_link(session: Session, parsed: dict) -> Target | None:
         return None
     if target.lot.code != parsed["lot"]:
         return None
-    if parsed.get("serial") and target.bag.serial != parsed["serial"]:
+    # The link carries the serial without its constant "PE-<ORG>-" prefix (AI 21 allows 20).
+    if (
+        parsed.get("serial")
+        and gs1_serial(target.bag.serial, target.organization.code) != (parsed["serial"])
+    ):
         return None
     return target
 
