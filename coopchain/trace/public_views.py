@@ -12,6 +12,8 @@ keep the page but asks each time whether it changed, so a re-scan costs a 304 an
 import functools
 import gzip
 import hashlib
+import math
+import time
 from urllib.parse import urlsplit
 
 from babel.numbers import get_decimal_symbol
@@ -54,10 +56,13 @@ def _rate_limit():
     if not current_app.config["RATELIMIT_ENABLED"]:
         return None
     limit = _parsed_limit(current_app.config["PUBLIC_RATE_LIMIT"])
-    if limiter.limiter.hit(limit, "public_trace", get_remote_address()):
+    client = get_remote_address()
+    if limiter.limiter.hit(limit, "public_trace", client):
         return None
+    reset_at = limiter.limiter.get_window_stats(limit, "public_trace", client).reset_time
     response = make_response(_render("trace/public_busy.html"), 429)
-    response.headers["Retry-After"] = str(limit.get_expiry())
+    # Seconds until the window lets this client in again (at least 1).
+    response.headers["Retry-After"] = str(max(1, math.ceil(reset_at - time.time())))
     response.headers["Cache-Control"] = "no-store"
     return _public_headers(response)
 
