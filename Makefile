@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 .PHONY: run test check lint format translations demo migrate install clean bench bench-shipments \
-	bench-trace
+	bench-trace bench-forest
 
 # Re-install whenever pyproject.toml changes; the stamp file records the last install.
 $(VENV)/.installed: pyproject.toml
@@ -51,6 +51,7 @@ bench: translations
 	$(BIN)/python -m benchmarks.lots_bench
 	$(BIN)/python -m benchmarks.shipments_bench
 	$(BIN)/python -m benchmarks.trace_bench
+	$(BIN)/python -m benchmarks.forest_bench
 
 bench-shipments: translations
 	$(BIN)/python -m benchmarks.shipments_bench
@@ -58,6 +59,10 @@ bench-shipments: translations
 # Needs wrk (apt-get install wrk): the bag page under load next to /healthz, gunicorn -w 2.
 bench-trace: translations
 	$(BIN)/python -m benchmarks.trace_bench
+
+# 10,000 plots against synthetic 1 arc-second rasters of the Alto Mayo area (issue: forest).
+bench-forest: translations
+	$(BIN)/python -m benchmarks.forest_bench
 
 clean:
 	rm -rf $(VENV) instance test-results

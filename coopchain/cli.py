@@ -250,3 +250,90 @@ def _org_by_code(session, code: str) -> Organization:
     if org is None:
         raise click.ClickException(f"No organisation {code}.")
     return org
+
+
+def _refused(exc: DomainError) -> click.ClickException:
+    """A refused command's message with every field's problems, one per line."""
+    lines = [exc.message] + [
+        f"  {name}: {message}" for name, messages in exc.fields.items() for message in messages
+    ]
+    return click.ClickException("\n".join(lines))
+
+
+@cli.command("register-forest-dataset")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--org", "org_code", required=True)
+@click.option(
+    "--kind",
+    required=True,
+    type=click.Choice(["hansen_lossyear", "hansen_treecover2000", "jrc_gfc2020"]),
+)
+@click.option("--version", "version", required=True, help='e.g. "GFC-2023-v1.11"')
+@click.option("--downloaded-on", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@with_appcontext
+def register_forest_dataset_command(paths, org_code, kind, version, downloaded_on):
+    """Register forest raster tiles (GeoTIFF files, or folders of them) for assessments."""
+    from coopchain.farms.forest_assessment import register_dataset
+
+    data = {"kind": kind, "version": version, "paths": list(paths),
+            "downloaded_on": downloaded_on.date()}  # fmt: skip
+    try:
+        with session_scope() as session:
+            org = _org_by_code(session, org_code)
+            dataset = register_dataset(session, org.id, None, data)
+            click.echo(f"Dataset {dataset.id}: {kind} {version}, {dataset.tile_count} tile(s).")
+    except DomainError as exc:
+        raise _refused(exc) from exc
+
+
+@cli.command("assess-forest")
+@click.option("--org", "org_code", required=True)
+@click.option("--dataset", "dataset_ids", type=int, multiple=True,
+              help="Dataset id (repeat); needs a hansen_lossyear one.")  # fmt: skip
+@click.option("--plot", "plot_ids", type=int, multiple=True, help="Only these plots (repeat).")
+@click.option("--canopy", "canopy", type=int, default=None, help="Canopy threshold %, default 10.")
+@click.option(
+    "--resume",
+    "resume_id",
+    type=int,
+    default=None,
+    help="Continue an interrupted or failed assessment instead of starting one.",
+)
+@click.option("--batch-size", type=click.IntRange(1, 5000), default=None)
+@with_appcontext
+def assess_forest_command(org_code, dataset_ids, plot_ids, canopy, resume_id, batch_size):
+    """Measure forest cover and loss for every plot (or the ones given) from the rasters."""
+    from coopchain.db import database
+    from coopchain.farms import forest_assessment as fa
+
+    try:
+        with session_scope() as session:
+            org_id = _org_by_code(session, org_code).id
+            if resume_id is not None:
+                assessment = fa.resume_assessment(session, org_id, None, resume_id)
+            else:
+                assessment = fa.start_assessment(session, org_id, None, dataset_ids,
+                                                 list(plot_ids) or None, canopy)  # fmt: skip
+            assessment_id, total, done = assessment.id, assessment.total, assessment.done
+    except DomainError as exc:
+        raise _refused(exc) from exc
+    click.echo(f"Assessment {assessment_id}: {total} plot(s).")
+    with click.progressbar(length=max(total, 1), label="Plots", show_pos=True) as bar:
+        bar.update(done)
+        seen = [done]
+
+        def progress(now_done: int, _total: int) -> None:
+            bar.update(now_done - seen[0])
+            seen[0] = now_done
+
+        try:
+            result = fa.run_assessment(
+                database().sessionmaker, org_id, assessment_id, progress=progress,
+                **({"batch_size": batch_size} if batch_size else {}),
+            )  # fmt: skip
+        except DomainError as exc:
+            raise _refused(exc) from exc
+        except KeyboardInterrupt:
+            click.echo(f"\nInterrupted: resume with --resume {assessment_id}.", err=True)
+            raise SystemExit(130) from None
+    click.echo(f"Assessment {assessment_id} {result.status}: {result.done} plot(s) measured.")

@@ -61,6 +61,8 @@ FOREST_RESULTS = (
     _l("missing"),
 )
 EVIDENCE_KINDS = (_l("manual"), _l("field"), _l("whisp"), _l("raster"))
+FOREST_DATASET_KINDS = (_l("hansen_lossyear"), _l("hansen_treecover2000"), _l("jrc_gfc2020"))
+ASSESSMENT_STATUSES = (_l("running"), _l("finished"), _l("failed"))
 SHIPMENT_STATUSES = (_l("planned"), _l("loading"), _l("shipped"), _l("delivered"))
 CERTIFICATE_STATUSES = (_l("valid"), _l("revoked"))
 FINDING_SEVERITIES = (_l("blocking"), _l("warning"))

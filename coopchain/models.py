@@ -2,6 +2,7 @@
 
 from coopchain.auth.models import ApiToken, Membership, Organization, User
 from coopchain.certs.models import Certificate
+from coopchain.farms.forest_models import ForestAssessment, ForestDataset
 from coopchain.farms.models import (
     Agreement,
     AgreementProducer,
@@ -39,6 +40,8 @@ __all__ = [
     "ApiToken",
     "Bag",
     "Certificate",
+    "ForestAssessment",
+    "ForestDataset",
     "ForestEvidence",
     "Shipment",
     "Cupper",

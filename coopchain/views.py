@@ -106,7 +106,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(_exc):
-        limit_mb = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        # A page may raise its own limit (photos of a field visit): name the one that applied.
+        limit = request.max_content_length or app.config["MAX_CONTENT_LENGTH"]
+        limit_mb = limit // (1024 * 1024)
         return error_response(
             413, "too_large", _("The upload is too large: the limit is %(mb)s MB.", mb=limit_mb)
         )

@@ -83,6 +83,8 @@ TEST_CONFIG = {
     "TESTING": True,
     "WTF_CSRF_ENABLED": False,
     "RATELIMIT_ENABLED": False,
+    # A background thread would share the test's one connection: run assessments in the request.
+    "FOREST_ASSESS_IN_BACKGROUND": False,
 }
 
 

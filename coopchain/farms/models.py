@@ -226,6 +226,22 @@ class ForestEvidence(SQLModel, table=True):
     #: The day the evidence describes (image date, visit date).
     observed_on: date
     notes: str | None = Field(default=None, max_length=1000)
+    #: The raster assessment that computed it (kind raster); resuming a run skips these plots.
+    assessment_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("forest_assessments.id"), nullable=True, index=True),
+    )
+    #: What was measured (raster: areas and shares, datasets and versions, canopy threshold;
+    #: Whisp: its indicators), kept as it came so an auditor sees the figures behind a result.
+    measurements: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    #: Field evidence: sha256 of each photo taken on the visit (the photos stay with the
+    #: cooperative; their hashes prove later which ones were meant).
+    photo_sha256: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    #: The more_info_needed evidence this field evidence resolves, when it does.
+    resolves_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("forest_evidence.id"), nullable=True),
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     user_id: int | None = Field(default=None, foreign_key="users.id")
     voided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

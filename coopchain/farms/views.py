@@ -336,4 +336,6 @@ def _xlsx(data: bytes, filename: str):
     return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=filename)
 
 
+from coopchain.farms import forest_evidence_views as _forest_evidence_views  # noqa: E402,F401
+from coopchain.farms import forest_pages as _forest_pages  # noqa: E402,F401
 from coopchain.farms import forest_views as _forest_views  # noqa: E402,F401

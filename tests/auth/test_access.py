@@ -7,6 +7,7 @@ import pytest
 from coopchain import create_app
 from coopchain.certs import registry
 from coopchain.farms.forest import record_evidence
+from coopchain.farms.forest_models import ForestAssessment
 from coopchain.lots import bags, transformations
 from coopchain.quality import gradings, sessions
 from coopchain.shipments import services as shipments
@@ -186,6 +187,15 @@ RULES = {
     "trace.lot_labels": ("GET", ALL),
     "trace.shipment_labels": ("GET", ALL),
     "api.lots_labels": ("GET", ALL),
+    "farms.forest_overview": ("GET", ALL),
+    "farms.whisp_import": ("POST", WRITE),
+    "farms.whisp_plots_geojson": ("GET", ALL),
+    "farms.plot_field_visit": ("POST", WRITE),
+    "farms.forest_summary_xlsx": ("GET", ALL),
+    "farms.forest_dataset_new": ("POST", {"admin"}),
+    "farms.forest_assessment_start": ("POST", {"admin"}),
+    "farms.forest_assessment_detail": ("GET", ALL),
+    "farms.forest_assessment_resume": ("POST", {"admin"}),
     "public_trace.bag": ("GET", PUBLIC),
     "public_trace.lot": ("GET", PUBLIC),
     "public_trace.digital_link": ("GET", PUBLIC),
@@ -250,6 +260,9 @@ def urls(app, db_session, org):
             db_session, org.id, None, kind="lot", reference=lot.code,
             override_reason="Access test", may_override=True,
         )  # fmt: skip
+        assessment = ForestAssessment(organization_id=org.id, dataset_ids=[], total=0)
+        db_session.add(assessment)
+        db_session.flush()
         grading = gradings.record_green_grading(
             db_session,
             org.id,
@@ -275,6 +288,7 @@ def urls(app, db_session, org):
         "reference": shipment.reference,
         "evidence_id": evidence.id,
         "verify_code": certificate.verify_code,
+        "assessment_id": assessment.id,
         "token": bag.public_token,
         "fmt": "svg",
         "_rest": f"00000000000000/10/{lot.code}",
@@ -348,6 +362,7 @@ def test_public_routes_answer_without_login(client):
 ID_ARGUMENTS = {
     "producer_id", "plot_id", "agreement_id", "token_id", "membership_id", "delivery_id",
     "transformation_id", "serial", "code", "number", "grading_id", "reference", "evidence_id",
+    "assessment_id",
 }  # fmt: skip
 #: Endpoints whose URL names a row; read off a throwaway app so new routes are covered.
 ROW_ENDPOINTS = sorted(

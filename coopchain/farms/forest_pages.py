@@ -1,0 +1,169 @@
+"""The forest pages: the summary (how many plots are deforestation-free, at risk or lacking
+evidence) with its .xlsx, dataset registration and raster assessments with their progress
+(issue: forest evidence). Routes on the farms blueprint; the rules live in forest_assessment.py
+and forest_summary.py.
+
+An admin's "Run assessment" commits the assessment first, then measures it in a background
+thread of the worker that got the request, batch by batch; the progress page reads the
+committed progress, so any worker can show it. If that worker stops, the assessment stays
+"running" without moving and an admin resumes it (the run continues with the plots not yet
+measured). Tests run it in the request instead (FOREST_ASSESS_IN_BACKGROUND off).
+"""
+
+import logging
+import threading
+from datetime import date, timedelta
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from coopchain.auth.access import ADMIN, READ, REGISTRY_WRITE, current_principal, requires
+from coopchain.db import begin_write, database, discard_changes, get_session, session_scope
+from coopchain.errors import DomainError, NotFound
+from coopchain.farms import forest_assessment as fa
+from coopchain.farms.forest_models import AssessmentStatus
+from coopchain.farms.forest_rasters import DatasetKind
+from coopchain.farms.forest_summary import overview, summary_xlsx
+from coopchain.farms.views import bp
+from coopchain.lots.document_views import send_xlsx
+from coopchain.timeutil import today, utcnow
+
+log = logging.getLogger(__name__)
+#: A running assessment whose progress has not moved for this long was interrupted.
+STALE_AFTER = timedelta(minutes=2)
+
+
+def _org() -> int:
+    return current_principal().organization_id
+
+
+@bp.get("/forest")
+@requires(READ)
+def forest_overview():
+    db = get_session()
+    return render_template(
+        "farms/forest_overview.html",
+        summary=overview(db, _org()),
+        datasets=fa.list_datasets(db, _org()),
+        assessments=fa.list_assessments(db, _org(), limit=10),
+        is_admin=current_principal().role in ADMIN,
+        can_write=current_principal().role in REGISTRY_WRITE,
+    )
+
+
+@bp.get("/forest/summary.xlsx")
+@requires(READ)
+def forest_summary_xlsx():
+    return send_xlsx(summary_xlsx(get_session(), _org()), f"forest-{today().isoformat()}.xlsx")
+
+
+def _dataset_form(values=None, errors=None, status=200):
+    return render_template(
+        "farms/forest_dataset_form.html",
+        kinds=list(DatasetKind),
+        values=values or {"downloaded_on": today().isoformat()},
+        errors=errors or {},
+        max_date=today().isoformat(),
+    ), status
+
+
+@bp.route("/forest/datasets/new", methods=["GET", "POST"])
+@requires(ADMIN)
+def forest_dataset_new():
+    if request.method == "GET":
+        return _dataset_form()
+    values = {name: request.form.get(name, "") for name in ("kind", "version", "paths",
+                                                            "downloaded_on")}  # fmt: skip
+    try:
+        downloaded_on = date.fromisoformat(values["downloaded_on"].strip())
+    except ValueError:
+        downloaded_on = None
+    data = dict(values, paths=values["paths"].splitlines(), downloaded_on=downloaded_on)
+    try:
+        dataset = fa.register_dataset(get_session(), _org(), current_principal().user_id, data)
+    except DomainError as exc:
+        discard_changes()
+        return _dataset_form(values, dict(exc.fields) or {"_": [exc.message]}, 422)
+    flash(_("Dataset registered: %(n)s tile(s) checked.", n=dataset.tile_count), "success")
+    return redirect(url_for("farms.forest_overview"))
+
+
+def _run(app, org_id: int, assessment_id: int) -> None:
+    with app.app_context():
+        try:
+            fa.run_assessment(database().sessionmaker, org_id, assessment_id)
+        except DomainError as exc:  # recorded on the assessment as failed
+            log.warning("Forest assessment %s failed: %s", assessment_id, exc.message)
+        except Exception:
+            log.exception("Forest assessment %s stopped", assessment_id)
+
+
+def _launch(org_id: int, assessment_id: int) -> None:
+    app = current_app._get_current_object()
+    if app.config["FOREST_ASSESS_IN_BACKGROUND"]:
+        name = f"forest-assessment-{assessment_id}"
+        threading.Thread(target=_run, args=(app, org_id, assessment_id), name=name,
+                         daemon=True).start()  # fmt: skip
+    else:
+        _run(app, org_id, assessment_id)
+
+
+@bp.post("/forest/assessments")
+@requires(ADMIN)
+def forest_assessment_start():
+    principal = current_principal()
+    dataset_ids = request.form.getlist("dataset_ids", type=int)
+    raw_threshold = request.form.get("canopy_threshold_pct", "").strip()
+    threshold = int(raw_threshold) if raw_threshold.isdigit() else (raw_threshold or None)
+    try:
+        # Committed before the run starts: the background thread reads it from the database.
+        with session_scope() as session:
+            begin_write(session)
+            assessment = fa.start_assessment(
+                session, principal.organization_id, principal.user_id, dataset_ids,
+                None, threshold,
+            )  # fmt: skip
+            assessment_id = assessment.id
+    except DomainError as exc:
+        flash(" ".join([exc.message] + [m for ms in exc.fields.values() for m in ms]), "error")
+        return redirect(url_for("farms.forest_overview"))
+    _launch(principal.organization_id, assessment_id)
+    return redirect(url_for("farms.forest_assessment_detail", assessment_id=assessment_id))
+
+
+@bp.get("/forest/assessments/<int:assessment_id>")
+@requires(READ)
+def forest_assessment_detail(assessment_id: int):
+    assessment = fa.get_assessment(get_session(), _org(), assessment_id)
+    running = assessment.status == AssessmentStatus.RUNNING
+    stale = running and utcnow() - assessment.updated_at > STALE_AFTER
+    return render_template(
+        "farms/forest_assessment.html",
+        assessment=assessment,
+        running=running and not stale,
+        stale=stale,
+        results=fa.assessment_results(get_session(), assessment),
+        is_admin=current_principal().role in ADMIN,
+    )
+
+
+@bp.post("/forest/assessments/<int:assessment_id>/resume")
+@requires(ADMIN)
+def forest_assessment_resume(assessment_id: int):
+    principal = current_principal()
+    try:
+        with session_scope() as session:
+            begin_write(session)
+            fa.resume_assessment(session, principal.organization_id, principal.user_id,
+                                 assessment_id)  # fmt: skip
+    except NotFound:
+        raise  # another organisation's assessment: 404, not a message
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("farms.forest_assessment_detail", assessment_id=assessment_id))
+    _launch(principal.organization_id, assessment_id)
+    return redirect(url_for("farms.forest_assessment_detail", assessment_id=assessment_id))
+
+
+# Stored shares (0–1) as percentages in the evidence history and the summary.
+bp.add_app_template_global(fa.share_pct, "share_pct")
