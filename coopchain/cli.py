@@ -266,7 +266,7 @@ def _refused(exc: DomainError) -> click.ClickException:
 @click.option(
     "--kind",
     required=True,
-    type=click.Choice(["hansen_lossyear", "hansen_treecover2000", "jrc_gfc2020"]),
+    type=click.Choice(["hansen_lossyear", "hansen_treecover2000", "jrc_gfc2020"]),  # DatasetKind
 )
 @click.option("--version", "version", required=True, help='e.g. "GFC-2023-v1.11"')
 @click.option("--downloaded-on", type=click.DateTime(["%Y-%m-%d"]), required=True)
@@ -310,7 +310,9 @@ def assess_forest_command(org_code, dataset_ids, plot_ids, canopy, resume_id, ba
         with session_scope() as session:
             org_id = _org_by_code(session, org_code).id
             if resume_id is not None:
-                assessment = fa.resume_assessment(session, org_id, None, resume_id)
+                assessment = fa.resume_assessment(
+                    session, org_id, None, resume_id, even_if_running=True
+                )
             else:
                 assessment = fa.start_assessment(session, org_id, None, dataset_ids,
                                                  list(plot_ids) or None, canopy)  # fmt: skip

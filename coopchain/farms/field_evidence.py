@@ -163,11 +163,11 @@ def hash_photos(photos: Iterable[tuple[str, bytes]], errors: dict) -> list[dict]
     return hashed
 
 
-def display_name(filename: str | None) -> str:
+def display_name(filename: str | None, limit: int = 120, default: str | None = None) -> str:
     """A file's name as its owner knows it, without folders or control characters."""
     name = re.split(r"[\\/]", filename or "")[-1]
     name = " ".join(_CONTROL.sub(" ", name).split())
-    return name[:120] or str(_l("(a file without a name)"))
+    return name[:limit] or default or str(_l("(a file without a name)"))
 
 
 def open_more_info_needed(session: Session, org_id: int, plot_id: int) -> ForestEvidence | None:
@@ -176,7 +176,7 @@ def open_more_info_needed(session: Session, org_id: int, plot_id: int) -> Forest
     latest = latest_evidence(session, org_id, [plot_id]).get(plot_id)
     if latest is None or latest.result != ForestResult.MORE_INFO_NEEDED:
         return None
-    return None if _resolved_by(session, latest.id) is not None else latest
+    return None if _resolved_by(session, latest.organization_id, latest.id) is not None else latest
 
 
 def _resolvable(session, org_id, plot_id, raw_id, visited_on, errors) -> ForestEvidence | None:
@@ -201,7 +201,7 @@ def _resolvable(session, org_id, plot_id, raw_id, visited_on, errors) -> ForestE
             str(_l('Only "more information needed" evidence can be resolved by a visit.'))
         ]
         return None
-    earlier = _resolved_by(session, target.id)
+    earlier = _resolved_by(session, org_id, target.id)
     if earlier is not None:
         message = _l(
             "Already resolved by the field visit of %(date)s.", date=earlier.observed_on.isoformat()
@@ -218,10 +218,14 @@ def _resolvable(session, org_id, plot_id, raw_id, visited_on, errors) -> ForestE
     return target
 
 
-def _resolved_by(session, evidence_id: int) -> ForestEvidence | None:
+def _resolved_by(session, org_id: int, evidence_id: int) -> ForestEvidence | None:
     return session.scalar(
         select(ForestEvidence)
-        .where(ForestEvidence.resolves_id == evidence_id, ForestEvidence.voided_at.is_(None))
+        .where(
+            ForestEvidence.organization_id == org_id,
+            ForestEvidence.resolves_id == evidence_id,
+            ForestEvidence.voided_at.is_(None),
+        )
         .limit(1)
     )
 

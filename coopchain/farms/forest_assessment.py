@@ -8,7 +8,7 @@ the plots that have no evidence from it yet, and never measures a plot twice.
 """
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -33,6 +33,9 @@ from coopchain.farms.models import EvidenceKind, ForestEvidence, ForestResult, P
 from coopchain.ledger.services import append, append_many
 from coopchain.timeutil import today, utcnow
 
+#: A running assessment whose progress has not moved for this long was interrupted (a batch
+#: of 250 plots takes seconds).
+STALE_AFTER = timedelta(minutes=2)
 #: Plots measured and committed together: small enough that an interruption loses little and
 #: the progress moves often, large enough that opening the rasters is paid rarely.
 BATCH_SIZE = 250
@@ -251,38 +254,67 @@ def run_assessment(
     progress: Callable[[int, int], None] | None = None,
 ) -> ForestAssessment:
     """Measure the assessment's pending plots batch by batch, committing each batch; resumable.
-    A raster that cannot be read marks the assessment failed (with the file named) and raises."""
+    A raster that cannot be read marks the assessment failed (with the file named) and raises.
+
+    Each batch is read and measured without holding the write lock (on SQLite the office keeps
+    working meanwhile), then written in a short transaction that locks the assessment row and
+    keeps only plots still unmeasured: two runs of one assessment never record a plot twice."""
     while True:
         session = sessionmaker()
         try:
-            begin_write(session)
             assessment = get_assessment(session, org_id, assessment_id)
             if assessment.status != AssessmentStatus.RUNNING:
                 return assessment
             datasets = _datasets(session, org_id, assessment.dataset_ids)
             batch = pending_plot_ids(session, assessment, batch_size)
+            shapes = _shapes(session, org_id, batch)
+            threshold = assessment.canopy_threshold_pct
+            session.rollback()  # end the read; nothing is held while the rasters are read
+            results = assess_plots(
+                [Layer(d.kind, d.version, tuple(d.paths)) for d in datasets],
+                shapes,
+                canopy_threshold_pct=threshold,
+            )
+            begin_write(session)
+            assessment = _locked(session, org_id, assessment_id)
+            if assessment.status != AssessmentStatus.RUNNING:
+                return assessment
             if not batch:
                 _finish(session, assessment)
-                session.commit()
-                if progress:
-                    progress(assessment.done, assessment.total)
-                return assessment
-            layers = [Layer(d.kind, d.version, tuple(d.paths)) for d in datasets]
-            results = assess_plots(
-                layers,
-                _shapes(session, org_id, batch),
-                canopy_threshold_pct=assessment.canopy_threshold_pct,
-            )
-            _write_batch(session, assessment, datasets, results)
+            else:
+                measured = set(session.scalars(
+                    select(ForestEvidence.plot_id).where(
+                        ForestEvidence.assessment_id == assessment.id,
+                        ForestEvidence.plot_id.in_(batch),
+                    )
+                ))  # fmt: skip
+                fresh = [r for r in results if r.plot_id not in measured]
+                _write_batch(session, assessment, datasets, fresh)
             session.commit()
             if progress:
                 progress(assessment.done, assessment.total)
+            if not batch:
+                return assessment
         except RasterError as exc:
             session.rollback()
             _fail(sessionmaker, org_id, assessment_id, exc.message)
             raise
         finally:
             session.close()
+
+
+def _locked(session: Session, org_id: int, assessment_id: int) -> ForestAssessment:
+    """The assessment row, locked for this transaction (FOR UPDATE on PostgreSQL; SQLite's
+    BEGIN IMMEDIATE already serialises writers) and read fresh."""
+    found = session.scalar(
+        select(ForestAssessment)
+        .where(ForestAssessment.id == assessment_id, ForestAssessment.organization_id == org_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if found is None:
+        raise NotFound(str(_l("No such forest assessment.")))
+    return found
 
 
 def _finish(session: Session, assessment: ForestAssessment) -> None:
@@ -312,12 +344,27 @@ def _fail(sessionmaker, org_id: int, assessment_id: int, message: str) -> None:
         session.close()
 
 
-def resume_assessment(session: Session, org_id: int, user_id, assessment_id: int):
+def is_stale(assessment: ForestAssessment) -> bool:
+    """Running, but its progress has not moved for STALE_AFTER: its worker stopped."""
+    return (
+        assessment.status == AssessmentStatus.RUNNING
+        and utcnow() - assessment.updated_at > STALE_AFTER
+    )
+
+
+def resume_assessment(
+    session: Session, org_id: int, user_id, assessment_id: int, *, even_if_running=False
+):
     """Make a failed or interrupted assessment runnable again (run_assessment then continues
-    with the plots it has not measured)."""
-    assessment = get_assessment(session, org_id, assessment_id)
+    with the plots it has not measured). One still moving is refused unless `even_if_running`
+    (the operator at the command line knows they stopped it): a second run would only share
+    the work, never record a plot twice, but a double click should not start one."""
+    assessment = _locked(session, org_id, assessment_id)
     if assessment.status == AssessmentStatus.FINISHED:
         raise DomainError(str(_l("This assessment is finished: start a new one.")))
+    running = assessment.status == AssessmentStatus.RUNNING
+    if running and not even_if_running and not is_stale(assessment):
+        raise DomainError(str(_l("This assessment is still running.")))
     assessment.status, assessment.error = AssessmentStatus.RUNNING, None
     session.add(assessment)
     append(

@@ -7,7 +7,6 @@ A refused form answers 4xx with the page and every problem, and nothing is saved
 """
 
 import json
-from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -16,6 +15,7 @@ from coopchain.auth.access import ADMIN, READ, REGISTRY_WRITE, current_principal
 from coopchain.db import get_session
 from coopchain.errors import DomainError, NotFound
 from coopchain.farms import field_evidence, forest, services, whisp
+from coopchain.farms.forest_views import parse_date
 from coopchain.farms.models import ForestResult
 from coopchain.farms.views import bp
 from coopchain.timeutil import today
@@ -137,13 +137,6 @@ def _visit_page(plot_id: int, *, values=None, errors=None, status=200):
     ), status
 
 
-def _parse_date(raw: str) -> date | None:
-    try:
-        return date.fromisoformat(raw.strip())
-    except ValueError:
-        return None
-
-
 def _photos():
     """(file name, bytes) per chosen photo, read one at a time as the service asks for them."""
     for upload in request.files.getlist("photos"):
@@ -160,7 +153,7 @@ def plot_field_visit(plot_id: int):
     if resolve and current_principal().role not in ADMIN:
         abort(403)  # only administrators close an open "more information needed"
     values = {name: request.form.get(name, "") for name in VISIT_FIELDS}
-    data = dict(values, visited_on=_parse_date(values["visited_on"]))
+    data = dict(values, visited_on=parse_date(values["visited_on"]))
     if resolve:
         values["resolve"] = "1"
         data["resolves_id"] = request.form.get("resolves_id", "").strip()

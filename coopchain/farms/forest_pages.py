@@ -3,8 +3,9 @@ evidence) with its .xlsx, dataset registration and raster assessments with their
 (issue: forest evidence). Routes on the farms blueprint; the rules live in forest_assessment.py
 and forest_summary.py.
 
-An admin's "Run assessment" commits the assessment first, then measures it in a background
-thread of the worker that got the request, batch by batch; the progress page reads the
+An admin's "Run assessment" records the assessment in the request, which commits it; once
+the response is sent, a background thread of that worker measures it batch by batch; the
+progress page reads the
 committed progress, so any worker can show it. If that worker stops, the assessment stays
 "running" without moving and an admin resumes it (the run continues with the plots not yet
 measured). Tests run it in the request instead (FOREST_ASSESS_IN_BACKGROUND off).
@@ -12,25 +13,23 @@ measured). Tests run it in the request instead (FOREST_ASSESS_IN_BACKGROUND off)
 
 import logging
 import threading
-from datetime import date, timedelta
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from coopchain.auth.access import ADMIN, READ, REGISTRY_WRITE, current_principal, requires
-from coopchain.db import begin_write, database, discard_changes, get_session, session_scope
+from coopchain.db import database, discard_changes, get_session
 from coopchain.errors import DomainError, NotFound
 from coopchain.farms import forest_assessment as fa
 from coopchain.farms.forest_models import AssessmentStatus
 from coopchain.farms.forest_rasters import DatasetKind
 from coopchain.farms.forest_summary import overview, summary_xlsx
+from coopchain.farms.forest_views import parse_date
 from coopchain.farms.views import bp
 from coopchain.lots.document_views import send_xlsx
-from coopchain.timeutil import today, utcnow
+from coopchain.timeutil import today
 
 log = logging.getLogger(__name__)
-#: A running assessment whose progress has not moved for this long was interrupted.
-STALE_AFTER = timedelta(minutes=2)
 
 
 def _org() -> int:
@@ -74,11 +73,11 @@ def forest_dataset_new():
         return _dataset_form()
     values = {name: request.form.get(name, "") for name in ("kind", "version", "paths",
                                                             "downloaded_on")}  # fmt: skip
-    try:
-        downloaded_on = date.fromisoformat(values["downloaded_on"].strip())
-    except ValueError:
-        downloaded_on = None
-    data = dict(values, paths=values["paths"].splitlines(), downloaded_on=downloaded_on)
+    data = dict(
+        values,
+        paths=values["paths"].splitlines(),
+        downloaded_on=parse_date(values["downloaded_on"]),
+    )
     try:
         dataset = fa.register_dataset(get_session(), _org(), current_principal().user_id, data)
     except DomainError as exc:
@@ -98,14 +97,26 @@ def _run(app, org_id: int, assessment_id: int) -> None:
             log.exception("Forest assessment %s stopped", assessment_id)
 
 
-def _launch(org_id: int, assessment_id: int) -> None:
+def _run_after_commit(response, org_id: int, assessment_id: int):
+    """Measure the assessment once the request has committed it: in a background thread after
+    the response is sent (the thread reads the committed row; DESIGN.md §6, side effects after
+    commit), or — in tests, where every session shares one connection — right here."""
     app = current_app._get_current_object()
-    if app.config["FOREST_ASSESS_IN_BACKGROUND"]:
+    if not app.config["FOREST_ASSESS_IN_BACKGROUND"]:
+        _run(app, org_id, assessment_id)
+        return response
+
+    def start() -> None:
         name = f"forest-assessment-{assessment_id}"
         threading.Thread(target=_run, args=(app, org_id, assessment_id), name=name,
                          daemon=True).start()  # fmt: skip
-    else:
-        _run(app, org_id, assessment_id)
+
+    response.call_on_close(start)
+    return response
+
+
+def _flash_refusal(exc: DomainError) -> None:
+    flash(" ".join([exc.message] + [m for ms in exc.fields.values() for m in ms]), "error")
 
 
 @bp.post("/forest/assessments")
@@ -116,19 +127,16 @@ def forest_assessment_start():
     raw_threshold = request.form.get("canopy_threshold_pct", "").strip()
     threshold = int(raw_threshold) if raw_threshold.isdigit() else (raw_threshold or None)
     try:
-        # Committed before the run starts: the background thread reads it from the database.
-        with session_scope() as session:
-            begin_write(session)
-            assessment = fa.start_assessment(
-                session, principal.organization_id, principal.user_id, dataset_ids,
-                None, threshold,
-            )  # fmt: skip
-            assessment_id = assessment.id
+        assessment = fa.start_assessment(
+            get_session(), principal.organization_id, principal.user_id, dataset_ids,
+            None, threshold,
+        )  # fmt: skip
     except DomainError as exc:
-        flash(" ".join([exc.message] + [m for ms in exc.fields.values() for m in ms]), "error")
+        discard_changes()
+        _flash_refusal(exc)
         return redirect(url_for("farms.forest_overview"))
-    _launch(principal.organization_id, assessment_id)
-    return redirect(url_for("farms.forest_assessment_detail", assessment_id=assessment_id))
+    response = redirect(url_for("farms.forest_assessment_detail", assessment_id=assessment.id))
+    return _run_after_commit(response, principal.organization_id, assessment.id)
 
 
 @bp.get("/forest/assessments/<int:assessment_id>")
@@ -136,7 +144,7 @@ def forest_assessment_start():
 def forest_assessment_detail(assessment_id: int):
     assessment = fa.get_assessment(get_session(), _org(), assessment_id)
     running = assessment.status == AssessmentStatus.RUNNING
-    stale = running and utcnow() - assessment.updated_at > STALE_AFTER
+    stale = fa.is_stale(assessment)
     return render_template(
         "farms/forest_assessment.html",
         assessment=assessment,
@@ -152,17 +160,17 @@ def forest_assessment_detail(assessment_id: int):
 def forest_assessment_resume(assessment_id: int):
     principal = current_principal()
     try:
-        with session_scope() as session:
-            begin_write(session)
-            fa.resume_assessment(session, principal.organization_id, principal.user_id,
-                                 assessment_id)  # fmt: skip
+        fa.resume_assessment(
+            get_session(), principal.organization_id, principal.user_id, assessment_id
+        )
     except NotFound:
         raise  # another organisation's assessment: 404, not a message
     except DomainError as exc:
-        flash(exc.message, "error")
+        discard_changes()
+        _flash_refusal(exc)
         return redirect(url_for("farms.forest_assessment_detail", assessment_id=assessment_id))
-    _launch(principal.organization_id, assessment_id)
-    return redirect(url_for("farms.forest_assessment_detail", assessment_id=assessment_id))
+    response = redirect(url_for("farms.forest_assessment_detail", assessment_id=assessment_id))
+    return _run_after_commit(response, principal.organization_id, assessment_id)
 
 
 # Stored shares (0–1) as percentages in the evidence history and the summary.

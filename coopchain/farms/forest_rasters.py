@@ -563,6 +563,13 @@ def _no_geometry(plot: PlotShape, datasets: list[str], with_jrc: bool) -> PlotFo
 # --- the result --------------------------------------------------------------------------------
 
 
+#: Share of a plot that must have been disturbed before 2020 for Whisp's "crop already there"
+#: reading to apply. Whisp counts any disturbance; one edge pixel would then clear a forested
+#: plot, the costly error, so a tenth of the plot is asked for (a judgement, not a published
+#: threshold: revisit with the certifier).
+MIN_DISTURBANCE_SHARE = Decimal("0.1")
+
+
 def _no_tree_cover_2020(p: PlotForest) -> bool:
     """No tree cover on 2020-12-31: the JRC map, the EU's reference (DOMAIN.md §7), when given;
     else Hansen tree cover 2000 at the canopy threshold. Hansen cover that was all lost before
@@ -577,7 +584,7 @@ def _deforestation_free_on_what_was_seen(p: PlotForest) -> bool:
     # Whisp, perennial crops (DOMAIN.md §7): low risk if no tree cover in 2020, or disturbance
     # before 2020 (the crop was already there). The third low-risk case, "a commodity already
     # there in 2020", needs a commodity map CoopChain does not read.
-    return _no_tree_cover_2020(p) or p.loss_before_ha > 0
+    return _no_tree_cover_2020(p) or p.loss_before_share >= MIN_DISTURBANCE_SHARE
 
 
 def classify(p: PlotForest) -> ForestResult:

@@ -51,7 +51,7 @@ def _page(plot_id: int, *, action=None, values=None, errors=None, status=200):
     ), status
 
 
-def _parse_date(raw: str) -> date | None:
+def parse_date(raw: str) -> date | None:
     try:
         return date.fromisoformat(raw.strip())
     except ValueError:
@@ -68,7 +68,7 @@ def plot_forest_evidence(plot_id: int):
 @requires(REGISTRY_WRITE)
 def forest_evidence_record(plot_id: int):
     values = {name: request.form.get(name, "") for name in FORM_FIELDS}
-    data = dict(values, observed_on=_parse_date(values["observed_on"]))
+    data = dict(values, observed_on=parse_date(values["observed_on"]))
     try:
         forest.record_evidence(get_session(), _org(), _user(), plot_id, data)
     except NotFound:

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, Numeric, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from coopchain.timeutil import UTCDateTime, utcnow
@@ -213,6 +213,10 @@ class ForestEvidence(SQLModel, table=True):
     a wrong one is voided with a reason."""
 
     __tablename__ = "forest_evidence"
+    __table_args__ = (
+        # One result per plot and assessment, whatever two runs of it do at once.
+        Index("ix_forest_evidence_assessment_plot", "assessment_id", "plot_id", unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     organization_id: int = Field(foreign_key="organizations.id", index=True)

@@ -50,6 +50,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from coopchain.errors import DomainError
+from coopchain.farms.field_evidence import display_name
 from coopchain.farms.models import EvidenceKind, ForestEvidence, ForestResult, Plot
 from coopchain.ledger.services import append_many
 from coopchain.spreadsheets import RowError
@@ -438,11 +439,8 @@ def _shown(value: str) -> str:
 
 
 def _display_name(filename: str | None) -> str:
-    """The upload's own name without folders or control characters, short enough for the
-    evidence's source."""
-    name = re.split(r"[\\/]", filename or "")[-1]
-    name = " ".join(_CONTROL.sub(" ", name).split())
-    return name[:200] or "whisp.csv"
+    """The upload's own name, short enough for the evidence's source."""
+    return display_name(filename, limit=200, default="whisp.csv")
 
 
 # --- checking against the register ------------------------------------------------------------

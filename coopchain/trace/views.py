@@ -68,6 +68,8 @@ def lot_qr(code: str, fmt: str):
     """The QR code of lot `code`'s public page (a GS1 Digital Link when a GTIN is set)."""
     session, org_id = get_session(), current_principal().organization_id
     lot = get_lot(session, org_id, code)
+    if lot.voided_at is not None:  # its public page is gone: a QR would lead nowhere
+        raise Conflict(_("Lot %(code)s is voided: no QR code.", code=lot.code))
     data = lot_qr_data(session.get(Organization, org_id), lot)
     return send_qr(data, fmt, f"qr-{lot.code}")
 

@@ -66,6 +66,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('photo_sha256', sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column('resolves_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_forest_evidence_assessment_id'), ['assessment_id'], unique=False)
+        batch_op.create_index('ix_forest_evidence_assessment_plot', ['assessment_id', 'plot_id'], unique=True)
         batch_op.create_foreign_key(batch_op.f('fk_forest_evidence_assessment_id_forest_assessments'), 'forest_assessments', ['assessment_id'], ['id'])
         batch_op.create_foreign_key(batch_op.f('fk_forest_evidence_resolves_id_forest_evidence'), 'forest_evidence', ['resolves_id'], ['id'])
 
@@ -77,6 +78,7 @@ def downgrade() -> None:
     with op.batch_alter_table('forest_evidence', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_forest_evidence_resolves_id_forest_evidence'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_forest_evidence_assessment_id_forest_assessments'), type_='foreignkey')
+        batch_op.drop_index('ix_forest_evidence_assessment_plot')
         batch_op.drop_index(batch_op.f('ix_forest_evidence_assessment_id'))
         batch_op.drop_column('resolves_id')
         batch_op.drop_column('photo_sha256')

@@ -222,8 +222,17 @@ def test_every_route_has_an_access_rule(app):
 
 
 @pytest.fixture
-def urls(app, db_session, org):
-    """A concrete URL for every route, pointing at rows of `org`."""
+def urls(app, db_session, org, monkeypatch):
+    """A concrete URL for every route, pointing at rows of `org`.
+
+    The certificate is registered with stand-in bytes: rendering the real PDF took a second of
+    every one of these ~900 tests, and who may open it does not depend on its contents (the
+    certificate tests render and check real ones)."""
+    from coopchain.certs import certificate_pdf
+
+    monkeypatch.setattr(
+        certificate_pdf, "render_certificate_pdf", lambda _context: b"%PDF-1.7 stub"
+    )
     producer = factories.producer(db_session, org)
     plot = factories.plot(db_session, org, producer)
     agreement = factories.agreement(db_session, org, [producer])

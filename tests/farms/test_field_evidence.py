@@ -9,7 +9,6 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
-import coopchain.farms.forest_evidence_views  # noqa: F401 (routes, until farms/views imports them)
 from coopchain.errors import DomainError, NotFound
 from coopchain.farms import field_evidence, forest
 from coopchain.farms.models import ForestEvidence

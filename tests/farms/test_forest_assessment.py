@@ -282,3 +282,11 @@ def test_the_command_registers_and_assesses_with_a_progress_bar(tmp_path, monkey
     assert "Assessment 1: 3 plot(s)." in output
     assert "Plots" in output  # the progress bar's label
     assert "3 plot(s) measured" in output
+
+
+def test_a_run_still_moving_is_not_resumed_twice_from_the_page(db_session, org, plots, datasets):
+    assessment = fa.start_assessment(db_session, org.id, None, [d.id for d in datasets])
+    with pytest.raises(DomainError, match="still running"):
+        fa.resume_assessment(db_session, org.id, None, assessment.id)
+    # The operator who stopped it on the command line may take it up at once.
+    fa.resume_assessment(db_session, org.id, None, assessment.id, even_if_running=True)

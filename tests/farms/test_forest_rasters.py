@@ -268,7 +268,12 @@ def measured(**fields) -> PlotForest:
     [
         ({}, ForestResult.MORE_INFO_NEEDED),  # shade coffee: cover, no loss
         ({"tree_cover_2000_share": Decimal(0)}, ForestResult.DEFORESTATION_FREE),
-        ({"loss_before_ha": Decimal("0.3")}, ForestResult.DEFORESTATION_FREE),
+        # Disturbed before 2020 over a tenth of the plot or more: the crop was already there.
+        ({"loss_before_ha": Decimal("0.3"), "loss_before_share": Decimal("0.1")},
+         ForestResult.DEFORESTATION_FREE),
+        # A sliver of old loss at the edge does not clear a forested plot.
+        ({"loss_before_ha": Decimal("0.01"), "loss_before_share": Decimal("0.0099")},
+         ForestResult.MORE_INFO_NEEDED),
         ({"loss_after_ha": Decimal("0.0400")}, ForestResult.LOSS_AFTER_CUTOFF),
         # Post-2020 loss wins over pre-2020 disturbance and over a JRC "no forest".
         (

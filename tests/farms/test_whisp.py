@@ -12,7 +12,6 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
-import coopchain.farms.forest_evidence_views  # noqa: F401 (routes, until farms/views imports them)
 from coopchain.farms import forest, whisp
 from coopchain.farms.models import ForestEvidence
 from coopchain.ledger.models import LedgerEvent

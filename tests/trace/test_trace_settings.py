@@ -13,6 +13,7 @@ from sqlalchemy import select
 from coopchain.auth.models import Organization
 from coopchain.ledger.models import LedgerEvent
 from coopchain.lots.bags import create_bags, void_bag
+from coopchain.lots.services import void_delivery
 from coopchain.trace.models import ScanEvent
 from coopchain.trace.qr import bag_qr_data, gs1_serial, lot_qr_data, qr_svg
 from coopchain.trace.settings import InvalidGtin, set_gtin
@@ -377,3 +378,14 @@ def test_only_admins_reach_the_gtin_setting(client, login, db_session, org, role
     assert client.post("/settings/public-trace", data={"gtin": GTIN}).status_code == 403
     assert stored_gtin(db_session, org) is None
     assert gtin_events(db_session, org) == []
+
+
+def test_a_voided_lot_gets_no_qr_code(client, login, db_session, org):
+    producer, plot = grower(db_session, org)
+    delivery, lot = factories.delivery(db_session, org, producer, plot)
+    void_delivery(db_session, org.id, None, delivery.id, "Wrong ticket")
+    login("staff")
+
+    assert client.get(f"/lots/{lot.code}/qr.svg").status_code == 409
+    page = client.get(f"/lots/{lot.code}")
+    assert b'id="public-page"' not in page.data
