@@ -28,7 +28,7 @@ extract() {
     # the walk out of .venv, .git, caches and tests.
     "$PYBABEL" extract \
         -F babel.cfg \
-        -k _l -k lazy_gettext \
+        -k _l -k lazy_gettext -k _ln:1,2 -k lazy_ngettext:1,2 \
         --ignore-dirs '.* __pycache__ node_modules tests' \
         --project CoopChain \
         --copyright-holder 'CoopChain contributors' \

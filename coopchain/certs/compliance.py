@@ -14,6 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext as _ln
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -150,8 +151,10 @@ def rule_agreement_active(subject: Subject) -> list[Finding]:
     return [
         Finding(
             "AGR-ACTIVE", Severity.BLOCKING,
-            str(_l("%(n)s deliveries come from producers without an active conservation "
-                   "agreement on the delivery date.", n=len(without))),
+            str(_ln("%(n)s delivery comes from a producer without an active conservation "
+                    "agreement on the delivery date.",
+                    "%(n)s deliveries come from producers without an active conservation "
+                    "agreement on the delivery date.", len(without), n=len(without))),
             _plots_of(subject, without), _tickets(without),
             str(_l("Agreement status history on each delivery date.")),
         )
@@ -167,8 +170,10 @@ def rule_organic_claim(subject: Subject) -> list[Finding]:
         findings.append(
             Finding(
                 "ORG-ORIGIN", Severity.BLOCKING,
-                str(_l("%(n)s deliveries were not organic on their delivery date (in conversion "
-                       "or conventional).", n=len(not_organic))),
+                str(_ln("%(n)s delivery was not organic on its delivery date (in conversion or "
+                        "conventional).",
+                        "%(n)s deliveries were not organic on their delivery date (in "
+                        "conversion or conventional).", len(not_organic), n=len(not_organic))),
                 _plots_of(subject, not_organic), _tickets(not_organic),
                 str(_l("Conversion start + 36 months against each delivery date.")),
             )
@@ -198,8 +203,9 @@ def rule_organic_certificate(subject: Subject) -> list[Finding]:
     return [
         Finding(
             "ORG-CERTIFICATE", Severity.BLOCKING,
-            str(_l("%(n)s origin plots have no organic certificate valid on %(day)s.",
-                   n=len(lapsed), day=subject.judged_on.isoformat())),
+            str(_ln("%(n)s origin plot has no organic certificate valid on %(day)s.",
+                    "%(n)s origin plots have no organic certificate valid on %(day)s.",
+                    len(lapsed), n=len(lapsed), day=subject.judged_on.isoformat())),
             tuple(sorted(subject.plot_label(p.id) for p in lapsed)),
             evidence=str(_l("Certificate number and validity recorded on each plot.")),
         )
@@ -240,7 +246,9 @@ def rule_eudr_geolocation(subject: Subject) -> list[Finding]:
     return [
         Finding(
             "EUDR-GEO", Severity.BLOCKING,
-            str(_l("%(n)s origin plots lack EUDR-valid geolocation.", n=len(problems))),
+            str(_ln("%(n)s origin plot lacks EUDR-valid geolocation.",
+                    "%(n)s origin plots lack EUDR-valid geolocation.", len(problems),
+                    n=len(problems))),
             tuple(sorted(f"{subject.plot_label(p)}: {why}" for p, why in problems.items())),
             evidence=str(_l("Plot geometry, its validation and its area.")),
         )
@@ -264,20 +272,26 @@ def rule_forest_evidence(subject: Subject) -> list[Finding]:
     if lost:
         findings.append(Finding(
             "FOR-LOSS", Severity.BLOCKING,
-            str(_l("%(n)s origin plots show forest loss after 2020-12-31.", n=len(lost))),
+            str(_ln("%(n)s origin plot shows forest loss after 2020-12-31.",
+                    "%(n)s origin plots show forest loss after 2020-12-31.", len(lost),
+                    n=len(lost))),
             labels(lost), evidence=str(_l("The latest forest evidence of each plot.")),
         ))  # fmt: skip
     if missing:
         findings.append(Finding(
             "FOR-MISSING", Severity.BLOCKING,
-            str(_l("%(n)s origin plots have no forest evidence.", n=len(missing))),
+            str(_ln("%(n)s origin plot has no forest evidence.",
+                    "%(n)s origin plots have no forest evidence.", len(missing),
+                    n=len(missing))),
             labels(missing), evidence=str(_l("The latest forest evidence of each plot.")),
         ))  # fmt: skip
     if unclear:
         findings.append(Finding(
             "FOR-MORE-INFO", Severity.WARNING,
-            str(_l("%(n)s origin plots show tree cover without loss; a field visit should "
-                   "confirm shade coffee.", n=len(unclear))),
+            str(_ln("%(n)s origin plot shows tree cover without loss; a field visit should "
+                    "confirm shade coffee.",
+                    "%(n)s origin plots show tree cover without loss; a field visit should "
+                    "confirm shade coffee.", len(unclear), n=len(unclear))),
             labels(unclear), evidence=str(_l("The latest forest evidence of each plot.")),
         ))  # fmt: skip
     return findings
@@ -292,9 +306,11 @@ def rule_mass_balance(subject: Subject) -> list[Finding]:
     return [
         Finding(
             "MB-OVER", Severity.WARNING,
-            str(_l("%(n)s origin plots delivered more than their area can yield (over the "
-                   "%(pct)s %% tolerance).", n=len(over),
-                   pct=setting("MASS_BALANCE_TOLERANCE_PCT"))),
+            str(_ln("%(n)s origin plot delivered more than its area can yield (over the "
+                    "%(pct)s %% tolerance).",
+                    "%(n)s origin plots delivered more than their area can yield (over the "
+                    "%(pct)s %% tolerance).", len(over), n=len(over),
+                    pct=setting("MASS_BALANCE_TOLERANCE_PCT"))),
             tuple(sorted({f"{b.producer_code} · {b.plot_name}" for b in over})),
             evidence=str(_l("Mass balance of the delivery seasons.")),
         )

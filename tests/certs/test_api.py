@@ -287,3 +287,20 @@ def test_dates_in_the_summary_are_the_judging_dates(client, api, db_session, org
     assert codes(
         client.get(f"/api/v1/shipments/{REF}/compliance", headers=api()).json["findings"]
     ) >= {"SHP-NO-BAGS", "SHP-CONTAINER"}
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "1 origin plot has no forest evidence."),
+        ("es", "1 parcela de origen no tiene evidencia forestal."),
+    ],
+)
+def test_a_finding_about_one_plot_speaks_of_one_plot(client, api, db_session, org, language,
+                                                     message):  # fmt: skip
+    """It read "1 parcelas de origen…" on Spanish certificates before findings used plurals."""
+    lot, _plot = origin(db_session, org, evidence=None, cupped=False)
+    headers = api("auditor") | {"Accept-Language": language}
+    body = client.get(f"/api/v1/lots/{lot.code}/compliance", headers=headers).json
+    missing = next(f for f in body["findings"] if f["code"] == "FOR-MISSING")
+    assert missing["message"] == message
