@@ -204,3 +204,20 @@ def write_section(name: str, body: str, doc: Path = DOC) -> Path:
     doc.parent.mkdir(parents=True, exist_ok=True)
     doc.write_text(updated, encoding="utf-8")
     return doc
+
+
+def database_urls(databases, postgres_url: str, workdir: str, info: dict):
+    """The URLs to measure: a SQLite file in `workdir`, and PostgreSQL when asked for and
+    reachable (emptied first; `info` gets its version). An unreachable PostgreSQL is said loudly
+    and returned in `skipped`, so the report can say what was not measured."""
+    urls, skipped = {}, {}
+    if "sqlite" in databases:
+        urls["sqlite"] = f"sqlite:///{workdir}/bench.sqlite"
+    if "postgresql" in databases:
+        try:
+            info["postgresql"] = prepare_postgres(postgres_url)
+            urls["postgresql"] = postgres_url
+        except DatabaseUnavailable as exc:
+            skipped["PostgreSQL"] = f"{postgres_url} is unusable ({exc})."
+            print(f"\n*** PostgreSQL NOT MEASURED: {skipped['PostgreSQL']} ***\n", flush=True)
+    return urls, skipped

@@ -52,11 +52,10 @@ from coopchain.timeutil import today
 
 from .common import (
     DEFAULT_POSTGRES_URL,
-    DatabaseUnavailable,
+    database_urls,
     load_average,
     machine,
     machine_markdown,
-    prepare_postgres,
     refresh_statistics,
     summary_ms,
     write_section,
@@ -705,18 +704,9 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     args = parse_args(argv)
     info = machine()
-    urls, skipped = {}, {}
     workdir = tempfile.mkdtemp(prefix="coopchain-bench-")
     try:
-        if "sqlite" in args.databases:
-            urls["sqlite"] = f"sqlite:///{workdir}/bench.sqlite"
-        if "postgresql" in args.databases:
-            try:
-                info["postgresql"] = prepare_postgres(args.postgres_url)
-                urls["postgresql"] = args.postgres_url
-            except DatabaseUnavailable as exc:
-                skipped["PostgreSQL"] = f"{args.postgres_url} is unusable ({exc})."
-                print(f"\n*** PostgreSQL NOT MEASURED: {skipped['PostgreSQL']} ***\n", flush=True)
+        urls, skipped = database_urls(args.databases, args.postgres_url, workdir, info)
         if not urls:
             print("No database to measure; docs/BENCHMARKS.md left unchanged.")
             return 0
