@@ -513,10 +513,12 @@ def report(info, results, args, skipped: dict[str, str]) -> str:
         machine_markdown(info),
         "",
     ]
-    busy = max(info.get("load_start") or 0, info.get("load_end") or 0)
+    # Only the load before the run says whether other work competed: by the end, wrk and
+    # gunicorn themselves keep both CPUs busy.
+    busy = info.get("load_start") or 0
     if busy >= 0.5 * (info["cpus"] or 1):
         lines += [
-            f"**The machine was busy during this run** (load average up to {busy:.1f} on "
+            f"**The machine was busy before this run** (load average {busy:.1f} on "
             f"{info['cpus']} CPUs), so the absolute figures are lower and noisier than on a "
             "quiet machine; the ratio less so, but it too moves as other work comes and goes.",
             "",
