@@ -1,6 +1,7 @@
 """What every benchmark needs: the machine, throw-away databases, timing summaries, and its own
 marked section of docs/BENCHMARKS.md (so several benchmarks can share the file)."""
 
+import argparse
 import math
 import os
 import platform
@@ -221,3 +222,12 @@ def database_urls(databases, postgres_url: str, workdir: str, info: dict):
             skipped["PostgreSQL"] = f"{postgres_url} is unusable ({exc})."
             print(f"\n*** PostgreSQL NOT MEASURED: {skipped['PostgreSQL']} ***\n", flush=True)
     return urls, skipped
+
+
+def csv_arg(value: str, allowed=None, kind=str) -> list:
+    """An argparse type for comma-separated values ("200,2_000"; underscores ignored),
+    each converted by `kind` and, when `allowed` is given, checked against it."""
+    items = [kind(item.strip().replace("_", "")) for item in value.split(",") if item.strip()]
+    if not items or (allowed is not None and any(item not in allowed for item in items)):
+        raise argparse.ArgumentTypeError(f"choose from {', '.join(map(str, allowed or ()))}")
+    return items

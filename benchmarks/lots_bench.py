@@ -52,6 +52,7 @@ from coopchain.timeutil import today
 
 from .common import (
     DEFAULT_POSTGRES_URL,
+    csv_arg,
     database_urls,
     load_average,
     machine,
@@ -665,27 +666,20 @@ def report(info, results, imports, kinds, skipped: dict[str, str]) -> tuple[str,
 # --- main -------------------------------------------------------------------------------------
 
 
-def _csv(value: str, allowed=None, kind=str) -> list:
-    items = [kind(item.strip().replace("_", "")) for item in value.split(",") if item.strip()]
-    if allowed is not None and any(item not in allowed for item in items):
-        raise argparse.ArgumentTypeError(f"choose from {', '.join(map(str, allowed))}")
-    return items
-
-
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.lots_bench", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument(
         "--sizes",
-        type=lambda v: _csv(v, kind=int),
+        type=lambda v: csv_arg(v, kind=int),
         default=os.environ.get("COOPCHAIN_BENCH_SIZES", ",".join(map(str, SIZES))),
         help="numbers of deliveries, comma separated (default 200,2000,20000; "
         "env COOPCHAIN_BENCH_SIZES)",
     )
     parser.add_argument(
         "--databases",
-        type=lambda v: _csv(v, DATABASES),
+        type=lambda v: csv_arg(v, DATABASES),
         default=os.environ.get("COOPCHAIN_BENCH_DATABASES", ",".join(DATABASES)),
         help="sqlite, postgresql or both (env COOPCHAIN_BENCH_DATABASES)",
     )

@@ -68,6 +68,7 @@ from coopchain.lots.models import Lot
 
 from .common import (
     DEFAULT_POSTGRES_URL,
+    csv_arg,
     database_urls,
     load_average,
     machine,
@@ -571,20 +572,13 @@ def report(info, results, args, skipped: dict[str, str]) -> str:
 # --- main -------------------------------------------------------------------------------------
 
 
-def _databases(value: str) -> list[str]:
-    items = [item.strip() for item in value.split(",") if item.strip()]
-    if not items or any(item not in DATABASES for item in items):
-        raise argparse.ArgumentTypeError(f"choose from {', '.join(DATABASES)}")
-    return items
-
-
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.trace_bench", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument(
         "--databases",
-        type=_databases,
+        type=lambda v: csv_arg(v, DATABASES),
         default=os.environ.get("COOPCHAIN_BENCH_DATABASES", ",".join(DATABASES)),
         help="sqlite, postgresql or both (env COOPCHAIN_BENCH_DATABASES)",
     )

@@ -58,7 +58,8 @@ def record_field_visit(
     may_resolve: bool = False,
 ) -> ForestEvidence:
     """Record a visit: `data` has visited_on (date), visitor, result, loss_after_cutoff_ha
-    (for a loss), notes and optionally resolves_id; `photos` are (file name, bytes), read one
+    (for a loss), notes and optionally resolves_id (or resolve=True for the plot's open
+    "more information needed"); `photos` are (file name, bytes), read one
     at a time and kept only as hashes. Every problem is reported at once (DomainError.fields).
     """
     plot = get_plot(session, org_id, plot_id)
@@ -89,12 +90,16 @@ def record_field_visit(
         errors["notes"] = [str(_l("At most %(n)s characters.", n=MAX_NOTES))]
     hashed = hash_photos(photos, errors)
     resolves = None
-    if data.get("resolves_id") not in (None, ""):
+    if data.get("resolve") or data.get("resolves_id") not in (None, ""):
         if not may_resolve:
             raise ResolveNotAllowed(
                 str(_l('Only an administrator may resolve "more information needed".'))
             )
-        resolves = _resolvable(session, org_id, plot.id, data["resolves_id"], visited_on, errors)
+        wanted = data.get("resolves_id")
+        if wanted in (None, ""):  # "resolve" alone: the plot's open question, if it has one
+            question = open_more_info_needed(session, org_id, plot.id)
+            wanted = question.id if question is not None else None
+        resolves = _resolvable(session, org_id, plot.id, wanted, visited_on, errors)
         if resolves is not None and not hashed and "photos" not in errors:
             errors["photos"] = [
                 str(_l('A visit that resolves "more information needed" needs its photos.'))

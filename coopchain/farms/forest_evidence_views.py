@@ -156,10 +156,8 @@ def plot_field_visit(plot_id: int):
     data = dict(values, visited_on=parse_date(values["visited_on"]))
     if resolve:
         values["resolve"] = "1"
+        data["resolve"] = True
         data["resolves_id"] = request.form.get("resolves_id", "").strip()
-        if not data["resolves_id"]:
-            question = field_evidence.open_more_info_needed(get_session(), _org(), plot_id)
-            data["resolves_id"] = question.id if question is not None else "none"
     try:
         field_evidence.record_field_visit(
             get_session(),
