@@ -31,8 +31,10 @@ run: demo
 	@echo "CoopChain on http://$(HOST):$(PORT)/"
 	COOPCHAIN_ENV=$${COOPCHAIN_ENV:-demo} $(BIN)/coopchain run --host $(HOST) --port $(PORT)
 
+# On every core (pytest-xdist), each test module on one worker so its module fixtures are
+# built once; each worker has its own SQLite file and PostgreSQL database.
 test: translations
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadscope
 
 lint: install
 	$(BIN)/ruff check .

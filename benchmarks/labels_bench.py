@@ -37,11 +37,11 @@ import coopchain.models  # noqa: F401  (every table on the metadata)
 from coopchain import create_app
 from coopchain.auth import services as auth
 from coopchain.cli import alembic_config
+from coopchain.clock import today
 from coopchain.db import database
 from coopchain.lots import services, transformations
 from coopchain.lots.bags import create_bags
 from coopchain.lots.models import Bag, Lot
-from coopchain.timeutil import today
 from coopchain.trace.labels import labels_pdf
 
 from .common import load_average, machine, machine_markdown

@@ -42,13 +42,13 @@ import coopchain.models  # noqa: F401  (every table on the metadata)
 from coopchain import create_app
 from coopchain.auth import services as auth
 from coopchain.cli import alembic_config
+from coopchain.clock import today
 from coopchain.db import database
 from coopchain.farms import services as farms
 from coopchain.lots import lots_xlsx, services, transformations
 from coopchain.lots.models import Delivery, Lot
 from coopchain.lots.origins import origins_of
 from coopchain.spreadsheets import read_workbook, write_workbook
-from coopchain.timeutil import today
 
 from .common import (
     DEFAULT_POSTGRES_URL,

@@ -13,11 +13,8 @@ from coopchain.config import INSECURE_SECRET_KEYS, PROJECT_ROOT, load_config
 
 
 def create_app(config: dict | None = None) -> Flask:
-    app = Flask(
-        __name__,
-        template_folder=str(PROJECT_ROOT / "templates"),
-        instance_path=str(PROJECT_ROOT / "instance"),
-    )
+    # Templates live inside the package (coopchain/templates), so an installed wheel has them.
+    app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
     configure(app, config)
     check_secret_key(app)
     configure_db(app)

@@ -76,7 +76,7 @@ def demo_command():
     click.echo(f"Demo logins (password: {shown}):")
     for email, role, _name in DEMO_USERS:
         click.echo(f"  {email:<22} {role}")
-    from coopchain.demo_shipments import sample_bag_token
+    from coopchain.demo import sample_bag_token
 
     with session_scope() as session:
         token = sample_bag_token(session)

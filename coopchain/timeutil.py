@@ -1,21 +1,10 @@
-"""Time helpers: every stored time is UTC (DESIGN.md §4)."""
+"""The column type for stored moments (every stored time is UTC, DESIGN.md §4); migrations
+import it by this path, so it stays here while the clock lives in coopchain.clock."""
 
-import os
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import UTC
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def today() -> date:
-    """Today where the cooperative works: a UTC date turns over at 19:00 in Peru."""
-    zone = os.environ.get("COOPCHAIN_TIMEZONE", "America/Lima")
-    return datetime.now(ZoneInfo(zone)).date()
 
 
 class UTCDateTime(TypeDecorator):

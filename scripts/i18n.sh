@@ -24,7 +24,7 @@ fi
 
 extract() {
     mkdir -p "$TRANSLATIONS"
-    # babel.cfg only maps coopchain/**.py and templates/**.html; the ignore list also keeps
+    # babel.cfg only maps coopchain/**.py and coopchain/templates/**.html; the ignore list keeps
     # the walk out of .venv, .git, caches and tests.
     "$PYBABEL" extract \
         -F babel.cfg \

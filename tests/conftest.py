@@ -1,28 +1,87 @@
-"""Test fixtures: real databases, schema once per run, a savepoint per test.
+"""Test fixtures: a pinned clock, real databases, schema and app once per run, a savepoint per test.
 
-Every database test runs on SQLite and, when COOPCHAIN_TEST_POSTGRES_URL is set, again on
-PostgreSQL (the `database_url` fixture is parametrised). The schema is built with
-`alembic upgrade head`, so every run also exercises the migrations. Each test works inside a
-transaction on one connection that is rolled back afterwards (warehouse's db_session): the
-app's request sessions join it through savepoints, so their commits stay invisible to other
-tests.
+The clock: every test runs on the same "today" (tests/pinned_clock.py), so no test depends on
+the day it runs.
+
+Databases: every database test runs on SQLite and, when COOPCHAIN_TEST_POSTGRES_URL is set,
+again on PostgreSQL (the `database_url` fixture is parametrised). Tests that use no database
+fixture are not parametrised, so pure rule tests run once. The schema is built with
+`alembic upgrade head` once per database, so every run also exercises the migrations.
+
+The app is built once per database per run (warehouse's conftest): building one costs
+~0.13 s, mostly Werkzeug compiling the URL map. Each test works inside a transaction on one
+connection that is rolled back afterwards; the app's request sessions join it through
+savepoints, so their commits stay invisible to other tests. What an app keeps between
+requests (rate-limit counters, the public page cache, the scan buffer) is reset per test.
+
+With pytest-xdist each worker has its own SQLite file and its own PostgreSQL database.
 """
 
+import copy
 import os
+from datetime import date
 
 import pytest
+import time_machine
 from alembic import command
-from sqlalchemy import inspect, text
-from sqlmodel import Session, SQLModel
+from sqlalchemy import inspect, make_url, text
+from sqlmodel import SQLModel
 
 import coopchain.models  # noqa: F401  (all tables on the metadata)
 from coopchain import create_app
 from coopchain.cli import alembic_config
 from coopchain.db import make_engine
+from coopchain.extensions import limiter
+from coopchain.trace.public_views import init_app as init_public_pages
 from tests import factories
+from tests.helpers import TEST_CONFIG, joined_session
+from tests.pinned_clock import PINNED_NOW, PINNED_TODAY
 
 POSTGRES_URL = os.environ.get("COOPCHAIN_TEST_POSTGRES_URL")
 DATABASES = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+
+# time-machine rather than freezegun: it patches the C-level clock, so datetime.now(tz),
+# date.today() and time.time() agree everywhere (Flask, Babel, the live server thread)
+# without walking every imported module, which keeps start-up fast. tick=True lets time run
+# on from the pinned moment: rate-limit windows, durations and "newest first" orderings need it.
+_traveller = time_machine.travel(PINNED_NOW, tick=True)
+
+
+def pytest_configure(config):
+    _traveller.start()
+
+
+def pytest_unconfigure(config):
+    _traveller.stop()
+
+
+@pytest.fixture(scope="session")
+def pinned_today() -> date:
+    return PINNED_TODAY
+
+
+def _worker() -> str:
+    """The xdist worker id (gw0, gw1…), or "main" without xdist."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _worker_postgres_url(base_url: str) -> str:
+    """Each xdist worker gets a database of its own beside the configured one (test_gw0…)."""
+    if _worker() == "main":
+        return base_url
+    url = make_url(base_url)
+    name = f"{url.database}_{_worker()}"
+    admin = make_engine(base_url).execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            exists = connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
 
 
 def _reset_postgres(url: str) -> None:
@@ -31,8 +90,6 @@ def _reset_postgres(url: str) -> None:
         with engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
-    except Exception as exc:  # noqa: BLE001  (any failure here means "no usable PostgreSQL")
-        pytest.exit(f"PostgreSQL at {url} is unreachable or unusable: {exc}", returncode=3)
     finally:
         engine.dispose()
 
@@ -42,8 +99,11 @@ def database_url(request, tmp_path_factory) -> str:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
     else:
-        url = POSTGRES_URL
-        _reset_postgres(url)
+        try:
+            url = _worker_postgres_url(POSTGRES_URL)
+            _reset_postgres(url)
+        except Exception as exc:  # noqa: BLE001  (any failure here means "no usable PostgreSQL")
+            pytest.exit(f"PostgreSQL at {POSTGRES_URL} is unusable: {exc}", returncode=3)
     command.upgrade(alembic_config(url), "head")
     return url
 
@@ -64,37 +124,50 @@ def connection(engine):
     connection.close()
 
 
-def _joined_session(connection) -> Session:
-    return Session(
-        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-    )
-
-
 @pytest.fixture
 def db_session(connection):
-    session = _joined_session(connection)
+    session = joined_session(connection)
     yield session
     session.close()
 
 
-#: TESTING makes an unhandled exception fail the test instead of becoming a quiet 500 page.
-TEST_CONFIG = {
-    "COOPCHAIN_ENV": "test",
-    "TESTING": True,
-    "WTF_CSRF_ENABLED": False,
-    "RATELIMIT_ENABLED": False,
-    # A background thread would share the test's one connection: run assessments in the request.
-    "FOREST_ASSESS_IN_BACKGROUND": False,
-}
+@pytest.fixture(scope="session")
+def app_factory(database_url):
+    """app_factory(purpose, **config): this database's app for that purpose and configuration,
+    built on first use and kept for the run. `purpose` keeps apps apart that must not share
+    Flask's app context (see app_context)."""
+    built = {}
+
+    def get(purpose: str = "client", **overrides):
+        key = (purpose, repr(sorted(overrides.items())))
+        if key not in built:
+            app = create_app({**TEST_CONFIG, "DATABASE_URL": database_url, **overrides})
+            app.extensions["coopchain.tests.config"] = copy.deepcopy(dict(app.config))
+            built[key] = app
+        return built[key]
+
+    return get
+
+
+def _reset_app_state(app) -> None:
+    """Forget what the previous test left in the app: settings it changed, rate-limit counters,
+    the public page cache and the scan buffer (the database rolls back on its own)."""
+    app.config.clear()
+    app.config.update(copy.deepcopy(app.extensions["coopchain.tests.config"]))
+    if app.config["RATELIMIT_ENABLED"]:  # the limiter has no storage otherwise
+        limiter.reset()
+    init_public_pages(app)  # a fresh public page cache and scan buffer
 
 
 @pytest.fixture
-def make_app(database_url, connection):
-    """Build an app on the test connection; pass config overrides (e.g. CSRF on)."""
+def make_app(app_factory, connection):
+    """make_app(**config) gives this database's app with those config overrides (e.g. CSRF on),
+    its sessions joined to this test's connection and its in-memory state reset."""
 
-    def build(**overrides):
-        app = create_app({**TEST_CONFIG, "DATABASE_URL": database_url, **overrides})
-        app.extensions["coopchain.db"].sessionmaker = lambda: _joined_session(connection)
+    def build(purpose: str = "client", **overrides):
+        app = app_factory(purpose, **overrides)
+        app.extensions["coopchain.db"].sessionmaker = lambda: joined_session(connection)
+        _reset_app_state(app)
         return app
 
     return build
@@ -103,6 +176,29 @@ def make_app(database_url, connection):
 @pytest.fixture
 def app(make_app):
     return make_app()
+
+
+@pytest.fixture(scope="session")
+def app_without_database():
+    """An app whose database is never opened: templates, settings and translations for the
+    tests that render documents from plain data."""
+    return create_app({**TEST_CONFIG, "DATABASE_URL": "sqlite://"})
+
+
+@pytest.fixture
+def app_context(request, app_without_database):
+    """Services and documents read settings and templates from the app: their tests run in an
+    app context (the domain conftests ask for it for all their tests).
+
+    A database test gets an app of its own: pushing the test client's app would make Flask
+    reuse that context (and its `g`: session, user) for every request the client makes. A test
+    without a database fixture gets the database-less app, and stays off the database matrix."""
+    if "database_url" in request.fixturenames:
+        app = request.getfixturevalue("make_app")("context")
+    else:
+        app = app_without_database
+    with app.app_context() as context:
+        yield context
 
 
 @pytest.fixture
@@ -152,6 +248,21 @@ def api(client, db_session, org):
 @pytest.fixture
 def table_names(engine):
     return set(inspect(engine).get_table_names())
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked one_database run on SQLite only: the other database is covered by the rest
+    of the suite (the access table walks hundreds of routes × roles; once is enough)."""
+    if len(DATABASES) == 1:
+        return
+    kept, dropped = [], []
+    for item in items:
+        param = getattr(item, "callspec", None) and item.callspec.params.get("database_url")
+        on_other = param is not None and param != DATABASES[0]
+        (dropped if on_other and item.get_closest_marker("one_database") else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 def pytest_report_header(config):

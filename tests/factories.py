@@ -1,4 +1,7 @@
-"""Test data builders: they add and flush, never commit (the test's transaction rolls back)."""
+"""Test data builders: they add and flush, never commit (the test's transaction rolls back).
+
+Dates are fixed and far from the day the suite pins (tests/conftest.py): a builder's
+delivery is months in the past and its agreement years in force."""
 
 import itertools
 from datetime import date
@@ -67,7 +70,7 @@ def agreement(session, org, producers, **fields):
     data = {
         "number": f"AC-{next(_counter):04d}", "kind": "individual" if len(producers) == 1
         else "collective", "protected_area": "BP Alto Mayo", "signed_on": date(2025, 1, 10),
-        "valid_until": date(2026, 12, 31), "commitments": ["no_clearing"], "status": "active",
+        "valid_until": date(2030, 12, 31), "commitments": ["no_clearing"], "status": "active",
         "status_reason": None, "status_since": None, "producer_ids": [p.id for p in producers],
         **fields,
     }  # fmt: skip

@@ -7,6 +7,7 @@ scratch database it creates and drops, never in COOPCHAIN_TEST_POSTGRES_URL's ow
 import hashlib
 import os
 import secrets
+import shutil
 import sqlite3
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -93,12 +94,24 @@ def drop_sqlite(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-@pytest.fixture
-def demo_sqlite(tmp_path) -> str:
-    url = sqlite_url(tmp_path / "live.sqlite")
+@pytest.fixture(scope="module")
+def demo_sqlite_template(tmp_path_factory) -> Path:
+    """A migrated SQLite file with the demo, built once for the module (it takes seconds)."""
+    path = tmp_path_factory.mktemp("backup-demo") / "template.sqlite"
+    url = sqlite_url(path)
     migrate(url)
     load_demo_data(url)
-    return url
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the one file we copy
+    return path
+
+
+@pytest.fixture
+def demo_sqlite(demo_sqlite_template, tmp_path) -> str:
+    """A copy of the demo database of this test's own, to back up, break and restore."""
+    path = tmp_path / "live.sqlite"
+    shutil.copyfile(demo_sqlite_template, path)
+    return sqlite_url(path)
 
 
 def test_sqlite_round_trip(demo_sqlite, tmp_path):

@@ -9,9 +9,9 @@ from sqlmodel import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from coopchain.auth.models import ApiToken, Membership, Organization, Role, User
+from coopchain.clock import utcnow
 from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.ledger.services import append
-from coopchain.timeutil import utcnow
 
 TOKEN_PREFIX = "cc_"  # noqa: S105  (a visible marker, not a secret)
 #: A dummy hash so a login for an unknown email costs as much as one for a known email.

@@ -16,7 +16,6 @@ Privacy (issue: shipments): a producer's name is printed only with their public-
 otherwise the row shows the member code alone.
 """
 
-import os
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -30,6 +29,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from weasyprint import HTML
 
+from coopchain.clock import cooperative_zone
 from coopchain.farms.models import ForestResult
 from coopchain.lots.mass_balance import BalanceFlag
 from coopchain.lots.services import setting
@@ -269,9 +269,9 @@ def _code(value):
 # --- rendering --------------------------------------------------------------------------------
 
 
-def _zone() -> ZoneInfo:
-    # The cooperative's own time, like timeutil.today().
-    return ZoneInfo(os.environ.get("COOPCHAIN_TIMEZONE", "America/Lima"))
+def _zone():
+    # The cooperative's own time, like clock.today().
+    return cooperative_zone()
 
 
 def render_certificate_pdf(context: dict) -> bytes:

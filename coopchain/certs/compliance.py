@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from coopchain.certs.eudr import EudrPlot, plot_problems
+from coopchain.clock import today
 from coopchain.farms.forest import latest_evidence
 from coopchain.farms.models import ForestEvidence, ForestResult, Plot
 from coopchain.farms.rules import OrganicStatus
@@ -30,7 +31,6 @@ from coopchain.lots.services import get_lot, setting
 from coopchain.quality.lot_quality import CuppingScore, cupping_of
 from coopchain.shipments.models import Shipment
 from coopchain.shipments.services import get_shipment, totals_of
-from coopchain.timeutil import today
 
 #: The product forms an export lot is in: only these are expected to carry a cupping score.
 CUPPED_FORMS = {"green"}

@@ -11,7 +11,8 @@ from enum import StrEnum
 from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from coopchain.timeutil import UTCDateTime, utcnow
+from coopchain.clock import utcnow
+from coopchain.timeutil import UTCDateTime
 
 
 class CertificateStatus(StrEnum):

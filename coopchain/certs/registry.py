@@ -19,10 +19,10 @@ from sqlmodel import Session
 from coopchain.auth.models import Organization, User
 from coopchain.certs import compliance
 from coopchain.certs.models import Certificate, CertificateStatus, SubjectKind
+from coopchain.clock import utcnow
 from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.ledger.services import append
 from coopchain.lots.services import reserve_numbers
-from coopchain.timeutil import utcnow
 
 LANGUAGES = ("es", "en")
 

@@ -10,6 +10,7 @@ from coopchain.api import json_body as _json_body
 from coopchain.api import org_id as _org
 from coopchain.api import user_id as _user
 from coopchain.auth.access import READ, REGISTRY_WRITE, api_requires, current_principal
+from coopchain.clock import today
 from coopchain.db import get_session
 from coopchain.farms import rules, services
 from coopchain.farms.registry_xlsx import (
@@ -30,7 +31,6 @@ from coopchain.farms.schemas import (
     VisitOut,
 )
 from coopchain.spreadsheets import SpreadsheetError, template_workbook
-from coopchain.timeutil import today
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 OPENAPI_SCHEMAS.update(

@@ -19,12 +19,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlmodel import Session
 
+from coopchain.clock import today
 from coopchain.errors import DomainError
 from coopchain.farms.forest import latest_evidence
 from coopchain.farms.models import EvidenceKind, ForestEvidence, ForestResult
 from coopchain.farms.services import get_plot
 from coopchain.ledger.services import append
-from coopchain.timeutil import today
 
 MB = 1024 * 1024
 MAX_PHOTOS = 20

@@ -12,11 +12,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlmodel import Session
 
+from coopchain.clock import today, utcnow
 from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.farms.models import EvidenceKind, ForestEvidence, ForestResult
 from coopchain.farms.services import get_plot
 from coopchain.ledger.services import append
-from coopchain.timeutil import today, utcnow
 
 #: Kinds staff may type in; raster and Whisp evidence come from their importers.
 HAND_KINDS = (EvidenceKind.MANUAL, EvidenceKind.FIELD)

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from coopchain.clock import today, utcnow
 from coopchain.db import begin_write
 from coopchain.errors import DomainError, NotFound
 from coopchain.farms.forest_models import AssessmentStatus, ForestAssessment, ForestDataset
@@ -31,7 +32,6 @@ from coopchain.farms.forest_rasters import (
 )
 from coopchain.farms.models import EvidenceKind, ForestEvidence, ForestResult, Plot
 from coopchain.ledger.services import append, append_many
-from coopchain.timeutil import today, utcnow
 
 #: A running assessment whose progress has not moved for this long was interrupted (a batch
 #: of 250 plots takes seconds).

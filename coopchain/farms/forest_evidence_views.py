@@ -12,13 +12,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from coopchain.auth.access import ADMIN, READ, REGISTRY_WRITE, current_principal, requires
+from coopchain.clock import today
 from coopchain.db import get_session
 from coopchain.errors import DomainError, NotFound
 from coopchain.farms import field_evidence, forest, services, whisp
 from coopchain.farms.forest_views import parse_date
 from coopchain.farms.models import ForestResult
 from coopchain.farms.views import bp
-from coopchain.timeutil import today
 
 #: The CSV itself plus the form around it.
 WHISP_UPLOAD_MAX_BYTES = whisp.MAX_BYTES + 1024 * 1024

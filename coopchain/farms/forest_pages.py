@@ -18,6 +18,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 
 from coopchain.auth.access import ADMIN, READ, REGISTRY_WRITE, current_principal, requires
+from coopchain.clock import today
 from coopchain.db import database, discard_changes, get_session
 from coopchain.errors import DomainError, NotFound
 from coopchain.farms import forest_assessment as fa
@@ -27,7 +28,6 @@ from coopchain.farms.forest_summary import overview, summary_xlsx
 from coopchain.farms.forest_views import parse_date
 from coopchain.farms.views import bp
 from coopchain.lots.document_views import send_xlsx
-from coopchain.timeutil import today
 
 log = logging.getLogger(__name__)
 

@@ -11,12 +11,12 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from coopchain.auth.access import READ, REGISTRY_WRITE, current_principal, requires
+from coopchain.clock import today
 from coopchain.db import get_session
 from coopchain.errors import DomainError, NotFound
 from coopchain.farms import forest, services
 from coopchain.farms.models import ForestEvidence, ForestResult
 from coopchain.farms.views import bp
-from coopchain.timeutil import today
 
 FORM_FIELDS = ("kind", "result", "source", "observed_on", "loss_after_cutoff_ha", "notes")
 

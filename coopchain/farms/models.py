@@ -7,7 +7,8 @@ from enum import StrEnum
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from coopchain.timeutil import UTCDateTime, utcnow
+from coopchain.clock import utcnow
+from coopchain.timeutil import UTCDateTime
 
 
 class Crop(StrEnum):

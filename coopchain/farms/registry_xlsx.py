@@ -12,13 +12,13 @@ from marshmallow import fields, pre_load, validate
 from sqlalchemy import select
 from sqlmodel import Session
 
+from coopchain.clock import today
 from coopchain.errors import DomainError
 from coopchain.farms import services
 from coopchain.farms.geometry import GeometryIssue, point_geometry
 from coopchain.farms.models import Agreement, AgreementVisit, Commitment, Plot, Producer
 from coopchain.farms.schemas import AgreementIn, PlotIn, ProducerIn
 from coopchain.spreadsheets import RowError, SheetSpec, read_workbook, write_workbook
-from coopchain.timeutil import today
 
 
 class _SpreadsheetRow:

@@ -4,6 +4,7 @@ from datetime import date
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from coopchain.clock import today
 from coopchain.farms.models import (
     AgreementKind,
     AgreementStatus,
@@ -14,7 +15,6 @@ from coopchain.farms.models import (
     VisitResult,
 )
 from coopchain.schemas import LoadSchema
-from coopchain.timeutil import today
 
 _CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$", error="Letters, digits and . _ / - only.")
 

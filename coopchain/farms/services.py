@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
+from coopchain.clock import today, utcnow
 from coopchain.errors import Conflict, DomainError, InvalidGeometry, NotFound
 from coopchain.farms import rules
 from coopchain.farms.geometry import GeometryIssue, validate_plot_geometry
@@ -25,7 +26,6 @@ from coopchain.farms.models import (
     Producer,
 )
 from coopchain.ledger.services import append, changes
-from coopchain.timeutil import today, utcnow
 
 PRODUCER_FIELDS = (
     "member_code", "first_name", "last_name", "national_id", "sex", "community", "sector",

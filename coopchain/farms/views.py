@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError, fields
 
 from coopchain.auth.access import READ, REGISTRY_WRITE, current_principal, requires
+from coopchain.clock import today
 from coopchain.db import discard_changes, get_session
 from coopchain.errors import DomainError
 from coopchain.farms import services
@@ -31,7 +32,6 @@ from coopchain.farms.schemas import AgreementIn, AgreementStatusIn, PlotIn, Prod
 from coopchain.forms import handle_form
 from coopchain.schemas import PageSchema
 from coopchain.spreadsheets import SpreadsheetError, template_workbook
-from coopchain.timeutil import today
 
 bp = Blueprint("farms", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

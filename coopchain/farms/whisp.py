@@ -49,12 +49,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlmodel import Session
 
+from coopchain.clock import today
 from coopchain.errors import DomainError
 from coopchain.farms.field_evidence import display_name
 from coopchain.farms.models import EvidenceKind, ForestEvidence, ForestResult, Plot
 from coopchain.ledger.services import append_many
 from coopchain.spreadsheets import RowError
-from coopchain.timeutil import today
 
 MB = 1024 * 1024
 MAX_BYTES = 20 * MB

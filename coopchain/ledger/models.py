@@ -5,7 +5,8 @@ from datetime import datetime
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from coopchain.timeutil import UTCDateTime, utcnow
+from coopchain.clock import utcnow
+from coopchain.timeutil import UTCDateTime
 
 
 class LedgerEvent(SQLModel, table=True):

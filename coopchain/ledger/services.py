@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from coopchain.auth.models import Organization
+from coopchain.clock import utcnow
 from coopchain.ledger.models import LedgerEvent
-from coopchain.timeutil import utcnow
 
 GENESIS_HASH = "0" * 64
 EPCIS_EVENT_TYPES = {"ObjectEvent", "AggregationEvent", "TransformationEvent", "TransactionEvent"}

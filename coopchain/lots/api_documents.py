@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from coopchain.api import api_blueprint, document
 from coopchain.api import org_id as _org
 from coopchain.auth.access import READ, REGISTRY_WRITE, api_requires, current_principal
+from coopchain.clock import today
 from coopchain.db import get_session
 from coopchain.farms.registry_xlsx import ImportFailed
 from coopchain.lots.document_views import send_receipt, send_xlsx
@@ -20,7 +21,6 @@ from coopchain.lots.lots_xlsx import (
 )
 from coopchain.lots.mass_balance import mass_balance, seasons
 from coopchain.spreadsheets import SpreadsheetError
-from coopchain.timeutil import today
 
 
 def _season_report():

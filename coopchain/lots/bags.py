@@ -9,13 +9,13 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from coopchain.auth.models import Organization
+from coopchain.clock import today, utcnow
 from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.ledger.services import append
 from coopchain.lots import rules
 from coopchain.lots.errors import InsufficientQuantity
 from coopchain.lots.models import Bag, Lot, new_public_token
 from coopchain.lots.services import get_lot, lock_lots, reserve_numbers, setting
-from coopchain.timeutil import today, utcnow
 
 MAX_BAGS_AT_ONCE = 2000
 

@@ -14,6 +14,7 @@ from marshmallow import ValidationError, pre_load
 from sqlalchemy import select
 
 from coopchain.auth.access import READ, REGISTRY_WRITE, requires
+from coopchain.clock import today
 from coopchain.db import discard_changes, get_session
 from coopchain.errors import DomainError
 from coopchain.farms import services as farms
@@ -28,7 +29,6 @@ from coopchain.lots.views import org_id as _org
 from coopchain.lots.views import page_helpers as _helpers
 from coopchain.lots.views import user_id as _user
 from coopchain.schemas import PageSchema
-from coopchain.timeutil import today
 
 _DECIMAL_FIELDS = ("gross_kg", "tare_kg", "moisture_pct", "price_per_kg")
 #: "52,5": phone keyboards in a Spanish locale offer a decimal comma (inputmode="decimal").

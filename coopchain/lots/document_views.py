@@ -8,6 +8,7 @@ from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
 from coopchain.auth.access import READ, REGISTRY_WRITE, current_principal, requires
+from coopchain.clock import today
 from coopchain.db import get_session
 from coopchain.errors import DomainError
 from coopchain.farms.registry_xlsx import ImportFailed
@@ -21,7 +22,6 @@ from coopchain.lots.mass_balance import mass_balance, seasons
 from coopchain.lots.receipt import receipt_context, render_receipt_pdf
 from coopchain.lots.views import bp
 from coopchain.spreadsheets import SpreadsheetError
-from coopchain.timeutil import today
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from coopchain.auth.access import READ, REGISTRY_WRITE, requires
+from coopchain.clock import today
 from coopchain.db import discard_changes, get_session
 from coopchain.errors import DomainError, NotFound
 from coopchain.farms.forest import forest_summary
@@ -34,7 +35,6 @@ from coopchain.lots.views import page_helpers as _helpers
 from coopchain.lots.views import user_id as _user
 from coopchain.quality.summary import lot_quality_summary
 from coopchain.schemas import PageSchema
-from coopchain.timeutil import today
 
 #: Delivery rows shown on a lot page; the spreadsheet export has them all.
 #: Delivery rows on the lot page; the plot table above covers them all, the export lists all.

@@ -22,7 +22,8 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-from coopchain.timeutil import UTCDateTime, utcnow
+from coopchain.clock import utcnow
+from coopchain.timeutil import UTCDateTime
 
 KG = Numeric(12, 3)  # exact decimals to the gram (DESIGN.md §4)
 

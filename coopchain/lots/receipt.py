@@ -5,10 +5,8 @@ Two steps (DESIGN.md §3, §6): `receipt_context` reads the database into a plai
 database nor the network nor the file system (its url_fetcher refuses every URL).
 """
 
-import os
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime as babel_format_datetime
 from flask import current_app
@@ -18,11 +16,11 @@ from sqlmodel import Session
 from weasyprint import HTML
 
 from coopchain.auth.models import Organization
+from coopchain.clock import cooperative_zone, utcnow
 from coopchain.farms.models import Plot, Producer
 from coopchain.lots import services
 from coopchain.lots.origins import origins_of
 from coopchain.pdf import RefuseAllFetcher
-from coopchain.timeutil import utcnow
 
 CENT = Decimal("0.01")
 TEMPLATE = "pdf/receipt.html"
@@ -73,7 +71,7 @@ def receipt_context(session: Session, org_id: int, delivery_id: int) -> dict:
 def render_receipt_pdf(context: dict) -> bytes:
     """The receipt as PDF bytes, in the current Babel locale."""
     locale = get_locale()
-    zone = ZoneInfo(os.environ.get("COOPCHAIN_TIMEZONE", "America/Lima"))
+    zone = cooperative_zone()
 
     def kg(value):
         return "—" if value is None else format_decimal(value, format="#,##0.0##")
@@ -88,7 +86,7 @@ def render_receipt_pdf(context: dict) -> bytes:
         return format_date(value, format="medium")
 
     def moment(value: datetime):
-        # Printed-at in the cooperative's own time, like timeutil.today().
+        # Printed-at in the cooperative's own time, like clock.today().
         return babel_format_datetime(value, "short", tzinfo=zone, locale=locale)
 
     html = current_app.jinja_env.get_template(TEMPLATE).render(

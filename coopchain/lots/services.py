@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from coopchain.auth.models import Organization
+from coopchain.clock import today, utcnow
 from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.farms.models import Plot, Producer, ProducerStatus
 from coopchain.farms.services import like_pattern
@@ -30,7 +31,6 @@ from coopchain.lots.models import (
     Transformation,
     TransformationInput,
 )
-from coopchain.timeutil import today, utcnow
 
 MAX_MOISTURE_PCT = Decimal("70")
 

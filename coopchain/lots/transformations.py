@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from coopchain.clock import today, utcnow
 from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.farms.rules import OrganicStatus
 from coopchain.ledger.services import append
@@ -23,7 +24,6 @@ from coopchain.lots.errors import CommingledOrganic, ImplausibleYield, Insuffici
 from coopchain.lots.models import Lot, Transformation, TransformationInput, TransformationKind
 from coopchain.lots.origins import origins_of
 from coopchain.lots.services import get_lot, lock_lots, new_lot_codes, setting
-from coopchain.timeutil import today, utcnow
 
 
 @dataclass(frozen=True)

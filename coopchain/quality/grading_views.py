@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from coopchain.auth.access import QUALITY_WRITE, requires
+from coopchain.clock import today
 from coopchain.db import discard_changes, get_session
 from coopchain.errors import DomainError, NotFound
 from coopchain.lots import services as lots
@@ -24,7 +25,6 @@ from coopchain.lots.views import user_id as _user
 from coopchain.quality import grades, gradings
 from coopchain.quality.summary import takes_green_grading, takes_pitahaya_grading
 from coopchain.quality.views import bp, can_score
-from coopchain.timeutil import today
 
 #: Names a cupping lab uses (SCA green coffee defect handbook), by category.
 GREEN_DEFECT_LABELS = {

@@ -10,13 +10,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlmodel import Session
 
+from coopchain.clock import today, utcnow
 from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.ledger.services import append
 from coopchain.lots.models import Lot, ProductForm
 from coopchain.lots.services import get_lot, setting
 from coopchain.quality import grades
 from coopchain.quality.models import GreenGrading, PitahayaGrading
-from coopchain.timeutil import today, utcnow
 
 GRADABLE_GREEN_FORMS = (ProductForm.GREEN, ProductForm.DRY_PARCHMENT)
 MODELS = {"green": GreenGrading, "pitahaya": PitahayaGrading}

@@ -13,7 +13,8 @@ from enum import StrEnum
 from sqlalchemy import JSON, CheckConstraint, Column, Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from coopchain.timeutil import UTCDateTime, utcnow
+from coopchain.clock import utcnow
+from coopchain.timeutil import UTCDateTime
 
 #: Final scores are exact: CVA multiplies by 0.65625, so five decimals are needed.
 SCORE = Numeric(8, 5)

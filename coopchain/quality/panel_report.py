@@ -6,10 +6,8 @@ with WeasyPrint and the receipt's fetcher that refuses every URL. Labels are tra
 PDF is rendered, in the current locale, so the context itself holds codes, not words.
 """
 
-import os
 from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime as babel_format_datetime
 from flask import current_app
@@ -18,11 +16,11 @@ from sqlmodel import Session
 from weasyprint import HTML
 
 from coopchain.auth.models import Organization
+from coopchain.clock import cooperative_zone, utcnow
 from coopchain.pdf import RefuseAllFetcher, css_string, page_counter
 from coopchain.quality import labels, rules
 from coopchain.quality.session_xlsx import mean_abs_deviation
 from coopchain.quality.sessions import cuppers_of, get_session, session_results
-from coopchain.timeutil import utcnow
 
 TEMPLATE = "pdf/panel_report.html"
 #: Samples per calibration table: more columns would not fit the width of an A4 page.
@@ -106,7 +104,7 @@ def panel_report_context(session: Session, org_id: int, number: str) -> dict:
 def render_panel_report_pdf(context: dict) -> bytes:
     """The report as A4 PDF bytes, in the current Babel locale."""
     locale = get_locale()
-    zone = ZoneInfo(os.environ.get("COOPCHAIN_TIMEZONE", "America/Lima"))
+    zone = cooperative_zone()
 
     def score(value):
         return "—" if value is None else format_decimal(value, format="#,##0.00###")

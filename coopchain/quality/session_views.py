@@ -20,6 +20,7 @@ from marshmallow import ValidationError
 
 from coopchain.auth.access import QUALITY_WRITE, READ, current_principal, requires
 from coopchain.auth.models import Role
+from coopchain.clock import today
 from coopchain.db import discard_changes, get_session
 from coopchain.errors import Conflict, DomainError
 from coopchain.lots import services as lots
@@ -29,7 +30,6 @@ from coopchain.quality import sessions as cupping
 from coopchain.quality.models import CuppingSession, SessionStatus
 from coopchain.quality.views import bp, can_score
 from coopchain.schemas import PageSchema
-from coopchain.timeutil import today
 from coopchain.views import format_kg
 
 STATUSES = {status.value for status in SessionStatus}

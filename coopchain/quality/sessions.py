@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from coopchain.auth.models import Membership, Role, User
+from coopchain.clock import today, utcnow
 from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.ledger.services import append
 from coopchain.lots.models import Lot, ProductForm
@@ -27,7 +28,6 @@ from coopchain.quality.models import (
     CuppingSheet,
     SessionStatus,
 )
-from coopchain.timeutil import today, utcnow
 
 #: What a cupping lab can roast and cup: green coffee, or dry parchment it hulls itself.
 CUPPABLE_FORMS = (ProductForm.GREEN, ProductForm.DRY_PARCHMENT)

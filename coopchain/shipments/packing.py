@@ -6,10 +6,8 @@ through the shared writer (formula-like text neutralised, numbers as numeric cel
 with WeasyPrint and the receipt's fetcher that refuses every URL.
 """
 
-import os
 import re
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime as babel_format_datetime
 from flask import current_app
@@ -18,11 +16,11 @@ from sqlmodel import Session
 from weasyprint import HTML
 
 from coopchain.auth.models import Organization
+from coopchain.clock import cooperative_zone, utcnow
 from coopchain.lots.origins import origins_of
 from coopchain.pdf import RefuseAllFetcher, css_string, page_counter
 from coopchain.shipments.services import bags_of, get_shipment, totals_of
 from coopchain.spreadsheets import write_workbook
-from coopchain.timeutil import utcnow
 
 TEMPLATE = "pdf/packing_list.html"
 #: The shipment's own fields, in the order the packing list shows them.
@@ -150,7 +148,7 @@ def packing_list_workbook(context: dict) -> bytes:
 def render_packing_list_pdf(context: dict) -> bytes:
     """The packing list as A4 PDF bytes, in the current Babel locale, "page X of Y"."""
     locale = get_locale()
-    zone = ZoneInfo(os.environ.get("COOPCHAIN_TIMEZONE", "America/Lima"))
+    zone = cooperative_zone()
 
     def kg(value):
         return "—" if value is None else format_decimal(value, format="#,##0.0##")

@@ -7,10 +7,10 @@ with the same messages.
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from coopchain.clock import today
 from coopchain.farms.models import Crop
 from coopchain.schemas import LoadSchema, PageSchema
 from coopchain.shipments.models import ShipmentStatus
-from coopchain.timeutil import today
 
 
 def _not_future(value) -> None:

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from coopchain.clock import today, utcnow
 from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.farms.models import Crop
 from coopchain.farms.services import like_pattern
@@ -21,7 +22,6 @@ from coopchain.lots.models import Bag, Lot
 from coopchain.lots.services import get_lot
 from coopchain.shipments import rules
 from coopchain.shipments.models import NEXT_STATUS, Shipment, ShipmentStatus
-from coopchain.timeutil import today, utcnow
 
 #: Fields a user sets (status, crop and reference have their own rules).
 EDITABLE = (

@@ -25,6 +25,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
 from coopchain.auth.access import READ, REGISTRY_WRITE, current_principal, requires
+from coopchain.clock import today
 from coopchain.db import discard_changes, get_session
 from coopchain.errors import Conflict, DomainError
 from coopchain.forms import load_form
@@ -34,7 +35,6 @@ from coopchain.schemas import PageSchema
 from coopchain.shipments import packing, rules, services
 from coopchain.shipments.models import NEXT_STATUS, Shipment, ShipmentStatus
 from coopchain.shipments.schemas import AdvanceIn
-from coopchain.timeutil import today
 from coopchain.trace.scans import shipment_scans
 from coopchain.views import format_kg
 

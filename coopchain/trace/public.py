@@ -23,6 +23,7 @@ from sqlmodel import Session
 
 from coopchain.auth.models import Organization
 from coopchain.certs.models import Certificate, CertificateStatus, SubjectKind
+from coopchain.clock import today
 from coopchain.farms.forest import latest_evidence
 from coopchain.farms.models import Agreement, Plot
 from coopchain.farms.rules import OrganicStatus
@@ -32,7 +33,6 @@ from coopchain.lots.origins import Origin, origins_of
 from coopchain.quality.gradings import latest_grading
 from coopchain.quality.lot_quality import cupping_of
 from coopchain.shipments.models import Shipment, ShipmentStatus
-from coopchain.timeutil import today
 from coopchain.trace.coarse_map import coarse_map_svg
 from coopchain.trace.qr import gs1_serial
 

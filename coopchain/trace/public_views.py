@@ -24,10 +24,10 @@ from limits import parse as parse_limit
 from sqlalchemy import func, select
 
 from coopchain.auth.access import public
+from coopchain.clock import today
 from coopchain.db import get_session
 from coopchain.extensions import limiter
 from coopchain.ledger.models import LedgerEvent
-from coopchain.timeutil import today
 from coopchain.trace import scans
 from coopchain.trace.gs1 import parse_digital_link
 from coopchain.trace.page_cache import CachedPage, PageCache

@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from coopchain import create_app
+from coopchain.auth.models import Organization
 from coopchain.certs import registry
 from coopchain.farms.forest import record_evidence
 from coopchain.farms.forest_models import ForestAssessment
@@ -12,6 +13,10 @@ from coopchain.lots import bags, transformations
 from coopchain.quality import gradings, sessions
 from coopchain.shipments import services as shipments
 from tests import factories
+from tests.helpers import joined_session
+
+#: The route × role × organisation table runs on SQLite only (conftest.py).
+pytestmark = pytest.mark.one_database
 
 ALL = {"admin", "staff", "quality", "auditor"}
 WRITE = {"admin", "staff"}
@@ -221,18 +226,53 @@ def test_every_route_has_an_access_rule(app):
         assert declared == expected, endpoint
 
 
-@pytest.fixture
-def urls(app, db_session, org, monkeypatch):
-    """A concrete URL for every route, pointing at rows of `org`.
+@pytest.fixture(scope="module")
+def access_world(engine, app_factory):
+    """Rows of every kind for one organisation, built once for this module in a transaction of
+    its own (each test works in a savepoint inside it), and a concrete URL for every route
+    pointing at them: (connection, organisation id, urls).
 
-    The certificate is registered with stand-in bytes: rendering the real PDF took a second of
-    every one of these ~900 tests, and who may open it does not depend on its contents (the
-    certificate tests render and check real ones)."""
+    The certificate is registered with stand-in bytes: who may open it does not depend on its
+    contents (the certificate tests render and check real ones)."""
     from coopchain.certs import certificate_pdf
 
-    monkeypatch.setattr(
-        certificate_pdf, "render_certificate_pdf", lambda _context: b"%PDF-1.7 stub"
-    )
+    connection = engine.connect()
+    transaction = connection.begin()
+    db_session = joined_session(connection)
+    app = app_factory()
+    with pytest.MonkeyPatch.context() as monkeypatch, app_factory("context").app_context():
+        monkeypatch.setattr(
+            certificate_pdf, "render_certificate_pdf", lambda _context: b"%PDF-1.7 stub"
+        )
+        org = factories.organization(db_session, "COOPAM")
+        urls = _urls_for_rows(app, db_session, org)
+        db_session.commit()  # releases the session's savepoint into the module's transaction
+    yield connection, org.id, urls
+    transaction.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def connection(access_world):
+    """This test's changes go into a savepoint inside the module's transaction."""
+    module_connection = access_world[0]
+    savepoint = module_connection.begin_nested()
+    yield module_connection
+    if savepoint.is_active:
+        savepoint.rollback()
+
+
+@pytest.fixture
+def org(db_session, access_world):
+    return db_session.get(Organization, access_world[1])
+
+
+@pytest.fixture
+def urls(access_world):
+    return access_world[2]
+
+
+def _urls_for_rows(app, db_session, org) -> dict:
     producer = factories.producer(db_session, org)
     plot = factories.plot(db_session, org, producer)
     agreement = factories.agreement(db_session, org, [producer])
@@ -245,40 +285,53 @@ def urls(app, db_session, org, monkeypatch):
     from coopchain.auth.models import Membership
 
     owner_membership = db_session.scalar(select(Membership).where(Membership.user_id == owner.id))
-    with app.app_context():  # lot services read settings; popped before any request
-        delivery, lot = factories.delivery(db_session, org, producer, plot, product_form="green")
-        (bag,) = bags.create_bags(db_session, org.id, None, lot.code, 1)
-        sample = transformations.take_sample(
-            db_session, org.id, None, lot.code, None, date(2026, 6, 2)
-        )
-        cupping = sessions.open_session(
-            db_session, org.id, None,
-            {"held_on": date(2026, 6, 3), "protocol": "sca_2004", "guest_cuppers": ["Ana"],
-             "lot_codes": [lot.code]},
-        )  # fmt: skip
-        [(cupping_sample, _lot)] = sessions.samples_of(db_session, cupping)
-        shipment = shipments.create_shipment(
-            db_session, org.id, None,
-            {"reference": "S-1", "crop": "coffee", "buyer_name": "B", "buyer_country": "DE"},
-        )  # fmt: skip
-        evidence = record_evidence(
-            db_session, org.id, None, plot.id,
-            {"result": "deforestation_free", "source": "map", "observed_on": date(2026, 1, 5)},
-        )  # fmt: skip
-        certificate = registry.issue_certificate(
-            db_session, org.id, None, kind="lot", reference=lot.code,
-            override_reason="Access test", may_override=True,
-        )  # fmt: skip
-        assessment = ForestAssessment(organization_id=org.id, dataset_ids=[], total=0)
-        db_session.add(assessment)
-        db_session.flush()
-        grading = gradings.record_green_grading(
-            db_session,
-            org.id,
-            None,
-            lot.code,
-            {"moisture_pct": "11", "graded_on": date(2026, 6, 3)},
-        )
+    delivery, lot = factories.delivery(db_session, org, producer, plot, product_form="green")
+    (bag,) = bags.create_bags(db_session, org.id, None, lot.code, 1)
+    sample = transformations.take_sample(db_session, org.id, None, lot.code, None, date(2026, 6, 2))
+    cupping = sessions.open_session(
+        db_session,
+        org.id,
+        None,
+        {
+            "held_on": date(2026, 6, 3),
+            "protocol": "sca_2004",
+            "guest_cuppers": ["Ana"],
+            "lot_codes": [lot.code],
+        },
+    )
+    [(cupping_sample, _lot)] = sessions.samples_of(db_session, cupping)
+    shipment = shipments.create_shipment(
+        db_session,
+        org.id,
+        None,
+        {"reference": "S-1", "crop": "coffee", "buyer_name": "B", "buyer_country": "DE"},
+    )
+    evidence = record_evidence(
+        db_session,
+        org.id,
+        None,
+        plot.id,
+        {"result": "deforestation_free", "source": "map", "observed_on": date(2026, 1, 5)},
+    )
+    certificate = registry.issue_certificate(
+        db_session,
+        org.id,
+        None,
+        kind="lot",
+        reference=lot.code,
+        override_reason="Access test",
+        may_override=True,
+    )
+    assessment = ForestAssessment(organization_id=org.id, dataset_ids=[], total=0)
+    db_session.add(assessment)
+    db_session.flush()
+    grading = gradings.record_green_grading(
+        db_session,
+        org.id,
+        None,
+        lot.code,
+        {"moisture_pct": "11", "graded_on": date(2026, 6, 3)},
+    )
     values = {
         "delivery_id": delivery.id,
         "transformation_id": sample.id,
@@ -369,10 +422,21 @@ def test_public_routes_answer_without_login(client):
 
 
 ID_ARGUMENTS = {
-    "producer_id", "plot_id", "agreement_id", "token_id", "membership_id", "delivery_id",
-    "transformation_id", "serial", "code", "number", "grading_id", "reference", "evidence_id",
+    "producer_id",
+    "plot_id",
+    "agreement_id",
+    "token_id",
+    "membership_id",
+    "delivery_id",
+    "transformation_id",
+    "serial",
+    "code",
+    "number",
+    "grading_id",
+    "reference",
+    "evidence_id",
     "assessment_id",
-}  # fmt: skip
+}
 #: Endpoints whose URL names a row; read off a throwaway app so new routes are covered.
 ROW_ENDPOINTS = sorted(
     rule.endpoint

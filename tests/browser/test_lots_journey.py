@@ -7,7 +7,7 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-from coopchain.timeutil import today
+from coopchain.clock import today
 
 pytestmark = pytest.mark.browser
 

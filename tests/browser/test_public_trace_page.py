@@ -5,6 +5,10 @@ from urllib.parse import urlparse
 
 import pytest
 
+from coopchain.clock import today
+from coopchain.demo.calendar import calendar_for
+from coopchain.demo.shipments import hamburg_reference
+
 pytestmark = pytest.mark.browser
 
 PHONE = {"viewport": {"width": 360, "height": 740}, "locale": "en-GB", "device_scale_factor": 2}
@@ -14,7 +18,7 @@ def a_bag_page_path(staff_page) -> str:
     """The public page of a bag on the demo's Hamburg shipment, found as staff would: the
     shipment, its lot, the bag list's "public page" link."""
     page = staff_page
-    page.goto("/shipments/HH-2026-014")
+    page.goto(f"/shipments/{hamburg_reference(calendar_for(today()).harvest_year)}")
     page.locator("table.shipment-lots td.code a").first.click()
     link = page.locator("section#bags a[href^='/b/']").first
     path = link.get_attribute("href")

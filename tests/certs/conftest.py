@@ -1,15 +1,11 @@
-"""Certificate and EUDR code reads settings and translates messages, so tests run in an app
-context: the lots tests' autouse fixture, shared rather than copied (it also serves tests here
-that use the database)."""
+"""Certificate and EUDR code translates messages: tests read them in English."""
 
 import pytest
 from flask_babel import force_locale
 
-from tests.lots.conftest import app_context  # noqa: F401 (autouse fixture)
-
 
 @pytest.fixture(autouse=True)
-def english(app_context):  # noqa: F811 (the imported fixture)
+def english(app_context):
     """Messages asserted here are English; outside a request the app's default is Spanish."""
     with force_locale("en"):
         yield

@@ -23,6 +23,7 @@ from flask_babel import force_locale
 
 from coopchain.certs import certificate_pdf, compliance, registry
 from coopchain.certs.compliance import ComplianceReport, Finding, Severity, Subject
+from coopchain.clock import today
 from coopchain.farms.forest import record_evidence
 from coopchain.farms.rules import OrganicStatus
 from coopchain.lots.mass_balance import BalanceFlag, PlotBalance
@@ -30,7 +31,6 @@ from coopchain.lots.origins import Origin
 from coopchain.pdf import RefuseAllFetcher
 from coopchain.quality.lot_quality import CuppingScore
 from coopchain.quality.rules import Classification, Protocol
-from coopchain.timeutil import today
 from tests import factories
 
 HOSTILE = '<img src="file:///etc/passwd">'

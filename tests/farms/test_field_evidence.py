@@ -9,13 +9,12 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
+from coopchain.clock import today
 from coopchain.errors import DomainError, NotFound
 from coopchain.farms import field_evidence, forest
 from coopchain.farms.models import ForestEvidence
 from coopchain.ledger.models import LedgerEvent
-from coopchain.timeutil import today
 from tests import factories
-from tests.lots.conftest import app_context  # noqa: F401 (autouse: services translate)
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"photo of shade trees" * 50
 PNG = b"\x89PNG\r\n\x1a\n" + b"photo of the coffee rows" * 50
@@ -134,7 +133,9 @@ def test_an_administrators_visit_resolves_more_info_needed(db_session, org, plot
     assert forest.latest_evidence(db_session, org.id, [plot.id])[plot.id] == saved
     assert field_evidence.open_more_info_needed(db_session, org.id, plot.id) is None
     event = db_session.scalars(
-        select(LedgerEvent).where(LedgerEvent.kind == "forest.evidence_recorded")
+        select(LedgerEvent)
+        .where(LedgerEvent.kind == "forest.evidence_recorded")
+        .order_by(LedgerEvent.seq)
     ).all()[-1]
     assert event.payload["data"]["resolves"] == unclear.id
 

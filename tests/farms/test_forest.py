@@ -7,13 +7,12 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from coopchain.clock import today
 from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.farms import forest
 from coopchain.farms.models import ForestEvidence
 from coopchain.ledger.models import LedgerEvent
-from coopchain.timeutil import today
 from tests import factories
-from tests.lots.conftest import app_context  # noqa: F401 (autouse: services translate)
 
 
 @pytest.fixture

@@ -12,12 +12,11 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
+from coopchain.clock import today
 from coopchain.farms import forest, whisp
 from coopchain.farms.models import ForestEvidence
 from coopchain.ledger.models import LedgerEvent
-from coopchain.timeutil import today
 from tests import factories
-from tests.lots.conftest import app_context  # noqa: F401 (autouse: services translate)
 
 #: A Whisp output's columns as openforis_whisp writes them (a few of its ~200).
 HEADER = [

@@ -1,7 +1,4 @@
-"""Lot services read settings from the app, so their tests run inside an app context.
-
-The context belongs to an app of its own: pushing the test client's app would make Flask
-reuse that context (and its `g`: session, user) for every request the client makes."""
+"""Fixtures shared by the lot, quality, shipment, certificate and trace tests."""
 
 from datetime import date
 from decimal import Decimal
@@ -12,9 +9,9 @@ from tests import factories
 
 
 @pytest.fixture(autouse=True)
-def app_context(make_app):
-    with make_app().app_context():
-        yield
+def in_app_context(app_context):
+    """Lot services read settings and documents render templates: run in the app's context."""
+    yield app_context
 
 
 @pytest.fixture

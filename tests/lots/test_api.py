@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
+from coopchain.clock import today
 from coopchain.lots import bags, transformations
-from coopchain.timeutil import today
 from tests import factories
 from tests.lots.conftest import delivery_data
 

@@ -9,10 +9,10 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import func, select
 
+from coopchain.clock import today
 from coopchain.lots import bags as bag_service
 from coopchain.lots import transformations
 from coopchain.lots.models import Bag, Lot, Transformation
-from coopchain.timeutil import today
 from tests import factories
 
 DAY = date(2026, 6, 1)

@@ -1,6 +1,6 @@
 """The lot rules that cross the database, on SQLite and PostgreSQL (issue: lots)."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -17,6 +17,7 @@ from coopchain.lots.models import Bag, Delivery, Lot, Transformation, Transforma
 from coopchain.lots.origins import origins_of, origins_of_many
 from tests import factories
 from tests.lots.conftest import delivery_data
+from tests.pinned_clock import PINNED_TODAY
 
 D = Decimal
 JUNE = date(2026, 6, 1)
@@ -90,7 +91,8 @@ def test_lot_code_pattern_is_a_setting_per_organisation(db_session, org, farm):
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
-        ({"delivered_on": date(2026, 11, 22)}, "delivered_on"),
+        # Tomorrow in Peru: the cooperative's clock, pinned by tests/conftest.py.
+        ({"delivered_on": PINNED_TODAY + timedelta(days=1)}, "delivered_on"),
         ({"moisture_pct": D("70.01")}, "moisture_pct"),
         ({"moisture_pct": D("-1")}, "moisture_pct"),
         ({"gross_kg": D("20"), "tare_kg": D("20")}, "tare_kg"),
@@ -430,7 +432,7 @@ def test_a_lot_merged_back_with_its_own_split_counts_each_delivery_once(db_sessi
 
 
 def test_origins_know_the_agreement_on_the_delivery_date(db_session, org, farm):
-    producer, plot = farm  # agreement signed 2025-01-10, valid until 2026-12-31
+    producer, plot = farm  # agreement signed 2025-01-10 (tests/factories.py)
     _d, covered = factories.delivery(db_session, org, producer, plot)
     _d, early = factories.delivery(db_session, org, producer, plot, delivered_on=date(2024, 12, 1))
     assert origins_of(db_session, covered).all_under_agreement

@@ -4,7 +4,7 @@ the lots tests' fixtures are shared rather than copied."""
 import pytest
 
 from tests import factories
-from tests.lots.conftest import app_context, farm  # noqa: F401 (fixtures)
+from tests.lots.conftest import farm, in_app_context  # noqa: F401 (fixtures)
 
 
 @pytest.fixture

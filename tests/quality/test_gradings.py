@@ -5,11 +5,11 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from coopchain.clock import today
 from coopchain.errors import Conflict, DomainError
 from coopchain.quality import gradings
 from coopchain.quality.models import GreenGrading
 from coopchain.quality.rules import InvalidScore
-from coopchain.timeutil import today
 
 
 def test_every_bad_field_is_named_together_and_nothing_is_written(db_session, org, green_lot):

@@ -6,7 +6,7 @@ import pytest
 from coopchain.lots.bags import create_bags
 from coopchain.shipments import services as shipments
 from tests import factories
-from tests.lots.conftest import app_context, farm  # noqa: F401 (fixtures)
+from tests.lots.conftest import farm, in_app_context  # noqa: F401 (fixtures)
 
 VALID_CONTAINER = "CSQU3054383"  # ISO 6346, DOMAIN.md §6
 
@@ -55,7 +55,7 @@ def shipment(db_session, org):
 
 
 @pytest.fixture(autouse=True)
-def english(app_context):  # noqa: F811 (the imported fixture)
+def english(app_context):
     """These tests read messages in English; services outside a request use the app's default
     language (Spanish), so pin it. The Spanish texts are checked by tests/test_i18n.py."""
     from flask_babel import force_locale

@@ -13,12 +13,12 @@ import pytest
 from flask_babel import force_locale
 
 from coopchain.certs import registry
+from coopchain.clock import utcnow
 from coopchain.farms.services import PRODUCER_FIELDS, update_producer
 from coopchain.lots.bags import create_bags, void_bag
 from coopchain.lots.services import lot_of_delivery, void_delivery
 from coopchain.quality import gradings
 from coopchain.shipments import services as shipments
-from coopchain.timeutil import utcnow
 from coopchain.trace import public_views
 from tests import factories
 from tests.trace import public_fixtures

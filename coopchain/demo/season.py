@@ -1,13 +1,13 @@
 """Demo season: deliveries, lots built from them, a processed export lot and its bags.
 
-Runs through the same services as the UI, after the farm registry demo (coopchain/demo.py),
-inside an app context (lot codes and bag weights are settings). The 2026 harvest, April to
+Runs through the same services as the UI, after the farm registry (demo/registry.py), inside
+an app context (lot codes and bag weights are settings). The calendar's harvest, April to
 September, so the mass-balance report and the lot pages have something real to show:
 - COOPAM: every coffee producer delivers dry parchment a few times; the organic deliveries of
   each quarter are merged, both merges are merged again, hulled to green and split into two
   export lots; one is bagged (69 kg) and sampled for the lab. The in-conversion plot's coffee
   stays apart (no commingling), and one plot delivers far more than its area can yield, so
-  the mass-balance report flags it. The lab cups and grades along the way (demo_quality.py).
+  the mass-balance report flags it. The lab cups and grades along the way (demo/quality.py).
 - APAM: pitahaya deliveries merged into one lot and packed into boxes.
 """
 
@@ -18,30 +18,35 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlmodel import Session
 
-from coopchain import demo_quality
+from coopchain.demo import quality as demo_quality
+from coopchain.demo.calendar import DemoCalendar
 from coopchain.farms.models import Plot, Producer
 from coopchain.farms.rules import OrganicStatus, organic_status
 from coopchain.lots import bags, services, transformations
 from coopchain.lots.models import Lot
 
-SEASON_START = date(2026, 4, 1)
+#: Deliveries fall on the harvest's first SEASON_DAYS days from 1 April.
 SEASON_DAYS = 180
 
 
-def load_demo_season(session: Session, rng: random.Random, org_id: int, crop: str) -> None:
+def load_demo_season(
+    session: Session, rng: random.Random, cal: DemoCalendar, org_id: int, crop: str
+) -> None:
     plots = _clean_plots(session, org_id, crop)
     form = "dry_parchment" if crop == "coffee" else "fresh_fruit"
     deliveries = []
     for number, plot in enumerate(plots):
         for visit in range(rng.randint(2, 4)):
             net = Decimal(rng.randint(4, 20) * (23 if crop == "coffee" else 40))
-            day = SEASON_START + timedelta(days=rng.randint(0, SEASON_DAYS - 1))
+            day = cal.harvest(4, 1) + timedelta(days=rng.randint(0, SEASON_DAYS - 1))
             deliveries.append((plot, day, net, f"{number:03d}{visit}"))
     if crop == "coffee":
         # The mass-balance report's red flag: a small plot "delivering" three times its yield.
         smallest = min(plots, key=lambda p: p.area_ha)
         expected = smallest.area_ha * Decimal("700")
-        deliveries.append((smallest, date(2026, 8, 20), (expected * 3).quantize(Decimal("1")), "X"))
+        deliveries.append(
+            (smallest, cal.harvest(8, 20), (expected * 3).quantize(Decimal("1")), "X")
+        )
     deliveries.sort(key=lambda item: (item[1], item[3]))
     lots = []
     for n, (plot, day, net, _key) in enumerate(deliveries, start=1):
@@ -65,9 +70,9 @@ def load_demo_season(session: Session, rng: random.Random, org_id: int, crop: st
         )
         lots.append((services.lot_of_delivery(session, delivery), plot, day))
     if crop == "coffee":
-        _coffee_lots(session, org_id, lots)
+        _coffee_lots(session, cal, org_id, lots)
     else:
-        _pitahaya_lots(session, org_id, lots)
+        _pitahaya_lots(session, cal, org_id, lots)
 
 
 def _clean_plots(session: Session, org_id: int, crop: str) -> list[Plot]:
@@ -93,15 +98,15 @@ def _organic(lots) -> list[tuple[Lot, date]]:
     ]
 
 
-def _coffee_lots(session: Session, org_id: int, lots) -> None:
+def _coffee_lots(session: Session, cal: DemoCalendar, org_id: int, lots) -> None:
     organic = _organic(lots)
-    first_half = [lot.code for lot, day in organic if day < date(2026, 7, 1)]
-    second_half = [lot.code for lot, day in organic if date(2026, 7, 1) <= day < date(2026, 9, 1)]
+    first_half = [lot.code for lot, day in organic if day < cal.harvest(7, 1)]
+    second_half = [lot.code for lot, day in organic if cal.harvest(7, 1) <= day < cal.harvest(9, 1)]
     merge = transformations.merge
-    early = merge(session, org_id, None, [(c, None) for c in first_half], date(2026, 7, 2))
-    late = merge(session, org_id, None, [(c, None) for c in second_half], date(2026, 9, 2))
+    early = merge(session, org_id, None, [(c, None) for c in first_half], cal.harvest(7, 2))
+    late = merge(session, org_id, None, [(c, None) for c in second_half], cal.harvest(9, 2))
     (early_lot,), (late_lot,) = _outputs(session, early), _outputs(session, late)
-    demo_quality.cup_half_year_lots(session, org_id, early_lot, late_lot)
+    demo_quality.cup_half_year_lots(session, cal, org_id, early_lot, late_lot)
     # Keep a little of the late lot back: partial consumption is the normal case.
     keep = (late_lot.quantity_kg * Decimal("0.1")).quantize(Decimal("1"))
     season = merge(
@@ -109,13 +114,13 @@ def _coffee_lots(session: Session, org_id: int, lots) -> None:
         org_id,
         None,
         [(early_lot.code, None), (late_lot.code, late_lot.quantity_kg - keep)],
-        date(2026, 9, 5),
-        notes="Export lot, season 2026",
+        cal.harvest(9, 5),
+        notes=f"Export lot, season {cal.harvest_year}",
     )
     (season_lot,) = _outputs(session, season)
     green_kg = (season_lot.quantity_kg * Decimal("0.78")).quantize(Decimal("0.001"))
     hulled = transformations.process(
-        session, org_id, None, season_lot.code, None, "green", green_kg, date(2026, 9, 10)
+        session, org_id, None, season_lot.code, None, "green", green_kg, cal.harvest(9, 10)
     )
     (green,) = _outputs(session, hulled)
     export_kg = (green.quantity_kg * Decimal("0.6")).quantize(Decimal("1"))
@@ -125,24 +130,24 @@ def _coffee_lots(session: Session, org_id: int, lots) -> None:
         None,
         green.code,
         [export_kg, green.quantity_kg - export_kg],
-        date(2026, 9, 12),
+        cal.harvest(9, 12),
         notes="Hamburg contract / local market",
     )
     export_lot, local_lot = _outputs(session, split)
-    transformations.take_sample(session, org_id, None, export_lot.code, None, date(2026, 9, 13))
-    demo_quality.cup_export_lots(session, org_id, export_lot, local_lot)
+    transformations.take_sample(session, org_id, None, export_lot.code, None, cal.harvest(9, 13))
+    demo_quality.cup_export_lots(session, cal, org_id, export_lot, local_lot)
     count = int(export_lot.available_kg // Decimal("69"))
     bags.create_bags(session, org_id, None, export_lot.code, min(count, 120))
 
 
-def _pitahaya_lots(session: Session, org_id: int, lots) -> None:
+def _pitahaya_lots(session: Session, cal: DemoCalendar, org_id: int, lots) -> None:
     organic = [lot.code for lot, _day in _organic(lots)][:12]
     merge = transformations.merge(
-        session, org_id, None, [(c, None) for c in organic], date(2026, 9, 30)
+        session, org_id, None, [(c, None) for c in organic], cal.harvest(9, 30)
     )
     (lot,) = _outputs(session, merge)
     bags.create_bags(session, org_id, None, lot.code, int(lot.available_kg // Decimal("2.5")) // 2)
-    demo_quality.grade_pitahaya(session, org_id, lot)
+    demo_quality.grade_pitahaya(session, cal, org_id, lot)
 
 
 def _outputs(session: Session, transformation) -> list[Lot]:

@@ -1,7 +1,7 @@
-"""Demo data: a coffee cooperative and a pitahaya association beside the Alto Mayo forest.
+"""Demo farm registry: producers, conservation agreements with ranger visits, and plots.
 
-Everything goes through the same services as the UI (so the ledger records it), from a fixed
-random seed (so every machine gets the same demo). Loading twice changes nothing.
+The plots include the registry's special cases (an in-conversion plot, a point, a bow-tie
+polygon that the geometry rules refuse). Dates come from the demo calendar.
 """
 
 import math
@@ -9,33 +9,61 @@ import random
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
-from sqlmodel import Session
-
-from coopchain.auth import services as auth_services
-from coopchain.auth.models import Organization, Role
-from coopchain.demo_lots import load_demo_season
-from coopchain.demo_shipments import load_demo_shipments
+from coopchain.demo.calendar import DemoCalendar
 from coopchain.farms import services as farms
 from coopchain.farms.geometry import point_geometry, validate_plot_geometry
 from coopchain.ledger.services import append
 
-COFFEE_ORG = ("COOPAM", "Cooperativa Agraria Cafetalera Alto Mayo", "cooperative")
-PITAHAYA_ORG = ("APAM", "Asociación de Productores de Pitahaya Alto Mayo", "association")
-DEMO_USERS = [
-    ("admin@demo.coop", Role.ADMIN, "Ana Quispe (admin)"),
-    ("staff@demo.coop", Role.STAFF, "Luis Tapia (acopio)"),
-    ("quality@demo.coop", Role.QUALITY, "Carmen Ríos (catación)"),
-    ("auditor@demo.coop", Role.AUDITOR, "Auditor externo"),
+FIRST_NAMES = [
+    "Rosa",
+    "Juan",
+    "María",
+    "José",
+    "Elena",
+    "Pedro",
+    "Lucía",
+    "Santos",
+    "Marleni",
+    "Wilder",
+    "Delia",
+    "Segundo",
+    "Flor",
+    "Eber",
+    "Nelly",
+    "Alcides",
+    "Yolanda",
+    "Hermes",
+    "Zoila",
+    "Ítalo",
 ]
-FIRST_NAMES = ["Rosa", "Juan", "María", "José", "Elena", "Pedro", "Lucía", "Santos", "Marleni",
-               "Wilder", "Delia", "Segundo", "Flor", "Eber", "Nelly", "Alcides", "Yolanda",
-               "Hermes", "Zoila", "Ítalo"]  # fmt: skip
-LAST_NAMES = ["Huamán", "Tapia", "Fernández", "Guevara", "Vásquez", "Mego", "Chávez",
-              "Rojas", "Cubas", "Díaz", "Núñez", "Sánchez", "Campos", "Coronel", "Peña",
-              "Bustamante"]  # fmt: skip
-COMMUNITIES = ["Nuevo Edén", "Aguas Verdes", "San Andrés", "Alto Perú", "Paitoja",
-               "Bella Alianza", "El Afluente", "Santa Rosa de Huasta"]  # fmt: skip
+LAST_NAMES = [
+    "Huamán",
+    "Tapia",
+    "Fernández",
+    "Guevara",
+    "Vásquez",
+    "Mego",
+    "Chávez",
+    "Rojas",
+    "Cubas",
+    "Díaz",
+    "Núñez",
+    "Sánchez",
+    "Campos",
+    "Coronel",
+    "Peña",
+    "Bustamante",
+]
+COMMUNITIES = [
+    "Nuevo Edén",
+    "Aguas Verdes",
+    "San Andrés",
+    "Alto Perú",
+    "Paitoja",
+    "Bella Alianza",
+    "El Afluente",
+    "Santa Rosa de Huasta",
+]
 CENTRE = (-77.40, -5.70)  # lon, lat near the Alto Mayo Protection Forest
 METRES_PER_DEGREE = 111_320
 
@@ -61,23 +89,10 @@ def polygon_around(rng: random.Random, lon: float, lat: float, hectares: float) 
     return {"type": "Polygon", "coordinates": [ring]}
 
 
-def load_demo(session: Session, password: str) -> bool:
-    """Create the demo organisations once; return False if they already exist."""
-    if session.scalar(select(Organization).where(Organization.code == COFFEE_ORG[0])):
-        return False
-    rng = random.Random(2015)  # noqa: S311  (fake data, not secrets) the year the cooperative first exported
-    coffee = auth_services.create_organization(session, *COFFEE_ORG)
-    pitahaya = auth_services.create_organization(session, *PITAHAYA_ORG)
-    for email, role, name in DEMO_USERS:
-        user = auth_services.create_user(session, email, name, password, weak_ok=True)
-        auth_services.add_member(session, coffee.id, user, role, by_user_id=None)
-        auth_services.add_member(session, pitahaya.id, user, role, by_user_id=None)
-    _load_organization(session, rng, coffee.id, "coffee", producers=28, prefix="CAF")
-    _load_organization(session, rng, pitahaya.id, "pitahaya", producers=12, prefix="PIT")
-    return True
-
-
-def _load_organization(session, rng, org_id: int, crop: str, producers: int, prefix: str):
+def load_registry(
+    session, rng, cal: DemoCalendar, org_id: int, crop: str, producers: int, prefix: str
+) -> None:
+    """`producers` members, each with an agreement and one or two plots, and the special cases."""
     for n in range(1, producers + 1):
         community = rng.choice(COMMUNITIES)
         producer = farms.create_producer(
@@ -98,27 +113,25 @@ def _load_organization(session, rng, org_id: int, crop: str, producers: int, pre
                 "status": "active",
             },
         )
-        _agreement(session, rng, org_id, producer, n, prefix)
+        _agreement(session, rng, cal, org_id, producer, n, prefix)
         for k in range(1 if n % 3 else 2):
-            _plot(session, rng, org_id, producer, crop, n, k)
-    _special_cases(session, rng, org_id, crop, prefix)
-    load_demo_season(session, rng, org_id, crop)
-    load_demo_shipments(session, org_id, crop)
+            _plot(session, rng, cal, org_id, producer, crop, n, k)
+    _special_cases(session, rng, cal, org_id, crop, prefix)
 
 
-def _agreement(session, rng, org_id, producer, n, prefix):
-    signed = date(2025, rng.randint(1, 6), rng.randint(1, 28))
+def _agreement(session, rng, cal, org_id, producer, n, prefix):
+    signed = cal.harvest(rng.randint(1, 6), rng.randint(1, 28), years_before=1)
     ended = n % 11 == 0
     agreement = farms.create_agreement(
         session,
         org_id,
         None,
         {
-            "number": f"AC-{prefix}-2025-{n:03d}",
+            "number": f"AC-{prefix}-{signed.year}-{n:03d}",
             "kind": "individual",
             "protected_area": "Bosque de Protección Alto Mayo",
             "signed_on": signed,
-            "valid_until": date(2026, 12, 31),
+            "valid_until": cal.agreements_valid_until,
             "commitments": [
                 "no_clearing",
                 "no_hunting",
@@ -129,7 +142,7 @@ def _agreement(session, rng, org_id, producer, n, prefix):
             ],
             "status": "ended" if ended else "active",
             "status_reason": "Dejó la cooperativa" if ended else None,
-            "status_since": date(2026, 3, 1) if ended else None,
+            "status_since": cal.harvest(3, 1) if ended else None,
             "producer_ids": [producer.id],
         },
     )
@@ -150,7 +163,7 @@ def _agreement(session, rng, org_id, producer, n, prefix):
             )
 
 
-def _plot(session, rng, org_id, producer, crop, n, k):
+def _plot(session, rng, cal, org_id, producer, crop, n, k):
     lon = CENTRE[0] + rng.uniform(-0.12, 0.12)
     lat = CENTRE[1] + rng.uniform(-0.10, 0.10)
     hectares = round(rng.uniform(0.5, 8.0), 2)
@@ -190,7 +203,7 @@ def _plot(session, rng, org_id, producer, crop, n, k):
             "organic_conversion_start": conversion,
             "organic_certifier": "Control Union Peru",
             "organic_certificate_number": f"CU-{8000 + n}",
-            "organic_certificate_valid_until": date(2027, 3, 31),
+            "organic_certificate_valid_until": cal.certificates_valid_until,
             "expected_yield_kg_ha": None,
         },
     )
@@ -202,7 +215,7 @@ def _declared_area(rng, geometry: dict, crop: str) -> Decimal:
     return (measured * Decimal(str(rng.uniform(0.95, 1.05)))).quantize(Decimal("0.01"))
 
 
-def _special_cases(session, rng, org_id, crop, prefix):
+def _special_cases(session, rng, cal, org_id, crop, prefix):
     """Plots that show the warnings: in conversion, area mismatch, point too large, bad shape."""
     first = farms.producer_by_code(session, org_id, f"{prefix}-0001")
     second = farms.producer_by_code(session, org_id, f"{prefix}-0002")
@@ -223,7 +236,8 @@ def _special_cases(session, rng, org_id, crop, prefix):
             "name": "Parcela nueva (en conversión)",
             "geometry": new_plot,
             "declared_area_ha": _declared_area(rng, new_plot, crop),
-            "organic_conversion_start": date(2025, 3, 1),
+            # Converting since the March before the harvest: its coffee is not organic yet.
+            "organic_conversion_start": cal.harvest(3, 1, years_before=1),
         },
     )
     farms.create_plot(
