@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test check lint format translations demo migrate install clean bench bench-shipments \
+.PHONY: run test test-other-day check lint format translations demo migrate install clean bench bench-shipments \
 	bench-trace bench-forest
 
 # Re-install whenever pyproject.toml changes; the stamp file records the last install.
@@ -35,6 +35,12 @@ run: demo
 # built once; each worker has its own SQLite file and PostgreSQL database.
 test: translations
 	$(BIN)/python -m pytest -n auto --dist loadscope
+
+# The suite again on SQLite with the clock pinned to another day (a leap day, another season
+# and year; COOPCHAIN_TEST_TODAY to choose): no test may depend on the day it runs.
+test-other-day: translations
+	COOPCHAIN_TEST_TODAY=$${COOPCHAIN_TEST_TODAY:-2028-02-29} COOPCHAIN_TEST_POSTGRES_URL= \
+		$(BIN)/python -m pytest -n auto --dist loadscope -m "not browser"
 
 lint: install
 	$(BIN)/ruff check .

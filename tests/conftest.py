@@ -154,7 +154,10 @@ def _reset_app_state(app) -> None:
     the public page cache and the scan buffer (the database rolls back on its own)."""
     app.config.clear()
     app.config.update(copy.deepcopy(app.extensions["coopchain.tests.config"]))
-    if app.config["RATELIMIT_ENABLED"]:  # the limiter has no storage otherwise
+    # Flask-Limiter's one Limiter object is shared by every app and init_app sets its switch:
+    # set it to this app's setting again, and empty the counters (no storage until enabled).
+    limiter.enabled = app.config["RATELIMIT_ENABLED"]
+    if getattr(limiter, "_storage", None) is not None:
         limiter.reset()
     init_public_pages(app)  # a fresh public page cache and scan buffer
 

@@ -27,7 +27,7 @@ def test_full_registry_journey_through_the_api(client, api):
             "number": "AC-API-1",
             "protected_area": "BP Alto Mayo",
             "signed_on": "2025-01-10",
-            "valid_until": "2026-12-31",
+            "valid_until": "2030-12-31",
             "commitments": ["no_clearing", "patrols"],
             "producer_ids": [producer_id],
         },

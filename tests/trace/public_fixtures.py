@@ -167,7 +167,7 @@ def traced(db_session, org) -> Traced:
     second = grower(
         db_session, org, first_name="Julio", last_name="Mamani Cruz", community="Alto Mayo",
         national_id="80213546", phone="962147258", lon=-77.431987, lat=-5.723456,
-        side=0.0008, altitude=1620, certifier="BioLatina", valid_until=date(2027, 3, 31),
+        side=0.0008, altitude=1620, certifier="BioLatina", valid_until=date(2029, 3, 31),
         agreement_signed=date(2023, 5, 2), conversion_start=date(2016, 4, 1),
     )  # fmt: skip
     lots = [

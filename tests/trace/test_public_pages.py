@@ -92,7 +92,7 @@ def test_bag_page_shows_organic_certifiers_and_the_cup_score(client, traced):
 
     assert (
         "Organic organic "
-        f"Certified by BioLatina: valid until {english_date(date(2027, 3, 31))} "
+        f"Certified by BioLatina: valid until {english_date(date(2029, 3, 31))} "
         f"Certified by Control Union Peru: valid until {english_date(date(2030, 12, 31))}"
     ) in text
     assert (
