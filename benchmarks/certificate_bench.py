@@ -113,50 +113,91 @@ def synthetic_report(n_plots: int = 500, seed: int = 5) -> compliance.Compliance
         ratio = (delivered / expected * 100).quantize(Decimal("0.01"))
         balances.append(
             PlotBalance(
-                plot_id=plot_id, plot_name=plot_name, crop="coffee", producer_id=producer + 1,
-                producer_code=code, producer_name=name, area_ha=area,
-                expected_yield_kg_ha=Decimal("1000"), expected_kg=expected,
-                delivered_kg={"dry_parchment": delivered}, deliveries=1 + i % 3,
-                delivered_equivalent_kg=delivered, ratio_pct=ratio,
+                plot_id=plot_id,
+                plot_name=plot_name,
+                crop="coffee",
+                producer_id=producer + 1,
+                producer_code=code,
+                producer_name=name,
+                area_ha=area,
+                expected_yield_kg_ha=Decimal("1000"),
+                expected_kg=expected,
+                delivered_kg={"dry_parchment": delivered},
+                deliveries=1 + i % 3,
+                delivered_equivalent_kg=delivered,
+                ratio_pct=ratio,
                 flag=BalanceFlag.OVER if ratio > 120 else BalanceFlag.OK,
             )
-        )  # fmt: skip
+        )
     lots = [
-        SimpleNamespace(code=f"CAF-2026-9{n:05d}", crop="coffee", product_form="green",
-                        quantity_kg=Decimal("23000"))
+        SimpleNamespace(
+            code=f"CAF-2026-9{n:05d}",
+            crop="coffee",
+            product_form="green",
+            quantity_kg=Decimal("23000"),
+        )
         for n in range(3)
-    ]  # fmt: skip
+    ]
     cupping = {
         lots[0].code: CuppingScore(
-            score=Decimal("86.25"), classification=Classification.EXCELLENT,
-            protocols=(Protocol.SCA_2004,), derived=False, session_number="CS-2026-0042",
-            held_on=date(2026, 8, 14), cupper_count=5,
+            score=Decimal("86.25"),
+            classification=Classification.EXCELLENT,
+            protocols=(Protocol.SCA_2004,),
+            derived=False,
+            session_number="CS-2026-0042",
+            held_on=date(2026, 8, 14),
+            cupper_count=5,
         ),
         lots[1].code: CuppingScore(
-            score=Decimal("84.10"), classification=Classification.VERY_GOOD,
-            protocols=(Protocol.SCA_2004, Protocol.CVA_2024), derived=True,
-            coverage=Decimal("0.92"), measured_lots=("CAF-2026-000101", "CAF-2026-000102"),
+            score=Decimal("84.10"),
+            classification=Classification.VERY_GOOD,
+            protocols=(Protocol.SCA_2004, Protocol.CVA_2024),
+            derived=True,
+            coverage=Decimal("0.92"),
+            measured_lots=("CAF-2026-000101", "CAF-2026-000102"),
         ),
         lots[2].code: None,
-    }  # fmt: skip
+    }
     shipment = SimpleNamespace(
-        reference="EXP-2026-014", status="loading", crop="coffee",
-        buyer_name="Kaffeerösterei Grün & Söhne GmbH", buyer_country="DE", incoterm="FOB",
-        port_of_loading="Paita", port_of_destination="Hamburg",
-        planned_loading_on=date(2026, 9, 20), shipped_on=None, vessel="MSC Aurora",
-        bill_of_lading="MEDUPA123456", container_number="MSCU1234565", seal_number="PE-889911",
-        ico_marks="15/1234/0014", eu_coi_number="COI.PE.2026.0001234",
-        nop_certificate_number="123-4567890123-456789", senasa_certificate_number=None,
-        eudr_dds_reference="25DEXXXXXXXX12", eudr_dds_verification="ABCD1234",
-    )  # fmt: skip
+        reference="EXP-2026-014",
+        status="loading",
+        crop="coffee",
+        buyer_name="Kaffeerösterei Grün & Söhne GmbH",
+        buyer_country="DE",
+        incoterm="FOB",
+        port_of_loading="Paita",
+        port_of_destination="Hamburg",
+        planned_loading_on=date(2026, 9, 20),
+        shipped_on=None,
+        vessel="MSC Aurora",
+        bill_of_lading="MEDUPA123456",
+        container_number="MSCU1234565",
+        seal_number="PE-889911",
+        ico_marks="15/1234/0014",
+        eu_coi_number="COI.PE.2026.0001234",
+        nop_certificate_number="123-4567890123-456789",
+        senasa_certificate_number=None,
+        eudr_dds_reference="25DEXXXXXXXX12",
+        eudr_dds_verification="ABCD1234",
+    )
     net = sum((kg for _o, kg in origins), Decimal("0"))
     subject = compliance.Subject(
-        kind="shipment", reference=shipment.reference, crop="coffee",
-        judged_on=date(2026, 9, 20), lots=lots, origins=origins,
-        organic_status=OrganicStatus.ORGANIC, downgraded=False, plots=plots, evidence=evidence,
-        balances=balances, cupping=cupping, shipment=shipment, net_kg=net,
+        kind="shipment",
+        reference=shipment.reference,
+        crop="coffee",
+        judged_on=date(2026, 9, 20),
+        lots=lots,
+        origins=origins,
+        organic_status=OrganicStatus.ORGANIC,
+        downgraded=False,
+        plots=plots,
+        evidence=evidence,
+        balances=balances,
+        cupping=cupping,
+        shipment=shipment,
+        net_kg=net,
         bags=int(net // 69),  # 69 kg bags
-    )  # fmt: skip
+    )
     return compliance.evaluate(subject)
 
 
@@ -233,9 +274,11 @@ def main(argv=None) -> int:
     print()
     # CPU time next to wall time: rendering is single-threaded, so on a busy machine the gap
     # between the two is time spent waiting for a CPU, not work.
-    print("| Certificate | Origin plots | Origin rows (deliveries) | Pages | PDF size | Median "
-          f"of {args.repeats} (wall) | Slowest | Median CPU | Target | tracemalloc peak "
-          "| ru_maxrss |")  # fmt: skip
+    print(
+        "| Certificate | Origin plots | Origin rows (deliveries) | Pages | PDF size | Median "
+        f"of {args.repeats} (wall) | Slowest | Median CPU | Target | tracemalloc peak "
+        "| ru_maxrss |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|")
     print(
         f"| shipment, {args.language}, PDF/A-3b | {len(rows)} | {len(report.subject.origins)} "

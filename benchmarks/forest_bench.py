@@ -44,7 +44,7 @@ import rasterio
 from rasterio.transform import Affine
 from sqlalchemy import select
 
-from coopchain.farms.forest_rasters import DatasetKind, Layer, PlotShape, assess_plots
+from coopchain.forest.rasters import DatasetKind, Layer, PlotShape, assess_plots
 
 from .common import load_average, machine, machine_markdown, write_section
 
@@ -111,11 +111,20 @@ def generate_rasters(
                     res, 0, west + tx * tile_w * res, 0, -res, north - ty * tile_h * res
                 )
                 with rasterio.open(
-                    folder / f"{folder_name}_{ty}{tx}.tif", "w", driver="GTiff",
-                    width=block.shape[1], height=block.shape[0], count=1, dtype="uint8",
-                    crs="EPSG:4326", transform=transform, compress="deflate", tiled=True,
-                    blockxsize=256, blockysize=256,
-                ) as dataset:  # fmt: skip
+                    folder / f"{folder_name}_{ty}{tx}.tif",
+                    "w",
+                    driver="GTiff",
+                    width=block.shape[1],
+                    height=block.shape[0],
+                    count=1,
+                    dtype="uint8",
+                    crs="EPSG:4326",
+                    transform=transform,
+                    compress="deflate",
+                    tiled=True,
+                    blockxsize=256,
+                    blockysize=256,
+                ) as dataset:
                     dataset.write(block, 1)
         layers.append(Layer(kind, version, (str(folder),)))
     return layers
@@ -146,17 +155,21 @@ def random_plots(n: int, seed: int = 11) -> list[PlotShape]:
         radii = [rng.uniform(0.75, 1.25) for _ in range(vertices)]
         # Scale the star-shaped outline so its area is `hectares` (metres per degree at lat).
         area_units = sum(
-            0.5 * radii[k] * radii[(k + 1) % vertices]
+            0.5
+            * radii[k]
+            * radii[(k + 1) % vertices]
             * math.sin((angles[(k + 1) % vertices] - angles[k]) % (2 * math.pi))
             for k in range(vertices)
-        )  # fmt: skip
+        )
         scale = math.sqrt(hectares * 10_000 / area_units)
         m_lat, m_lon = 110_574.0, 111_320.0 * math.cos(math.radians(lat))
         ring = [
-            [round(lon + scale * r * math.cos(a) / m_lon, 7),
-             round(lat + scale * r * math.sin(a) / m_lat, 7)]
+            [
+                round(lon + scale * r * math.cos(a) / m_lon, 7),
+                round(lat + scale * r * math.sin(a) / m_lat, 7),
+            ]
             for r, a in zip(radii, angles, strict=True)
-        ]  # fmt: skip
+        ]
         geometry = {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
         plots.append(PlotShape(plot_id, geometry, Decimal(f"{hectares:.2f}")))
     return plots
@@ -204,8 +217,8 @@ def worker_database(directory: str, n_plots: int, batch: int) -> dict:
     from coopchain.auth import services as auth
     from coopchain.cli import alembic_config
     from coopchain.db import database, session_scope
-    from coopchain.farms import forest_assessment as fa
     from coopchain.farms.models import Plot, Producer
+    from coopchain.forest import assessment as fa
 
     url = f"sqlite:///{Path(directory) / 'bench.sqlite'}"
     command.upgrade(alembic_config(url), "head")
@@ -215,25 +228,51 @@ def worker_database(directory: str, n_plots: int, batch: int) -> dict:
         with session_scope(app) as session:
             org_id = auth.create_organization(session, "BENCH", "Forest bench", "cooperative").id
             # Stored directly: the plot registry's own checks are not what is measured here.
-            session.execute(insert(Producer), [
-                {"organization_id": org_id, "member_code": f"F-{i:05d}", "first_name": "P",
-                 "last_name": str(i)} for i in range(1, n_plots + 1)
-            ])  # fmt: skip
+            session.execute(
+                insert(Producer),
+                [
+                    {
+                        "organization_id": org_id,
+                        "member_code": f"F-{i:05d}",
+                        "first_name": "P",
+                        "last_name": str(i),
+                    }
+                    for i in range(1, n_plots + 1)
+                ],
+            )
             producer_ids = session.scalars(
                 select(Producer.id).where(Producer.organization_id == org_id).order_by(Producer.id)
             ).all()
-            session.execute(insert(Plot), [
-                {"organization_id": org_id, "producer_id": producer_id, "name": f"P{p.plot_id}",
-                 "crop": "coffee", "geometry": p.geometry, "declared_area_ha": p.declared_area_ha,
-                 "geometry_issues": []}
-                for producer_id, p in zip(producer_ids, plots, strict=True)
-            ])  # fmt: skip
+            session.execute(
+                insert(Plot),
+                [
+                    {
+                        "organization_id": org_id,
+                        "producer_id": producer_id,
+                        "name": f"P{p.plot_id}",
+                        "crop": "coffee",
+                        "geometry": p.geometry,
+                        "declared_area_ha": p.declared_area_ha,
+                        "geometry_issues": [],
+                    }
+                    for producer_id, p in zip(producer_ids, plots, strict=True)
+                ],
+            )
             ids = []
             for kind, (folder, version) in LAYER_FOLDERS.items():
-                ids.append(fa.register_dataset(session, org_id, None, {
-                    "kind": kind, "version": version, "paths": [str(Path(directory) / folder)],
-                    "downloaded_on": date(2026, 11, 1),
-                }).id)  # fmt: skip
+                ids.append(
+                    fa.register_dataset(
+                        session,
+                        org_id,
+                        None,
+                        {
+                            "kind": kind,
+                            "version": version,
+                            "paths": [str(Path(directory) / folder)],
+                            "downloaded_on": date(2026, 11, 1),
+                        },
+                    ).id
+                )
             assessment_id = fa.start_assessment(session, org_id, None, ids).id
         start = time.perf_counter()
         done = fa.run_assessment(database().sessionmaker, org_id, assessment_id, batch_size=batch)
@@ -294,12 +333,23 @@ def main(argv: list[str] | None = None) -> int:
         tiles_mib = _tiles_mib(directory)
         children = {
             mode: subprocess.run(  # noqa: S603 (our own module, our own interpreter)
-                [sys.executable, "-m", "benchmarks.forest_bench", mode, str(directory),
-                 "--plots", str(args.plots), "--batch", str(args.batch)],
-                capture_output=True, text=True, check=False,
+                [
+                    sys.executable,
+                    "-m",
+                    "benchmarks.forest_bench",
+                    mode,
+                    str(directory),
+                    "--plots",
+                    str(args.plots),
+                    "--batch",
+                    str(args.batch),
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
             )
             for mode in ("--worker", "--worker-database")
-        }  # fmt: skip
+        }
     finally:
         shutil.rmtree(directory, ignore_errors=True)
     for child in children.values():

@@ -122,26 +122,62 @@ def build_farms(session, org_id: int, count: int, prefix: str) -> list:
     signed, until = today() - timedelta(days=700), today() + timedelta(days=365)
     farmed = []
     for i in range(count):
-        producer = farms.create_producer(session, org_id, None, {
-            "member_code": f"{prefix}-{i:05d}", "first_name": "Rosa", "last_name": f"Huamán {i}",
-            "national_id": f"4{i:07d}", "sex": "female", "community": "Nuevo Edén",
-            "sector": None, "phone": "987654321", "joined_on": date(2016, 3, 1),
-            "public_name_consent": i % 2 == 0, "status": "active",
-        })  # fmt: skip
-        plot = farms.create_plot(session, org_id, None, {
-            "producer_id": producer.id, "name": f"Parcela {i}", "crop": "coffee",
-            "geometry": _square(i), "declared_area_ha": Decimal("1.2"), "altitude_m": 1200,
-            "varieties": "Caturra", "shade_agroforestry": True, "planting_year": 2015,
-            "organic_conversion_start": date(2015, 1, 1), "organic_certifier": None,
-            "organic_certificate_number": None, "organic_certificate_valid_until": None,
-            "expected_yield_kg_ha": None,
-        })  # fmt: skip
-        farms.create_agreement(session, org_id, None, {
-            "number": f"AC-{prefix}-{i:05d}", "kind": "individual",
-            "protected_area": "BP Alto Mayo", "signed_on": signed, "valid_until": until,
-            "commitments": ["no_clearing"], "status": "active", "status_reason": None,
-            "status_since": None, "producer_ids": [producer.id],
-        })  # fmt: skip
+        producer = farms.create_producer(
+            session,
+            org_id,
+            None,
+            {
+                "member_code": f"{prefix}-{i:05d}",
+                "first_name": "Rosa",
+                "last_name": f"Huamán {i}",
+                "national_id": f"4{i:07d}",
+                "sex": "female",
+                "community": "Nuevo Edén",
+                "sector": None,
+                "phone": "987654321",
+                "joined_on": date(2016, 3, 1),
+                "public_name_consent": i % 2 == 0,
+                "status": "active",
+            },
+        )
+        plot = farms.create_plot(
+            session,
+            org_id,
+            None,
+            {
+                "producer_id": producer.id,
+                "name": f"Parcela {i}",
+                "crop": "coffee",
+                "geometry": _square(i),
+                "declared_area_ha": Decimal("1.2"),
+                "altitude_m": 1200,
+                "varieties": "Caturra",
+                "shade_agroforestry": True,
+                "planting_year": 2015,
+                "organic_conversion_start": date(2015, 1, 1),
+                "organic_certifier": None,
+                "organic_certificate_number": None,
+                "organic_certificate_valid_until": None,
+                "expected_yield_kg_ha": None,
+            },
+        )
+        farms.create_agreement(
+            session,
+            org_id,
+            None,
+            {
+                "number": f"AC-{prefix}-{i:05d}",
+                "kind": "individual",
+                "protected_area": "BP Alto Mayo",
+                "signed_on": signed,
+                "valid_until": until,
+                "commitments": ["no_clearing"],
+                "status": "active",
+                "status_reason": None,
+                "status_since": None,
+                "producer_ids": [producer.id],
+            },
+        )
         farmed.append((producer.member_code, plot))
     return farmed
 
@@ -193,9 +229,13 @@ def build_genealogy(session, org_id: int, user_id: int) -> tuple[Lot, dict]:
     green = session.scalar(select(Lot).where(Lot.transformation_id == processed.id))
     half = (green.available_kg / 2).quantize(KG, rounding=ROUND_DOWN)
     made = transformations.split(
-        session, org_id, user_id, green.code, [half, green.available_kg - half],
+        session,
+        org_id,
+        user_id,
+        green.code,
+        [half, green.available_kg - half],
         day + timedelta(days=28),
-    )  # fmt: skip
+    )
     target = session.scalar(
         select(Lot).where(Lot.transformation_id == made.id).order_by(Lot.id).limit(1)
     )
@@ -396,12 +436,21 @@ def bench_import(config: dict, kind: str, rows: int = IMPORT_ROWS) -> ImportResu
                     member_code, plot = farmed[i % len(farmed)]
                     values = delivery_values(i, "X")
                     by_name = i % 2 == 0  # half the rows name the plot, half give its id
-                    sheet.append([
-                        values["ticket_number"], member_code, None if by_name else plot.id,
-                        plot.name if by_name else None, values["product_form"],
-                        values["gross_kg"], values["tare_kg"], values["moisture_pct"],
-                        values["delivered_on"], values["price_per_kg"], None,
-                    ])  # fmt: skip
+                    sheet.append(
+                        [
+                            values["ticket_number"],
+                            member_code,
+                            None if by_name else plot.id,
+                            plot.name if by_name else None,
+                            values["product_form"],
+                            values["gross_kg"],
+                            values["tare_kg"],
+                            values["moisture_pct"],
+                            values["delivered_on"],
+                            values["price_per_kg"],
+                            None,
+                        ]
+                    )
             data = write_workbook([("Deliveries", lots_xlsx.DELIVERY_COLUMNS, sheet)])
             result.workbook_mb = len(data) / 1e6
             with db.sessionmaker() as session:
@@ -443,20 +492,33 @@ def _ms(value: float | None) -> str:
 
 
 HEADERS = [
-    "database", "deliveries", "lots in ancestry", "origins cold ms", "origins warm median ms",
-    "origins warm p95 ms", "with graph median ms", "lot page median ms", "lot page p95 ms",
+    "database",
+    "deliveries",
+    "lots in ancestry",
+    "origins cold ms",
+    "origins warm median ms",
+    "origins warm p95 ms",
+    "with graph median ms",
+    "lot page median ms",
+    "lot page p95 ms",
     "setup s",
-]  # fmt: skip
+]
 
 
 def _cells(r: SizeResult) -> list[str]:
     page = r.page or {}
     return [
-        r.database, f"{r.deliveries:,}", f"{r.ancestry:,}", _ms(r.origins_cold_ms),
-        _ms(r.origins["median"]), _ms(r.origins["p95"]), _ms(r.graph["median"]),
-        _ms(page.get("median")) if r.page else (r.page_note or "—"), _ms(page.get("p95")),
+        r.database,
+        f"{r.deliveries:,}",
+        f"{r.ancestry:,}",
+        _ms(r.origins_cold_ms),
+        _ms(r.origins["median"]),
+        _ms(r.origins["p95"]),
+        _ms(r.graph["median"]),
+        _ms(page.get("median")) if r.page else (r.page_note or "—"),
+        _ms(page.get("p95")),
         f"{r.setup_s:.0f}",
-    ]  # fmt: skip
+    ]
 
 
 def print_row(r: SizeResult) -> None:
@@ -535,19 +597,25 @@ def targets_table(results, imports, kinds) -> tuple[str, list[str]]:
             f"origins of the export lot from {TARGET_SIZE:,} deliveries ≤ {ORIGINS_TARGET_MS} ms "
             "(warm p95)",
             lambda k: at[k].origins["p95"] if k in at else None,
-            ORIGINS_TARGET_MS, "ms", "origins",
+            ORIGINS_TARGET_MS,
+            "ms",
+            "origins",
         ),
         (
             f"its lot page renders ≤ {PAGE_TARGET_MS} ms (p95)",
             lambda k: at[k].page["p95"] if k in at and at[k].page else None,
-            PAGE_TARGET_MS, "ms", "lot page",
+            PAGE_TARGET_MS,
+            "ms",
+            "lot page",
         ),
         (
             f"{IMPORT_ROWS:,} deliveries from xlsx ≤ {IMPORT_TARGET_S} s (import + commit)",
             lambda k: imported[k].seconds if k in imported else None,
-            IMPORT_TARGET_S, "s", "xlsx import",
+            IMPORT_TARGET_S,
+            "s",
+            "xlsx import",
         ),
-    ]  # fmt: skip
+    ]
     for label, pick, target, unit, name in specs:
         rows.append([label, *(cell(k, pick(k), target, unit, name) for k in kinds)])
     for kind in kinds:
@@ -584,12 +652,14 @@ def report(info, results, imports, kinds, skipped: dict[str, str]) -> tuple[str,
     targets, failures = targets_table(results, imports, kinds)
     import_rows = [
         [
-            r.database, f"{r.rows:,}", f"{r.workbook_mb:.2f} MB",
+            r.database,
+            f"{r.rows:,}",
+            f"{r.workbook_mb:.2f} MB",
             f"{r.seconds:.1f}" if r.seconds is not None else (r.note or "—"),
             f"{r.read_s:.1f}" if r.read_s is not None else "—",
         ]
         for r in imports
-    ]  # fmt: skip
+    ]
     lines = [
         "## Lots: origins, lot page, delivery import (issue: lots)",
         "",
@@ -710,9 +780,11 @@ def main(argv=None) -> int:
             print(f"{kind}: alembic upgrade head", flush=True)
             command.upgrade(alembic_config(url), "head")
             config = {
-                "COOPCHAIN_ENV": "test", "DATABASE_URL": url, "WTF_CSRF_ENABLED": False,
+                "COOPCHAIN_ENV": "test",
+                "DATABASE_URL": url,
+                "WTF_CSRF_ENABLED": False,
                 "RATELIMIT_ENABLED": False,
-            }  # fmt: skip
+            }
             for n in args.sizes:
                 results.append(bench_size(config, kind, n, args.profile))
             if not args.no_import:

@@ -289,11 +289,19 @@ class Server:
         self.log = self.log_path.open("wb")
         self.process = subprocess.Popen(  # noqa: S603  (our own interpreter and app)
             [
-                sys.executable, "-m", "gunicorn", "--workers", str(WORKERS),
-                "--bind", f"127.0.0.1:{self.port}", "coopchain:create_app()",
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                str(WORKERS),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "coopchain:create_app()",
             ],
-            env=env, stdout=self.log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
 
     def output(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
@@ -347,10 +355,16 @@ PHONE_HEADERS = ("Accept-Encoding: gzip", "Accept-Language: de-DE,de;q=0.9,en;q=
 
 def run_wrk(base: str, path: str, args, script: Path) -> WrkRun:
     cmd = [
-        "wrk", f"-t{THREADS}", f"-c{args.connections}", f"-d{args.duration}s", "--latency",
+        "wrk",
+        f"-t{THREADS}",
+        f"-c{args.connections}",
+        f"-d{args.duration}s",
+        "--latency",
         *[part for header in PHONE_HEADERS for part in ("-H", header)],
-        "-s", str(script), base + path,
-    ]  # fmt: skip
+        "-s",
+        str(script),
+        base + path,
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)  # noqa: S603
     line = next((x for x in done.stdout.splitlines() if x.startswith(MARKER)), None)
     if done.returncode or line is None:
@@ -358,9 +372,14 @@ def run_wrk(base: str, path: str, args, script: Path) -> WrkRun:
     data = json.loads(line.removeprefix(MARKER))
     latency = {k: v / 1000 for k, v in data["latency_us"].items()}
     run = WrkRun(
-        path, data["requests"], data["duration_us"] / 1e6, data["not_200"], data["bad_status"],
-        data["errors"], latency,
-    )  # fmt: skip
+        path,
+        data["requests"],
+        data["duration_us"] / 1e6,
+        data["not_200"],
+        data["bad_status"],
+        data["errors"],
+        latency,
+    )
     print(
         f"    wrk {path}: {run.rate:,.0f} req/s, p50 {latency['p50']:.1f} / p95 "
         f"{latency['p95']:.1f} / p99 {latency['p99']:.1f} ms"
@@ -447,10 +466,20 @@ def verdict(ok: bool | None) -> str:
 
 
 HEADERS = [
-    "database", "trivial req/s (before / after)", "trace req/s", "ratio", "trace p50 ms",
-    "p90 ms", "p95 ms", "p99 ms", "max ms", "trivial p95 ms", "first request ms",
-    "single warm ms (trivial)", "page bytes",
-]  # fmt: skip
+    "database",
+    "trivial req/s (before / after)",
+    "trace req/s",
+    "ratio",
+    "trace p50 ms",
+    "p90 ms",
+    "p95 ms",
+    "p99 ms",
+    "max ms",
+    "trivial p95 ms",
+    "first request ms",
+    "single warm ms (trivial)",
+    "page bytes",
+]
 
 
 def _cells(r: DatabaseResult) -> list[str]:
@@ -459,14 +488,20 @@ def _cells(r: DatabaseResult) -> list[str]:
     if r.trivial:
         trivial += f" (mean {r.trivial_rate:,.0f})"
     return [
-        r.database, trivial, _n(r.trace.rate, 0) if r.trace else (r.note or "—"),
-        _n(r.ratio, 2), _n(trace.get("p50")), _n(trace.get("p90")), _n(trace.get("p95")),
-        _n(trace.get("p99")), _n(trace.get("max")),
+        r.database,
+        trivial,
+        _n(r.trace.rate, 0) if r.trace else (r.note or "—"),
+        _n(r.ratio, 2),
+        _n(trace.get("p50")),
+        _n(trace.get("p90")),
+        _n(trace.get("p95")),
+        _n(trace.get("p99")),
+        _n(trace.get("max")),
         _n(max((run.latency_ms["p95"] for run in r.trivial), default=None)),
         _n(r.cold_ms, 0),
         f"{r.single['median']:.1f} ({r.trivial_single['median']:.1f})" if r.single else "—",
         f"{r.page_bytes:,}" if r.page_bytes is not None else "—",
-    ]  # fmt: skip
+    ]
 
 
 def targets_table(results: list[DatabaseResult]) -> str:

@@ -3,6 +3,7 @@
 `create_app` builds the app in small named steps (DESIGN.md §6, after indico's make_app).
 """
 
+import importlib
 import os
 
 from flask import Flask
@@ -80,22 +81,50 @@ def configure_proxy(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
 
+#: Modules whose routes attach to a blueprint when imported. The blueprints (blueprint.py,
+#: web/api.py) know nothing of them, so nothing imports back: no import cycles.
+ROUTE_MODULES = (
+    "coopchain.farms.views",
+    "coopchain.forest.evidence_views",
+    "coopchain.forest.whisp_views",
+    "coopchain.forest.assessment_views",
+    "coopchain.lots.delivery_views",
+    "coopchain.lots.lot_views",
+    "coopchain.lots.document_views",
+    "coopchain.quality.session_views",
+    "coopchain.quality.sheet_views",
+    "coopchain.quality.grading_views",
+    "coopchain.quality.document_views",
+    "coopchain.farms.api",
+    "coopchain.ledger.api",
+    "coopchain.lots.api",
+    "coopchain.lots.api_documents",
+    "coopchain.quality.api",
+    "coopchain.quality.api_documents",
+    "coopchain.shipments.api",
+    "coopchain.certs.api",
+    "coopchain.trace.api",
+)
+
+
 def register_blueprints(app: Flask) -> None:
-    from coopchain.api import api_blueprint
     from coopchain.auth.views import bp as auth_bp
     from coopchain.certs.public_views import bp as verify_bp
     from coopchain.certs.views import bp as certs_bp
     from coopchain.extensions import csrf
-    from coopchain.farms.views import bp as farms_bp
+    from coopchain.farms.blueprint import bp as farms_bp
     from coopchain.ledger.views import bp as ledger_bp
-    from coopchain.lots.views import bp as lots_bp
-    from coopchain.quality.views import bp as quality_bp
+    from coopchain.lots.blueprint import bp as lots_bp
+    from coopchain.quality.blueprint import bp as quality_bp
     from coopchain.shipments.views import bp as shipments_bp
     from coopchain.trace.public_views import bp as public_trace_bp
     from coopchain.trace.public_views import init_app as init_public_trace
     from coopchain.trace.views import bp as trace_bp
     from coopchain.views import bp as core_bp
+    from coopchain.web.api import api_blueprint
 
+    for module in ROUTE_MODULES:
+        importlib.import_module(module)
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(farms_bp)

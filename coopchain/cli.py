@@ -273,10 +273,14 @@ def _refused(exc: DomainError) -> click.ClickException:
 @with_appcontext
 def register_forest_dataset_command(paths, org_code, kind, version, downloaded_on):
     """Register forest raster tiles (GeoTIFF files, or folders of them) for assessments."""
-    from coopchain.farms.forest_assessment import register_dataset
+    from coopchain.forest.assessment import register_dataset
 
-    data = {"kind": kind, "version": version, "paths": list(paths),
-            "downloaded_on": downloaded_on.date()}  # fmt: skip
+    data = {
+        "kind": kind,
+        "version": version,
+        "paths": list(paths),
+        "downloaded_on": downloaded_on.date(),
+    }
     try:
         with session_scope() as session:
             org = _org_by_code(session, org_code)
@@ -288,8 +292,13 @@ def register_forest_dataset_command(paths, org_code, kind, version, downloaded_o
 
 @cli.command("assess-forest")
 @click.option("--org", "org_code", required=True)
-@click.option("--dataset", "dataset_ids", type=int, multiple=True,
-              help="Dataset id (repeat); needs a hansen_lossyear one.")  # fmt: skip
+@click.option(
+    "--dataset",
+    "dataset_ids",
+    type=int,
+    multiple=True,
+    help="Dataset id (repeat); needs a hansen_lossyear one.",
+)
 @click.option("--plot", "plot_ids", type=int, multiple=True, help="Only these plots (repeat).")
 @click.option("--canopy", "canopy", type=int, default=None, help="Canopy threshold %, default 10.")
 @click.option(
@@ -304,7 +313,7 @@ def register_forest_dataset_command(paths, org_code, kind, version, downloaded_o
 def assess_forest_command(org_code, dataset_ids, plot_ids, canopy, resume_id, batch_size):
     """Measure forest cover and loss for every plot (or the ones given) from the rasters."""
     from coopchain.db import database
-    from coopchain.farms import forest_assessment as fa
+    from coopchain.forest import assessment as fa
 
     try:
         with session_scope() as session:
@@ -314,8 +323,9 @@ def assess_forest_command(org_code, dataset_ids, plot_ids, canopy, resume_id, ba
                     session, org_id, None, resume_id, even_if_running=True
                 )
             else:
-                assessment = fa.start_assessment(session, org_id, None, dataset_ids,
-                                                 list(plot_ids) or None, canopy)  # fmt: skip
+                assessment = fa.start_assessment(
+                    session, org_id, None, dataset_ids, list(plot_ids) or None, canopy
+                )
             assessment_id, total, done = assessment.id, assessment.total, assessment.done
     except DomainError as exc:
         raise _refused(exc) from exc
@@ -330,9 +340,12 @@ def assess_forest_command(org_code, dataset_ids, plot_ids, canopy, resume_id, ba
 
         try:
             result = fa.run_assessment(
-                database().sessionmaker, org_id, assessment_id, progress=progress,
+                database().sessionmaker,
+                org_id,
+                assessment_id,
+                progress=progress,
                 **({"batch_size": batch_size} if batch_size else {}),
-            )  # fmt: skip
+            )
         except DomainError as exc:
             raise _refused(exc) from exc
         except KeyboardInterrupt:

@@ -66,7 +66,7 @@ def load_config() -> dict:
             "COOPCHAIN_PUBLIC_BASE_URL", "http://localhost:5000"
         ).rstrip("/"),
         # Raster assessments started from the forest page run in a background thread of the
-        # worker (farms/forest_pages.py); the test suite runs them in the request instead.
+        # worker (forest/assessment_views.py); the test suite runs them in the request instead.
         "FOREST_ASSESS_IN_BACKGROUND": env != "test",
         # Public trace pages (/b/<token>, /l/<token>): requests per client (Flask-Limiter
         # syntax; storage is RATELIMIT_STORAGE_URI, memory:// or redis://host:port). A buyer

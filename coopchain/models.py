@@ -2,7 +2,6 @@
 
 from coopchain.auth.models import ApiToken, Membership, Organization, User
 from coopchain.certs.models import Certificate
-from coopchain.farms.forest_models import ForestAssessment, ForestDataset
 from coopchain.farms.models import (
     Agreement,
     AgreementProducer,
@@ -12,6 +11,7 @@ from coopchain.farms.models import (
     Plot,
     Producer,
 )
+from coopchain.forest.models import ForestAssessment, ForestDataset
 from coopchain.ledger.models import LedgerEvent
 from coopchain.lots.models import (
     Bag,

@@ -40,11 +40,19 @@ def user(session, org, role: str = "staff", email: str | None = None):
 def producer(session, org, **fields):
     n = next(_counter)
     data = {
-        "member_code": f"M-{n:04d}", "first_name": "Rosa", "last_name": f"Huamán {n}",
-        "national_id": "41234567", "sex": "female", "community": "Nuevo Edén", "sector": None,
-        "phone": "987654321", "joined_on": date(2016, 3, 1), "public_name_consent": False,
-        "status": "active", **fields,
-    }  # fmt: skip
+        "member_code": f"M-{n:04d}",
+        "first_name": "Rosa",
+        "last_name": f"Huamán {n}",
+        "national_id": "41234567",
+        "sex": "female",
+        "community": "Nuevo Edén",
+        "sector": None,
+        "phone": "987654321",
+        "joined_on": date(2016, 3, 1),
+        "public_name_consent": False,
+        "status": "active",
+        **fields,
+    }
     return farms.create_producer(session, org.id, None, data)
 
 
@@ -56,24 +64,39 @@ def square(lon: float = -77.412345, lat: float = -5.701234, side: float = 0.001)
 
 def plot(session, org, producer_obj, **fields):
     data = {
-        "producer_id": producer_obj.id, "name": f"Parcela {next(_counter)}", "crop": "coffee",
-        "geometry": square(), "declared_area_ha": Decimal("1.2"), "altitude_m": 1200,
-        "varieties": "Caturra", "shade_agroforestry": True, "planting_year": 2015,
-        "organic_conversion_start": date(2015, 1, 1), "organic_certifier": None,
-        "organic_certificate_number": None, "organic_certificate_valid_until": None,
-        "expected_yield_kg_ha": None, **fields,
-    }  # fmt: skip
+        "producer_id": producer_obj.id,
+        "name": f"Parcela {next(_counter)}",
+        "crop": "coffee",
+        "geometry": square(),
+        "declared_area_ha": Decimal("1.2"),
+        "altitude_m": 1200,
+        "varieties": "Caturra",
+        "shade_agroforestry": True,
+        "planting_year": 2015,
+        "organic_conversion_start": date(2015, 1, 1),
+        "organic_certifier": None,
+        "organic_certificate_number": None,
+        "organic_certificate_valid_until": None,
+        "expected_yield_kg_ha": None,
+        **fields,
+    }
     return farms.create_plot(session, org.id, None, data)
 
 
 def agreement(session, org, producers, **fields):
     data = {
-        "number": f"AC-{next(_counter):04d}", "kind": "individual" if len(producers) == 1
-        else "collective", "protected_area": "BP Alto Mayo", "signed_on": date(2025, 1, 10),
-        "valid_until": date(2030, 12, 31), "commitments": ["no_clearing"], "status": "active",
-        "status_reason": None, "status_since": None, "producer_ids": [p.id for p in producers],
+        "number": f"AC-{next(_counter):04d}",
+        "kind": "individual" if len(producers) == 1 else "collective",
+        "protected_area": "BP Alto Mayo",
+        "signed_on": date(2025, 1, 10),
+        "valid_until": date(2030, 12, 31),
+        "commitments": ["no_clearing"],
+        "status": "active",
+        "status_reason": None,
+        "status_since": None,
+        "producer_ids": [p.id for p in producers],
         **fields,
-    }  # fmt: skip
+    }
     return farms.create_agreement(session, org.id, None, data)
 
 
@@ -82,10 +105,16 @@ def delivery(session, org, producer_obj, plot_obj, **fields):
     from coopchain.lots import services as lots
 
     data = {
-        "ticket_number": f"T-{next(_counter):05d}", "producer_id": producer_obj.id,
-        "plot_id": plot_obj.id, "product_form": "dry_parchment", "gross_kg": Decimal("520"),
-        "tare_kg": Decimal("20"), "moisture_pct": Decimal("12"), "delivered_on": date(2026, 6, 1),
-        "price_per_kg": Decimal("14"), **fields,
-    }  # fmt: skip
+        "ticket_number": f"T-{next(_counter):05d}",
+        "producer_id": producer_obj.id,
+        "plot_id": plot_obj.id,
+        "product_form": "dry_parchment",
+        "gross_kg": Decimal("520"),
+        "tare_kg": Decimal("20"),
+        "moisture_pct": Decimal("12"),
+        "delivered_on": date(2026, 6, 1),
+        "price_per_kg": Decimal("14"),
+        **fields,
+    }
     created = lots.register_delivery(session, org.id, None, data)
     return created, lots.lot_of_delivery(session, created)

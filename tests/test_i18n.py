@@ -57,11 +57,22 @@ def extracted(tmp_path_factory):
     """A fresh extraction with the same settings as scripts/i18n.sh extract."""
     pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
     command = [
-        sys.executable, "-m", "babel.messages.frontend", "extract",
-        "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext",
-        "--ignore-dirs", ".* __pycache__ node_modules tests",
-        "-o", str(pot), ".",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "babel.messages.frontend",
+        "extract",
+        "-F",
+        "babel.cfg",
+        "-k",
+        "_l",
+        "-k",
+        "lazy_gettext",
+        "--ignore-dirs",
+        ".* __pycache__ node_modules tests",
+        "-o",
+        str(pot),
+        ".",
+    ]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 0, f"pybabel extract failed:\n{result.stderr}"
     catalog = _read(pot)

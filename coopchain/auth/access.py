@@ -93,6 +93,15 @@ def current_principal() -> Principal | None:
     return g.principal
 
 
+def current_org_id() -> int:
+    """The caller's organisation: every query of a page or API call is scoped by it."""
+    return current_principal().organization_id
+
+
+def current_user_id() -> int:
+    return current_principal().user_id
+
+
 def _bearer() -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")

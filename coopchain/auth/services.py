@@ -74,9 +74,14 @@ def add_member(
 
 
 def add_member_by_email(
-    session: Session, organization_id: int, by_user_id: int, email: str, name: str,
-    role: Role, password: str | None,
-) -> Membership:  # fmt: skip
+    session: Session,
+    organization_id: int,
+    by_user_id: int,
+    email: str,
+    name: str,
+    role: Role,
+    password: str | None,
+) -> Membership:
     """Give `email` a role here: an existing user keeps their password, a new one gets it."""
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:

@@ -11,11 +11,14 @@ from flask import jsonify, request, send_file
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from coopchain.api import OPENAPI_SCHEMAS, api_blueprint, document, dump_with, page_args, page_of
-from coopchain.api import json_body as _json_body
-from coopchain.api import org_id as _org
-from coopchain.api import user_id as _user
-from coopchain.auth.access import READ, REGISTRY_WRITE, api_requires, current_principal
+from coopchain.auth.access import (
+    READ,
+    REGISTRY_WRITE,
+    api_requires,
+    current_org_id,
+    current_principal,
+    current_user_id,
+)
 from coopchain.auth.models import Role
 from coopchain.certs import compliance, registry
 from coopchain.certs.eudr import package_summary, part_bytes
@@ -39,21 +42,37 @@ from coopchain.certs.schemas import (
 )
 from coopchain.db import get_session
 from coopchain.errors import DomainError, NotFound
-from coopchain.farms import forest
 from coopchain.farms.services import get_plot
+from coopchain.forest import evidence as forest
 from coopchain.lots.services import get_lot
 from coopchain.shipments.services import get_shipment
+from coopchain.web.api import (
+    OPENAPI_SCHEMAS,
+    api_blueprint,
+    document,
+    dump_with,
+    page_args,
+    page_of,
+)
+from coopchain.web.api import json_body as _json_body
 
 GEOJSON = "application/geo+json"
 
 OPENAPI_SCHEMAS.update(
-    FindingOut=FindingOut, ComplianceSummaryOut=ComplianceSummaryOut, ComplianceOut=ComplianceOut,
-    CertificateIssueIn=CertificateIssueIn, CertificateRevokeIn=CertificateRevokeIn,
-    CertificateReissueIn=CertificateReissueIn, CertificateOut=CertificateOut,
-    BlockingFindingsOut=BlockingFindingsOut, ForestEvidenceIn=ForestEvidenceIn,
-    ForestEvidenceOut=ForestEvidenceOut, ForestEvidenceVoidIn=ForestEvidenceVoidIn,
-    EudrPartOut=EudrPartOut, EudrSummaryOut=EudrSummaryOut,
-)  # fmt: skip
+    FindingOut=FindingOut,
+    ComplianceSummaryOut=ComplianceSummaryOut,
+    ComplianceOut=ComplianceOut,
+    CertificateIssueIn=CertificateIssueIn,
+    CertificateRevokeIn=CertificateRevokeIn,
+    CertificateReissueIn=CertificateReissueIn,
+    CertificateOut=CertificateOut,
+    BlockingFindingsOut=BlockingFindingsOut,
+    ForestEvidenceIn=ForestEvidenceIn,
+    ForestEvidenceOut=ForestEvidenceOut,
+    ForestEvidenceVoidIn=ForestEvidenceVoidIn,
+    EudrPartOut=EudrPartOut,
+    EudrSummaryOut=EudrSummaryOut,
+)
 
 _BLOCKED = {
     "description": "Not issued: blocking findings (an administrator may override with a reason)",
@@ -115,13 +134,15 @@ def _compliance_out(report) -> dict:
 @api_blueprint.get("/lots/<code>/compliance")
 @api_requires(READ)
 def lots_compliance(code: str):
-    return jsonify(_compliance_out(compliance.check_lot(get_session(), _org(), code)))
+    return jsonify(_compliance_out(compliance.check_lot(get_session(), current_org_id(), code)))
 
 
 @api_blueprint.get("/shipments/<reference>/compliance")
 @api_requires(READ)
 def shipments_compliance(reference: str):
-    return jsonify(_compliance_out(compliance.check_shipment(get_session(), _org(), reference)))
+    return jsonify(
+        _compliance_out(compliance.check_shipment(get_session(), current_org_id(), reference))
+    )
 
 
 # --- certificates -----------------------------------------------------------------------------
@@ -234,15 +255,21 @@ def _issue(kind: str, reference: str):
     db = get_session()
     # 404 for an unknown subject before any 422 about the body.
     if kind == SubjectKind.LOT:
-        get_lot(db, _org(), reference)
+        get_lot(db, current_org_id(), reference)
     else:
-        get_shipment(db, _org(), reference)
+        get_shipment(db, current_org_id(), reference)
     data = CertificateIssueIn().load(_json_body())
     try:
         certificate = registry.issue_certificate(
-            db, _org(), _user(), kind=kind, reference=reference, language=data["language"],
-            override_reason=data["override_reason"], may_override=_may_override(),
-        )  # fmt: skip
+            db,
+            current_org_id(),
+            current_user_id(),
+            kind=kind,
+            reference=reference,
+            language=data["language"],
+            override_reason=data["override_reason"],
+            may_override=_may_override(),
+        )
     except registry.BlockingFindings as exc:
         return _blocked(exc)
     return jsonify(_certificate_out(certificate)), 201
@@ -265,16 +292,21 @@ def shipments_certificate_issue(reference: str):
 def certificates_list():
     args = CertificateListArgs().load(request.args.to_dict())
     items, total = registry.list_certificates(
-        get_session(), _org(), subject_ref=args["subject"], page=args["page"],
+        get_session(),
+        current_org_id(),
+        subject_ref=args["subject"],
+        page=args["page"],
         per_page=args["per_page"],
-    )  # fmt: skip
+    )
     return page_of([_certificate_out(c) for c in items], total, args)
 
 
 @api_blueprint.get("/certificates/<number>")
 @api_requires(READ)
 def certificates_get(number: str):
-    return jsonify(_certificate_out(registry.get_certificate(get_session(), _org(), number)))
+    return jsonify(
+        _certificate_out(registry.get_certificate(get_session(), current_org_id(), number))
+    )
 
 
 def _send_certificate(certificate: Certificate):
@@ -293,16 +325,16 @@ def _send_certificate(certificate: Certificate):
 @api_blueprint.get("/certificates/<number>/certificate.pdf")
 @api_requires(READ)
 def certificates_pdf(number: str):
-    return _send_certificate(registry.get_certificate(get_session(), _org(), number))
+    return _send_certificate(registry.get_certificate(get_session(), current_org_id(), number))
 
 
 @api_blueprint.post("/certificates/<number>/revoke")
 @api_requires(REGISTRY_WRITE)
 def certificates_revoke(number: str):
-    registry.get_certificate(get_session(), _org(), number)  # 404 before any 422
+    registry.get_certificate(get_session(), current_org_id(), number)  # 404 before any 422
     data = CertificateRevokeIn().load(_json_body())
     certificate = registry.revoke_certificate(
-        get_session(), _org(), _user(), number, data["reason"]
+        get_session(), current_org_id(), current_user_id(), number, data["reason"]
     )
     return jsonify(_certificate_out(certificate))
 
@@ -310,13 +342,19 @@ def certificates_revoke(number: str):
 @api_blueprint.post("/certificates/<number>/reissue")
 @api_requires(REGISTRY_WRITE)
 def certificates_reissue(number: str):
-    registry.get_certificate(get_session(), _org(), number)  # 404 before any 422
+    registry.get_certificate(get_session(), current_org_id(), number)  # 404 before any 422
     data = CertificateReissueIn().load(_json_body())
     try:
         certificate = registry.reissue_certificate(
-            get_session(), _org(), _user(), number, data["reason"], language=data["language"],
-            override_reason=data["override_reason"], may_override=_may_override(),
-        )  # fmt: skip
+            get_session(),
+            current_org_id(),
+            current_user_id(),
+            number,
+            data["reason"],
+            language=data["language"],
+            override_reason=data["override_reason"],
+            may_override=_may_override(),
+        )
     except registry.BlockingFindings as exc:
         return _blocked(exc)
     return jsonify(_certificate_out(certificate)), 201
@@ -326,9 +364,9 @@ def certificates_reissue(number: str):
 @api_requires(READ)
 def lots_certificate_pdf(code: str):
     db = get_session()
-    lot = get_lot(db, _org(), code)
+    lot = get_lot(db, current_org_id(), code)
     return _send_certificate(
-        registry.latest_valid_certificate(db, _org(), SubjectKind.LOT, lot.code)
+        registry.latest_valid_certificate(db, current_org_id(), SubjectKind.LOT, lot.code)
     )
 
 
@@ -336,9 +374,11 @@ def lots_certificate_pdf(code: str):
 @api_requires(READ)
 def shipments_certificate_pdf(reference: str):
     db = get_session()
-    shipment = get_shipment(db, _org(), reference)
+    shipment = get_shipment(db, current_org_id(), reference)
     return _send_certificate(
-        registry.latest_valid_certificate(db, _org(), SubjectKind.SHIPMENT, shipment.reference)
+        registry.latest_valid_certificate(
+            db, current_org_id(), SubjectKind.SHIPMENT, shipment.reference
+        )
     )
 
 
@@ -389,7 +429,7 @@ def _part_number(part_count: int) -> int:
 @api_blueprint.get("/shipments/<reference>/eudr.geojson")
 @api_requires(READ)
 def shipments_eudr_geojson(reference: str):
-    package = shipment_package(get_session(), _org(), reference)
+    package = shipment_package(get_session(), current_org_id(), reference)
     count = len(package.parts)
     try:
         number = _part_number(count)
@@ -412,7 +452,7 @@ def shipments_eudr_geojson(reference: str):
 @api_blueprint.get("/shipments/<reference>/eudr.json")
 @api_requires(READ)
 def shipments_eudr_summary(reference: str):
-    package = shipment_package(get_session(), _org(), reference)
+    package = shipment_package(get_session(), current_org_id(), reference)
     summary = package_summary(package)
     for part in summary["parts"]:
         part["url"] = f"/api/v1/shipments/{reference}/eudr.geojson?part={part['number']}"
@@ -455,16 +495,16 @@ def _evidence_out(evidence, current_id: int | None) -> dict:
 
 
 def _current_id(plot_id: int) -> int | None:
-    latest = forest.latest_evidence(get_session(), _org(), [plot_id]).get(plot_id)
+    latest = forest.latest_evidence(get_session(), current_org_id(), [plot_id]).get(plot_id)
     return latest.id if latest else None
 
 
 @api_blueprint.get("/plots/<int:plot_id>/forest-evidence")
 @api_requires(READ)
 def plots_forest_evidence(plot_id: int):
-    get_plot(get_session(), _org(), plot_id)
+    get_plot(get_session(), current_org_id(), plot_id)
     args = page_args()
-    rows = forest.evidence_of(get_session(), _org(), plot_id)
+    rows = forest.evidence_of(get_session(), current_org_id(), plot_id)
     start = (args["page"] - 1) * args["per_page"]
     current = _current_id(plot_id)
     items = [_evidence_out(e, current) for e in rows[start : start + args["per_page"]]]
@@ -474,9 +514,11 @@ def plots_forest_evidence(plot_id: int):
 @api_blueprint.post("/plots/<int:plot_id>/forest-evidence")
 @api_requires(REGISTRY_WRITE)
 def plots_forest_evidence_record(plot_id: int):
-    get_plot(get_session(), _org(), plot_id)  # 404 before any 422
+    get_plot(get_session(), current_org_id(), plot_id)  # 404 before any 422
     data = ForestEvidenceIn().load(_json_body())
-    evidence = forest.record_evidence(get_session(), _org(), _user(), plot_id, data)
+    evidence = forest.record_evidence(
+        get_session(), current_org_id(), current_user_id(), plot_id, data
+    )
     return jsonify(_evidence_out(evidence, _current_id(plot_id))), 201
 
 
@@ -484,9 +526,11 @@ def plots_forest_evidence_record(plot_id: int):
 @api_requires(REGISTRY_WRITE)
 def plots_forest_evidence_void(plot_id: int, evidence_id: int):
     db = get_session()
-    get_plot(db, _org(), plot_id)
-    if evidence_id not in {e.id for e in forest.evidence_of(db, _org(), plot_id)}:
+    get_plot(db, current_org_id(), plot_id)
+    if evidence_id not in {e.id for e in forest.evidence_of(db, current_org_id(), plot_id)}:
         raise NotFound(_("No such forest evidence."))
     data = ForestEvidenceVoidIn().load(_json_body())
-    evidence = forest.void_evidence(db, _org(), _user(), evidence_id, data["reason"])
+    evidence = forest.void_evidence(
+        db, current_org_id(), current_user_id(), evidence_id, data["reason"]
+    )
     return jsonify(_evidence_out(evidence, _current_id(plot_id)))

@@ -80,11 +80,26 @@ RULE_LABELS = {
     "shipment_documents": _l("Shipment bags, container and documents"),
 }
 SHIPMENT_FIELDS = (
-    "reference", "status", "buyer_name", "buyer_country", "incoterm", "port_of_loading",
-    "port_of_destination", "planned_loading_on", "shipped_on", "vessel", "bill_of_lading",
-    "container_number", "seal_number", "ico_marks", "eu_coi_number", "nop_certificate_number",
-    "senasa_certificate_number", "eudr_dds_reference", "eudr_dds_verification",
-)  # fmt: skip
+    "reference",
+    "status",
+    "buyer_name",
+    "buyer_country",
+    "incoterm",
+    "port_of_loading",
+    "port_of_destination",
+    "planned_loading_on",
+    "shipped_on",
+    "vessel",
+    "bill_of_lading",
+    "container_number",
+    "seal_number",
+    "ico_marks",
+    "eu_coi_number",
+    "nop_certificate_number",
+    "senasa_certificate_number",
+    "eudr_dds_reference",
+    "eudr_dds_verification",
+)
 
 
 # --- context: plain values only ---------------------------------------------------------------

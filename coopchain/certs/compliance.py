@@ -20,9 +20,9 @@ from sqlmodel import Session
 
 from coopchain.certs.eudr import EudrPlot, plot_problems
 from coopchain.clock import today
-from coopchain.farms.forest import latest_evidence
 from coopchain.farms.models import ForestEvidence, ForestResult, Plot
 from coopchain.farms.rules import OrganicStatus
+from coopchain.forest.evidence import latest_evidence
 from coopchain.lots import rules as lot_rules
 from coopchain.lots.mass_balance import BalanceFlag, PlotBalance, mass_balance
 from coopchain.lots.models import Lot
@@ -101,9 +101,15 @@ class Subject:
         for origin, kg in self.origins:
             row = rows.setdefault(
                 origin.plot_id,
-                {"origin": origin, "kg": Decimal("0"), "deliveries": 0, "statuses": set(),
-                 "agreements": set(), "agreement_active": True},
-            )  # fmt: skip
+                {
+                    "origin": origin,
+                    "kg": Decimal("0"),
+                    "deliveries": 0,
+                    "statuses": set(),
+                    "agreements": set(),
+                    "agreement_active": True,
+                },
+            )
             row["kg"] += kg
             row["deliveries"] += 1
             row["statuses"].add(origin.organic_status)
@@ -150,15 +156,23 @@ def rule_agreement_active(subject: Subject) -> list[Finding]:
         return []
     return [
         Finding(
-            "AGR-ACTIVE", Severity.BLOCKING,
-            str(_ln("%(n)s delivery comes from a producer without an active conservation "
+            "AGR-ACTIVE",
+            Severity.BLOCKING,
+            str(
+                _ln(
+                    "%(n)s delivery comes from a producer without an active conservation "
                     "agreement on the delivery date.",
                     "%(n)s deliveries come from producers without an active conservation "
-                    "agreement on the delivery date.", len(without), n=len(without))),
-            _plots_of(subject, without), _tickets(without),
+                    "agreement on the delivery date.",
+                    len(without),
+                    n=len(without),
+                )
+            ),
+            _plots_of(subject, without),
+            _tickets(without),
             str(_l("Agreement status history on each delivery date.")),
         )
-    ]  # fmt: skip
+    ]
 
 
 def rule_organic_claim(subject: Subject) -> list[Finding]:
@@ -169,47 +183,68 @@ def rule_organic_claim(subject: Subject) -> list[Finding]:
     if not_organic:
         findings.append(
             Finding(
-                "ORG-ORIGIN", Severity.BLOCKING,
-                str(_ln("%(n)s delivery was not organic on its delivery date (in conversion or "
+                "ORG-ORIGIN",
+                Severity.BLOCKING,
+                str(
+                    _ln(
+                        "%(n)s delivery was not organic on its delivery date (in conversion or "
                         "conventional).",
                         "%(n)s deliveries were not organic on their delivery date (in "
-                        "conversion or conventional).", len(not_organic), n=len(not_organic))),
-                _plots_of(subject, not_organic), _tickets(not_organic),
+                        "conversion or conventional).",
+                        len(not_organic),
+                        n=len(not_organic),
+                    )
+                ),
+                _plots_of(subject, not_organic),
+                _tickets(not_organic),
                 str(_l("Conversion start + 36 months against each delivery date.")),
             )
-        )  # fmt: skip
+        )
     if subject.downgraded:
         findings.append(
             Finding(
-                "ORG-COMMINGLED", Severity.BLOCKING,
-                str(_l("A lot on the way was downgraded to conventional after mixing organic "
-                       "with other product.")),
+                "ORG-COMMINGLED",
+                Severity.BLOCKING,
+                str(
+                    _l(
+                        "A lot on the way was downgraded to conventional after mixing organic "
+                        "with other product."
+                    )
+                ),
                 evidence=str(_l("Transformations in the lot's genealogy.")),
             )
-        )  # fmt: skip
+        )
     return findings
 
 
 def rule_organic_certificate(subject: Subject) -> list[Finding]:
     """Each origin plot's organic certificate is valid on the shipment date (DOMAIN.md §3)."""
     lapsed = [
-        plot for plot_id in subject.plot_ids
+        plot
+        for plot_id in subject.plot_ids
         if (plot := subject.plots[plot_id]).organic_certificate_valid_until is None
         or plot.organic_certificate_valid_until < subject.judged_on
         or not plot.organic_certificate_number
-    ]  # fmt: skip
+    ]
     if not lapsed:
         return []
     return [
         Finding(
-            "ORG-CERTIFICATE", Severity.BLOCKING,
-            str(_ln("%(n)s origin plot has no organic certificate valid on %(day)s.",
+            "ORG-CERTIFICATE",
+            Severity.BLOCKING,
+            str(
+                _ln(
+                    "%(n)s origin plot has no organic certificate valid on %(day)s.",
                     "%(n)s origin plots have no organic certificate valid on %(day)s.",
-                    len(lapsed), n=len(lapsed), day=subject.judged_on.isoformat())),
+                    len(lapsed),
+                    n=len(lapsed),
+                    day=subject.judged_on.isoformat(),
+                )
+            ),
             tuple(sorted(subject.plot_label(p.id) for p in lapsed)),
             evidence=str(_l("Certificate number and validity recorded on each plot.")),
         )
-    ]  # fmt: skip
+    ]
 
 
 def eudr_plot(plot: Plot, origin: Origin) -> EudrPlot:
@@ -245,14 +280,20 @@ def rule_eudr_geolocation(subject: Subject) -> list[Finding]:
         return []
     return [
         Finding(
-            "EUDR-GEO", Severity.BLOCKING,
-            str(_ln("%(n)s origin plot lacks EUDR-valid geolocation.",
-                    "%(n)s origin plots lack EUDR-valid geolocation.", len(problems),
-                    n=len(problems))),
+            "EUDR-GEO",
+            Severity.BLOCKING,
+            str(
+                _ln(
+                    "%(n)s origin plot lacks EUDR-valid geolocation.",
+                    "%(n)s origin plots lack EUDR-valid geolocation.",
+                    len(problems),
+                    n=len(problems),
+                )
+            ),
             tuple(sorted(f"{subject.plot_label(p)}: {why}" for p, why in problems.items())),
             evidence=str(_l("Plot geometry, its validation and its area.")),
         )
-    ]  # fmt: skip
+    ]
 
 
 def rule_forest_evidence(subject: Subject) -> list[Finding]:
@@ -270,30 +311,58 @@ def rule_forest_evidence(subject: Subject) -> list[Finding]:
     findings = []
     labels = lambda ids: tuple(sorted(subject.plot_label(p) for p in ids))  # noqa: E731
     if lost:
-        findings.append(Finding(
-            "FOR-LOSS", Severity.BLOCKING,
-            str(_ln("%(n)s origin plot shows forest loss after 2020-12-31.",
-                    "%(n)s origin plots show forest loss after 2020-12-31.", len(lost),
-                    n=len(lost))),
-            labels(lost), evidence=str(_l("The latest forest evidence of each plot.")),
-        ))  # fmt: skip
+        findings.append(
+            Finding(
+                "FOR-LOSS",
+                Severity.BLOCKING,
+                str(
+                    _ln(
+                        "%(n)s origin plot shows forest loss after 2020-12-31.",
+                        "%(n)s origin plots show forest loss after 2020-12-31.",
+                        len(lost),
+                        n=len(lost),
+                    )
+                ),
+                labels(lost),
+                evidence=str(_l("The latest forest evidence of each plot.")),
+            )
+        )
     if missing:
-        findings.append(Finding(
-            "FOR-MISSING", Severity.BLOCKING,
-            str(_ln("%(n)s origin plot has no forest evidence.",
-                    "%(n)s origin plots have no forest evidence.", len(missing),
-                    n=len(missing))),
-            labels(missing), evidence=str(_l("The latest forest evidence of each plot.")),
-        ))  # fmt: skip
+        findings.append(
+            Finding(
+                "FOR-MISSING",
+                Severity.BLOCKING,
+                str(
+                    _ln(
+                        "%(n)s origin plot has no forest evidence.",
+                        "%(n)s origin plots have no forest evidence.",
+                        len(missing),
+                        n=len(missing),
+                    )
+                ),
+                labels(missing),
+                evidence=str(_l("The latest forest evidence of each plot.")),
+            )
+        )
     if unclear:
-        findings.append(Finding(
-            "FOR-MORE-INFO", Severity.WARNING,
-            str(_ln("%(n)s origin plot shows tree cover without loss; a field visit should "
-                    "confirm shade coffee.",
-                    "%(n)s origin plots show tree cover without loss; a field visit should "
-                    "confirm shade coffee.", len(unclear), n=len(unclear))),
-            labels(unclear), evidence=str(_l("The latest forest evidence of each plot.")),
-        ))  # fmt: skip
+        findings.append(
+            Finding(
+                "FOR-MORE-INFO",
+                Severity.WARNING,
+                str(
+                    _ln(
+                        "%(n)s origin plot shows tree cover without loss; a field visit should "
+                        "confirm shade coffee.",
+                        "%(n)s origin plots show tree cover without loss; a field visit should "
+                        "confirm shade coffee.",
+                        len(unclear),
+                        n=len(unclear),
+                    )
+                ),
+                labels(unclear),
+                evidence=str(_l("The latest forest evidence of each plot.")),
+            )
+        )
     return findings
 
 
@@ -305,16 +374,23 @@ def rule_mass_balance(subject: Subject) -> list[Finding]:
         return []
     return [
         Finding(
-            "MB-OVER", Severity.WARNING,
-            str(_ln("%(n)s origin plot delivered more than its area can yield (over the "
+            "MB-OVER",
+            Severity.WARNING,
+            str(
+                _ln(
+                    "%(n)s origin plot delivered more than its area can yield (over the "
                     "%(pct)s %% tolerance).",
                     "%(n)s origin plots delivered more than their area can yield (over the "
-                    "%(pct)s %% tolerance).", len(over), n=len(over),
-                    pct=setting("MASS_BALANCE_TOLERANCE_PCT"))),
+                    "%(pct)s %% tolerance).",
+                    len(over),
+                    n=len(over),
+                    pct=setting("MASS_BALANCE_TOLERANCE_PCT"),
+                )
+            ),
             tuple(sorted({f"{b.producer_code} · {b.plot_name}" for b in over})),
             evidence=str(_l("Mass balance of the delivery seasons.")),
         )
-    ]  # fmt: skip
+    ]
 
 
 def rule_cupping_score(subject: Subject) -> list[Finding]:
@@ -322,18 +398,20 @@ def rule_cupping_score(subject: Subject) -> list[Finding]:
     if subject.crop != "coffee":
         return []
     uncupped = sorted(
-        lot.code for lot in subject.lots
+        lot.code
+        for lot in subject.lots
         if lot.product_form in CUPPED_FORMS and subject.cupping.get(lot.code) is None
-    )  # fmt: skip
+    )
     if not uncupped:
         return []
     return [
         Finding(
-            "CUP-MISSING", Severity.WARNING,
+            "CUP-MISSING",
+            Severity.WARNING,
             str(_l("No cupping score for %(lots)s.", lots=", ".join(uncupped))),
             evidence=str(_l("Closed cupping sessions of the lots and their inputs.")),
         )
-    ]  # fmt: skip
+    ]
 
 
 def rule_shipment_documents(subject: Subject) -> list[Finding]:
@@ -344,18 +422,29 @@ def rule_shipment_documents(subject: Subject) -> list[Finding]:
         return []
     findings = []
     if not subject.bags:
-        findings.append(Finding(
-            "SHP-NO-BAGS", Severity.BLOCKING, str(_l("No bags are allocated to the shipment.")),
-        ))  # fmt: skip
+        findings.append(
+            Finding(
+                "SHP-NO-BAGS",
+                Severity.BLOCKING,
+                str(_l("No bags are allocated to the shipment.")),
+            )
+        )
     if not shipment.container_number:
-        findings.append(Finding(
-            "SHP-CONTAINER", Severity.WARNING, str(_l("No container number recorded yet.")),
-        ))  # fmt: skip
+        findings.append(
+            Finding(
+                "SHP-CONTAINER",
+                Severity.WARNING,
+                str(_l("No container number recorded yet.")),
+            )
+        )
     if shipment.crop == "pitahaya" and not shipment.senasa_certificate_number:
-        findings.append(Finding(
-            "SHP-PHYTO", Severity.BLOCKING,
-            str(_l("Pitahaya exports need the SENASA phytosanitary certificate number.")),
-        ))  # fmt: skip
+        findings.append(
+            Finding(
+                "SHP-PHYTO",
+                Severity.BLOCKING,
+                str(_l("Pitahaya exports need the SENASA phytosanitary certificate number.")),
+            )
+        )
     return findings
 
 
@@ -395,9 +484,21 @@ def _balances(session: Session, org_id: int, origins: list[Origin]) -> list[Plot
 
 
 def _subject(
-    session, org_id, *, kind, reference, crop, judged_on, lots, weighted_origins, statuses,
-    downgraded, shipment=None, net_kg=Decimal("0"), bags=0,
-) -> Subject:  # fmt: skip
+    session,
+    org_id,
+    *,
+    kind,
+    reference,
+    crop,
+    judged_on,
+    lots,
+    weighted_origins,
+    statuses,
+    downgraded,
+    shipment=None,
+    net_kg=Decimal("0"),
+    bags=0,
+) -> Subject:
     plot_ids = sorted({o.plot_id for o, _kg in weighted_origins})
     plots = {
         plot.id: plot
@@ -428,11 +529,18 @@ def lot_subject(session: Session, org_id: int, code: str) -> Subject:
     lot = get_lot(session, org_id, code)
     found = origins_of(session, lot)
     return _subject(
-        session, org_id, kind="lot", reference=lot.code, crop=lot.crop, judged_on=today(),
-        lots=[lot], weighted_origins=[(o, o.kg) for o in found.origins],
-        statuses=[found.organic_status], downgraded=found.downgraded,
+        session,
+        org_id,
+        kind="lot",
+        reference=lot.code,
+        crop=lot.crop,
+        judged_on=today(),
+        lots=[lot],
+        weighted_origins=[(o, o.kg) for o in found.origins],
+        statuses=[found.organic_status],
+        downgraded=found.downgraded,
         net_kg=lot.quantity_kg,
-    )  # fmt: skip
+    )
 
 
 def shipment_subject(session: Session, org_id: int, reference: str) -> Subject:
@@ -450,12 +558,20 @@ def shipment_subject(session: Session, org_id: int, reference: str) -> Subject:
         )
         weighted.extend((o, shares[i]) for i, o in enumerate(origins) if shares[i])
     return _subject(
-        session, org_id, kind="shipment", reference=shipment.reference, crop=shipment.crop,
-        judged_on=shipment.judged_on or today(), lots=lots, weighted_origins=weighted,
+        session,
+        org_id,
+        kind="shipment",
+        reference=shipment.reference,
+        crop=shipment.crop,
+        judged_on=shipment.judged_on or today(),
+        lots=lots,
+        weighted_origins=weighted,
         statuses=[found[lot.id].organic_status for lot in lots],
-        downgraded=any(found[lot.id].downgraded for lot in lots), shipment=shipment,
-        net_kg=totals.net_kg, bags=totals.bags,
-    )  # fmt: skip
+        downgraded=any(found[lot.id].downgraded for lot in lots),
+        shipment=shipment,
+        net_kg=totals.net_kg,
+        bags=totals.bags,
+    )
 
 
 def check_lot(session: Session, org_id: int, code: str) -> ComplianceReport:

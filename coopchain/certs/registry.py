@@ -83,10 +83,15 @@ def issue_certificate(
     if report.blocking and not override_reason:
         codes = ", ".join(f.code for f in report.blocking)
         raise BlockingFindings(
-            str(_l("Not issued: blocking findings (%(codes)s). An administrator may override "
-                   "them with a written reason.", codes=codes)),
+            str(
+                _l(
+                    "Not issued: blocking findings (%(codes)s). An administrator may override "
+                    "them with a written reason.",
+                    codes=codes,
+                )
+            ),
             report.blocking,
-        )  # fmt: skip
+        )
     if override_reason and report.blocking and not may_override:
         raise OverrideNotAllowed(str(_l("Only an administrator may override blocking findings.")))
     if not report.blocking:
@@ -134,14 +139,21 @@ def issue_certificate(
     session.add(certificate)
     session.flush()
     append(
-        session, org_id, "certificate.issued", ("certificate", number),
-        {"subject": {"kind": kind, "reference": certificate.subject_ref},
-         "sha256": certificate.sha256, "language": language,
-         "findings": [f.code for f in report.findings],
-         "blocking": [f.code for f in report.blocking],
-         "override": override_reason, "replaces": meta["replaces"]},
+        session,
+        org_id,
+        "certificate.issued",
+        ("certificate", number),
+        {
+            "subject": {"kind": kind, "reference": certificate.subject_ref},
+            "sha256": certificate.sha256,
+            "language": language,
+            "findings": [f.code for f in report.findings],
+            "blocking": [f.code for f in report.blocking],
+            "override": override_reason,
+            "replaces": meta["replaces"],
+        },
         user_id=user_id,
-    )  # fmt: skip
+    )
     return certificate
 
 
@@ -237,17 +249,28 @@ def revoke_certificate(session: Session, org_id: int, user_id, number: str, reas
     certificate.revoked_at, certificate.revoke_reason = now, reason
     session.flush()
     append(
-        session, org_id, "certificate.revoked", ("certificate", number),
+        session,
+        org_id,
+        "certificate.revoked",
+        ("certificate", number),
         {"errorDeclaration": {"declarationTime": now, "reason": reason}},
-        action="DELETE", user_id=user_id,
-    )  # fmt: skip
+        action="DELETE",
+        user_id=user_id,
+    )
     return certificate
 
 
 def reissue_certificate(
-    session: Session, org_id: int, user_id, number: str, reason: str, *,
-    language: str | None = None, override_reason: str | None = None, may_override: bool = False,
-) -> Certificate:  # fmt: skip
+    session: Session,
+    org_id: int,
+    user_id,
+    number: str,
+    reason: str,
+    *,
+    language: str | None = None,
+    override_reason: str | None = None,
+    may_override: bool = False,
+) -> Certificate:
     """A new certificate (new number, the subject checked again) that replaces `number`,
     which is revoked with the reason."""
     old = get_certificate(session, org_id, number)
@@ -257,12 +280,21 @@ def reissue_certificate(
     if not reason:
         raise DomainError(str(_l("Give a reason.")), {"reason": [str(_l("Required."))]})
     new = issue_certificate(
-        session, org_id, user_id, kind=old.subject_kind, reference=old.subject_ref,
-        language=language or old.language, override_reason=override_reason,
-        may_override=may_override, replaces=old,
-    )  # fmt: skip
+        session,
+        org_id,
+        user_id,
+        kind=old.subject_kind,
+        reference=old.subject_ref,
+        language=language or old.language,
+        override_reason=override_reason,
+        may_override=may_override,
+        replaces=old,
+    )
     revoke_certificate(
-        session, org_id, user_id, number,
+        session,
+        org_id,
+        user_id,
+        number,
         str(_l("Replaced by %(number)s: %(reason)s", number=new.number, reason=reason))[:500],
-    )  # fmt: skip
+    )
     return new

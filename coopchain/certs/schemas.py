@@ -4,8 +4,8 @@ and the EUDR package summary (DESIGN.md §3: validate once at the boundary)."""
 from marshmallow import Schema, fields, validate
 
 from coopchain.certs.registry import LANGUAGES
-from coopchain.farms.forest import HAND_KINDS
 from coopchain.farms.models import ForestResult
+from coopchain.forest.evidence import HAND_KINDS
 from coopchain.schemas import LoadSchema, PageSchema
 
 # --- compliance -------------------------------------------------------------------------------

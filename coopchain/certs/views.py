@@ -14,7 +14,15 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
-from coopchain.auth.access import ADMIN, READ, REGISTRY_WRITE, current_principal, requires
+from coopchain.auth.access import (
+    ADMIN,
+    READ,
+    REGISTRY_WRITE,
+    current_org_id,
+    current_principal,
+    current_user_id,
+    requires,
+)
 from coopchain.auth.models import User
 from coopchain.certs import compliance, registry
 from coopchain.certs.models import Certificate, CertificateStatus, SubjectKind
@@ -28,14 +36,6 @@ bp = Blueprint("certs", __name__)
 #: Plot or delivery names listed in full under a finding; longer lists fold away.
 SHORT_LIST = 8
 PER_PAGE = 25
-
-
-def _org() -> int:
-    return current_principal().organization_id
-
-
-def _user() -> int:
-    return current_principal().user_id
 
 
 def _can_write() -> bool:
@@ -90,7 +90,7 @@ def _summary(report: compliance.ComplianceReport) -> dict:
 
 
 def _report(kind: str, reference: str) -> compliance.ComplianceReport:
-    return registry.report_for(get_session(), _org(), kind, reference)
+    return registry.report_for(get_session(), current_org_id(), kind, reference)
 
 
 # --- compliance -------------------------------------------------------------------------------
@@ -100,7 +100,7 @@ def _compliance_page(kind: str, reference: str, *, values=None, errors=None, sta
     report = _report(kind, reference)
     certificates, _total = registry.list_certificates(
         get_session(),
-        _org(),
+        current_org_id(),
         subject_ref=report.subject.reference,
         subject_kind=kind,
         per_page=10,
@@ -161,8 +161,8 @@ def _issue(kind: str, reference: str):
     try:
         certificate = registry.issue_certificate(
             get_session(),
-            _org(),
-            _user(),
+            current_org_id(),
+            current_user_id(),
             kind=kind,
             reference=reference,
             language=values["language"],
@@ -208,7 +208,7 @@ def _list_page(q: str, kind: str | None = None):
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     certificates, total = registry.list_certificates(
         get_session(),
-        _org(),
+        current_org_id(),
         subject_ref=q or None,
         subject_kind=kind,
         page=page,
@@ -235,14 +235,16 @@ def certificate_list():
 @bp.get("/lots/<code>/certificates")
 @requires(READ)
 def lot_certificates(code: str):
-    lot = get_lot(get_session(), _org(), code)  # 404 for another organisation's lot
+    lot = get_lot(get_session(), current_org_id(), code)  # 404 for another organisation's lot
     return _list_page(lot.code, SubjectKind.LOT)
 
 
 @bp.get("/shipments/<reference>/certificates")
 @requires(READ)
 def shipment_certificates(reference: str):
-    shipment = get_shipment(get_session(), _org(), reference)  # 404 for another organisation's
+    shipment = get_shipment(
+        get_session(), current_org_id(), reference
+    )  # 404 for another organisation's
     return _list_page(shipment.reference, SubjectKind.SHIPMENT)
 
 
@@ -273,14 +275,14 @@ def _detail_page(certificate: Certificate, *, action=None, values=None, errors=N
 @bp.get("/certificates/<number>")
 @requires(READ)
 def certificate_detail(number: str):
-    certificate = registry.get_certificate(get_session(), _org(), number)
+    certificate = registry.get_certificate(get_session(), current_org_id(), number)
     return _detail_page(certificate)
 
 
 @bp.get("/certificates/<number>/certificate.pdf")
 @requires(READ)
 def certificate_pdf(number: str):
-    certificate = registry.get_certificate(get_session(), _org(), number)
+    certificate = registry.get_certificate(get_session(), current_org_id(), number)
     # The stored bytes, never a new rendering: their sha256 is the registry's.
     return send_file(
         io.BytesIO(certificate.pdf),
@@ -296,10 +298,12 @@ def certificate_pdf(number: str):
 @requires(REGISTRY_WRITE)
 def certificate_revoke(number: str):
     db = get_session()
-    certificate = registry.get_certificate(db, _org(), number)
+    certificate = registry.get_certificate(db, current_org_id(), number)
     values = {"reason": request.form.get("reason", "")}
     try:
-        registry.revoke_certificate(db, _org(), _user(), number, values["reason"])
+        registry.revoke_certificate(
+            db, current_org_id(), current_user_id(), number, values["reason"]
+        )
     except DomainError as exc:
         errors = dict(exc.fields) or {"_": [exc.message]}
         return _detail_page(
@@ -313,7 +317,7 @@ def certificate_revoke(number: str):
 @requires(REGISTRY_WRITE)
 def certificate_reissue(number: str):
     db = get_session()
-    certificate = registry.get_certificate(db, _org(), number)
+    certificate = registry.get_certificate(db, current_org_id(), number)
     values = {
         "reason": request.form.get("reason", ""),
         "language": request.form.get("language") or certificate.language,
@@ -322,8 +326,8 @@ def certificate_reissue(number: str):
     try:
         new = registry.reissue_certificate(
             db,
-            _org(),
-            _user(),
+            current_org_id(),
+            current_user_id(),
             number,
             values["reason"],
             language=values["language"],

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from coopchain.demo.calendar import LOADING_STARTS, DemoCalendar
-from coopchain.farms.forest import record_evidence
 from coopchain.farms.models import Plot
+from coopchain.forest.evidence import record_evidence
 from coopchain.lots.models import Bag, Lot
 from coopchain.shipments import services as shipments
 from coopchain.shipments.models import Shipment

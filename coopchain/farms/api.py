@@ -5,11 +5,14 @@ import io
 from flask import current_app, jsonify, request, send_file
 from flask_babel import gettext as _
 
-from coopchain.api import OPENAPI_SCHEMAS, api_blueprint, document, page_args, paginated
-from coopchain.api import json_body as _json_body
-from coopchain.api import org_id as _org
-from coopchain.api import user_id as _user
-from coopchain.auth.access import READ, REGISTRY_WRITE, api_requires, current_principal
+from coopchain.auth.access import (
+    READ,
+    REGISTRY_WRITE,
+    api_requires,
+    current_org_id,
+    current_principal,
+    current_user_id,
+)
 from coopchain.clock import today
 from coopchain.db import get_session
 from coopchain.farms import rules, services
@@ -31,13 +34,20 @@ from coopchain.farms.schemas import (
     VisitOut,
 )
 from coopchain.spreadsheets import SpreadsheetError, template_workbook
+from coopchain.web.api import OPENAPI_SCHEMAS, api_blueprint, document, page_args, paginated
+from coopchain.web.api import json_body as _json_body
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 OPENAPI_SCHEMAS.update(
-    ProducerIn=ProducerIn, ProducerOut=ProducerOut, AgreementIn=AgreementIn,
-    AgreementOut=AgreementOut, VisitIn=VisitIn, VisitOut=VisitOut, PlotIn=PlotIn,
+    ProducerIn=ProducerIn,
+    ProducerOut=ProducerOut,
+    AgreementIn=AgreementIn,
+    AgreementOut=AgreementOut,
+    VisitIn=VisitIn,
+    VisitOut=VisitOut,
+    PlotIn=PlotIn,
     PlotOut=PlotOut,
-)  # fmt: skip
+)
 
 
 OPENAPI_SCHEMAS["AgreementStatusIn"] = AgreementStatusIn
@@ -78,7 +88,7 @@ document(
 def producers_list():
     args = page_args()
     items, total = services.search_producers(
-        get_session(), _org(), args["q"], args["page"], args["per_page"]
+        get_session(), current_org_id(), args["q"], args["page"], args["per_page"]
     )
     return paginated(items, total, args, _producer_out())
 
@@ -87,22 +97,26 @@ def producers_list():
 @api_requires(REGISTRY_WRITE)
 def producers_create():
     data = ProducerIn().load(_json_body())
-    producer = services.create_producer(get_session(), _org(), _user(), data)
+    producer = services.create_producer(get_session(), current_org_id(), current_user_id(), data)
     return jsonify(_producer_out().dump(producer)), 201
 
 
 @api_blueprint.get("/producers/<int:producer_id>")
 @api_requires(READ)
 def producers_get(producer_id: int):
-    return jsonify(_producer_out().dump(services.get_producer(get_session(), _org(), producer_id)))
+    return jsonify(
+        _producer_out().dump(services.get_producer(get_session(), current_org_id(), producer_id))
+    )
 
 
 @api_blueprint.put("/producers/<int:producer_id>")
 @api_requires(REGISTRY_WRITE)
 def producers_update(producer_id: int):
-    services.get_producer(get_session(), _org(), producer_id)  # 404 before any 422
+    services.get_producer(get_session(), current_org_id(), producer_id)  # 404 before any 422
     data = ProducerIn().load(_json_body())
-    producer = services.update_producer(get_session(), _org(), _user(), producer_id, data)
+    producer = services.update_producer(
+        get_session(), current_org_id(), current_user_id(), producer_id, data
+    )
     return jsonify(_producer_out().dump(producer))
 
 
@@ -145,7 +159,7 @@ def _agreements_out(agreements) -> list[dict]:
     db, ids = get_session(), [a.id for a in agreements]
     producers, visits = (
         services.agreement_producer_ids(db, ids),
-        services.visits_of(db, _org(), ids),
+        services.visits_of(db, current_org_id(), ids),
     )
     in_force = services.agreements_in_force(db, agreements, today())
     return [
@@ -169,7 +183,9 @@ def _agreements_out(agreements) -> list[dict]:
 @api_requires(READ)
 def agreements_list():
     args = page_args()
-    items, total = services.list_agreements(get_session(), _org(), args["page"], args["per_page"])
+    items, total = services.list_agreements(
+        get_session(), current_org_id(), args["page"], args["per_page"]
+    )
     return jsonify(
         items=_agreements_out(items), page=args["page"], per_page=args["per_page"], total=total
     )
@@ -179,26 +195,26 @@ def agreements_list():
 @api_requires(REGISTRY_WRITE)
 def agreements_create():
     data = AgreementIn().load(_json_body())
-    agreement = services.create_agreement(get_session(), _org(), _user(), data)
+    agreement = services.create_agreement(get_session(), current_org_id(), current_user_id(), data)
     return jsonify(_agreements_out([agreement])[0]), 201
 
 
 @api_blueprint.get("/agreements/<int:agreement_id>")
 @api_requires(READ)
 def agreements_get(agreement_id: int):
-    agreement = services.get_agreement(get_session(), _org(), agreement_id)
+    agreement = services.get_agreement(get_session(), current_org_id(), agreement_id)
     return jsonify(_agreements_out([agreement])[0])
 
 
 @api_blueprint.post("/agreements/<int:agreement_id>/status")
 @api_requires(REGISTRY_WRITE)
 def agreements_status(agreement_id: int):
-    services.get_agreement(get_session(), _org(), agreement_id)  # 404 before any 422
+    services.get_agreement(get_session(), current_org_id(), agreement_id)  # 404 before any 422
     data = AgreementStatusIn().load(_json_body())
     agreement = services.set_agreement_status(
         get_session(),
-        _org(),
-        _user(),
+        current_org_id(),
+        current_user_id(),
         agreement_id,
         data["status"],
         data["status_reason"],
@@ -210,9 +226,11 @@ def agreements_status(agreement_id: int):
 @api_blueprint.post("/agreements/<int:agreement_id>/visits")
 @api_requires(REGISTRY_WRITE)
 def agreements_visit(agreement_id: int):
-    services.get_agreement(get_session(), _org(), agreement_id)  # 404 before any 422
+    services.get_agreement(get_session(), current_org_id(), agreement_id)  # 404 before any 422
     data = VisitIn().load(_json_body())
-    visit = services.add_visit(get_session(), _org(), _user(), agreement_id, data)
+    visit = services.add_visit(
+        get_session(), current_org_id(), current_user_id(), agreement_id, data
+    )
     return jsonify(VisitOut().dump(visit)), 201
 
 
@@ -258,7 +276,9 @@ def _plot_out(plot) -> dict:
 @api_requires(READ)
 def plots_list():
     args = page_args()
-    items, total = services.list_plots(get_session(), _org(), args["page"], args["per_page"])
+    items, total = services.list_plots(
+        get_session(), current_org_id(), args["page"], args["per_page"]
+    )
     return jsonify(
         items=[_plot_out(p) for p in items],
         page=args["page"],
@@ -271,21 +291,27 @@ def plots_list():
 @api_requires(REGISTRY_WRITE)
 def plots_create():
     data = PlotIn().load(_json_body())
-    return jsonify(_plot_out(services.create_plot(get_session(), _org(), _user(), data))), 201
+    return jsonify(
+        _plot_out(services.create_plot(get_session(), current_org_id(), current_user_id(), data))
+    ), 201
 
 
 @api_blueprint.get("/plots/<int:plot_id>")
 @api_requires(READ)
 def plots_get(plot_id: int):
-    return jsonify(_plot_out(services.get_plot(get_session(), _org(), plot_id)))
+    return jsonify(_plot_out(services.get_plot(get_session(), current_org_id(), plot_id)))
 
 
 @api_blueprint.put("/plots/<int:plot_id>")
 @api_requires(REGISTRY_WRITE)
 def plots_update(plot_id: int):
-    services.get_plot(get_session(), _org(), plot_id)  # 404 before any 422
+    services.get_plot(get_session(), current_org_id(), plot_id)  # 404 before any 422
     data = PlotIn().load(_json_body())
-    return jsonify(_plot_out(services.update_plot(get_session(), _org(), _user(), plot_id, data)))
+    return jsonify(
+        _plot_out(
+            services.update_plot(get_session(), current_org_id(), current_user_id(), plot_id, data)
+        )
+    )
 
 
 # --- spreadsheets ---------------------------------------------------------------------------
@@ -307,7 +333,7 @@ def producers_import():
     upload = request.files.get("file")
     data = upload.read() if upload else request.get_data()
     try:
-        result = import_registry(get_session(), _org(), _user(), data)
+        result = import_registry(get_session(), current_org_id(), current_user_id(), data)
     except SpreadsheetError as exc:
         return jsonify(error="bad_file", message=exc.message, fields={}), 422
     except ImportFailed as exc:
@@ -328,7 +354,7 @@ def producers_export():
     return send_file(
         io.BytesIO(
             export_registry(
-                get_session(), _org(), with_private=current_principal().sees_private_data
+                get_session(), current_org_id(), with_private=current_principal().sees_private_data
             )
         ),
         mimetype=XLSX,

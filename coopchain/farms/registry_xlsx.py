@@ -53,19 +53,48 @@ class PlotRow(_SpreadsheetRow, PlotIn):
 
 
 PRODUCER_COLUMNS = [
-    "member_code", "first_name", "last_name", "national_id", "sex", "community", "sector",
-    "phone", "joined_on", "public_name_consent", "status",
-]  # fmt: skip
+    "member_code",
+    "first_name",
+    "last_name",
+    "national_id",
+    "sex",
+    "community",
+    "sector",
+    "phone",
+    "joined_on",
+    "public_name_consent",
+    "status",
+]
 AGREEMENT_COLUMNS = [
-    "number", "kind", "producer_codes", "protected_area", "signed_on", "valid_until",
-    "commitments", "status", "status_reason", "status_since",
-]  # fmt: skip
+    "number",
+    "kind",
+    "producer_codes",
+    "protected_area",
+    "signed_on",
+    "valid_until",
+    "commitments",
+    "status",
+    "status_reason",
+    "status_since",
+]
 PLOT_COLUMNS = [
-    "producer_code", "name", "crop", "lon", "lat", "geojson", "declared_area_ha", "altitude_m",
-    "varieties", "shade_agroforestry", "planting_year", "organic_conversion_start",
-    "organic_certifier", "organic_certificate_number", "organic_certificate_valid_until",
+    "producer_code",
+    "name",
+    "crop",
+    "lon",
+    "lat",
+    "geojson",
+    "declared_area_ha",
+    "altitude_m",
+    "varieties",
+    "shade_agroforestry",
+    "planting_year",
+    "organic_conversion_start",
+    "organic_certifier",
+    "organic_certificate_number",
+    "organic_certificate_valid_until",
     "expected_yield_kg_ha",
-]  # fmt: skip
+]
 
 
 def sheet_specs() -> list[SheetSpec]:
@@ -218,13 +247,18 @@ def import_registry(session: Session, org_id: int, user_id: int | None, data: by
     failed = {(e.sheet, e.row) for e in errors}
     result, ids = ImportResult(), {}
     steps = [
-        ("Producers", producer_rows,
-         lambda v: services.create_producer(session, org_id, user_id, v)),
-        ("Agreements", sheets["Agreements"].rows,
-         lambda v: _create_agreement(session, org_id, user_id, v, ids)),
-        ("Plots", sheets["Plots"].rows,
-         lambda v: _create_plot(session, org_id, user_id, v, ids)),
-    ]  # fmt: skip
+        (
+            "Producers",
+            producer_rows,
+            lambda v: services.create_producer(session, org_id, user_id, v),
+        ),
+        (
+            "Agreements",
+            sheets["Agreements"].rows,
+            lambda v: _create_agreement(session, org_id, user_id, v, ids),
+        ),
+        ("Plots", sheets["Plots"].rows, lambda v: _create_plot(session, org_id, user_id, v, ids)),
+    ]
     savepoint = session.begin_nested()
     for sheet, rows, create in steps:
         for row, values in rows:
@@ -249,8 +283,11 @@ def import_registry(session: Session, org_id: int, user_id: int | None, data: by
 
 
 #: Service field names that a sheet calls by another column name.
-_COLUMN_OF = {"producer_ids": "producer_codes", "producer_id": "producer_code",
-              "geometry": "geojson"}  # fmt: skip
+_COLUMN_OF = {
+    "producer_ids": "producer_codes",
+    "producer_id": "producer_code",
+    "geometry": "geojson",
+}
 _COMMITMENT_CODES = {c.value for c in Commitment}
 _SHEET_ORDER = {"Producers": 0, "Agreements": 1, "Plots": 2}
 

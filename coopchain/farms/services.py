@@ -28,14 +28,32 @@ from coopchain.farms.models import (
 from coopchain.ledger.services import append, changes
 
 PRODUCER_FIELDS = (
-    "member_code", "first_name", "last_name", "national_id", "sex", "community", "sector",
-    "phone", "joined_on", "public_name_consent", "status",
-)  # fmt: skip
+    "member_code",
+    "first_name",
+    "last_name",
+    "national_id",
+    "sex",
+    "community",
+    "sector",
+    "phone",
+    "joined_on",
+    "public_name_consent",
+    "status",
+)
 PLOT_FIELDS = (
-    "name", "crop", "declared_area_ha", "altitude_m", "varieties", "shade_agroforestry",
-    "planting_year", "organic_conversion_start", "organic_certifier",
-    "organic_certificate_number", "organic_certificate_valid_until", "expected_yield_kg_ha",
-)  # fmt: skip
+    "name",
+    "crop",
+    "declared_area_ha",
+    "altitude_m",
+    "varieties",
+    "shade_agroforestry",
+    "planting_year",
+    "organic_conversion_start",
+    "organic_certifier",
+    "organic_certificate_number",
+    "organic_certificate_valid_until",
+    "expected_yield_kg_ha",
+)
 #: Never written to the ledger in clear: the ledger is exported to auditors.
 PRIVATE_FIELDS = {"national_id", "phone"}
 
@@ -252,9 +270,14 @@ def create_agreement(session: Session, org_id: int, user_id: int | None, data: d
 
 
 def set_agreement_status(
-    session: Session, org_id: int, user_id: int | None, agreement_id: int,
-    status: str, reason: str | None, since: date | None,
-) -> Agreement:  # fmt: skip
+    session: Session,
+    org_id: int,
+    user_id: int | None,
+    agreement_id: int,
+    status: str,
+    reason: str | None,
+    since: date | None,
+) -> Agreement:
     agreement = get_agreement(session, org_id, agreement_id)
     if status != "active" and not reason:
         raise DomainError(

@@ -3,15 +3,23 @@
 import io
 import json
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError, fields
 
-from coopchain.auth.access import READ, REGISTRY_WRITE, current_principal, requires
+from coopchain.auth.access import (
+    READ,
+    REGISTRY_WRITE,
+    current_org_id,
+    current_principal,
+    current_user_id,
+    requires,
+)
 from coopchain.clock import today
 from coopchain.db import discard_changes, get_session
 from coopchain.errors import DomainError
 from coopchain.farms import services
+from coopchain.farms.blueprint import bp
 from coopchain.farms.models import (
     AgreementKind,
     AgreementStatus,
@@ -33,20 +41,16 @@ from coopchain.forms import handle_form
 from coopchain.schemas import PageSchema
 from coopchain.spreadsheets import SpreadsheetError, template_workbook
 
-bp = Blueprint("farms", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHOICES = {
-    "sex": Sex, "status": ProducerStatus, "crop": Crop, "kind": AgreementKind,
-    "agreement_status": AgreementStatus, "commitments": Commitment, "result": VisitResult,
-}  # fmt: skip
-
-
-def _org() -> int:
-    return current_principal().organization_id
-
-
-def _user() -> int:
-    return current_principal().user_id
+    "sex": Sex,
+    "status": ProducerStatus,
+    "crop": Crop,
+    "kind": AgreementKind,
+    "agreement_status": AgreementStatus,
+    "commitments": Commitment,
+    "result": VisitResult,
+}
 
 
 @bp.get("/producers")
@@ -57,7 +61,7 @@ def producer_list():
     except ValidationError:
         args = {"page": 1, "per_page": 25, "q": None}
     producers, total = services.search_producers(
-        get_session(), _org(), args["q"], args["page"], args["per_page"]
+        get_session(), current_org_id(), args["q"], args["page"], args["per_page"]
     )
     pages = max(1, -(-total // args["per_page"]))
     return render_template(
@@ -73,7 +77,7 @@ def producer_list():
 @bp.get("/producers/<int:producer_id>")
 @requires(READ)
 def producer_detail(producer_id: int):
-    db, org = get_session(), _org()
+    db, org = get_session(), current_org_id()
     producer = services.get_producer(db, org, producer_id)
     agreements = services.agreements_of_producer(db, org, producer.id)
     visits = services.visits_of(db, org, [a.id for a in agreements])
@@ -94,7 +98,7 @@ def producer_detail(producer_id: int):
 @bp.get("/plots/attention")
 @requires(READ)
 def plots_attention():
-    rows = services.plots_needing_attention(get_session(), _org())
+    rows = services.plots_needing_attention(get_session(), current_org_id())
     return render_template("farms/plots_attention.html", rows=rows)
 
 
@@ -104,7 +108,9 @@ def producer_new():
     return handle_form(
         "farms/producer_form.html",
         ProducerIn(),
-        lambda data: services.create_producer(get_session(), _org(), _user(), data),
+        lambda data: services.create_producer(
+            get_session(), current_org_id(), current_user_id(), data
+        ),
         lambda producer: redirect(url_for("farms.producer_detail", producer_id=producer.id)),
         defaults={"status": "active", "joined_on": today().isoformat()},
         choices=CHOICES,
@@ -115,12 +121,14 @@ def producer_new():
 @bp.route("/producers/<int:producer_id>/edit", methods=["GET", "POST"])
 @requires(REGISTRY_WRITE)
 def producer_edit(producer_id: int):
-    producer = services.get_producer(get_session(), _org(), producer_id)
+    producer = services.get_producer(get_session(), current_org_id(), producer_id)
     defaults = {name: getattr(producer, name) for name in services.PRODUCER_FIELDS}
     return handle_form(
         "farms/producer_form.html",
         ProducerIn(),
-        lambda data: services.update_producer(get_session(), _org(), _user(), producer_id, data),
+        lambda data: services.update_producer(
+            get_session(), current_org_id(), current_user_id(), producer_id, data
+        ),
         lambda p: redirect(url_for("farms.producer_detail", producer_id=p.id)),
         defaults=defaults,
         choices=CHOICES,
@@ -133,7 +141,7 @@ def _codes_to_ids(data: dict) -> dict:
     codes = [c.strip() for c in data.pop("producer_codes", "").replace(";", ",").split(",")]
     ids = []
     for code in filter(None, codes):
-        producer = services.producer_by_code(get_session(), _org(), code)
+        producer = services.producer_by_code(get_session(), current_org_id(), code)
         if producer is None:
             raise DomainError(
                 _("Unknown member code %(code)s.", code=code),
@@ -153,11 +161,13 @@ class AgreementForm(AgreementIn):
 @bp.route("/producers/<int:producer_id>/agreements/new", methods=["GET", "POST"])
 @requires(REGISTRY_WRITE)
 def agreement_new(producer_id: int):
-    producer = services.get_producer(get_session(), _org(), producer_id)
+    producer = services.get_producer(get_session(), current_org_id(), producer_id)
     return handle_form(
         "farms/agreement_form.html",
         AgreementForm(exclude=("producer_ids",)),
-        lambda data: services.create_agreement(get_session(), _org(), _user(), data),
+        lambda data: services.create_agreement(
+            get_session(), current_org_id(), current_user_id(), data
+        ),
         lambda _a: redirect(url_for("farms.producer_detail", producer_id=producer.id)),
         defaults={
             "producer_codes": producer.member_code,
@@ -184,15 +194,15 @@ def _return_producer(agreement, asked: int | None) -> int:
 @requires(REGISTRY_WRITE)
 def agreement_status(agreement_id: int):
     db = get_session()
-    agreement = services.get_agreement(db, _org(), agreement_id)
+    agreement = services.get_agreement(db, current_org_id(), agreement_id)
     back = _return_producer(agreement, request.form.get("producer", type=int))
     raw = {k: v for k, v in request.form.items() if k in AgreementStatusIn().fields}
     try:
         data = AgreementStatusIn().load(raw)
         services.set_agreement_status(
             db,
-            _org(),
-            _user(),
+            current_org_id(),
+            current_user_id(),
             agreement.id,
             data["status"],
             data["status_reason"],
@@ -220,12 +230,14 @@ def agreement_status(agreement_id: int):
 @requires(REGISTRY_WRITE)
 def visit_new(agreement_id: int):
     db = get_session()
-    agreement = services.get_agreement(db, _org(), agreement_id)
+    agreement = services.get_agreement(db, current_org_id(), agreement_id)
     back = _return_producer(agreement, request.args.get("producer", type=int))
     return handle_form(
         "farms/visit_form.html",
         VisitIn(),
-        lambda data: services.add_visit(db, _org(), _user(), agreement_id, data),
+        lambda data: services.add_visit(
+            db, current_org_id(), current_user_id(), agreement_id, data
+        ),
         lambda _v: redirect(url_for("farms.producer_detail", producer_id=back)),
         defaults={"visited_on": today().isoformat(), "result": "compliant"},
         choices=CHOICES,
@@ -250,8 +262,8 @@ def _plot_geometry_from_request(data: dict) -> dict:
 
 def _plot_form(plot_id: int | None, producer_id: int):
     db = get_session()
-    producer = services.get_producer(db, _org(), producer_id)
-    plot = services.get_plot(db, _org(), plot_id) if plot_id else None
+    producer = services.get_producer(db, current_org_id(), producer_id)
+    plot = services.get_plot(db, current_org_id(), plot_id) if plot_id else None
     defaults = {"producer_id": producer.id, "crop": "coffee"}
     if plot:
         defaults = {name: getattr(plot, name) for name in services.PLOT_FIELDS}
@@ -260,8 +272,8 @@ def _plot_form(plot_id: int | None, producer_id: int):
 
     def save(data):
         if plot is None:
-            return services.create_plot(db, _org(), _user(), data)
-        return services.update_plot(db, _org(), _user(), plot.id, data)
+            return services.create_plot(db, current_org_id(), current_user_id(), data)
+        return services.update_plot(db, current_org_id(), current_user_id(), plot.id, data)
 
     return handle_form(
         "farms/plot_form.html",
@@ -285,7 +297,7 @@ def plot_new(producer_id: int):
 @bp.route("/plots/<int:plot_id>/edit", methods=["GET", "POST"])
 @requires(REGISTRY_WRITE)
 def plot_edit(plot_id: int):
-    plot = services.get_plot(get_session(), _org(), plot_id)
+    plot = services.get_plot(get_session(), current_org_id(), plot_id)
     return _plot_form(plot.id, plot.producer_id)
 
 
@@ -300,7 +312,7 @@ def registry_import():
             "farms/import.html", errors=None, file_error=_("Choose an .xlsx file to upload.")
         ), 400
     try:
-        result = import_registry(get_session(), _org(), _user(), upload.read())
+        result = import_registry(get_session(), current_org_id(), current_user_id(), upload.read())
     except SpreadsheetError as exc:
         return render_template("farms/import.html", errors=None, file_error=exc.message), 422
     except ImportFailed as exc:
@@ -327,15 +339,10 @@ def registry_template():
 @requires(READ)
 def registry_export():
     data = export_registry(
-        get_session(), _org(), with_private=current_principal().sees_private_data
+        get_session(), current_org_id(), with_private=current_principal().sees_private_data
     )
     return _xlsx(data, f"producers-{current_principal().organization_code}-{today()}.xlsx")
 
 
 def _xlsx(data: bytes, filename: str):
     return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=filename)
-
-
-from coopchain.farms import forest_evidence_views as _forest_evidence_views  # noqa: E402,F401
-from coopchain.farms import forest_pages as _forest_pages  # noqa: E402,F401
-from coopchain.farms import forest_views as _forest_views  # noqa: E402,F401

@@ -3,10 +3,10 @@
 from flask import jsonify
 from marshmallow import Schema, fields
 
-from coopchain.api import OPENAPI_SCHEMAS, api_blueprint, document, page_args, paginated
 from coopchain.auth.access import READ, api_requires, current_principal
 from coopchain.db import get_session
 from coopchain.ledger.services import events_page, verify_chain
+from coopchain.web.api import OPENAPI_SCHEMAS, api_blueprint, document, page_args, paginated
 
 
 class LedgerEventOut(Schema):

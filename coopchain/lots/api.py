@@ -10,19 +10,13 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate
 
-from coopchain.api import (
-    OPENAPI_SCHEMAS,
-    api_blueprint,
-    document,
-    dump_with,
-    page_args,
-    page_of,
-    paginated,
+from coopchain.auth.access import (
+    READ,
+    REGISTRY_WRITE,
+    api_requires,
+    current_org_id,
+    current_user_id,
 )
-from coopchain.api import json_body as _json_body
-from coopchain.api import org_id as _org
-from coopchain.api import user_id as _user
-from coopchain.auth.access import READ, REGISTRY_WRITE, api_requires
 from coopchain.db import get_session
 from coopchain.farms import services as farm_services
 from coopchain.lots import bags, origins, services, transformations
@@ -44,6 +38,16 @@ from coopchain.lots.schemas import (
     VoidIn,
 )
 from coopchain.schemas import PageSchema
+from coopchain.web.api import (
+    OPENAPI_SCHEMAS,
+    api_blueprint,
+    document,
+    dump_with,
+    page_args,
+    page_of,
+    paginated,
+)
+from coopchain.web.api import json_body as _json_body
 
 # --- API-only schemas: query strings and envelopes --------------------------------------------
 
@@ -80,12 +84,23 @@ class BagsOut(Schema):
 
 # Nested schemas first, so the spec names them once.
 OPENAPI_SCHEMAS.update(
-    OriginOut=OriginOut, QuantityOut=QuantityOut, DeliveryIn=DeliveryIn,
-    DeliveryOut=DeliveryOut, VoidIn=VoidIn, LotOut=LotOut, LotDetailOut=LotDetailOut,
-    LotOriginsOut=LotOriginsOut, MergeIn=MergeIn, SplitIn=SplitIn, ProcessIn=ProcessIn,
-    SampleIn=SampleIn, TransformationOut=TransformationOut, BagsIn=BagsIn, BagOut=BagOut,
+    OriginOut=OriginOut,
+    QuantityOut=QuantityOut,
+    DeliveryIn=DeliveryIn,
+    DeliveryOut=DeliveryOut,
+    VoidIn=VoidIn,
+    LotOut=LotOut,
+    LotDetailOut=LotDetailOut,
+    LotOriginsOut=LotOriginsOut,
+    MergeIn=MergeIn,
+    SplitIn=SplitIn,
+    ProcessIn=ProcessIn,
+    SampleIn=SampleIn,
+    TransformationOut=TransformationOut,
+    BagsIn=BagsIn,
+    BagOut=BagOut,
     BagsOut=BagsOut,
-)  # fmt: skip
+)
 
 #: The body's "kind" picks the schema and the service (transformations.py).
 _KINDS = {
@@ -141,7 +156,7 @@ def _delivery_out(delivery) -> dict:
 def deliveries_list():
     args = page_args()
     rows, total = services.list_deliveries(
-        get_session(), _org(), args["q"], args["page"], args["per_page"]
+        get_session(), current_org_id(), args["q"], args["page"], args["per_page"]
     )
     items = [
         dump_with(DeliveryOut(), d, producer_code=producer.member_code, lot_code=lot.code)
@@ -154,22 +169,26 @@ def deliveries_list():
 @api_requires(REGISTRY_WRITE)
 def deliveries_create():
     data = DeliveryIn().load(_json_body())
-    delivery = services.register_delivery(get_session(), _org(), _user(), data)
+    delivery = services.register_delivery(get_session(), current_org_id(), current_user_id(), data)
     return jsonify(_delivery_out(delivery)), 201
 
 
 @api_blueprint.get("/deliveries/<int:delivery_id>")
 @api_requires(READ)
 def deliveries_get(delivery_id: int):
-    return jsonify(_delivery_out(services.get_delivery(get_session(), _org(), delivery_id)))
+    return jsonify(
+        _delivery_out(services.get_delivery(get_session(), current_org_id(), delivery_id))
+    )
 
 
 @api_blueprint.post("/deliveries/<int:delivery_id>/void")
 @api_requires(REGISTRY_WRITE)
 def deliveries_void(delivery_id: int):
-    services.get_delivery(get_session(), _org(), delivery_id)  # 404 before any 422
+    services.get_delivery(get_session(), current_org_id(), delivery_id)  # 404 before any 422
     data = VoidIn().load(_json_body())
-    delivery = services.void_delivery(get_session(), _org(), _user(), delivery_id, data["reason"])
+    delivery = services.void_delivery(
+        get_session(), current_org_id(), current_user_id(), delivery_id, data["reason"]
+    )
     return jsonify(_delivery_out(delivery))
 
 
@@ -207,7 +226,7 @@ def lots_list():
     args = LotListArgs().load(request.args.to_dict())
     items, total = services.list_lots(
         get_session(),
-        _org(),
+        current_org_id(),
         q=args["q"],
         product_form=args["product_form"],
         status=args["status"],
@@ -221,7 +240,7 @@ def lots_list():
 @api_requires(READ)
 def lots_get(code: str):
     db = get_session()
-    lot = services.get_lot(db, _org(), code)
+    lot = services.get_lot(db, current_org_id(), code)
     found = origins.origins_of(db, lot)
     return jsonify(
         dump_with(
@@ -241,7 +260,7 @@ def lots_get(code: str):
 @api_requires(READ)
 def lots_origins(code: str):
     db = get_session()
-    lot = services.get_lot(db, _org(), code)
+    lot = services.get_lot(db, current_org_id(), code)
     found = origins.origins_of(db, lot)
     return jsonify(
         dump_with(
@@ -319,7 +338,7 @@ def _transformation_out(transformation) -> dict:
 
 
 def _transform(kind: TransformationKind, data: dict):
-    db, org, user = get_session(), _org(), _user()
+    db, org, user = get_session(), current_org_id(), current_user_id()
     if kind == TransformationKind.MERGE:
         return transformations.merge(
             db,
@@ -357,7 +376,7 @@ def _transform(kind: TransformationKind, data: dict):
 def transformations_list():
     args = page_args()
     items, total = transformations.list_transformations(
-        get_session(), _org(), args["page"], args["per_page"]
+        get_session(), current_org_id(), args["page"], args["per_page"]
     )
     return page_of([_transformation_out(t) for t in items], total, args)
 
@@ -381,7 +400,7 @@ def transformations_create():
 def transformations_get(transformation_id: int):
     return jsonify(
         _transformation_out(
-            transformations.get_transformation(get_session(), _org(), transformation_id)
+            transformations.get_transformation(get_session(), current_org_id(), transformation_id)
         )
     )
 
@@ -389,10 +408,12 @@ def transformations_get(transformation_id: int):
 @api_blueprint.post("/transformations/<int:transformation_id>/void")
 @api_requires(REGISTRY_WRITE)
 def transformations_void(transformation_id: int):
-    transformations.get_transformation(get_session(), _org(), transformation_id)  # 404 first
+    transformations.get_transformation(
+        get_session(), current_org_id(), transformation_id
+    )  # 404 first
     data = VoidIn().load(_json_body())
     transformation = transformations.void_transformation(
-        get_session(), _org(), _user(), transformation_id, data["reason"]
+        get_session(), current_org_id(), current_user_id(), transformation_id, data["reason"]
     )
     return jsonify(_transformation_out(transformation))
 
@@ -438,7 +459,9 @@ def _lot_code(lot_id: int) -> str:
 @api_requires(READ)
 def bags_list():
     args = BagListArgs().load(request.args.to_dict())
-    rows, total = bags.list_bags(get_session(), _org(), args["lot"], args["page"], args["per_page"])
+    rows, total = bags.list_bags(
+        get_session(), current_org_id(), args["lot"], args["page"], args["per_page"]
+    )
     return page_of([_bag_out(bag, code) for bag, code in rows], total, args)
 
 
@@ -447,7 +470,12 @@ def bags_list():
 def bags_create():
     data = BagsIn().load(_json_body())
     made = bags.create_bags(
-        get_session(), _org(), _user(), data["lot"], data["count"], data["net_kg"]
+        get_session(),
+        current_org_id(),
+        current_user_id(),
+        data["lot"],
+        data["count"],
+        data["net_kg"],
     )
     return jsonify(items=[_bag_out(bag, data["lot"]) for bag in made]), 201
 
@@ -455,14 +483,14 @@ def bags_create():
 @api_blueprint.get("/bags/<serial>")
 @api_requires(READ)
 def bags_get(serial: str):
-    bag = bags.get_bag(get_session(), _org(), serial)
+    bag = bags.get_bag(get_session(), current_org_id(), serial)
     return jsonify(_bag_out(bag, _lot_code(bag.lot_id)))
 
 
 @api_blueprint.post("/bags/<serial>/void")
 @api_requires(REGISTRY_WRITE)
 def bags_void(serial: str):
-    bags.get_bag(get_session(), _org(), serial)  # 404 before any 422
+    bags.get_bag(get_session(), current_org_id(), serial)  # 404 before any 422
     data = VoidIn().load(_json_body())
-    bag = bags.void_bag(get_session(), _org(), _user(), serial, data["reason"])
+    bag = bags.void_bag(get_session(), current_org_id(), current_user_id(), serial, data["reason"])
     return jsonify(_bag_out(bag, _lot_code(bag.lot_id)))

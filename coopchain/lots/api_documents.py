@@ -6,9 +6,13 @@ from dataclasses import asdict
 from flask import jsonify, request
 from flask_babel import gettext as _
 
-from coopchain.api import api_blueprint, document
-from coopchain.api import org_id as _org
-from coopchain.auth.access import READ, REGISTRY_WRITE, api_requires, current_principal
+from coopchain.auth.access import (
+    READ,
+    REGISTRY_WRITE,
+    api_requires,
+    current_org_id,
+    current_principal,
+)
 from coopchain.clock import today
 from coopchain.db import get_session
 from coopchain.farms.registry_xlsx import ImportFailed
@@ -21,11 +25,14 @@ from coopchain.lots.lots_xlsx import (
 )
 from coopchain.lots.mass_balance import mass_balance, seasons
 from coopchain.spreadsheets import SpreadsheetError
+from coopchain.web.api import api_blueprint, document
 
 
 def _season_report():
-    season = request.args.get("season") or next(iter(seasons(get_session(), _org())), None)
-    return mass_balance(get_session(), _org(), season or str(today().year))
+    season = request.args.get("season") or next(
+        iter(seasons(get_session(), current_org_id())), None
+    )
+    return mass_balance(get_session(), current_org_id(), season or str(today().year))
 
 
 document(
@@ -65,7 +72,9 @@ def deliveries_import():
     upload = request.files.get("file")
     data = upload.read() if upload else request.get_data()
     try:
-        created = import_deliveries(get_session(), _org(), current_principal().user_id, data)
+        created = import_deliveries(
+            get_session(), current_org_id(), current_principal().user_id, data
+        )
     except SpreadsheetError as exc:
         return jsonify(error="bad_file", message=exc.message, fields={}), 422
     except ImportFailed as exc:
@@ -82,7 +91,7 @@ def deliveries_import():
 @api_requires(READ)
 def lots_export():
     code = current_principal().organization_code
-    return send_xlsx(export_lots(get_session(), _org()), f"lots-{code}-{today()}.xlsx")
+    return send_xlsx(export_lots(get_session(), current_org_id()), f"lots-{code}-{today()}.xlsx")
 
 
 def _plain(value):

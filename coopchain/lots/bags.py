@@ -130,8 +130,14 @@ def void_bag(session: Session, org_id: int, user_id: int | None, serial: str, re
         raise DomainError(str(_l("Give a reason.")), {"reason": [str(_l("Required."))]})
     if bag.shipment_id is not None:
         # A bag on a shipment is on its packing list (and may be at sea): take it off first.
-        raise Conflict(str(_l("Bag %(serial)s is on a shipment; remove it from the shipment first.",
-                              serial=bag.serial)))  # fmt: skip
+        raise Conflict(
+            str(
+                _l(
+                    "Bag %(serial)s is on a shipment; remove it from the shipment first.",
+                    serial=bag.serial,
+                )
+            )
+        )
     lot = lock_lots(session, org_id, [bag.lot_id])[bag.lot_id]
     now = utcnow()
     bag.voided_at, bag.void_reason = now, reason.strip()

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError, pre_load
 from sqlalchemy import select
 
-from coopchain.auth.access import READ, REGISTRY_WRITE, requires
+from coopchain.auth.access import READ, REGISTRY_WRITE, current_org_id, current_user_id, requires
 from coopchain.clock import today
 from coopchain.db import discard_changes, get_session
 from coopchain.errors import DomainError
@@ -21,13 +21,11 @@ from coopchain.farms import services as farms
 from coopchain.farms.models import Plot, Producer, ProducerStatus
 from coopchain.forms import handle_form
 from coopchain.lots import rules, services
+from coopchain.lots.blueprint import bp
 from coopchain.lots.models import ProductForm
+from coopchain.lots.page_helpers import can_write as _can_write
+from coopchain.lots.page_helpers import page_helpers as _helpers
 from coopchain.lots.schemas import DeliveryIn, VoidIn
-from coopchain.lots.views import bp
-from coopchain.lots.views import can_write as _can_write
-from coopchain.lots.views import org_id as _org
-from coopchain.lots.views import page_helpers as _helpers
-from coopchain.lots.views import user_id as _user
 from coopchain.schemas import PageSchema
 
 _DECIMAL_FIELDS = ("gross_kg", "tare_kg", "moisture_pct", "price_per_kg")
@@ -107,7 +105,7 @@ def delivery_list():
     except ValidationError:
         args = {"page": 1, "per_page": 25, "q": None}
     rows, total = services.list_deliveries(
-        get_session(), _org(), args["q"], args["page"], args["per_page"]
+        get_session(), current_org_id(), args["q"], args["page"], args["per_page"]
     )
     return render_template(
         "lots/delivery_list.html",
@@ -124,7 +122,7 @@ def delivery_list():
 @bp.get("/deliveries/<int:delivery_id>")
 @requires(READ)
 def delivery_detail(delivery_id: int):
-    db, org = get_session(), _org()
+    db, org = get_session(), current_org_id()
     delivery = services.get_delivery(db, org, delivery_id)
     producer = farms.get_producer(db, org, delivery.producer_id)
     plot = farms.get_plot(db, org, delivery.plot_id)
@@ -150,7 +148,7 @@ def delivery_detail(delivery_id: int):
 @bp.route("/deliveries/new", methods=["GET", "POST"])
 @requires(REGISTRY_WRITE)
 def delivery_new():
-    db, org = get_session(), _org()
+    db, org = get_session(), current_org_id()
     chosen = request.form.get("producer_code") if request.method == "POST" else None
     asked = request.args.get("producer", "").strip()
     defaults = {"tare_kg": "0", "delivered_on": today().isoformat()}
@@ -183,7 +181,7 @@ def delivery_new():
     return handle_form(
         "lots/delivery_form.html",
         DeliveryForm(exclude=("producer_id",)),
-        lambda data: services.register_delivery(db, org, _user(), data),
+        lambda data: services.register_delivery(db, org, current_user_id(), data),
         on_success,
         defaults=defaults,
         producers=producers,
@@ -202,7 +200,7 @@ def delivery_new():
 @bp.get("/deliveries/plots")
 @requires(READ)
 def delivery_plot_options():
-    plots = _plots_of(_org(), request.args.get("producer"))
+    plots = _plots_of(current_org_id(), request.args.get("producer"))
     return jsonify(
         [{"id": p.id, "name": p.name, "crop": p.crop, "forms": _forms_of(p.crop)} for p in plots]
     )
@@ -211,13 +209,13 @@ def delivery_plot_options():
 @bp.post("/deliveries/<int:delivery_id>/void")
 @requires(REGISTRY_WRITE)
 def delivery_void(delivery_id: int):
-    db, org = get_session(), _org()
+    db, org = get_session(), current_org_id()
     delivery = services.get_delivery(db, org, delivery_id)  # 404 for another org's ticket
     back = url_for("lots.delivery_detail", delivery_id=delivery.id)
     raw = {k: v for k, v in request.form.items() if k in VoidIn().fields}
     try:
         data = VoidIn().load(raw)
-        services.void_delivery(db, org, _user(), delivery.id, data["reason"])
+        services.void_delivery(db, org, current_user_id(), delivery.id, data["reason"])
         lot = services.lot_of_delivery(db, delivery)
     except ValidationError:
         flash(_("Give a reason to void the delivery."), "error")

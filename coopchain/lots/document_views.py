@@ -7,11 +7,12 @@ import io
 from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from coopchain.auth.access import READ, REGISTRY_WRITE, current_principal, requires
+from coopchain.auth.access import READ, REGISTRY_WRITE, current_org_id, current_principal, requires
 from coopchain.clock import today
 from coopchain.db import get_session
 from coopchain.errors import DomainError
 from coopchain.farms.registry_xlsx import ImportFailed
+from coopchain.lots.blueprint import bp
 from coopchain.lots.lots_xlsx import (
     delivery_template,
     export_lots,
@@ -20,14 +21,9 @@ from coopchain.lots.lots_xlsx import (
 )
 from coopchain.lots.mass_balance import mass_balance, seasons
 from coopchain.lots.receipt import receipt_context, render_receipt_pdf
-from coopchain.lots.views import bp
 from coopchain.spreadsheets import SpreadsheetError
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _org() -> int:
-    return current_principal().organization_id
 
 
 def send_xlsx(data: bytes, filename: str):
@@ -35,7 +31,7 @@ def send_xlsx(data: bytes, filename: str):
 
 
 def send_receipt(delivery_id: int):
-    context = receipt_context(get_session(), _org(), delivery_id)
+    context = receipt_context(get_session(), current_org_id(), delivery_id)
     return send_file(
         io.BytesIO(render_receipt_pdf(context)),
         mimetype="application/pdf",
@@ -68,7 +64,7 @@ def delivery_import():
         ), 400
     try:
         created = import_deliveries(
-            get_session(), _org(), current_principal().user_id, upload.read()
+            get_session(), current_org_id(), current_principal().user_id, upload.read()
         )
     except SpreadsheetError as exc:
         return render_template(page, errors=None, file_error=exc.message), 422
@@ -81,15 +77,15 @@ def delivery_import():
 @bp.get("/lots/export.xlsx")
 @requires(READ)
 def lot_export():
-    data = export_lots(get_session(), _org())
+    data = export_lots(get_session(), current_org_id())
     return send_xlsx(data, f"lots-{current_principal().organization_code}-{today()}.xlsx")
 
 
 def _season_report():
     """The requested season's report (default: the newest with deliveries) and all seasons."""
-    available = seasons(get_session(), _org())
+    available = seasons(get_session(), current_org_id())
     season = request.args.get("season") or (available[0] if available else str(today().year))
-    return mass_balance(get_session(), _org(), season), available
+    return mass_balance(get_session(), current_org_id(), season), available
 
 
 @bp.get("/reports/mass-balance")

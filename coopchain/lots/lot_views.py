@@ -12,13 +12,14 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
-from coopchain.auth.access import READ, REGISTRY_WRITE, requires
+from coopchain.auth.access import READ, REGISTRY_WRITE, current_org_id, current_user_id, requires
 from coopchain.clock import today
 from coopchain.db import discard_changes, get_session
 from coopchain.errors import DomainError, NotFound
-from coopchain.farms.forest import forest_summary
+from coopchain.forest.evidence import forest_summary
 from coopchain.forms import load_form
 from coopchain.lots import bags, origins, rules, services, transformations
+from coopchain.lots.blueprint import bp
 from coopchain.lots.errors import CommingledOrganic
 from coopchain.lots.genealogy import genealogy_svg
 from coopchain.lots.models import (
@@ -27,14 +28,12 @@ from coopchain.lots.models import (
     ProductForm,
     TransformationKind,
 )
+from coopchain.lots.page_helpers import can_write as _can_write
+from coopchain.lots.page_helpers import page_helpers as _helpers
 from coopchain.lots.schemas import BagsIn, MergeIn, ProcessIn, SampleIn, SplitIn, VoidIn
-from coopchain.lots.views import bp, format_kg
-from coopchain.lots.views import can_write as _can_write
-from coopchain.lots.views import org_id as _org
-from coopchain.lots.views import page_helpers as _helpers
-from coopchain.lots.views import user_id as _user
 from coopchain.quality.summary import lot_quality_summary
 from coopchain.schemas import PageSchema
+from coopchain.views import format_kg
 
 #: Delivery rows shown on a lot page; the spreadsheet export has them all.
 #: Delivery rows on the lot page; the plot table above covers them all, the export lists all.
@@ -85,7 +84,7 @@ def lot_list():
     status = status if status in STATUSES else None
     lots, total = services.list_lots(
         get_session(),
-        _org(),
+        current_org_id(),
         q=args["q"],
         product_form=form,
         status=status,
@@ -212,14 +211,14 @@ def _lot_page(lot: Lot, *, action: str | None = None, errors=None, status: int =
 @bp.get("/lots/<code>")
 @requires(READ)
 def lot_detail(code: str):
-    return _lot_page(services.get_lot(get_session(), _org(), code))
+    return _lot_page(services.get_lot(get_session(), current_org_id(), code))
 
 
 def _act(code: str, action: str, schema, do, done, list_fields=()):
     """Load the action's form, do it, redirect; or show the lot page again with the errors
     inside the action's section (422: nothing is written)."""
     db = get_session()
-    lot = services.get_lot(db, _org(), code)  # 404 for another organisation's lot
+    lot = services.get_lot(db, current_org_id(), code)  # 404 for another organisation's lot
     try:
         data = load_form(schema, list_fields)
         return done(lot, do(db, lot, data))
@@ -228,7 +227,7 @@ def _act(code: str, action: str, schema, do, done, list_fields=()):
     except DomainError as exc:
         errors = _domain_errors(exc)
     discard_changes()
-    lot = services.get_lot(db, _org(), code)  # re-read after the rollback
+    lot = services.get_lot(db, current_org_id(), code)  # re-read after the rollback
     return _lot_page(lot, action=action, errors=errors, status=422)
 
 
@@ -241,9 +240,14 @@ def _to_lot(code: str):
 def lot_split(code: str):
     def do(db, lot, data):
         return transformations.split(
-            db, _org(), _user(), lot.code, data["outputs"], data["occurred_on"],
+            db,
+            current_org_id(),
+            current_user_id(),
+            lot.code,
+            data["outputs"],
+            data["occurred_on"],
             notes=data["notes"],
-        )  # fmt: skip
+        )
 
     def done(lot, made):
         outputs = transformations.parts_of(get_session(), made)[1]
@@ -265,9 +269,17 @@ def lot_split(code: str):
 def lot_process(code: str):
     def do(db, lot, data):
         return transformations.process(
-            db, _org(), _user(), lot.code, data["input_kg"], data["to_form"], data["output_kg"],
-            data["occurred_on"], confirm_yield=data["confirm_yield"], notes=data["notes"],
-        )  # fmt: skip
+            db,
+            current_org_id(),
+            current_user_id(),
+            lot.code,
+            data["input_kg"],
+            data["to_form"],
+            data["output_kg"],
+            data["occurred_on"],
+            confirm_yield=data["confirm_yield"],
+            notes=data["notes"],
+        )
 
     def done(lot, made):
         (output,) = transformations.parts_of(get_session(), made)[1]
@@ -285,7 +297,13 @@ def lot_process(code: str):
 def lot_sample(code: str):
     def do(db, lot, data):
         return transformations.take_sample(
-            db, _org(), _user(), lot.code, data["kg"], data["occurred_on"], notes=data["notes"]
+            db,
+            current_org_id(),
+            current_user_id(),
+            lot.code,
+            data["kg"],
+            data["occurred_on"],
+            notes=data["notes"],
         )
 
     def done(lot, made):
@@ -299,7 +317,9 @@ def lot_sample(code: str):
 @requires(REGISTRY_WRITE)
 def lot_bags(code: str):
     def do(db, lot, data):
-        return bags.create_bags(db, _org(), _user(), lot.code, data["count"], data["net_kg"])
+        return bags.create_bags(
+            db, current_org_id(), current_user_id(), lot.code, data["count"], data["net_kg"]
+        )
 
     def done(lot, made):
         flash(
@@ -346,7 +366,7 @@ def _existing_lots(codes: list[str]) -> list[Lot]:
     found = []
     for code in codes:
         try:
-            found.append(services.get_lot(get_session(), _org(), code))
+            found.append(services.get_lot(get_session(), current_org_id(), code))
         except NotFound:
             continue
     return found
@@ -355,7 +375,7 @@ def _existing_lots(codes: list[str]) -> list[Lot]:
 @bp.route("/lots/merge", methods=["GET", "POST"])
 @requires(REGISTRY_WRITE)
 def merge():
-    db, org = get_session(), _org()
+    db, org = get_session(), current_org_id()
     source = request.form if request.method == "POST" else request.args
     codes = list(dict.fromkeys(c.strip() for c in source.getlist("lot") if c.strip()))
     errors: dict = {}
@@ -374,10 +394,14 @@ def merge():
             try:
                 data = MergeIn().load(raw)
                 made = transformations.merge(
-                    db, org, _user(), [(i["lot"], i["kg"]) for i in data["inputs"]],
-                    data["occurred_on"], downgrade_reason=data["downgrade_reason"],
+                    db,
+                    org,
+                    current_user_id(),
+                    [(i["lot"], i["kg"]) for i in data["inputs"]],
+                    data["occurred_on"],
+                    downgrade_reason=data["downgrade_reason"],
                     notes=data["notes"],
-                )  # fmt: skip
+                )
                 (output,) = transformations.parts_of(db, made)[1]
                 flash(
                     _("%(n)s lots merged into lot %(code)s.", n=len(codes), code=output.code),
@@ -403,9 +427,13 @@ def merge():
     candidates, total = [], 0
     if form:
         candidates, total = services.list_lots(
-            db, org, q=q or None, product_form=form, status=LotStatus.AVAILABLE,
+            db,
+            org,
+            q=q or None,
+            product_form=form,
+            status=LotStatus.AVAILABLE,
             per_page=MERGE_CANDIDATES,
-        )  # fmt: skip
+        )
     picked = {lot.code for lot in chosen}
     rows = chosen + [
         lot for lot in candidates if lot.code not in picked and (crop is None or lot.crop == crop)
@@ -438,7 +466,7 @@ def merge():
 @requires(READ)
 def transformation_detail(transformation_id: int):
     db = get_session()
-    made = transformations.get_transformation(db, _org(), transformation_id)
+    made = transformations.get_transformation(db, current_org_id(), transformation_id)
     inputs, outputs = transformations.parts_of(db, made)
     consumed = sum((q for _lot, q in inputs), Decimal("0"))
     produced = sum((lot.quantity_kg for lot in outputs), Decimal("0"))
@@ -467,10 +495,14 @@ def _void_reason() -> str:
 @requires(REGISTRY_WRITE)
 def transformation_void(transformation_id: int):
     db = get_session()
-    made = transformations.get_transformation(db, _org(), transformation_id)  # 404 if foreign
+    made = transformations.get_transformation(
+        db, current_org_id(), transformation_id
+    )  # 404 if foreign
     back = url_for("lots.transformation_detail", transformation_id=made.id)
     try:
-        transformations.void_transformation(db, _org(), _user(), made.id, _void_reason())
+        transformations.void_transformation(
+            db, current_org_id(), current_user_id(), made.id, _void_reason()
+        )
     except ValidationError:
         flash(_("Give a reason to void the transformation."), "error")
         return redirect(back), 303
@@ -486,11 +518,11 @@ def transformation_void(transformation_id: int):
 @requires(REGISTRY_WRITE)
 def bag_void(serial: str):
     db = get_session()
-    bag = bags.get_bag(db, _org(), serial)  # 404 for another organisation's bag
+    bag = bags.get_bag(db, current_org_id(), serial)  # 404 for another organisation's bag
     code = db.get(Lot, bag.lot_id).code
     back = url_for("lots.lot_detail", code=code) + "#bags"
     try:
-        bags.void_bag(db, _org(), _user(), bag.serial, _void_reason())
+        bags.void_bag(db, current_org_id(), current_user_id(), bag.serial, _void_reason())
     except ValidationError:
         flash(_("Give a reason to void the bag."), "error")
         return redirect(back), 303

@@ -39,17 +39,40 @@ __all__ = [
 
 SHEET = "Deliveries"
 DELIVERY_COLUMNS = [
-    "ticket_number", "producer_code", "plot_id", "plot_name", "product_form", "gross_kg",
-    "tare_kg", "moisture_pct", "delivered_on", "price_per_kg", "notes",
-]  # fmt: skip
+    "ticket_number",
+    "producer_code",
+    "plot_id",
+    "plot_name",
+    "product_form",
+    "gross_kg",
+    "tare_kg",
+    "moisture_pct",
+    "delivered_on",
+    "price_per_kg",
+    "notes",
+]
 LOT_COLUMNS = [
-    "code", "crop", "product_form", "quantity_kg", "available_kg", "status", "produced_on",
-    "organic_status", "producers", "plots",
-]  # fmt: skip
+    "code",
+    "crop",
+    "product_form",
+    "quantity_kg",
+    "available_kg",
+    "status",
+    "produced_on",
+    "organic_status",
+    "producers",
+    "plots",
+]
 ORIGIN_COLUMNS = [
-    "lot_code", "ticket_number", "delivered_on", "producer_code", "plot_name", "organic_status",
-    "agreement_active", "kg",
-]  # fmt: skip
+    "lot_code",
+    "ticket_number",
+    "delivered_on",
+    "producer_code",
+    "plot_name",
+    "organic_status",
+    "agreement_active",
+    "kg",
+]
 
 
 class DeliveryRow(_SpreadsheetRow, DeliveryIn):
@@ -76,7 +99,7 @@ def delivery_sheet_specs() -> list[SheetSpec]:
                 "product_form",
                 "gross_kg",
                 "delivered_on",
-            ),  # fmt: skip
+            ),
             example_rows=(
                 {
                     "ticket_number": "0001234",
@@ -275,10 +298,20 @@ def mass_balance_workbook(report: MassBalanceReport) -> bytes:
     """The report as two sheets: one row per plot, and the totals per crop."""
     forms = list(report.forms)
     plot_headers = [
-        "season", "producer_code", "producer_name", "plot", "crop", "area_ha",
-        "expected_yield_kg_ha", "expected_kg", *(f"{form}_kg" for form in forms), "deliveries",
-        "delivered_equivalent_kg", "ratio_pct", "flag",
-    ]  # fmt: skip
+        "season",
+        "producer_code",
+        "producer_name",
+        "plot",
+        "crop",
+        "area_ha",
+        "expected_yield_kg_ha",
+        "expected_kg",
+        *(f"{form}_kg" for form in forms),
+        "deliveries",
+        "delivered_equivalent_kg",
+        "ratio_pct",
+        "flag",
+    ]
     plot_rows = (
         [
             report.season,
@@ -298,9 +331,18 @@ def mass_balance_workbook(report: MassBalanceReport) -> bytes:
         for p in report.plots
     )
     total_headers = [
-        "season", "crop", "plots", "area_ha", "expected_kg", *(f"{form}_kg" for form in forms),
-        "delivered_equivalent_kg", "ratio_pct", "plots_over", "plots_no_area", "tolerance_pct",
-    ]  # fmt: skip
+        "season",
+        "crop",
+        "plots",
+        "area_ha",
+        "expected_kg",
+        *(f"{form}_kg" for form in forms),
+        "delivered_equivalent_kg",
+        "ratio_pct",
+        "plots_over",
+        "plots_no_area",
+        "tolerance_pct",
+    ]
     total_rows = (
         [
             report.season,

@@ -159,10 +159,17 @@ def mass_balance(session: Session, org_id: int, season: str) -> MassBalanceRepor
         counts[plot_id] = counts.get(plot_id, 0) + count
 
     rows = [
-        _plot_balance(plot, producer, delivered.get(plot.id, {}), counts.get(plot.id, 0),
-                      equivalents, defaults, tolerance)
+        _plot_balance(
+            plot,
+            producer,
+            delivered.get(plot.id, {}),
+            counts.get(plot.id, 0),
+            equivalents,
+            defaults,
+            tolerance,
+        )
         for plot, producer in plots
-    ]  # fmt: skip
+    ]
     forms = tuple(
         form
         for chain in rules.FORM_CHAINS.values()

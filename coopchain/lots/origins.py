@@ -346,8 +346,15 @@ def _delivery_info(session, org_id, delivery_ids: list[int], ancestry_of=None) -
     # microsecond, and a lot of 2,000 origins reads some 40,000 of them.
     deliveries = [tuple(row) for row in deliveries]
     plots = {
-        plot_id: (plot_id, name, computed if computed is not None else declared, altitude, crop,
-                  conversion_start, farm_rules.organic_since(conversion_start))
+        plot_id: (
+            plot_id,
+            name,
+            computed if computed is not None else declared,
+            altitude,
+            crop,
+            conversion_start,
+            farm_rules.organic_since(conversion_start),
+        )
         for plot_id, name, computed, declared, altitude, crop, conversion_start in session.execute(
             select(
                 Plot.id,
@@ -359,7 +366,7 @@ def _delivery_info(session, org_id, delivery_ids: list[int], ancestry_of=None) -
                 Plot.organic_conversion_start,
             ).where(Plot.id.in_({d[6] for d in deliveries}))
         )
-    }  # fmt: skip
+    }
     producers = {
         producer_id: (producer_id, code, f"{first} {last}", consent, community)
         for producer_id, code, first, last, consent, community in session.execute(

@@ -79,9 +79,18 @@ def split(session, org_id, user_id, code, output_kgs, occurred_on, *, notes=None
 
 
 def process(
-    session, org_id, user_id, code, input_kg, to_form, output_kg, occurred_on, *,
-    confirm_yield=False, notes=None,
-):  # fmt: skip
+    session,
+    org_id,
+    user_id,
+    code,
+    input_kg,
+    to_form,
+    output_kg,
+    occurred_on,
+    *,
+    confirm_yield=False,
+    notes=None,
+):
     """1 lot → 1 lot of the next form; the difference is processing loss."""
     draft = Draft(
         TransformationKind.PROCESS,
@@ -175,7 +184,7 @@ def _transform(session: Session, org_id: int, user_id: int | None, draft: Draft)
             "downgradedToConventional": downgraded,
             "downgradeReason": transformation.downgrade_reason,
             "yieldConfirmed": transformation.yield_confirmed,
-        },  # fmt: skip
+        },
         event_type="TransformationEvent",
         action=None,
         user_id=user_id,

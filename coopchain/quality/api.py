@@ -10,18 +10,14 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
-from coopchain.api import (
-    OPENAPI_SCHEMAS,
-    api_blueprint,
-    document,
-    dump_with,
-    page_args,
-    page_of,
+from coopchain.auth.access import (
+    QUALITY_WRITE,
+    READ,
+    api_requires,
+    current_org_id,
+    current_principal,
+    current_user_id,
 )
-from coopchain.api import json_body as _json_body
-from coopchain.api import org_id as _org
-from coopchain.api import user_id as _user
-from coopchain.auth.access import QUALITY_WRITE, READ, api_requires, current_principal
 from coopchain.auth.models import Role
 from coopchain.db import get_session
 from coopchain.errors import NotFound
@@ -51,18 +47,36 @@ from coopchain.quality.schemas import (
     ReasonIn,
     SessionListArgs,
 )
+from coopchain.web.api import (
+    OPENAPI_SCHEMAS,
+    api_blueprint,
+    document,
+    dump_with,
+    page_args,
+    page_of,
+)
+from coopchain.web.api import json_body as _json_body
 
 # Nested schemas first, so the spec names them once.
 OPENAPI_SCHEMAS.update(
-    CupperOut=CupperOut, CuppingSheetOut=CuppingSheetOut, DeviationOut=DeviationOut,
-    PanelResultOut=PanelResultOut, CuppingSampleOut=CuppingSampleOut,
-    CuppingSessionOut=CuppingSessionOut, CuppingSessionDetailOut=CuppingSessionDetailOut,
-    CuppingSessionIn=CuppingSessionIn, CuppingSampleIn=CuppingSampleIn,
-    CuppingSheetIn=CuppingSheetIn, ReasonIn=ReasonIn, CuppingScoreOut=CuppingScoreOut,
-    GreenGradingIn=GreenGradingIn, GreenGradingOut=GreenGradingOut,
-    PitahayaGradingIn=PitahayaGradingIn, PitahayaGradingOut=PitahayaGradingOut,
+    CupperOut=CupperOut,
+    CuppingSheetOut=CuppingSheetOut,
+    DeviationOut=DeviationOut,
+    PanelResultOut=PanelResultOut,
+    CuppingSampleOut=CuppingSampleOut,
+    CuppingSessionOut=CuppingSessionOut,
+    CuppingSessionDetailOut=CuppingSessionDetailOut,
+    CuppingSessionIn=CuppingSessionIn,
+    CuppingSampleIn=CuppingSampleIn,
+    CuppingSheetIn=CuppingSheetIn,
+    ReasonIn=ReasonIn,
+    CuppingScoreOut=CuppingScoreOut,
+    GreenGradingIn=GreenGradingIn,
+    GreenGradingOut=GreenGradingOut,
+    PitahayaGradingIn=PitahayaGradingIn,
+    PitahayaGradingOut=PitahayaGradingOut,
     LotQualityOut=LotQualityOut,
-)  # fmt: skip
+)
 
 _SESSION = "/api/v1/cupping-sessions/{number}"
 
@@ -193,7 +207,7 @@ def _session_out(cs: CuppingSession) -> dict:
 
 
 def _session(number: str) -> CuppingSession:
-    return sessions.get_session(get_session(), _org(), number)
+    return sessions.get_session(get_session(), current_org_id(), number)
 
 
 @api_blueprint.get("/cupping-sessions")
@@ -201,7 +215,11 @@ def _session(number: str) -> CuppingSession:
 def cupping_sessions_list():
     args = SessionListArgs().load(request.args.to_dict())
     items, total = sessions.list_sessions(
-        get_session(), _org(), status=args["status"], page=args["page"], per_page=args["per_page"]
+        get_session(),
+        current_org_id(),
+        status=args["status"],
+        page=args["page"],
+        per_page=args["per_page"],
     )
     return page_of(CuppingSessionOut().dump(items, many=True), total, args)
 
@@ -210,7 +228,7 @@ def cupping_sessions_list():
 @api_requires(QUALITY_WRITE)
 def cupping_sessions_create():
     data = CuppingSessionIn().load(_json_body())
-    cs = sessions.open_session(get_session(), _org(), _user(), data)
+    cs = sessions.open_session(get_session(), current_org_id(), current_user_id(), data)
     return jsonify(_session_out(cs)), 201
 
 
@@ -226,7 +244,7 @@ def cupping_sessions_add_sample(number: str):
     cs = _session(number)  # 404 before any 422
     data = CuppingSampleIn().load(_json_body())
     sample = sessions.add_sample(
-        get_session(), _org(), _user(), cs, data["lot_code"], data["sample_kg"]
+        get_session(), current_org_id(), current_user_id(), cs, data["lot_code"], data["sample_kg"]
     )
     lot = get_session().get(Lot, sample.lot_id)
     out = {
@@ -264,8 +282,8 @@ def cupping_sessions_save_sheet(number: str):
         raise ValidationError({f"scores.{name}": [message] for name in unknown})
     sheet = sessions.save_sheet(
         get_session(),
-        _org(),
-        _user(),
+        current_org_id(),
+        current_user_id(),
         cs,
         {
             "sample_id": _sample_id(cs, data),
@@ -283,7 +301,9 @@ def cupping_sessions_save_sheet(number: str):
 @api_blueprint.post("/cupping-sessions/<number>/close")
 @api_requires(QUALITY_WRITE)
 def cupping_sessions_close(number: str):
-    cs = sessions.close_session(get_session(), _org(), _user(), _session(number))
+    cs = sessions.close_session(
+        get_session(), current_org_id(), current_user_id(), _session(number)
+    )
     return jsonify(_session_out(cs))
 
 
@@ -292,7 +312,9 @@ def cupping_sessions_close(number: str):
 def cupping_sessions_reopen(number: str):
     cs = _session(number)  # 404 before any 422
     data = ReasonIn().load(_json_body())
-    cs = sessions.reopen_session(get_session(), _org(), _user(), cs, data["reason"])
+    cs = sessions.reopen_session(
+        get_session(), current_org_id(), current_user_id(), cs, data["reason"]
+    )
     return jsonify(_session_out(cs))
 
 
@@ -375,7 +397,7 @@ _OUT = {"green": _green_out, "pitahaya": _pitahaya_out}
 @api_requires(READ)
 def lot_quality_get(code: str):
     db = get_session()
-    lot = get_lot(db, _org(), code)
+    lot = get_lot(db, current_org_id(), code)
     cupping = lot_quality.cupping_of(db, lot)
     green = gradings.latest_grading(db, lot, "green")
     pitahaya = gradings.latest_grading(db, lot, "pitahaya")
@@ -391,7 +413,7 @@ def lot_quality_get(code: str):
 
 def _gradings_list(code: str, kind: str):
     args = page_args()
-    lot = get_lot(get_session(), _org(), code)
+    lot = get_lot(get_session(), current_org_id(), code)
     found = gradings.gradings_of(get_session(), lot, kind)
     start = (args["page"] - 1) * args["per_page"]
     shown = found[start : start + args["per_page"]]
@@ -413,18 +435,22 @@ def pitahaya_gradings_list(code: str):
 @api_blueprint.post("/lots/<code>/green-gradings")
 @api_requires(QUALITY_WRITE)
 def green_gradings_create(code: str):
-    lot = get_lot(get_session(), _org(), code)  # 404 before any 422
+    lot = get_lot(get_session(), current_org_id(), code)  # 404 before any 422
     data = GreenGradingIn().load(_json_body())
-    grading = gradings.record_green_grading(get_session(), _org(), _user(), lot.code, data)
+    grading = gradings.record_green_grading(
+        get_session(), current_org_id(), current_user_id(), lot.code, data
+    )
     return jsonify(_green_out(grading, lot.code)), 201
 
 
 @api_blueprint.post("/lots/<code>/pitahaya-gradings")
 @api_requires(QUALITY_WRITE)
 def pitahaya_gradings_create(code: str):
-    lot = get_lot(get_session(), _org(), code)  # 404 before any 422
+    lot = get_lot(get_session(), current_org_id(), code)  # 404 before any 422
     data = PitahayaGradingIn().load(_json_body())
-    grading = gradings.record_pitahaya_grading(get_session(), _org(), _user(), lot.code, data)
+    grading = gradings.record_pitahaya_grading(
+        get_session(), current_org_id(), current_user_id(), lot.code, data
+    )
     return jsonify(_pitahaya_out(grading, lot.code)), 201
 
 
@@ -432,9 +458,11 @@ def pitahaya_gradings_create(code: str):
 @api_requires(QUALITY_WRITE)
 def gradings_void(code: str, kind: str, grading_id: int):
     db = get_session()
-    lot = get_lot(db, _org(), code)
-    if gradings.get_grading(db, _org(), kind, grading_id).lot_id != lot.id:
+    lot = get_lot(db, current_org_id(), code)
+    if gradings.get_grading(db, current_org_id(), kind, grading_id).lot_id != lot.id:
         raise NotFound(_("No such grading."))
     data = VoidIn().load(_json_body())
-    grading = gradings.void_grading(db, _org(), _user(), kind, grading_id, data["reason"])
+    grading = gradings.void_grading(
+        db, current_org_id(), current_user_id(), kind, grading_id, data["reason"]
+    )
     return jsonify(_OUT[kind](grading, lot.code))

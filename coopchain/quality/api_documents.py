@@ -1,9 +1,9 @@
 """JSON API for a cupping session's documents: the sheets as .xlsx and the PDF panel report
 (DESIGN.md §5: `…/<name>.xlsx` for spreadsheet exports)."""
 
-from coopchain.api import api_blueprint, document
 from coopchain.auth.access import READ, api_requires
 from coopchain.quality.document_views import send_panel_report, send_session_sheets
+from coopchain.web.api import api_blueprint, document
 
 document(
     "/api/v1/cupping-sessions/{number}/sheets.xlsx",

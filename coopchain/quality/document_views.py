@@ -9,9 +9,9 @@ from coopchain.auth.access import READ, current_principal, requires
 from coopchain.db import get_session
 from coopchain.lots.document_views import send_xlsx
 from coopchain.quality import sessions
+from coopchain.quality.blueprint import bp
 from coopchain.quality.panel_report import panel_report_context, render_panel_report_pdf
 from coopchain.quality.session_xlsx import session_workbook
-from coopchain.quality.views import bp
 
 
 def send_session_sheets(number: str):

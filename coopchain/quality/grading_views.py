@@ -15,16 +15,14 @@ from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from coopchain.auth.access import QUALITY_WRITE, requires
+from coopchain.auth.access import QUALITY_WRITE, current_org_id, current_user_id, requires
 from coopchain.clock import today
 from coopchain.db import discard_changes, get_session
 from coopchain.errors import DomainError, NotFound
 from coopchain.lots import services as lots
-from coopchain.lots.views import org_id as _org
-from coopchain.lots.views import user_id as _user
 from coopchain.quality import grades, gradings
+from coopchain.quality.blueprint import bp, can_score
 from coopchain.quality.summary import takes_green_grading, takes_pitahaya_grading
-from coopchain.quality.views import bp, can_score
 
 #: Names a cupping lab uses (SCA green coffee defect handbook), by category.
 GREEN_DEFECT_LABELS = {
@@ -130,7 +128,7 @@ def _record(kind, code, *, template, applies, read, clean, save, done, defaults,
     """GET: the form (a lot of the wrong crop or form goes back to its page with a message);
     POST: record the grading and go to the lot page, or show the form again (422)."""
     db = get_session()
-    lot = lots.get_lot(db, _org(), code)  # 404 for another organisation's lot
+    lot = lots.get_lot(db, current_org_id(), code)  # 404 for another organisation's lot
     context = {"lot": lot, "kind": kind, "today": today().isoformat(), **(extra or {})}
     if request.method == "GET":
         if not applies(lot) or lot.voided_at is not None:
@@ -189,7 +187,9 @@ def _green_values(form) -> dict:
 @requires(QUALITY_WRITE)
 def green_grading_new(code: str):
     def save(db, lot_code, data):
-        return gradings.record_green_grading(db, _org(), _user(), lot_code, data)
+        return gradings.record_green_grading(
+            db, current_org_id(), current_user_id(), lot_code, data
+        )
 
     def done(grading):
         flash(
@@ -241,7 +241,9 @@ def _pitahaya_values(form) -> dict:
 @requires(QUALITY_WRITE)
 def pitahaya_grading_new(code: str):
     def save(db, lot_code, data):
-        return gradings.record_pitahaya_grading(db, _org(), _user(), lot_code, data)
+        return gradings.record_pitahaya_grading(
+            db, current_org_id(), current_user_id(), lot_code, data
+        )
 
     def done(grading):
         if grading.size_code:
@@ -282,14 +284,16 @@ def pitahaya_grading_new(code: str):
 @requires(QUALITY_WRITE)
 def grading_void(code: str, kind: str, grading_id: int):
     db = get_session()
-    lot = lots.get_lot(db, _org(), code)  # 404 for another organisation's lot
+    lot = lots.get_lot(db, current_org_id(), code)  # 404 for another organisation's lot
     if kind not in gradings.MODELS:
         raise NotFound(_("No such grading."))
-    grading = gradings.get_grading(db, _org(), kind, grading_id)
+    grading = gradings.get_grading(db, current_org_id(), kind, grading_id)
     if grading.lot_id != lot.id:
         raise NotFound(_("No such grading."))
     try:
-        gradings.void_grading(db, _org(), _user(), kind, grading.id, request.form.get("reason"))
+        gradings.void_grading(
+            db, current_org_id(), current_user_id(), kind, grading.id, request.form.get("reason")
+        )
     except DomainError as exc:
         discard_changes()  # a redirect is a success status: make sure nothing half-done commits
         flash(exc.message, "error")

@@ -18,7 +18,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
-from coopchain.auth.access import QUALITY_WRITE, READ, current_principal, requires
+from coopchain.auth.access import (
+    QUALITY_WRITE,
+    READ,
+    current_org_id,
+    current_principal,
+    current_user_id,
+    requires,
+)
 from coopchain.auth.models import Role
 from coopchain.clock import today
 from coopchain.db import discard_changes, get_session
@@ -27,8 +34,8 @@ from coopchain.lots import services as lots
 from coopchain.lots.models import Lot, LotStatus
 from coopchain.quality import labels, rules
 from coopchain.quality import sessions as cupping
+from coopchain.quality.blueprint import bp, can_score
 from coopchain.quality.models import CuppingSession, SessionStatus
-from coopchain.quality.views import bp, can_score
 from coopchain.schemas import PageSchema
 from coopchain.views import format_kg
 
@@ -44,14 +51,6 @@ OTHER_FIELD_LABELS = {
 SAMPLE_CANDIDATES = 100
 CUP_NUMBERS = tuple(range(1, rules.CUPS + 1))
 CENT = Decimal("0.01")
-
-
-def _org() -> int:
-    return current_principal().organization_id
-
-
-def _user() -> int:
-    return current_principal().user_id
 
 
 def format_score(value) -> str:
@@ -113,7 +112,7 @@ def session_list():
     status = request.args.get("status") or None
     status = status if status in STATUSES else None
     sessions, total = cupping.list_sessions(
-        get_session(), _org(), status=status, page=args["page"], per_page=args["per_page"]
+        get_session(), current_org_id(), status=status, page=args["page"], per_page=args["per_page"]
     )
     return render_template(
         "quality/session_list.html",
@@ -132,7 +131,7 @@ def session_list():
 
 
 def _open_defaults(candidates) -> dict:
-    me = _user()
+    me = current_user_id()
     return {
         "held_on": today().isoformat(),
         "protocol": rules.Protocol.SCA_2004.value,
@@ -163,12 +162,12 @@ def _open(db, org: int) -> tuple[CuppingSession | None, dict]:
     if len(data["notes"]) > 500:
         errors["notes"] = [_("At most 500 characters.")]
     try:
-        cs = cupping.open_session(db, org, _user(), data)
+        cs = cupping.open_session(db, org, current_user_id(), data)
     except DomainError as exc:
         return None, {**_errors_of(exc), **errors}
     for code in _codes(form.get("lot_codes")):
         try:
-            cupping.add_sample(db, org, _user(), cs, code)
+            cupping.add_sample(db, org, current_user_id(), cs, code)
         except DomainError as exc:
             for message in exc.fields.get("lot_code") or [exc.message]:
                 errors.setdefault("lot_codes", []).append(f"{code}: {message}")
@@ -178,7 +177,7 @@ def _open(db, org: int) -> tuple[CuppingSession | None, dict]:
 @bp.route("/cupping/new", methods=["GET", "POST"])
 @requires(QUALITY_WRITE)
 def session_new():
-    db, org = get_session(), _org()
+    db, org = get_session(), current_org_id()
     candidates = cupping.panel_candidates(db, org)
     errors: dict = {}
     values = _open_defaults(candidates)
@@ -223,7 +222,7 @@ def _sample_candidates(present: set[int]) -> list:
     for form in cupping.CUPPABLE_FORMS:
         rows, _total = lots.list_lots(
             get_session(),
-            _org(),
+            current_org_id(),
             product_form=form,
             status=LotStatus.AVAILABLE,
             per_page=SAMPLE_CANDIDATES,
@@ -264,21 +263,21 @@ def _session_page(cs: CuppingSession, *, action=None, errors=None, status: int =
 @bp.get("/cupping/<number>")
 @requires(READ)
 def session_detail(number: str):
-    return _session_page(cupping.get_session(get_session(), _org(), number))
+    return _session_page(cupping.get_session(get_session(), current_org_id(), number))
 
 
 def _act(number: str, action: str, do, done):
     """Do a session action and redirect; or show the session page again with the errors in
     the action's form (422; 409 when the session's state forbids it): nothing is written."""
     db = get_session()
-    cs = cupping.get_session(db, _org(), number)  # 404 for another organisation's session
+    cs = cupping.get_session(db, current_org_id(), number)  # 404 for another organisation's session
     try:
         return done(do(db, cs))
     except DomainError as exc:
         errors = _errors_of(exc)
         status = 409 if isinstance(exc, Conflict) else 422
     discard_changes()
-    cs = cupping.get_session(db, _org(), number)  # re-read after the rollback
+    cs = cupping.get_session(db, current_org_id(), number)  # re-read after the rollback
     return _session_page(cs, action=action, errors=errors, status=status)
 
 
@@ -290,7 +289,9 @@ def _to_session(cs: CuppingSession, anchor: str | None = None):
 @requires(QUALITY_WRITE)
 def session_add_sample(number: str):
     def do(db, cs):
-        return cupping.add_sample(db, _org(), _user(), cs, request.form.get("lot_code", ""))
+        return cupping.add_sample(
+            db, current_org_id(), current_user_id(), cs, request.form.get("lot_code", "")
+        )
 
     def done(sample):
         lot = get_session().get(Lot, sample.lot_id)
@@ -312,7 +313,7 @@ def session_add_sample(number: str):
 @requires(QUALITY_WRITE)
 def session_close(number: str):
     def do(db, cs):
-        return cupping.close_session(db, _org(), _user(), cs)
+        return cupping.close_session(db, current_org_id(), current_user_id(), cs)
 
     def done(cs):
         flash(_("Session %(number)s closed: the results are below.", number=cs.number), "success")
@@ -325,7 +326,9 @@ def session_close(number: str):
 @requires(QUALITY_WRITE)
 def session_reopen(number: str):
     def do(db, cs):
-        return cupping.reopen_session(db, _org(), _user(), cs, request.form.get("reason", ""))
+        return cupping.reopen_session(
+            db, current_org_id(), current_user_id(), cs, request.form.get("reason", "")
+        )
 
     def done(cs):
         flash(_("Session %(number)s reopened.", number=cs.number), "success")

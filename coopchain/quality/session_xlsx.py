@@ -23,9 +23,15 @@ SHEETS, RESULTS = "Sheets", "Results"
 SHEET_LEAD_COLUMNS = ["session_number", "held_on", "protocol", "blind_code", "lot_code", "cupper"]
 SHEET_TAIL_COLUMNS = ["descriptors", "notes", "total", "defects", "final_score"]
 RESULT_COLUMNS = [
-    "session_number", "session_status", "blind_code", "lot_code", "cuppers", "mean", "spread",
+    "session_number",
+    "session_status",
+    "blind_code",
+    "lot_code",
+    "cuppers",
+    "mean",
+    "spread",
     "classification",
-]  # fmt: skip
+]
 #: First cell of the calibration block's title row, below the results.
 CALIBRATION = "calibration"
 CENT = Decimal("0.01")

@@ -11,23 +11,21 @@ from flask import flash, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from coopchain.auth.access import QUALITY_WRITE, READ, requires
+from coopchain.auth.access import QUALITY_WRITE, READ, current_org_id, current_user_id, requires
 from coopchain.db import discard_changes, get_session
 from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.quality import rules
 from coopchain.quality import sessions as cupping
+from coopchain.quality.blueprint import bp, can_score
 from coopchain.quality.models import CuppingSession
 from coopchain.quality.session_views import (
     CUP_NUMBERS,
     _errors_of,
     _helpers,
-    _org,
     _to_session,
-    _user,
     format_score,
     sees_key,
 )
-from coopchain.quality.views import bp, can_score
 
 
 def _sample_of(db, cs: CuppingSession, blind_code: str):
@@ -44,7 +42,9 @@ def _chosen_cupper(cuppers, wanted):
     by_id = {str(c.id): c for c in cuppers}
     if wanted and str(wanted) in by_id:
         return by_id[str(wanted)]
-    return next((c for c in cuppers if c.user_id == _user()), cuppers[0] if cuppers else None)
+    return next(
+        (c for c in cuppers if c.user_id == current_user_id()), cuppers[0] if cuppers else None
+    )
 
 
 def _stored_values(sheet) -> dict:
@@ -128,7 +128,7 @@ def _sheet_page(cs, sample, lot, cupper, *, values=None, errors=None, status: in
 @requires(READ)
 def sheet(number: str, blind_code: str):
     db = get_session()
-    cs = cupping.get_session(db, _org(), number)
+    cs = cupping.get_session(db, current_org_id(), number)
     sample, lot = _sample_of(db, cs, blind_code)
     cupper = _chosen_cupper(cupping.cuppers_of(db, cs), request.args.get("cupper"))
     return _sheet_page(cs, sample, lot, cupper)
@@ -138,7 +138,7 @@ def sheet(number: str, blind_code: str):
 @requires(QUALITY_WRITE)
 def sheet_save(number: str, blind_code: str):
     db = get_session()
-    cs = cupping.get_session(db, _org(), number)
+    cs = cupping.get_session(db, current_org_id(), number)
     sample, lot = _sample_of(db, cs, blind_code)
     cuppers = cupping.cuppers_of(db, cs)
     cupper = _chosen_cupper(cuppers, request.form.get("cupper_id"))
@@ -152,10 +152,10 @@ def sheet_save(number: str, blind_code: str):
         "notes": values["notes"],
     }
     try:
-        saved = cupping.save_sheet(db, _org(), _user(), cs, data)
+        saved = cupping.save_sheet(db, current_org_id(), current_user_id(), cs, data)
     except DomainError as exc:
         discard_changes()
-        cs = cupping.get_session(db, _org(), number)
+        cs = cupping.get_session(db, current_org_id(), number)
         status = 409 if isinstance(exc, Conflict) else 422
         return _sheet_page(
             cs, sample, lot, cupper, values=values, errors=_errors_of(exc), status=status

@@ -11,11 +11,13 @@ import re
 
 from flask import jsonify, request, send_file
 
-from coopchain.api import OPENAPI_SCHEMAS, api_blueprint, document, dump_with, page_args, page_of
-from coopchain.api import json_body as _json_body
-from coopchain.api import org_id as _org
-from coopchain.api import user_id as _user
-from coopchain.auth.access import READ, REGISTRY_WRITE, api_requires
+from coopchain.auth.access import (
+    READ,
+    REGISTRY_WRITE,
+    api_requires,
+    current_org_id,
+    current_user_id,
+)
 from coopchain.db import get_session
 from coopchain.lots.document_views import send_xlsx
 from coopchain.lots.schemas import BagOut
@@ -34,12 +36,27 @@ from coopchain.shipments.schemas import (
     ShipmentUpdateIn,
 )
 from coopchain.trace.labels import LAYOUTS, labels_pdf
+from coopchain.web.api import (
+    OPENAPI_SCHEMAS,
+    api_blueprint,
+    document,
+    dump_with,
+    page_args,
+    page_of,
+)
+from coopchain.web.api import json_body as _json_body
 
 OPENAPI_SCHEMAS.update(
-    ShipmentIn=ShipmentIn, ShipmentUpdateIn=ShipmentUpdateIn, ShipmentOut=ShipmentOut,
-    ShipmentLotOut=ShipmentLotOut, ShipmentDetailOut=ShipmentDetailOut, AdvanceIn=AdvanceIn,
-    AllocateIn=AllocateIn, ReleaseIn=ReleaseIn, AllocationOut=AllocationOut,
-)  # fmt: skip
+    ShipmentIn=ShipmentIn,
+    ShipmentUpdateIn=ShipmentUpdateIn,
+    ShipmentOut=ShipmentOut,
+    ShipmentLotOut=ShipmentLotOut,
+    ShipmentDetailOut=ShipmentDetailOut,
+    AdvanceIn=AdvanceIn,
+    AllocateIn=AllocateIn,
+    ReleaseIn=ReleaseIn,
+    AllocationOut=AllocationOut,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -169,9 +186,13 @@ def _shipment_out(shipment: Shipment, *, detail: bool = True) -> dict:
 def shipments_list():
     args = ShipmentListArgs().load(request.args.to_dict())
     items, total = services.list_shipments(
-        get_session(), _org(), q=args["q"], status=args["status"], page=args["page"],
+        get_session(),
+        current_org_id(),
+        q=args["q"],
+        status=args["status"],
+        page=args["page"],
         per_page=args["per_page"],
-    )  # fmt: skip
+    )
     return page_of([_shipment_out(s, detail=False) for s in items], total, args)
 
 
@@ -179,45 +200,53 @@ def shipments_list():
 @api_requires(REGISTRY_WRITE)
 def shipments_create():
     data = ShipmentIn().load(_json_body())
-    shipment = services.create_shipment(get_session(), _org(), _user(), data)
+    shipment = services.create_shipment(get_session(), current_org_id(), current_user_id(), data)
     return jsonify(_shipment_out(shipment)), 201
 
 
 @api_blueprint.get("/shipments/<reference>")
 @api_requires(READ)
 def shipments_get(reference: str):
-    return jsonify(_shipment_out(services.get_shipment(get_session(), _org(), reference)))
+    return jsonify(_shipment_out(services.get_shipment(get_session(), current_org_id(), reference)))
 
 
 @api_blueprint.put("/shipments/<reference>")
 @api_requires(REGISTRY_WRITE)
 def shipments_update(reference: str):
-    services.get_shipment(get_session(), _org(), reference)  # 404 before any 422
+    services.get_shipment(get_session(), current_org_id(), reference)  # 404 before any 422
     data = ShipmentUpdateIn().load(_json_body())
-    shipment = services.update_shipment(get_session(), _org(), _user(), reference, data)
+    shipment = services.update_shipment(
+        get_session(), current_org_id(), current_user_id(), reference, data
+    )
     return jsonify(_shipment_out(shipment))
 
 
 @api_blueprint.post("/shipments/<reference>/advance")
 @api_requires(REGISTRY_WRITE)
 def shipments_advance(reference: str):
-    services.get_shipment(get_session(), _org(), reference)
+    services.get_shipment(get_session(), current_org_id(), reference)
     # The body is optional: without one the move happens today.
     data = AdvanceIn().load(request.get_json(silent=True) or {})
-    shipment = services.advance_status(get_session(), _org(), _user(), reference, data["on"])
+    shipment = services.advance_status(
+        get_session(), current_org_id(), current_user_id(), reference, data["on"]
+    )
     return jsonify(_shipment_out(shipment))
 
 
 @api_blueprint.post("/shipments/<reference>/allocate")
 @api_requires(REGISTRY_WRITE)
 def shipments_allocate(reference: str):
-    services.get_shipment(get_session(), _org(), reference)
+    services.get_shipment(get_session(), current_org_id(), reference)
     data = AllocateIn().load(_json_body())
     added = services.allocate(
-        get_session(), _org(), _user(), reference, lot_codes=data["lot_codes"],
+        get_session(),
+        current_org_id(),
+        current_user_id(),
+        reference,
+        lot_codes=data["lot_codes"],
         serials=data["serials"],
-    )  # fmt: skip
-    shipment = services.get_shipment(get_session(), _org(), reference)
+    )
+    shipment = services.get_shipment(get_session(), current_org_id(), reference)
     # AllocationOut: the shipment part is dumped already.
     return jsonify(serials=sorted(b.serial for b in added), shipment=_shipment_out(shipment))
 
@@ -225,10 +254,12 @@ def shipments_allocate(reference: str):
 @api_blueprint.post("/shipments/<reference>/release")
 @api_requires(REGISTRY_WRITE)
 def shipments_release(reference: str):
-    services.get_shipment(get_session(), _org(), reference)
+    services.get_shipment(get_session(), current_org_id(), reference)
     data = ReleaseIn().load(_json_body())
-    released = services.release(get_session(), _org(), _user(), reference, data["serials"])
-    shipment = services.get_shipment(get_session(), _org(), reference)
+    released = services.release(
+        get_session(), current_org_id(), current_user_id(), reference, data["serials"]
+    )
+    shipment = services.get_shipment(get_session(), current_org_id(), reference)
     # AllocationOut: the shipment part is dumped already.
     return jsonify(serials=sorted(b.serial for b in released), shipment=_shipment_out(shipment))
 
@@ -238,7 +269,7 @@ def shipments_release(reference: str):
 def shipments_bags(reference: str):
     args = page_args()
     db = get_session()
-    rows = services.bags_of(db, services.get_shipment(db, _org(), reference))
+    rows = services.bags_of(db, services.get_shipment(db, current_org_id(), reference))
     start = (args["page"] - 1) * args["per_page"]
     items = [
         dump_with(BagOut(), bag, lot=lot.code)
@@ -251,11 +282,11 @@ def shipments_bags(reference: str):
 @api_requires(READ)
 def shipments_labels_pdf(reference: str):
     db = get_session()
-    shipment = services.get_shipment(db, _org(), reference)
+    shipment = services.get_shipment(db, current_org_id(), reference)
     layout = request.args.get("layout", "sheet")
     bags = [bag for bag, _lot in services.bags_of(db, shipment)]
     return send_file(
-        io.BytesIO(labels_pdf(db, _org(), bags, layout)),
+        io.BytesIO(labels_pdf(db, current_org_id(), bags, layout)),
         mimetype="application/pdf",
         download_name=f"labels-{_safe(shipment.reference)}-{layout}.pdf",
     )
@@ -269,14 +300,14 @@ def _safe(reference: str) -> str:
 @api_blueprint.get("/shipments/<reference>/packing-list.xlsx")
 @api_requires(READ)
 def shipments_packing_list_xlsx(reference: str):
-    context = packing.packing_list_context(get_session(), _org(), reference)
+    context = packing.packing_list_context(get_session(), current_org_id(), reference)
     return send_xlsx(packing.packing_list_workbook(context), packing.filename(context, "xlsx"))
 
 
 @api_blueprint.get("/shipments/<reference>/packing-list.pdf")
 @api_requires(READ)
 def shipments_packing_list_pdf(reference: str):
-    context = packing.packing_list_context(get_session(), _org(), reference)
+    context = packing.packing_list_context(get_session(), current_org_id(), reference)
     return send_file(
         io.BytesIO(packing.render_packing_list_pdf(context)),
         mimetype="application/pdf",

@@ -25,15 +25,38 @@ from coopchain.spreadsheets import write_workbook
 TEMPLATE = "pdf/packing_list.html"
 #: The shipment's own fields, in the order the packing list shows them.
 HEADER_FIELDS = (
-    "reference", "crop", "status", "buyer_name", "buyer_country", "buyer_address", "incoterm",
-    "port_of_loading", "port_of_destination", "planned_loading_on", "planned_arrival_on",
-    "shipped_on", "vessel", "bill_of_lading", "container_number", "seal_number", "ico_marks",
-    "eu_coi_number", "nop_certificate_number", "senasa_certificate_number",
-)  # fmt: skip
+    "reference",
+    "crop",
+    "status",
+    "buyer_name",
+    "buyer_country",
+    "buyer_address",
+    "incoterm",
+    "port_of_loading",
+    "port_of_destination",
+    "planned_loading_on",
+    "planned_arrival_on",
+    "shipped_on",
+    "vessel",
+    "bill_of_lading",
+    "container_number",
+    "seal_number",
+    "ico_marks",
+    "eu_coi_number",
+    "nop_certificate_number",
+    "senasa_certificate_number",
+)
 LOT_COLUMNS = [
-    "lot_code", "crop", "product_form", "organic_status", "bags", "net_kg", "first_serial",
-    "last_serial", "serial_ranges",
-]  # fmt: skip
+    "lot_code",
+    "crop",
+    "product_form",
+    "organic_status",
+    "bags",
+    "net_kg",
+    "first_serial",
+    "last_serial",
+    "serial_ranges",
+]
 BAG_COLUMNS = ["serial", "lot_code", "product_form", "organic_status", "net_kg"]
 _SERIAL = re.compile(r"^(.*?)(\d+)$")
 
@@ -75,8 +98,9 @@ def packing_list_context(session: Session, org_id: int, reference: str) -> dict:
     bags = bags_of(session, shipment)
     # A lot's status from the one origins function, once per lot (DOMAIN.md §3: a mixture is
     # only as organic as its least organic origin).
-    statuses = {line.lot.id: origins_of(session, line.lot).organic_status.value
-                for line in totals.lines}  # fmt: skip
+    statuses = {
+        line.lot.id: origins_of(session, line.lot).organic_status.value for line in totals.lines
+    }
     serials: dict[int, list[str]] = {}
     for bag, lot in bags:
         serials.setdefault(lot.id, []).append(bag.serial)
@@ -128,12 +152,18 @@ def packing_list_workbook(context: dict) -> bytes:
     header += [["total_bags", context["total_bags"]], ["total_net_kg", context["total_net_kg"]]]
     lots = [
         [
-            line["lot_code"], line["crop"], line["product_form"], line["organic_status"],
-            line["bags"], line["net_kg"], line["first_serial"], line["last_serial"],
+            line["lot_code"],
+            line["crop"],
+            line["product_form"],
+            line["organic_status"],
+            line["bags"],
+            line["net_kg"],
+            line["first_serial"],
+            line["last_serial"],
             runs_text(line["serial_runs"]),
         ]
         for line in context["lines"]
-    ]  # fmt: skip
+    ]
     lots.append(["total", None, None, None, context["total_bags"], context["total_net_kg"]])
     bags = [[bag[name] for name in BAG_COLUMNS] for bag in context["bags"]]
     return write_workbook(

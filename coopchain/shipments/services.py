@@ -25,18 +25,42 @@ from coopchain.shipments.models import NEXT_STATUS, Shipment, ShipmentStatus
 
 #: Fields a user sets (status, crop and reference have their own rules).
 EDITABLE = (
-    "buyer_name", "buyer_country", "buyer_address", "incoterm", "port_of_loading",
-    "port_of_destination", "planned_loading_on", "planned_arrival_on", "vessel",
-    "bill_of_lading", "container_number", "seal_number", "ico_marks", "eu_coi_number",
-    "nop_certificate_number", "senasa_certificate_number", "eudr_dds_reference",
-    "eudr_dds_verification", "notes",
-)  # fmt: skip
+    "buyer_name",
+    "buyer_country",
+    "buyer_address",
+    "incoterm",
+    "port_of_loading",
+    "port_of_destination",
+    "planned_loading_on",
+    "planned_arrival_on",
+    "vessel",
+    "bill_of_lading",
+    "container_number",
+    "seal_number",
+    "ico_marks",
+    "eu_coi_number",
+    "nop_certificate_number",
+    "senasa_certificate_number",
+    "eudr_dds_reference",
+    "eudr_dds_verification",
+    "notes",
+)
 MAX_LENGTHS = {
-    "reference": 40, "buyer_name": 200, "buyer_address": 500, "port_of_loading": 120,
-    "port_of_destination": 120, "vessel": 120, "bill_of_lading": 60, "seal_number": 40,
-    "ico_marks": 40, "eu_coi_number": 60, "senasa_certificate_number": 60,
-    "eudr_dds_reference": 60, "eudr_dds_verification": 60, "notes": 1000,
-}  # fmt: skip
+    "reference": 40,
+    "buyer_name": 200,
+    "buyer_address": 500,
+    "port_of_loading": 120,
+    "port_of_destination": 120,
+    "vessel": 120,
+    "bill_of_lading": 60,
+    "seal_number": 40,
+    "ico_marks": 40,
+    "eu_coi_number": 60,
+    "senasa_certificate_number": 60,
+    "eudr_dds_reference": 60,
+    "eudr_dds_verification": 60,
+    "notes": 1000,
+}
 
 
 def _refuse(errors: dict) -> DomainError:
@@ -78,20 +102,31 @@ def clean_fields(data: dict, *, creating: bool) -> dict:
         elif name == "incoterm" and value:
             value = value.upper()
             if value not in rules.INCOTERMS:
-                errors[name] = [str(_l("An Incoterms 2020 rule: %(rules)s.",
-                                       rules=", ".join(rules.INCOTERMS)))]  # fmt: skip
+                errors[name] = [
+                    str(_l("An Incoterms 2020 rule: %(rules)s.", rules=", ".join(rules.INCOTERMS)))
+                ]
         elif name == "container_number" and value:
             value = rules.normalise_container(value)
             problem = rules.container_number_error(value)
             if problem == "format":
-                errors[name] = [str(_l("ISO 6346: 3 letters, U/J/Z, 6 digits and a check digit "
-                                       "(e.g. CSQU3054383)."))]  # fmt: skip
+                errors[name] = [
+                    str(
+                        _l(
+                            "ISO 6346: 3 letters, U/J/Z, 6 digits and a check digit "
+                            "(e.g. CSQU3054383)."
+                        )
+                    )
+                ]
             elif problem:
                 digit = rules.iso6346_check_digit(value[:10])
                 errors[name] = [
-                    str(_l("The check digit does not match (ISO 6346): it should be %(digit)s.",
-                           digit=digit))
-                ]  # fmt: skip
+                    str(
+                        _l(
+                            "The check digit does not match (ISO 6346): it should be %(digit)s.",
+                            digit=digit,
+                        )
+                    )
+                ]
         elif name == "nop_certificate_number" and value and not rules.NOP_PATTERN.match(value):
             errors[name] = [str(_l("Format NNN-NNNNNNNNNN-NNNNNN (21 characters)."))]
         elif name == "ico_marks" and value and not rules.ICO_PATTERN.match(value):
@@ -269,10 +304,14 @@ def create_shipment(session: Session, org_id: int, user_id, data: dict) -> Shipm
     session.add(shipment)
     session.flush()
     append(
-        session, org_id, "shipment.created", ("shipment", shipment.reference),
-        {"crop": shipment.crop, **_snapshot(shipment)}, event_type="TransactionEvent",
+        session,
+        org_id,
+        "shipment.created",
+        ("shipment", shipment.reference),
+        {"crop": shipment.crop, **_snapshot(shipment)},
+        event_type="TransactionEvent",
         user_id=user_id,
-    )  # fmt: skip
+    )
     return shipment
 
 
@@ -287,9 +326,15 @@ def update_shipment(session: Session, org_id: int, user_id, reference: str, data
         shipment.updated_at = utcnow()
         session.flush()
         append(
-            session, org_id, "shipment.updated", ("shipment", shipment.reference),
-            {"changes": diff}, event_type="TransactionEvent", action="OBSERVE", user_id=user_id,
-        )  # fmt: skip
+            session,
+            org_id,
+            "shipment.updated",
+            ("shipment", shipment.reference),
+            {"changes": diff},
+            event_type="TransactionEvent",
+            action="OBSERVE",
+            user_id=user_id,
+        )
     return shipment
 
 
@@ -322,19 +367,28 @@ def advance_status(session: Session, org_id: int, user_id, reference: str, on: d
     shipment.status, shipment.updated_at = target, utcnow()
     session.flush()
     append(
-        session, org_id, f"shipment.{target.value}", ("shipment", shipment.reference),
+        session,
+        org_id,
+        f"shipment.{target.value}",
+        ("shipment", shipment.reference),
         {"status": target.value, "on": on, "container": shipment.container_number},
-        event_type="TransactionEvent", action="OBSERVE", user_id=user_id,
-    )  # fmt: skip
+        event_type="TransactionEvent",
+        action="OBSERVE",
+        user_id=user_id,
+    )
     return shipment
 
 
 def _require_open_allocation(shipment: Shipment) -> None:
     if shipment.allocation_frozen:
         raise Conflict(
-            str(_l("Shipment %(reference)s has left: its bags can no longer change.",
-                   reference=shipment.reference))
-        )  # fmt: skip
+            str(
+                _l(
+                    "Shipment %(reference)s has left: its bags can no longer change.",
+                    reference=shipment.reference,
+                )
+            )
+        )
 
 
 def allocate(session: Session, org_id: int, user_id, reference: str, *, lot_codes=(), serials=()):
@@ -356,9 +410,15 @@ def allocate(session: Session, org_id: int, user_id, reference: str, *, lot_code
             continue
         if lot.crop != shipment.crop:
             errors.setdefault("lot_codes", []).append(
-                str(_l("Lot %(code)s is %(crop)s, the shipment %(other)s.", code=code,
-                       crop=_l(lot.crop), other=_l(shipment.crop)))
-            )  # fmt: skip
+                str(
+                    _l(
+                        "Lot %(code)s is %(crop)s, the shipment %(other)s.",
+                        code=code,
+                        crop=_l(lot.crop),
+                        other=_l(shipment.crop),
+                    )
+                )
+            )
             continue
         # Locked (PostgreSQL): two shipments taking the same free bag at once must not both
         # believe they got it (DESIGN.md §4).
@@ -410,10 +470,15 @@ def allocate(session: Session, org_id: int, user_id, reference: str, *, lot_code
     if added:
         # EPCIS AggregationEvent: bags (children) into the consignment (parent) (DOMAIN.md §6).
         append(
-            session, org_id, "shipment.bags_added", ("shipment", shipment.reference),
+            session,
+            org_id,
+            "shipment.bags_added",
+            ("shipment", shipment.reference),
             {"childEPCs": sorted(b.serial for b in added), "container": shipment.container_number},
-            event_type="AggregationEvent", action="ADD", user_id=user_id,
-        )  # fmt: skip
+            event_type="AggregationEvent",
+            action="ADD",
+            user_id=user_id,
+        )
     return added
 
 
@@ -428,15 +493,23 @@ def release(session: Session, org_id: int, user_id, reference: str, serials) -> 
     unknown = sorted(set(serials) - {b.serial for b in bags})
     if unknown or not serials:
         raise _refuse(
-            {"serials": [str(_l("Not on this shipment: %(serials)s.",
-                                serials=", ".join(unknown) or "—"))]}
-        )  # fmt: skip
+            {
+                "serials": [
+                    str(_l("Not on this shipment: %(serials)s.", serials=", ".join(unknown) or "—"))
+                ]
+            }
+        )
     for bag in bags:
         bag.shipment_id = None
     session.flush()
     append(
-        session, org_id, "shipment.bags_removed", ("shipment", shipment.reference),
-        {"childEPCs": sorted(b.serial for b in bags)}, event_type="AggregationEvent",
-        action="DELETE", user_id=user_id,
-    )  # fmt: skip
+        session,
+        org_id,
+        "shipment.bags_removed",
+        ("shipment", shipment.reference),
+        {"childEPCs": sorted(b.serial for b in bags)},
+        event_type="AggregationEvent",
+        action="DELETE",
+        user_id=user_id,
+    )
     return list(bags)

@@ -24,7 +24,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
-from coopchain.auth.access import READ, REGISTRY_WRITE, current_principal, requires
+from coopchain.auth.access import (
+    READ,
+    REGISTRY_WRITE,
+    current_org_id,
+    current_principal,
+    current_user_id,
+    requires,
+)
 from coopchain.clock import today
 from coopchain.db import discard_changes, get_session
 from coopchain.errors import Conflict, DomainError
@@ -68,14 +75,6 @@ OTHER_DOCUMENTS = (
 )
 
 
-def _org() -> int:
-    return current_principal().organization_id
-
-
-def _user() -> int:
-    return current_principal().user_id
-
-
 def can_write() -> bool:
     return current_principal().role in REGISTRY_WRITE
 
@@ -116,7 +115,7 @@ def shipment_list():
     status = status if status in STATUSES else None
     shipments, total = services.list_shipments(
         get_session(),
-        _org(),
+        current_org_id(),
         q=args.get("q"),
         status=status,
         page=args["page"],
@@ -174,7 +173,9 @@ def shipment_new():
     if request.method == "GET":
         return _form_page({"crop": "coffee", "buyer_country": ""}, {}, None, 200)
     try:
-        shipment = services.create_shipment(get_session(), _org(), _user(), _form_data(NEW_FIELDS))
+        shipment = services.create_shipment(
+            get_session(), current_org_id(), current_user_id(), _form_data(NEW_FIELDS)
+        )
     except DomainError as exc:
         discard_changes()
         return _form_page(request.form.to_dict(), _errors_of(exc), None, exc.status)
@@ -194,14 +195,18 @@ def _current_values(shipment: Shipment) -> dict:
 @requires(REGISTRY_WRITE)
 def shipment_edit(reference: str):
     db = get_session()
-    shipment = services.get_shipment(db, _org(), reference)  # 404 for another organisation's
+    shipment = services.get_shipment(
+        db, current_org_id(), reference
+    )  # 404 for another organisation's
     if request.method == "GET":
         return _form_page(_current_values(shipment), {}, shipment, 200)
     try:
-        services.update_shipment(db, _org(), _user(), reference, _form_data(EDIT_FIELDS))
+        services.update_shipment(
+            db, current_org_id(), current_user_id(), reference, _form_data(EDIT_FIELDS)
+        )
     except DomainError as exc:
         discard_changes()
-        shipment = services.get_shipment(db, _org(), reference)
+        shipment = services.get_shipment(db, current_org_id(), reference)
         return _form_page(request.form.to_dict(), _errors_of(exc), shipment, exc.status)
     flash(_("Shipment %(reference)s saved.", reference=reference), "success")
     return redirect(url_for("shipments.shipment_detail", reference=reference))
@@ -282,14 +287,16 @@ def _detail_page(shipment: Shipment, *, action=None, errors=None, status: int = 
 @bp.get("/shipments/<reference>")
 @requires(READ)
 def shipment_detail(reference: str):
-    return _detail_page(services.get_shipment(get_session(), _org(), reference))
+    return _detail_page(services.get_shipment(get_session(), current_org_id(), reference))
 
 
 def _act(reference: str, action: str, do, done):
     """Do an action and redirect; or show the shipment page again with the errors in the
     action's form (422; 409 when the shipment's state forbids it): nothing is written."""
     db = get_session()
-    services.get_shipment(db, _org(), reference)  # 404 for another organisation's shipment
+    services.get_shipment(
+        db, current_org_id(), reference
+    )  # 404 for another organisation's shipment
     try:
         return done(do(db))
     except ValidationError as exc:
@@ -299,7 +306,7 @@ def _act(reference: str, action: str, do, done):
         errors = _errors_of(exc)
         status = 409 if isinstance(exc, Conflict) else 422
     discard_changes()
-    shipment = services.get_shipment(db, _org(), reference)  # re-read after the rollback
+    shipment = services.get_shipment(db, current_org_id(), reference)  # re-read after the rollback
     return _detail_page(shipment, action=action, errors=errors, status=status)
 
 
@@ -313,7 +320,9 @@ def shipment_advance(reference: str):
     def do(db):
         # The API's schema: a valid date, not in the future, today when left blank.
         data = load_form(AdvanceIn())
-        return services.advance_status(db, _org(), _user(), reference, data["on"])
+        return services.advance_status(
+            db, current_org_id(), current_user_id(), reference, data["on"]
+        )
 
     def done(shipment):
         flash(
@@ -333,11 +342,12 @@ def shipment_advance(reference: str):
 @requires(REGISTRY_WRITE)
 def shipment_allocate(reference: str):
     def do(db):
-        lot_codes = _lines(" ".join(request.form.getlist("lot_pick") + [request.form.get(
-            "lot_codes", "")]))  # fmt: skip
+        lot_codes = _lines(
+            " ".join(request.form.getlist("lot_pick") + [request.form.get("lot_codes", "")])
+        )
         serials = _lines(request.form.get("serials"))
         return services.allocate(
-            db, _org(), _user(), reference, lot_codes=lot_codes, serials=serials
+            db, current_org_id(), current_user_id(), reference, lot_codes=lot_codes, serials=serials
         )
 
     def done(added):
@@ -365,10 +375,11 @@ def shipment_release(reference: str):
         lot_code = request.form.get("lot_code", "").strip()
         if lot_code:
             # "Remove this lot": every bag of the lot that this shipment carries.
-            shipment = services.get_shipment(db, _org(), reference)
-            serials += [bag.serial for bag, lot in services.bags_of(db, shipment)
-                        if lot.code == lot_code]  # fmt: skip
-        return services.release(db, _org(), _user(), reference, serials)
+            shipment = services.get_shipment(db, current_org_id(), reference)
+            serials += [
+                bag.serial for bag, lot in services.bags_of(db, shipment) if lot.code == lot_code
+            ]
+        return services.release(db, current_org_id(), current_user_id(), reference, serials)
 
     def done(released):
         flash(
@@ -390,14 +401,14 @@ def shipment_release(reference: str):
 @bp.get("/shipments/<reference>/packing-list.xlsx")
 @requires(READ)
 def packing_list_xlsx(reference: str):
-    context = packing.packing_list_context(get_session(), _org(), reference)
+    context = packing.packing_list_context(get_session(), current_org_id(), reference)
     return send_xlsx(packing.packing_list_workbook(context), packing.filename(context, "xlsx"))
 
 
 @bp.get("/shipments/<reference>/packing-list.pdf")
 @requires(READ)
 def packing_list_pdf(reference: str):
-    context = packing.packing_list_context(get_session(), _org(), reference)
+    context = packing.packing_list_context(get_session(), current_org_id(), reference)
     return send_file(
         io.BytesIO(packing.render_packing_list_pdf(context)),
         mimetype="application/pdf",

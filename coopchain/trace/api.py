@@ -1,8 +1,8 @@
 """JSON API routes of the trace package: bag labels as PDF (DESIGN.md §5, documents)."""
 
-from coopchain.api import api_blueprint, document
 from coopchain.auth.access import READ, api_requires
 from coopchain.trace.views import bag_qr, lot_qr, send_lot_labels
+from coopchain.web.api import api_blueprint, document
 
 document(
     "/api/v1/lots/{code}/labels.pdf",
@@ -21,15 +21,19 @@ def lots_labels(code: str):
 
 
 for _kind, _arg in (("lots", "code"), ("bags", "serial")):
-    for _fmt in ("png", "svg"):
-        document(
-            f"/api/v1/{_kind}/{{{_arg}}}/qr.{_fmt}",
-            "get",
-            f"QR code ({_fmt.upper()}, error correction M, quiet zone of 4 modules) of the "
-            f"{_kind[:-1]}'s public page: a GS1 Digital Link when the organisation has a GTIN",
-            text_params=(_arg,),
-            content_type=f"image/{'png' if _fmt == 'png' else 'svg+xml'}",
-        )
+    # One route serves both formats (qr.png, qr.svg), so one operation describes it.
+    _qr = document(
+        f"/api/v1/{_kind}/{{{_arg}}}/qr.{{fmt}}",
+        "get",
+        f"QR code (PNG or SVG, error correction M, quiet zone of 4 modules) of the "
+        f"{_kind[:-1]}'s public page: a GS1 Digital Link when the organisation has a GTIN",
+        text_params=(_arg, "fmt"),
+    )
+    _qr["parameters"][1]["schema"]["enum"] = ["png", "svg"]
+    _qr["responses"]["200"]["content"] = {
+        "image/png": {"schema": {"type": "string", "format": "binary"}},
+        "image/svg+xml": {"schema": {"type": "string"}},
+    }
 
 
 @api_blueprint.get("/lots/<code>/qr.<fmt>")

@@ -24,9 +24,9 @@ from sqlmodel import Session
 from coopchain.auth.models import Organization
 from coopchain.certs.models import Certificate, CertificateStatus, SubjectKind
 from coopchain.clock import today
-from coopchain.farms.forest import latest_evidence
 from coopchain.farms.models import Agreement, Plot
 from coopchain.farms.rules import OrganicStatus
+from coopchain.forest.evidence import latest_evidence
 from coopchain.lots import rules as lot_rules
 from coopchain.lots.models import Bag, Lot
 from coopchain.lots.origins import Origin, origins_of
@@ -136,22 +136,24 @@ def _plot_rows(session: Session, org_id: int, origins: list[Origin]) -> list[dic
         origin: Origin = row["origin"]
         found = evidence.get(plot_id)
         agreement_years = [years[n] for n in row["agreements"] if n in years]
-        rows.append({
-            "plot_id": plot_id,
-            "family": family_of[origin.producer_id],
-            "producer_id": origin.producer_id,
-            "name": origin.producer_name if origin.public_name_consent else None,
-            "community": origin.community,
-            "area_ha": origin.plot_area_ha,
-            "altitude_m": origin.altitude_m,
-            "agreement_since": min(agreement_years) if agreement_years else None,
-            "forest_result": found.result if found else None,
-            "forest_checked_on": found.observed_on if found else None,
-            "organic_status": lot_rules.worst_organic_status(row["statuses"]).value,
-            "organic_since": origin.organic_since,
-            "kg": row["kg"],
-            "share_pct": (row["kg"] * 100 / total).quantize(Decimal("0.1")),
-        })  # fmt: skip
+        rows.append(
+            {
+                "plot_id": plot_id,
+                "family": family_of[origin.producer_id],
+                "producer_id": origin.producer_id,
+                "name": origin.producer_name if origin.public_name_consent else None,
+                "community": origin.community,
+                "area_ha": origin.plot_area_ha,
+                "altitude_m": origin.altitude_m,
+                "agreement_since": min(agreement_years) if agreement_years else None,
+                "forest_result": found.result if found else None,
+                "forest_checked_on": found.observed_on if found else None,
+                "organic_status": lot_rules.worst_organic_status(row["statuses"]).value,
+                "organic_since": origin.organic_since,
+                "kg": row["kg"],
+                "share_pct": (row["kg"] * 100 / total).quantize(Decimal("0.1")),
+            }
+        )
     rows.sort(key=lambda r: (-r["kg"], r["family"], r["plot_id"]))
     return rows
 

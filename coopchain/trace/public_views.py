@@ -122,15 +122,17 @@ def _build(key: tuple, target: Target) -> CachedPage:
 
 
 def _serve(page: CachedPage, via: str):
-    scans.record({
-        "organization_id": page.organization_id,
-        "lot_id": page.lot_id,
-        "bag_id": page.bag_id,
-        "shipment_id": page.shipment_id,
-        "country": scans.country_of(request.accept_languages),
-        "language": str(get_locale()),
-        "via": via,
-    })  # fmt: skip
+    scans.record(
+        {
+            "organization_id": page.organization_id,
+            "lot_id": page.lot_id,
+            "bag_id": page.bag_id,
+            "shipment_id": page.shipment_id,
+            "country": scans.country_of(request.accept_languages),
+            "language": str(get_locale()),
+            "via": via,
+        }
+    )
     if "gzip" in request.accept_encodings:
         response = make_response(page.gzipped)
         response.headers["Content-Encoding"] = "gzip"

@@ -46,9 +46,12 @@ def bag_qr_data(organization, lot, bag) -> str:
     if organization.gtin:
         try:
             return digital_link(
-                current_app.config["PUBLIC_BASE_URL"], organization.gtin, lot.code,
-                gs1_serial(bag.serial, organization.code), key=bag.public_token,
-            )  # fmt: skip
+                current_app.config["PUBLIC_BASE_URL"],
+                organization.gtin,
+                lot.code,
+                gs1_serial(bag.serial, organization.code),
+                key=bag.public_token,
+            )
         except GS1Error as exc:  # a lot code outside GS1's character set: the plain page URL
             log.warning("No GS1 Digital Link for bag %s: %s", bag.serial, exc)
     return bag_url(bag.public_token)
@@ -59,9 +62,11 @@ def lot_qr_data(organization, lot) -> str:
     if organization.gtin:
         try:
             return digital_link(
-                current_app.config["PUBLIC_BASE_URL"], organization.gtin, lot.code,
+                current_app.config["PUBLIC_BASE_URL"],
+                organization.gtin,
+                lot.code,
                 key=lot.public_token,
-            )  # fmt: skip
+            )
         except GS1Error as exc:
             log.warning("No GS1 Digital Link for lot %s: %s", lot.code, exc)
     return lot_url(lot.public_token)

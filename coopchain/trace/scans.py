@@ -111,8 +111,9 @@ def _write(buffer: ScanBuffer, rows: list[dict], session: Session) -> int:
         return len(rows)
     except Exception:  # a locked or unreachable database must not break a public page
         session.rollback()
-        log.warning("Could not write %d scans; they wait for the next batch", len(rows),
-                    exc_info=True)  # fmt: skip
+        log.warning(
+            "Could not write %d scans; they wait for the next batch", len(rows), exc_info=True
+        )
         buffer.give_back(rows)
         return 0
     finally:

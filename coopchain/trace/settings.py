@@ -30,8 +30,12 @@ def set_gtin(session: Session, org_id: int, user_id: int | None, value: str | No
     previous, organization.gtin = organization.gtin, gtin
     session.add(organization)
     append(
-        session, org_id, "organization.gtin_set", ("organization", organization.code),
-        {"gtin": gtin, "previous": previous}, user_id=user_id,
-    )  # fmt: skip
+        session,
+        org_id,
+        "organization.gtin_set",
+        ("organization", organization.code),
+        {"gtin": gtin, "previous": previous},
+        user_id=user_id,
+    )
     session.flush()
     return gtin

@@ -7,8 +7,8 @@ import pytest
 from coopchain import create_app
 from coopchain.auth.models import Organization
 from coopchain.certs import registry
-from coopchain.farms.forest import record_evidence
-from coopchain.farms.forest_models import ForestAssessment
+from coopchain.forest.evidence import record_evidence
+from coopchain.forest.models import ForestAssessment
 from coopchain.lots import bags, transformations
 from coopchain.quality import gradings, sessions
 from coopchain.shipments import services as shipments

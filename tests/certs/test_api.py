@@ -68,8 +68,9 @@ def test_a_blocked_certificate_needs_an_administrators_written_override(
 
     headers = api("auditor")
     first = client.get(certificate["pdf_url"], headers=headers)
-    second = client.get(f"/api/v1/certificates/{certificate['number']}/certificate.pdf",
-                        headers=headers)  # fmt: skip
+    second = client.get(
+        f"/api/v1/certificates/{certificate['number']}/certificate.pdf", headers=headers
+    )
     assert first.status_code == 200 and first.mimetype == "application/pdf"
     assert first.data.startswith(b"%PDF") and first.data == second.data
     assert hashlib.sha256(first.data).hexdigest() == certificate["sha256"]
@@ -90,9 +91,10 @@ def test_a_clean_lot_is_certified_without_override_then_reissued_and_revoked(
     assert old["findings"] == [] and old["override_reason"] is None  # nothing to override
 
     response = client.post(
-        f"/api/v1/certificates/{old['number']}/reissue", headers=staff,
+        f"/api/v1/certificates/{old['number']}/reissue",
+        headers=staff,
         json={"reason": "Buyer asked for English", "language": "en"},
-    )  # fmt: skip
+    )
     assert response.status_code == 201, response.json
     new = response.json
     assert new["number"] != old["number"] and new["replaces"] == old["number"]
@@ -112,9 +114,10 @@ def test_a_clean_lot_is_certified_without_override_then_reissued_and_revoked(
     no_reason = client.post(f"/api/v1/certificates/{new['number']}/revoke", headers=staff, json={})
     assert no_reason.status_code == 422 and "reason" in no_reason.json["fields"]
     revoked = client.post(
-        f"/api/v1/certificates/{new['number']}/revoke", headers=staff,
+        f"/api/v1/certificates/{new['number']}/revoke",
+        headers=staff,
         json={"reason": "Wrong lot"},
-    )  # fmt: skip
+    )
     assert revoked.status_code == 200 and revoked.json["status"] == "revoked"
     again = client.post(
         f"/api/v1/certificates/{new['number']}/revoke", headers=staff, json={"reason": "x"}
@@ -131,10 +134,17 @@ def test_a_clean_lot_is_certified_without_override_then_reissued_and_revoked(
 def test_a_shipment_certificate(client, api, db_session, org):
     lot, _plot = origin(db_session, org)
     shipments.create_shipment(
-        db_session, org.id, None,
-        {"reference": REF, "crop": "coffee", "buyer_name": "Kaffee GmbH", "buyer_country": "DE",
-         "container_number": "CSQU3054383"},
-    )  # fmt: skip
+        db_session,
+        org.id,
+        None,
+        {
+            "reference": REF,
+            "crop": "coffee",
+            "buyer_name": "Kaffee GmbH",
+            "buyer_country": "DE",
+            "container_number": "CSQU3054383",
+        },
+    )
     bags.create_bags(db_session, org.id, None, lot.code, 2)
     shipments.allocate(db_session, org.id, None, REF, lot_codes=[lot.code])
     headers = api("staff")
@@ -167,8 +177,11 @@ def test_roles_and_organisations(client, api, db_session, org, other_org):
         response = client.get(path, headers=outsider)
         assert response.status_code == 404, path
         assert response.json["error"] == "not_found"
-    for path in [f"certificates/{number}/revoke", f"certificates/{number}/reissue",
-                 f"lots/{lot.code}/certificates"]:  # fmt: skip
+    for path in [
+        f"certificates/{number}/revoke",
+        f"certificates/{number}/reissue",
+        f"lots/{lot.code}/certificates",
+    ]:
         response = client.post(f"/api/v1/{path}", headers=outsider, json={"reason": "x"})
         assert response.status_code == 404, path
     assert client.get("/api/v1/certificates", headers=outsider).json["total"] == 0
@@ -190,8 +203,12 @@ def plot(db_session, org):
 
 
 def record(client, headers, plot_id, **fields):
-    body = {"result": "deforestation_free", "source": "GFW map review 2026-06",
-            "observed_on": "2026-06-01", **fields}  # fmt: skip
+    body = {
+        "result": "deforestation_free",
+        "source": "GFW map review 2026-06",
+        "observed_on": "2026-06-01",
+        **fields,
+    }
     return client.post(f"/api/v1/plots/{plot_id}/forest-evidence", headers=headers, json=body)
 
 
@@ -207,8 +224,9 @@ def test_forest_evidence_is_recorded_listed_and_voided(client, api, plot):
 
     listed = client.get(f"/api/v1/plots/{plot.id}/forest-evidence", headers=api("auditor")).json
     assert [(e["id"], e["current"]) for e in listed["items"]] == [
-        (second.json["id"], True), (first.json["id"], False)
-    ]  # fmt: skip
+        (second.json["id"], True),
+        (first.json["id"], False),
+    ]
 
     void = f"/api/v1/plots/{plot.id}/forest-evidence/{second.json['id']}/void"
     assert client.post(void, headers=staff, json={}).status_code == 422
@@ -278,10 +296,17 @@ def test_every_certs_path_is_in_the_openapi_document(client):
 def test_dates_in_the_summary_are_the_judging_dates(client, api, db_session, org):
     lot, _plot = origin(db_session, org)
     shipments.create_shipment(
-        db_session, org.id, None,
-        {"reference": REF, "crop": "coffee", "buyer_name": "Kaffee GmbH", "buyer_country": "DE",
-         "planned_loading_on": date(2026, 8, 1)},
-    )  # fmt: skip
+        db_session,
+        org.id,
+        None,
+        {
+            "reference": REF,
+            "crop": "coffee",
+            "buyer_name": "Kaffee GmbH",
+            "buyer_country": "DE",
+            "planned_loading_on": date(2026, 8, 1),
+        },
+    )
     summary = client.get(f"/api/v1/shipments/{REF}/compliance", headers=api()).json["summary"]
     assert summary["judged_on"] == "2026-08-01"
     assert codes(
@@ -296,8 +321,9 @@ def test_dates_in_the_summary_are_the_judging_dates(client, api, db_session, org
         ("es", "1 parcela de origen no tiene evidencia forestal."),
     ],
 )
-def test_a_finding_about_one_plot_speaks_of_one_plot(client, api, db_session, org, language,
-                                                     message):  # fmt: skip
+def test_a_finding_about_one_plot_speaks_of_one_plot(
+    client, api, db_session, org, language, message
+):
     """It read "1 parcelas de origen…" on Spanish certificates before findings used plurals."""
     lot, _plot = origin(db_session, org, evidence=None, cupped=False)
     headers = api("auditor") | {"Accept-Language": language}

@@ -24,8 +24,8 @@ from flask_babel import force_locale
 from coopchain.certs import certificate_pdf, compliance, registry
 from coopchain.certs.compliance import ComplianceReport, Finding, Severity, Subject
 from coopchain.clock import today
-from coopchain.farms.forest import record_evidence
 from coopchain.farms.rules import OrganicStatus
+from coopchain.forest.evidence import record_evidence
 from coopchain.lots.mass_balance import BalanceFlag, PlotBalance
 from coopchain.lots.origins import Origin
 from coopchain.pdf import RefuseAllFetcher
@@ -102,9 +102,19 @@ class StandInLot:
     quantity_kg: Decimal = Decimal("1380")
 
 
-def make_origin(n: int, *, code=None, name=None, consent=False, plot_name=None,
-                kg=Decimal("412.5"), agreement_active=True, status=OrganicStatus.ORGANIC,
-                plot_id=None, delivery=None) -> tuple[Origin, Decimal]:  # fmt: skip
+def make_origin(
+    n: int,
+    *,
+    code=None,
+    name=None,
+    consent=False,
+    plot_name=None,
+    kg=Decimal("412.5"),
+    agreement_active=True,
+    status=OrganicStatus.ORGANIC,
+    plot_id=None,
+    delivery=None,
+) -> tuple[Origin, Decimal]:
     origin = Origin(
         delivery_id=delivery or n,
         ticket_number=f"T-{delivery or n:05d}",
@@ -144,8 +154,17 @@ def evidence(result="deforestation_free", observed_on=date(2025, 11, 3), kind="f
     return SimpleNamespace(result=result, observed_on=observed_on, kind=kind)
 
 
-def make_report(origins, *, findings=(), evidence_of=None, balances=(), cupping=None,
-                shipment=None, lots=None, kind=None) -> ComplianceReport:  # fmt: skip
+def make_report(
+    origins,
+    *,
+    findings=(),
+    evidence_of=None,
+    balances=(),
+    cupping=None,
+    shipment=None,
+    lots=None,
+    kind=None,
+) -> ComplianceReport:
     plot_ids = sorted({o.plot_id for o, _kg in origins})
     lots = lots or [StandInLot("CAF-2026-000900")]
     subject = Subject(
@@ -174,13 +193,16 @@ def make_meta(**fields) -> dict:
         "verify_url": VERIFY_URL,
         "issued_at": datetime(2026, 9, 18, 15, 30, tzinfo=UTC),
         "issued_by": "Ana Peña",
-        "organization": {"name": "Cooperativa Agraria Alto Mayo", "code": "COOPAM",
-                         "country": "PE"},
+        "organization": {
+            "name": "Cooperativa Agraria Alto Mayo",
+            "code": "COOPAM",
+            "country": "PE",
+        },
         "language": "en",
         "override_reason": None,
         "replaces": None,
         **fields,
-    }  # fmt: skip
+    }
 
 
 def render(report, language="en", **meta) -> bytes:
@@ -208,8 +230,11 @@ def test_the_origin_table_shows_what_an_auditor_asks_of_each_plot(tmp_path):
 
     text = text_of(render(report), tmp_path)
 
-    for code, plot, kg in (("CAF-0001", "Parcela 1", "612.5"), ("CAF-0002", "Parcela 2", "250"),
-                           ("CAF-0003", "Parcela 3", "137.25")):  # fmt: skip
+    for code, plot, kg in (
+        ("CAF-0001", "Parcela 1", "612.5"),
+        ("CAF-0002", "Parcela 2", "250"),
+        ("CAF-0003", "Parcela 3", "137.25"),
+    ):
         row = next(line for line in text.splitlines() if code in line)
         assert plot in row and kg in row, row
     assert "AC-0001 · active" in text and "AC-0002 · NOT active" in text
@@ -263,9 +288,14 @@ def test_a_hostile_name_is_text_and_nothing_is_fetched(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize(
-    "url", ["file:///etc/passwd", "http://127.0.0.1/static/logo.png", "https://example.org/x.css",
-            "data:image/png;base64,iVBORw0KGgo="],
-)  # fmt: skip
+    "url",
+    [
+        "file:///etc/passwd",
+        "http://127.0.0.1/static/logo.png",
+        "https://example.org/x.css",
+        "data:image/png;base64,iVBORw0KGgo=",
+    ],
+)
 def test_the_fetcher_refuses_every_url(url):
     with pytest.raises(ValueError, match="not allowed"):
         RefuseAllFetcher().fetch(url)
@@ -326,16 +356,27 @@ def test_520_plots_break_across_pages_with_the_header_repeated(tmp_path):
 
 def test_every_finding_and_the_override_reason_are_printed(tmp_path):
     findings = [
-        Finding("FOR-MISSING", Severity.BLOCKING, "1 origin plots have no forest evidence.",
-                ("CAF-0002 · Parcela 2",), evidence="The latest forest evidence of each plot."),
-        Finding("MB-OVER", Severity.WARNING, "1 origin plots delivered more than their area "
-                "can yield.", ("CAF-0001 · Parcela 1",), ("T-00001",)),
-    ]  # fmt: skip
+        Finding(
+            "FOR-MISSING",
+            Severity.BLOCKING,
+            "1 origin plots have no forest evidence.",
+            ("CAF-0002 · Parcela 2",),
+            evidence="The latest forest evidence of each plot.",
+        ),
+        Finding(
+            "MB-OVER",
+            Severity.WARNING,
+            "1 origin plots delivered more than their area can yield.",
+            ("CAF-0001 · Parcela 1",),
+            ("T-00001",),
+        ),
+    ]
     reason = "Field visit on 2026-09-02 confirmed shade coffee; <b>report</b> FV-88 on file."
     report = make_report([make_origin(1), make_origin(2)], findings=findings)
 
-    text = flat(text_of(render(report, override_reason=reason, replaces="CC-COOPAM-2026-000041"),
-                        tmp_path))  # fmt: skip
+    text = flat(
+        text_of(render(report, override_reason=reason, replaces="CC-COOPAM-2026-000041"), tmp_path)
+    )
 
     assert (
         "Issued despite blocking findings by decision of an administrator: " + reason
@@ -366,35 +407,65 @@ def test_blocking_findings_without_an_override_are_never_dressed_as_valid(tmp_pa
 
 def test_a_shipment_certificate_names_the_consignment_and_its_documents(tmp_path):
     shipment = SimpleNamespace(
-        reference="EXP-2026-014", status="loading", buyer_name="Kaffeerösterei Grün GmbH",
-        buyer_country="DE", incoterm="FOB", port_of_loading="Paita",
-        port_of_destination="Hamburg", planned_loading_on=date(2026, 9, 20), shipped_on=None,
-        vessel="MSC Aurora", bill_of_lading="MEDUPA123456", container_number="MSCU1234565",
-        seal_number="PE-889911", ico_marks="15/1234/0014", eu_coi_number="COI.PE.2026.0001234",
-        nop_certificate_number="123-4567890123-456789", senasa_certificate_number=None,
-        eudr_dds_reference="25DEXXXXXXXX12", eudr_dds_verification="ABCD1234",
-    )  # fmt: skip
+        reference="EXP-2026-014",
+        status="loading",
+        buyer_name="Kaffeerösterei Grün GmbH",
+        buyer_country="DE",
+        incoterm="FOB",
+        port_of_loading="Paita",
+        port_of_destination="Hamburg",
+        planned_loading_on=date(2026, 9, 20),
+        shipped_on=None,
+        vessel="MSC Aurora",
+        bill_of_lading="MEDUPA123456",
+        container_number="MSCU1234565",
+        seal_number="PE-889911",
+        ico_marks="15/1234/0014",
+        eu_coi_number="COI.PE.2026.0001234",
+        nop_certificate_number="123-4567890123-456789",
+        senasa_certificate_number=None,
+        eudr_dds_reference="25DEXXXXXXXX12",
+        eudr_dds_verification="ABCD1234",
+    )
     lots = [StandInLot("CAF-2026-000901"), StandInLot("CAF-2026-000902")]
     cupping = {
         "CAF-2026-000901": CuppingScore(
-            score=Decimal("86.25"), classification=Classification.EXCELLENT,
-            protocols=(Protocol.SCA_2004,), derived=False, session_number="CS-2026-0042",
-            held_on=date(2026, 8, 14), cupper_count=5,
+            score=Decimal("86.25"),
+            classification=Classification.EXCELLENT,
+            protocols=(Protocol.SCA_2004,),
+            derived=False,
+            session_number="CS-2026-0042",
+            held_on=date(2026, 8, 14),
+            cupper_count=5,
         ),
         "CAF-2026-000902": CuppingScore(
-            score=Decimal("84.1"), classification=Classification.VERY_GOOD,
-            protocols=(Protocol.CVA_2024,), derived=True, coverage=Decimal("0.92"),
+            score=Decimal("84.1"),
+            classification=Classification.VERY_GOOD,
+            protocols=(Protocol.CVA_2024,),
+            derived=True,
+            coverage=Decimal("0.92"),
             measured_lots=("CAF-2026-000101",),
         ),
-    }  # fmt: skip
+    }
     report = make_report([make_origin(1)], shipment=shipment, lots=lots, cupping=cupping)
 
     text = flat(text_of(render(report), tmp_path))
 
-    for expected in ("EXP-2026-014", "Kaffeerösterei Grün GmbH", "Germany (DE)", "FOB",
-                     "MSCU1234565 / PE-889911", "MSC Aurora", "Paita → Hamburg",
-                     "COI.PE.2026.0001234", "123-4567890123-456789", "25DEXXXXXXXX12",
-                     "ABCD1234", "Bags 20", "Net weight 412.5 kg"):  # fmt: skip
+    for expected in (
+        "EXP-2026-014",
+        "Kaffeerösterei Grün GmbH",
+        "Germany (DE)",
+        "FOB",
+        "MSCU1234565 / PE-889911",
+        "MSC Aurora",
+        "Paita → Hamburg",
+        "COI.PE.2026.0001234",
+        "123-4567890123-456789",
+        "25DEXXXXXXXX12",
+        "ABCD1234",
+        "Bags 20",
+        "Net weight 412.5 kg",
+    ):
         assert expected in text, expected
     # Cupping: score, measured (session) or derived (coverage), protocol.
     assert "86.25 Excellent Measured: session CS-2026-0042, 2026-08-14, 5 cuppers" in text
@@ -404,23 +475,37 @@ def test_a_shipment_certificate_names_the_consignment_and_its_documents(tmp_path
 def test_the_mass_balance_lists_the_plots_outside_the_tolerance(tmp_path):
     def balance(plot_id, ratio, flag):
         return PlotBalance(
-            plot_id=plot_id, plot_name=f"Parcela {plot_id}", crop="coffee", producer_id=plot_id,
-            producer_code=f"CAF-{plot_id:04d}", producer_name="x", area_ha=Decimal("1"),
-            expected_yield_kg_ha=Decimal("1000"), expected_kg=Decimal("1000"),
-            delivered_kg={"dry_parchment": ratio * 10}, deliveries=1,
-            delivered_equivalent_kg=ratio * 10, ratio_pct=ratio, flag=flag,
-        )  # fmt: skip
+            plot_id=plot_id,
+            plot_name=f"Parcela {plot_id}",
+            crop="coffee",
+            producer_id=plot_id,
+            producer_code=f"CAF-{plot_id:04d}",
+            producer_name="x",
+            area_ha=Decimal("1"),
+            expected_yield_kg_ha=Decimal("1000"),
+            expected_kg=Decimal("1000"),
+            delivered_kg={"dry_parchment": ratio * 10},
+            deliveries=1,
+            delivered_equivalent_kg=ratio * 10,
+            ratio_pct=ratio,
+            flag=flag,
+        )
 
     report = make_report(
         [make_origin(1), make_origin(2)],
-        balances=[balance(1, Decimal("92.5"), BalanceFlag.OK),
-                  balance(2, Decimal("158.7"), BalanceFlag.OVER)],
-    )  # fmt: skip
+        balances=[
+            balance(1, Decimal("92.5"), BalanceFlag.OK),
+            balance(2, Decimal("158.7"), BalanceFlag.OVER),
+        ],
+    )
 
     text = text_of(render(report), tmp_path)
 
-    over = next(line for line in text.splitlines() if "over the expected yield" in line
-                and "CAF-0002" in line)  # fmt: skip
+    over = next(
+        line
+        for line in text.splitlines()
+        if "over the expected yield" in line and "CAF-0002" in line
+    )
     assert "1,587" in over and "158.7" in over
     assert re.search(r"within tolerance\s+1 plot\n", text)
     assert re.search(r"over the expected yield\s+1 plot\n", text)
@@ -503,10 +588,13 @@ def certified_origin(db_session, org):
         db_session, org, first_name="Ñusta", last_name="Muñoz Ávila", public_name_consent=True
     )
     plot = factories.plot(
-        db_session, org, producer, name="Señor de Huamán",
+        db_session,
+        org,
+        producer,
+        name="Señor de Huamán",
         organic_certificate_number="PE-BIO-149-0042",
         organic_certificate_valid_until=date(today().year + 2, 12, 31),
-    )  # fmt: skip
+    )
     factories.agreement(db_session, org, [producer])
     _delivery, lot = factories.delivery(
         db_session, org, producer, plot, delivered_on=date(2026, 6, 1)
@@ -517,10 +605,17 @@ def certified_origin(db_session, org):
 def test_a_lot_certificate_through_the_registry(db_session, org, certified_origin, tmp_path):
     lot, producer, plot = certified_origin
     record_evidence(
-        db_session, org.id, None, plot.id,
-        {"kind": "field", "result": "deforestation_free", "source": "Visit report V-12",
-         "observed_on": date(2026, 5, 1)},
-    )  # fmt: skip
+        db_session,
+        org.id,
+        None,
+        plot.id,
+        {
+            "kind": "field",
+            "result": "deforestation_free",
+            "source": "Visit report V-12",
+            "observed_on": date(2026, 5, 1),
+        },
+    )
 
     certificate = registry.issue_certificate(
         db_session, org.id, None, kind="lot", reference=lot.code, language="es"
@@ -541,10 +636,15 @@ def test_an_override_through_the_registry_is_printed(db_session, org, certified_
         registry.issue_certificate(db_session, org.id, None, kind="lot", reference=lot.code)
 
     certificate = registry.issue_certificate(
-        db_session, org.id, None, kind="lot", reference=lot.code, language="en",
+        db_session,
+        org.id,
+        None,
+        kind="lot",
+        reference=lot.code,
+        language="en",
         override_reason="Satellite review pending; field visit FV-88 found intact forest.",
         may_override=True,
-    )  # fmt: skip
+    )
 
     text = flat(text_of(certificate.pdf, tmp_path))
     assert (

@@ -8,7 +8,7 @@ import pytest
 
 from coopchain.certs import compliance
 from coopchain.certs.compliance import Severity
-from coopchain.farms.forest import record_evidence
+from coopchain.forest.evidence import record_evidence
 from coopchain.lots import bags, transformations
 from coopchain.quality import rules as cup_rules
 from coopchain.quality import sessions
@@ -25,31 +25,53 @@ CERTIFIED = {
 
 def forest(db_session, org, plot, result="deforestation_free", **fields):
     return record_evidence(
-        db_session, org.id, None, plot.id,
-        {"kind": "manual", "result": result, "source": "GFW map review", "observed_on": ON,
-         **fields},
-    )  # fmt: skip
+        db_session,
+        org.id,
+        None,
+        plot.id,
+        {
+            "kind": "manual",
+            "result": result,
+            "source": "GFW map review",
+            "observed_on": ON,
+            **fields,
+        },
+    )
 
 
 def cup(db_session, org, lot):
     cs = sessions.open_session(
-        db_session, org.id, None,
+        db_session,
+        org.id,
+        None,
         {"held_on": ON, "protocol": "sca_2004", "guest_cuppers": ["Ana"], "lot_codes": [lot.code]},
-    )  # fmt: skip
+    )
     [(sample, _lot)] = sessions.samples_of(db_session, cs)
     scores = {n: "8.00" for n in cup_rules.SCA_ATTRIBUTES} | dict.fromkeys(
         cup_rules.SCA_CUP_ATTRIBUTES, 10
     )
     cupper = sessions.cuppers_of(db_session, cs)[0]
     sessions.save_sheet(
-        db_session, org.id, None, cs,
+        db_session,
+        org.id,
+        None,
+        cs,
         {"sample_id": sample.id, "cupper_id": cupper.id, "scores": scores},
-    )  # fmt: skip
+    )
     sessions.close_session(db_session, org.id, None, cs)
 
 
-def origin(db_session, org, *, agreement=True, evidence="deforestation_free", cupped=True,
-           product_form="green", plot_fields=None, **delivery_fields):  # fmt: skip
+def origin(
+    db_session,
+    org,
+    *,
+    agreement=True,
+    evidence="deforestation_free",
+    cupped=True,
+    product_form="green",
+    plot_fields=None,
+    **delivery_fields,
+):
     """A delivery's lot from a producer and plot set up as asked (clean by default)."""
     producer = factories.producer(db_session, org)
     plot = factories.plot(db_session, org, producer, **(CERTIFIED | (plot_fields or {})))
@@ -58,9 +80,14 @@ def origin(db_session, org, *, agreement=True, evidence="deforestation_free", cu
     if evidence:
         forest(db_session, org, plot, evidence)
     _d, lot = factories.delivery(
-        db_session, org, producer, plot, product_form=product_form, delivered_on=ON,
+        db_session,
+        org,
+        producer,
+        plot,
+        product_form=product_form,
+        delivered_on=ON,
         **delivery_fields,
-    )  # fmt: skip
+    )
     if cupped and product_form == "green":
         cup(db_session, org, lot)
     return lot, plot
@@ -76,9 +103,15 @@ def test_a_clean_lot_has_no_findings(db_session, org):
     assert report.findings == []
     # Every rule the issue names was run (a dropped rule would pass a clean lot silently).
     assert set(report.rules_checked) >= {
-        "agreement_active", "organic_claim", "organic_certificate", "eudr_geolocation",
-        "forest_evidence", "mass_balance", "cupping_score", "shipment_documents",
-    }  # fmt: skip
+        "agreement_active",
+        "organic_claim",
+        "organic_certificate",
+        "eudr_geolocation",
+        "forest_evidence",
+        "mass_balance",
+        "cupping_score",
+        "shipment_documents",
+    }
 
 
 def test_a_producer_without_an_active_agreement_blocks(db_session, org):
@@ -98,13 +131,19 @@ def test_in_conversion_origins_block_the_organic_claim(db_session, org):
 def test_a_downgraded_blend_blocks_the_organic_claim(db_session, org):
     organic, _p = origin(db_session, org, product_form="dry_parchment")
     converting, _p = origin(
-        db_session, org, product_form="dry_parchment",
+        db_session,
+        org,
+        product_form="dry_parchment",
         plot_fields={"organic_conversion_start": date(2025, 1, 1)},
-    )  # fmt: skip
+    )
     merge = transformations.merge(
-        db_session, org.id, None, [(organic.code, None), (converting.code, None)], ON,
+        db_session,
+        org.id,
+        None,
+        [(organic.code, None), (converting.code, None)],
+        ON,
         downgrade_reason="Sold as conventional",
-    )  # fmt: skip
+    )
     blend = transformations.parts_of(db_session, merge)[1][0]
     assert {"ORG-COMMINGLED", "ORG-ORIGIN"} <= codes(
         compliance.check_lot(db_session, org.id, blend.code)
@@ -122,14 +161,18 @@ def test_a_lapsed_organic_certificate_blocks(db_session, org):
 def test_coffee_without_geolocation_blocks_but_pitahaya_does_not(db_session, org):
     lot, _plot = origin(db_session, org, plot_fields={"geometry": None})
     finding = next(
-        f for f in compliance.check_lot(db_session, org.id, lot.code).findings
+        f
+        for f in compliance.check_lot(db_session, org.id, lot.code).findings
         if f.code == "EUDR-GEO"
-    )  # fmt: skip
+    )
     assert finding.severity == Severity.BLOCKING and len(finding.plots) == 1
     fruit, _plot = origin(
-        db_session, org, product_form="fresh_fruit", cupped=False,
+        db_session,
+        org,
+        product_form="fresh_fruit",
+        cupped=False,
         plot_fields={"geometry": None, "crop": "pitahaya"},
-    )  # fmt: skip
+    )
     assert "EUDR-GEO" not in codes(compliance.check_lot(db_session, org.id, fruit.code))
 
 
@@ -153,10 +196,17 @@ def test_forest_evidence(db_session, org, evidence, fields, code, severity):
 def test_the_latest_evidence_counts(db_session, org):
     lot, plot = origin(db_session, org, evidence="more_info_needed")
     record_evidence(
-        db_session, org.id, None, plot.id,
-        {"kind": "field", "result": "deforestation_free", "source": "Ranger visit 0042",
-         "observed_on": date(2026, 7, 1)},
-    )  # fmt: skip
+        db_session,
+        org.id,
+        None,
+        plot.id,
+        {
+            "kind": "field",
+            "result": "deforestation_free",
+            "source": "Ranger visit 0042",
+            "observed_on": date(2026, 7, 1),
+        },
+    )
     assert compliance.check_lot(db_session, org.id, lot.code).findings == []
 
 
@@ -177,10 +227,16 @@ def test_an_uncupped_export_lot_is_a_warning(db_session, org):
 def test_a_shipment_carries_its_share_of_the_origins_and_its_documents(db_session, org):
     lot, _plot = origin(db_session, org)
     shipment = shipments.create_shipment(
-        db_session, org.id, None,
-        {"reference": "HH-2026-01", "crop": "coffee", "buyer_name": "Kaffee GmbH",
-         "buyer_country": "DE"},
-    )  # fmt: skip
+        db_session,
+        org.id,
+        None,
+        {
+            "reference": "HH-2026-01",
+            "crop": "coffee",
+            "buyer_name": "Kaffee GmbH",
+            "buyer_country": "DE",
+        },
+    )
     empty = compliance.check_shipment(db_session, org.id, shipment.reference)
     assert {"SHP-NO-BAGS", "SHP-CONTAINER"} <= codes(empty)
     bags.create_bags(db_session, org.id, None, lot.code, 3)
@@ -194,10 +250,17 @@ def test_a_shipment_carries_its_share_of_the_origins_and_its_documents(db_sessio
 
 def test_a_pitahaya_shipment_needs_its_phytosanitary_certificate(db_session, org):
     shipment = shipments.create_shipment(
-        db_session, org.id, None,
-        {"reference": "PIT-01", "crop": "pitahaya", "buyer_name": "Fruta BV",
-         "buyer_country": "NL", "container_number": "CSQU3054383"},
-    )  # fmt: skip
+        db_session,
+        org.id,
+        None,
+        {
+            "reference": "PIT-01",
+            "crop": "pitahaya",
+            "buyer_name": "Fruta BV",
+            "buyer_country": "NL",
+            "container_number": "CSQU3054383",
+        },
+    )
     assert "SHP-PHYTO" in codes(compliance.check_shipment(db_session, org.id, shipment.reference))
     shipments.update_shipment(
         db_session, org.id, None, shipment.reference, {"senasa_certificate_number": "SEN-991"}
@@ -213,9 +276,11 @@ def test_a_bag_on_a_shipment_cannot_be_voided(db_session, org):
     lot, _plot = origin(db_session, org)
     (bag,) = bags.create_bags(db_session, org.id, None, lot.code, 1)
     shipments.create_shipment(
-        db_session, org.id, None,
+        db_session,
+        org.id,
+        None,
         {"reference": "X-1", "crop": "coffee", "buyer_name": "B", "buyer_country": "DE"},
-    )  # fmt: skip
+    )
     shipments.allocate(db_session, org.id, None, "X-1", serials=[bag.serial])
     with pytest.raises(Conflict):
         bags.void_bag(db_session, org.id, None, bag.serial, "torn")

@@ -31,9 +31,11 @@ def round_trips(feature: dict) -> bool:
 
 def shipment(db_session, org, crop="coffee", reference=REF):
     return shipments.create_shipment(
-        db_session, org.id, None,
+        db_session,
+        org.id,
+        None,
         {"reference": reference, "crop": crop, "buyer_name": "Kaffee GmbH", "buyer_country": "DE"},
-    )  # fmt: skip
+    )
 
 
 def green_lot(db_session, org, plot_fields=None, **producer_fields):
@@ -48,9 +50,12 @@ def blend(db_session, org):
     """A shipment of 4 bags from a merge of two producers' lots: a polygon plot and a point."""
     a, plot_a, producer_a = green_lot(db_session, org, first_name="Rosa")
     b, plot_b, producer_b = green_lot(
-        db_session, org, {"geometry": POINT, "declared_area_ha": Decimal("2.5")},
-        first_name="Ñusta", community="Alto Mayo",
-    )  # fmt: skip
+        db_session,
+        org,
+        {"geometry": POINT, "declared_area_ha": Decimal("2.5")},
+        first_name="Ñusta",
+        community="Alto Mayo",
+    )
     merge = transformations.merge(
         db_session, org.id, None, [(a.code, None), (b.code, None)], date(2026, 6, 2)
     )
@@ -72,8 +77,11 @@ def test_the_package_has_one_valid_feature_per_origin_plot(db_session, org, blen
     assert set(by_name) == {producer.full_name for _plot, producer in blend.values()}
     for feature in features:
         assert set(feature["properties"]) == {
-            "ProducerName", "ProducerCountry", "ProductionPlace", "Area"
-        }  # fmt: skip
+            "ProducerName",
+            "ProducerCountry",
+            "ProductionPlace",
+            "Area",
+        }
         assert feature["properties"]["ProducerCountry"] == "PE"
         assert isinstance(feature["properties"]["Area"], float)
         # The same validator the plot import uses accepts what we send.

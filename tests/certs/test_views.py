@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from coopchain.certs import registry
 from coopchain.certs.models import Certificate
-from coopchain.farms import forest
+from coopchain.forest import evidence as forest
 from coopchain.ledger.models import LedgerEvent
 from tests import factories
 
@@ -47,10 +47,17 @@ def organic_plot(db_session, org, **fields):
 
 def forest_free(db_session, org, plot):
     return forest.record_evidence(
-        db_session, org.id, None, plot.id,
-        {"kind": "manual", "result": "deforestation_free", "source": "GFW 2024 review",
-         "observed_on": date(2026, 5, 1)},
-    )  # fmt: skip
+        db_session,
+        org.id,
+        None,
+        plot.id,
+        {
+            "kind": "manual",
+            "result": "deforestation_free",
+            "source": "GFW 2024 review",
+            "observed_on": date(2026, 5, 1),
+        },
+    )
 
 
 @pytest.fixture
@@ -379,10 +386,17 @@ def shipment(db_session, org):
     _inputs, (lot,) = transformations.parts_of(db_session, merged)
     bags.create_bags(db_session, org.id, None, lot.code, 10)
     created = shipments.create_shipment(
-        db_session, org.id, None,
-        {"reference": "CT-2026-017", "crop": "coffee", "buyer_name": "Kaffee Import GmbH",
-         "buyer_country": "DE", "planned_loading_on": date(2026, 12, 10)},
-    )  # fmt: skip
+        db_session,
+        org.id,
+        None,
+        {
+            "reference": "CT-2026-017",
+            "crop": "coffee",
+            "buyer_name": "Kaffee Import GmbH",
+            "buyer_country": "DE",
+            "planned_loading_on": date(2026, 12, 10),
+        },
+    )
     shipments.allocate(db_session, org.id, None, created.reference, lot_codes=[lot.code])
     return created
 

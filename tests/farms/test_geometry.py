@@ -68,8 +68,14 @@ def test_bow_tie_names_the_crossing_edges():
 
 
 def test_ring_folding_back_on_itself_is_self_overlap():
-    spike = [[-77.4, -5.7], [-77.399, -5.7], [-77.399, -5.701], [-77.399, -5.7005],
-             [-77.4, -5.701], [-77.4, -5.7]]  # fmt: skip
+    spike = [
+        [-77.4, -5.7],
+        [-77.399, -5.7],
+        [-77.399, -5.701],
+        [-77.399, -5.7005],
+        [-77.4, -5.701],
+        [-77.4, -5.7],
+    ]
     issue = only(check(as_text(polygon(spike))).errors, "ring.self_intersection")
     assert (issue.params["edge_a"], issue.params["edge_b"]) == (1, 2)
 
@@ -98,8 +104,13 @@ def test_swapped_ring_is_reported_once_with_first_vertex():
     swapped = [[lat, lon] for lon, lat in SQUARE]
     issue = only(check(as_text(polygon(swapped))).errors, "coordinate.swapped")
     assert issue.params == {
-        "vertex": 0, "count": 5, "polygon": 0, "ring": 0, "lon": -5.7, "lat": -77.4,
-    }  # fmt: skip
+        "vertex": 0,
+        "count": 5,
+        "polygon": 0,
+        "ring": 0,
+        "lon": -5.7,
+        "lat": -77.4,
+    }
 
 
 def test_outside_peru_is_one_warning():
@@ -179,8 +190,11 @@ def test_point_over_4_ha_is_only_a_warning_for_pitahaya():
 
 
 def test_point_with_area_property_over_4():
-    feature = {"type": "Feature", "properties": {"Area": 4.5}, "geometry": point_geometry(
-        -77.412345, -5.712345)}  # fmt: skip
+    feature = {
+        "type": "Feature",
+        "properties": {"Area": 4.5},
+        "geometry": point_geometry(-77.412345, -5.712345),
+    }
     assert rules(check(feature).errors) == ["point.area_over_4ha"]
 
 
@@ -200,8 +214,13 @@ def test_low_precision_warns_once():
 
 def test_a_float_that_lost_its_trailing_zero_is_not_low_precision():
     # -77.450120 arrives through a JSON API as the float -77.45012 (5 digits).
-    ring = [[-77.45012, -5.701234], [-77.449123, -5.701234], [-77.449123, -5.700234],
-            [-77.45012, -5.700234], [-77.45012, -5.701234]]  # fmt: skip
+    ring = [
+        [-77.45012, -5.701234],
+        [-77.449123, -5.701234],
+        [-77.449123, -5.700234],
+        [-77.45012, -5.700234],
+        [-77.45012, -5.701234],
+    ]
     report = validate_plot_geometry(polygon(ring), crop="coffee", declared_area_ha=None)
     assert report.ok and not [w for w in report.warnings if w.rule == "precision.low"]
 

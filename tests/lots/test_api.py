@@ -29,10 +29,13 @@ def in_app(app):
 
 def as_json(data: dict) -> dict:
     return {
-        key: value.isoformat() if isinstance(value, date) else str(value)
-        if isinstance(value, Decimal) else value
+        key: value.isoformat()
+        if isinstance(value, date)
+        else str(value)
+        if isinstance(value, Decimal)
+        else value
         for key, value in data.items()
-    }  # fmt: skip
+    }
 
 
 def deliver(client, headers, producer, plot, **fields) -> dict:

@@ -212,8 +212,9 @@ def test_import_reads_the_register_once_whatever_the_rows(db_session, org, farm,
     other = factories.plot(db_session, org, producer, name="Segunda")
 
     def selects(n: int) -> int:
-        rows = [row(producer, plot) if i % 2 else row(producer, plot_name=other.name)
-                for i in range(n)]  # fmt: skip
+        rows = [
+            row(producer, plot) if i % 2 else row(producer, plot_name=other.name) for i in range(n)
+        ]
         data = workbook(rows)
         seen = []
 

@@ -336,9 +336,13 @@ def test_a_downgraded_merge_is_conventional_with_the_reason_in_the_ledger(db_ses
     _d, organic = factories.delivery(db_session, org, producer, organic_plot)
     _d, other = factories.delivery(db_session, org, producer, conventional)
     merge = transformations.merge(
-        db_session, org.id, None, [(organic.code, None), (other.code, None)], JUNE,
+        db_session,
+        org.id,
+        None,
+        [(organic.code, None), (other.code, None)],
+        JUNE,
         downgrade_reason="Sold as conventional to a local roaster",
-    )  # fmt: skip
+    )
     (merged,) = _outputs(db_session, merge)
     assert merged.downgraded
     assert origins_of(db_session, merged).organic_status == OrganicStatus.CONVENTIONAL

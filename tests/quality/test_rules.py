@@ -31,9 +31,16 @@ def test_one_taint_and_one_fault_take_6_points():
     # Worked by hand: 8.25 + 8.50 + 8.00 + 8.25 + 8.00 + 8.00 + 8.25 = 57.25; cups 10 + 10 + 10;
     # total 87.25; defects 1 taint × 2 + 1 fault × 4 = 6; final 81.25.
     sheet = sca_sheet(
-        fragrance_aroma="8.25", flavor="8.50", aftertaste="8.00", acidity="8.25", body="8.00",
-        balance="8.00", overall="8.25", taint_cups=1, fault_cups=1,
-    )  # fmt: skip
+        fragrance_aroma="8.25",
+        flavor="8.50",
+        aftertaste="8.00",
+        acidity="8.25",
+        body="8.00",
+        balance="8.00",
+        overall="8.25",
+        taint_cups=1,
+        fault_cups=1,
+    )
     score = rules.score_sheet(rules.Protocol.SCA_2004, sheet)
     assert score.total == D("87.25")
     assert score.defects == D("6")

@@ -225,8 +225,18 @@ def test_a_cva_sheet_adds_up_exactly(client, db_session, lab, green_lot):
     sample, cupper = only_sample(db_session, number), cupper_of(db_session, number, lab)
     assert 'name="mouthfeel"' in client.get(sheet_url(number, sample)).get_data(as_text=True)
     # Σ = 7 × 7 + 8 = 57: 0.65625 × 57 + 52.75 = 90.15625; one non-uniform cup: 88.15625.
-    values = {name: "7" for name in ("fragrance", "aroma", "flavor", "aftertaste", "acidity",
-                                     "sweetness", "mouthfeel")}  # fmt: skip
+    values = {
+        name: "7"
+        for name in (
+            "fragrance",
+            "aroma",
+            "flavor",
+            "aftertaste",
+            "acidity",
+            "sweetness",
+            "mouthfeel",
+        )
+    }
     values |= {"overall": "8", "non_uniform_cups": "1", "defective_cups": "0"}
     response = save_sheet(client, number, sample, cupper, values)
     assert response.status_code == 302

@@ -40,9 +40,12 @@ def score(db_session, org, cs, lot, cupper_index, scores):
     sample = next(s for s, sampled in sessions.samples_of(db_session, cs) if sampled.id == lot.id)
     cupper = sessions.cuppers_of(db_session, cs)[cupper_index]
     return sessions.save_sheet(
-        db_session, org.id, None, cs,
+        db_session,
+        org.id,
+        None,
+        cs,
         {"sample_id": sample.id, "cupper_id": cupper.id, "scores": scores},
-    )  # fmt: skip
+    )
 
 
 def made_by(db_session, transformation):
@@ -70,9 +73,11 @@ def test_members_sharing_a_name_are_told_apart(db_session, org):
     second = factories.user(db_session, org, role="admin")
     first.name = second.name = "Carmen Ríos"
     cs = sessions.open_session(
-        db_session, org.id, None,
+        db_session,
+        org.id,
+        None,
         {"held_on": ON, "protocol": "sca_2004", "cupper_user_ids": [first.id, second.id]},
-    )  # fmt: skip
+    )
     names = [c.name for c in sessions.cuppers_of(db_session, cs)]
     assert names == [f"Carmen Ríos ({first.email})", f"Carmen Ríos ({second.email})"]
 
@@ -81,17 +86,21 @@ def test_a_member_cupper_is_linked_to_their_user(db_session, org):
     lab = factories.user(db_session, org, role="quality")
     staff = factories.user(db_session, org, role="staff")
     cs = sessions.open_session(
-        db_session, org.id, lab.id,
+        db_session,
+        org.id,
+        lab.id,
         {"held_on": ON, "protocol": "cva_2024", "cupper_user_ids": [lab.id]},
-    )  # fmt: skip
+    )
     assert [(c.name, c.user_id) for c in sessions.cuppers_of(db_session, cs)] == [
         (lab.name, lab.id)
     ]
     with pytest.raises(DomainError) as refused:
         sessions.open_session(
-            db_session, org.id, lab.id,
+            db_session,
+            org.id,
+            lab.id,
             {"held_on": ON, "protocol": "cva_2024", "cupper_user_ids": [staff.id]},
-        )  # fmt: skip
+        )
     assert "cupper_user_ids" in refused.value.fields
 
 
@@ -173,9 +182,12 @@ def test_a_sheet_must_name_this_sessions_sample_and_cupper(db_session, org, gree
     foreign_cupper = sessions.cuppers_of(db_session, other)[0]
     with pytest.raises(DomainError) as refused:
         sessions.save_sheet(
-            db_session, org.id, None, cs,
+            db_session,
+            org.id,
+            None,
+            cs,
             {"sample_id": sample.id, "cupper_id": foreign_cupper.id, "scores": sca()},
-        )  # fmt: skip
+        )
     assert "cupper_id" in refused.value.fields
 
 

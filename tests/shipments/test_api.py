@@ -11,11 +11,17 @@ REF = "HH-2026-01"
 
 def shipment_body(**fields) -> dict:
     return {
-        "reference": REF, "crop": "coffee", "buyer_name": "Kaffee Rösterei GmbH",
-        "buyer_country": "de", "buyer_address": "Speicherstadt 1, Hamburg", "incoterm": "fob",
-        "port_of_loading": "Paita", "port_of_destination": "Hamburg",
-        "planned_loading_on": "2026-07-01", **fields,
-    }  # fmt: skip
+        "reference": REF,
+        "crop": "coffee",
+        "buyer_name": "Kaffee Rösterei GmbH",
+        "buyer_country": "de",
+        "buyer_address": "Speicherstadt 1, Hamburg",
+        "incoterm": "fob",
+        "port_of_loading": "Paita",
+        "port_of_destination": "Hamburg",
+        "planned_loading_on": "2026-07-01",
+        **fields,
+    }
 
 
 def create(client, headers, **fields) -> dict:
@@ -54,9 +60,12 @@ def test_create_read_edit_and_list(client, api):
     response = client.put(
         f"/api/v1/shipments/{REF}",
         headers=headers,
-        json={"eudr_dds_reference": "25DEHH1234567", "eudr_dds_verification": "ABCD1234",
-              "buyer_address": None},
-    )  # fmt: skip
+        json={
+            "eudr_dds_reference": "25DEHH1234567",
+            "eudr_dds_verification": "ABCD1234",
+            "buyer_address": None,
+        },
+    )
     assert response.status_code == 200, response.json
     assert response.json["eudr_dds_reference"] == "25DEHH1234567"
     assert response.json["buyer_address"] is None  # null clears
@@ -103,9 +112,15 @@ def test_allocate_release_and_advance_until_the_bags_are_frozen(client, api, lot
     shipment = response.json["shipment"]
     assert (shipment["bags"], shipment["net_kg"]) == (5, "345.000")
     assert shipment["lots"] == [
-        {"lot": lot.code, "product_form": "green", "bags": 5, "net_kg": "345.000",
-         "first_serial": min(serials), "last_serial": max(serials)}
-    ]  # fmt: skip
+        {
+            "lot": lot.code,
+            "product_form": "green",
+            "bags": 5,
+            "net_kg": "345.000",
+            "first_serial": min(serials),
+            "last_serial": max(serials),
+        }
+    ]
 
     response = client.post(
         f"/api/v1/shipments/{REF}/release", headers=headers, json={"serials": [serials[0]]}
@@ -225,9 +240,10 @@ def test_another_organisations_shipment_is_not_found(client, api, other_org, lot
         assert response.json["error"] == "not_found"
     for path in ["/advance", "/allocate", "/release"]:
         response = client.post(
-            f"/api/v1/shipments/{REF}{path}", headers=outsider,
+            f"/api/v1/shipments/{REF}{path}",
+            headers=outsider,
             json={"lot_codes": [lot.code], "serials": ["x"]},
-        )  # fmt: skip
+        )
         assert response.status_code == 404, path
     assert client.put(f"/api/v1/shipments/{REF}", headers=outsider, json={}).status_code == 404
     assert client.get("/api/v1/shipments", headers=outsider).json["total"] == 0

@@ -91,9 +91,14 @@ def test_a_reference_is_unique_and_usable_in_a_web_address(db_session, org):
 
 def test_a_shipment_is_created_with_its_fields_and_a_ledger_event(db_session, org):
     shipment = new_shipment(
-        db_session, org, reference="C-2026-010", buyer_country="de", port_of_loading=" Paita ",
-        planned_loading_on=date(2026, 9, 1), seal_number="SL-778",
-    )  # fmt: skip
+        db_session,
+        org,
+        reference="C-2026-010",
+        buyer_country="de",
+        port_of_loading=" Paita ",
+        planned_loading_on=date(2026, 9, 1),
+        seal_number="SL-778",
+    )
     assert (shipment.status, shipment.buyer_country) == ("planned", "DE")
     assert shipment.port_of_loading == "Paita"
     [created] = events(db_session, org, "shipment.created")
@@ -104,17 +109,27 @@ def test_a_shipment_is_created_with_its_fields_and_a_ledger_event(db_session, or
 
 def test_updating_records_the_dds_numbers_and_only_real_changes(db_session, org, shipment):
     shipments.update_shipment(
-        db_session, org.id, None, shipment.reference,
-        {"eudr_dds_reference": "25DEXX1234567", "eudr_dds_verification": "ABCD1234",
-         "vessel": "MSC Lima"},
-    )  # fmt: skip
+        db_session,
+        org.id,
+        None,
+        shipment.reference,
+        {
+            "eudr_dds_reference": "25DEXX1234567",
+            "eudr_dds_verification": "ABCD1234",
+            "vessel": "MSC Lima",
+        },
+    )
     assert shipment.eudr_dds_reference == "25DEXX1234567" and shipment.vessel == "MSC Lima"
     shipments.update_shipment(db_session, org.id, None, shipment.reference, {"vessel": "MSC Lima"})
     assert len(events(db_session, org, "shipment.updated")) == 1
     errors = refused(
-        shipments.update_shipment, db_session, org.id, None, shipment.reference,
+        shipments.update_shipment,
+        db_session,
+        org.id,
+        None,
+        shipment.reference,
         {"buyer_name": "", "container_number": "CSQU3054384"},
-    )  # fmt: skip
+    )
     assert set(errors) == {"buyer_name", "container_number"}
 
 
@@ -193,9 +208,13 @@ def test_a_bag_on_another_shipment_is_refused_and_nothing_changes(
     other = new_shipment(db_session, org)
     shipments.allocate(db_session, org.id, None, other.reference, serials=[made[0].serial])
     errors = refused(
-        shipments.allocate, db_session, org.id, None, shipment.reference,
+        shipments.allocate,
+        db_session,
+        org.id,
+        None,
+        shipment.reference,
         serials=[made[1].serial, made[0].serial, "PE-NOPE-2026-999999"],
-    )  # fmt: skip
+    )
     assert any(made[0].serial in m and "another shipment" in m for m in errors["serials"])
     assert any("PE-NOPE-2026-999999" in m for m in errors["serials"])
     assert shipments.totals_of(db_session, shipment).bags == 0
@@ -222,9 +241,14 @@ def test_a_lot_of_another_crop_is_refused(db_session, org, shipment):
 
     boxes = create_bags(db_session, org.id, None, fruit.code, 3)
     errors = refused(
-        shipments.allocate, db_session, org.id, None, shipment.reference,
-        lot_codes=[fruit.code], serials=[boxes[0].serial],
-    )  # fmt: skip
+        shipments.allocate,
+        db_session,
+        org.id,
+        None,
+        shipment.reference,
+        lot_codes=[fruit.code],
+        serials=[boxes[0].serial],
+    )
     assert fruit.code in errors["lot_codes"][0] and boxes[0].serial in errors["serials"][0]
     pitahaya = new_shipment(db_session, org, crop="pitahaya")
     added = shipments.allocate(db_session, org.id, None, pitahaya.reference, lot_codes=[fruit.code])
@@ -284,9 +308,13 @@ def test_totals_and_lines_across_lots(db_session, org, farm, shipment):
     first, made_1 = bagged_lot(db_session, org, producer, plot, 3)
     second, made_2 = bagged_lot(db_session, org, producer, plot, 2)
     shipments.allocate(
-        db_session, org.id, None, shipment.reference, lot_codes=[second.code],
+        db_session,
+        org.id,
+        None,
+        shipment.reference,
+        lot_codes=[second.code],
         serials=[made_1[0].serial, made_1[2].serial],
-    )  # fmt: skip
+    )
     totals = shipments.totals_of(db_session, shipment)
     assert (totals.bags, totals.net_kg) == (4, Decimal("276.000"))
     assert [(line.lot.code, line.bags) for line in totals.lines] == sorted(

@@ -78,8 +78,16 @@ def test_the_export_office_creates_a_shipment_with_the_form(client, login, db_se
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/shipments/C-2026-100")
     page = client.get("/shipments/C-2026-100").get_data(as_text=True)
-    for shown in (VALID_CONTAINER, "Kaffee Import GmbH", "MSC Lima", "32/1234/0015",
-                  "123-1234567890-123456", "Paita", "Mark as loading", "planned"):  # fmt: skip
+    for shown in (
+        VALID_CONTAINER,
+        "Kaffee Import GmbH",
+        "MSC Lima",
+        "32/1234/0015",
+        "123-1234567890-123456",
+        "Paita",
+        "Mark as loading",
+        "planned",
+    ):
         assert shown in page, shown
     listing = client.get("/shipments").get_data(as_text=True)
     assert "C-2026-100" in listing and 'href="/shipments"' in listing  # the nav link
@@ -90,9 +98,13 @@ def test_a_wrong_check_digit_is_named_and_nothing_is_written(client, login, db_s
     before = count_shipments(db_session)
     response = client.post(
         "/shipments/new",
-        data=FORM | {"container_number": "CSQU3054384", "nop_certificate_number": "123-45",
-                     "planned_arrival_on": "2026-13-45"},
-    )  # fmt: skip
+        data=FORM
+        | {
+            "container_number": "CSQU3054384",
+            "nop_certificate_number": "123-45",
+            "planned_arrival_on": "2026-13-45",
+        },
+    )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "it should be 3" in page
@@ -118,8 +130,12 @@ def test_editing_records_the_dds_numbers(client, login, db_session, org, shipmen
     page = client.get(f"/shipments/{shipment.reference}/edit").get_data(as_text=True)
     assert 'name="eudr_dds_reference"' in page and 'value="Kaffee Import GmbH"' in page
     assert 'name="senasa_certificate_number"' not in page  # coffee: no phytosanitary number
-    data = {"buyer_name": "Kaffee Import GmbH", "buyer_country": "DE",
-            "eudr_dds_reference": "25DEXX1234567", "eudr_dds_verification": "VRF-88"}  # fmt: skip
+    data = {
+        "buyer_name": "Kaffee Import GmbH",
+        "buyer_country": "DE",
+        "eudr_dds_reference": "25DEXX1234567",
+        "eudr_dds_verification": "VRF-88",
+    }
     response = client.post(f"/shipments/{shipment.reference}/edit", data=data)
     assert response.status_code == 302
     db_session.refresh(shipment)
@@ -245,14 +261,25 @@ def loaded(db_session, org, farm, green_lot):
     lot, _made = green_lot
     second, second_bags = bagged_lot(db_session, org, producer, plot, 3)
     shipment = new_shipment(
-        db_session, org, reference="C-2026-PL", buyer_name="Café Ñandú S.A.",
-        container_number=VALID_CONTAINER, seal_number="SL-9", vessel="MSC Lima",
-        port_of_loading="Paita", port_of_destination="Hamburg", ico_marks="32/1234/0015",
-    )  # fmt: skip
+        db_session,
+        org,
+        reference="C-2026-PL",
+        buyer_name="Café Ñandú S.A.",
+        container_number=VALID_CONTAINER,
+        seal_number="SL-9",
+        vessel="MSC Lima",
+        port_of_loading="Paita",
+        port_of_destination="Hamburg",
+        ico_marks="32/1234/0015",
+    )
     shipments.allocate(
-        db_session, org.id, None, shipment.reference, lot_codes=[lot.code],
+        db_session,
+        org.id,
+        None,
+        shipment.reference,
+        lot_codes=[lot.code],
         serials=[second_bags[0].serial, second_bags[2].serial],
-    )  # fmt: skip
+    )
     return shipment, lot, second, second_bags
 
 
@@ -284,9 +311,19 @@ def test_the_packing_list_pdf_reads_like_a_packing_list(client, login, loaded, t
     response = client.get(f"/shipments/{shipment.reference}/packing-list.pdf")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
     text = pdf_text(response.data, tmp_path)
-    for shown in ("Packing list C-2026-PL", "Café Ñandú S.A.", VALID_CONTAINER, "SL-9",
-                  "MSC Lima", "Hamburg", "32/1234/0015", lot.code, second.code, "483",
-                  "Page 1 of 1"):  # fmt: skip
+    for shown in (
+        "Packing list C-2026-PL",
+        "Café Ñandú S.A.",
+        VALID_CONTAINER,
+        "SL-9",
+        "MSC Lima",
+        "Hamburg",
+        "32/1234/0015",
+        lot.code,
+        second.code,
+        "483",
+        "Page 1 of 1",
+    ):
         assert shown in text, shown
 
 

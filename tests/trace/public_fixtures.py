@@ -14,7 +14,7 @@ from html import unescape
 import pytest
 from babel.dates import format_date
 
-from coopchain.farms import forest
+from coopchain.forest import evidence as forest
 from coopchain.lots import transformations
 from coopchain.lots.bags import create_bags
 from coopchain.quality import rules as quality_rules
@@ -79,9 +79,15 @@ def grower(
 def green_lot_of(db_session, org, producer, plot, net_kg="500", delivered_on=DELIVERED_ON):
     """A green coffee lot of `net_kg` from one delivery."""
     _delivery, lot = factories.delivery(
-        db_session, org, producer, plot, product_form="green",
-        gross_kg=Decimal(net_kg) + 20, tare_kg=Decimal("20"), delivered_on=delivered_on,
-    )  # fmt: skip
+        db_session,
+        org,
+        producer,
+        plot,
+        product_form="green",
+        gross_kg=Decimal(net_kg) + 20,
+        tare_kg=Decimal("20"),
+        delivered_on=delivered_on,
+    )
     return lot
 
 
@@ -95,9 +101,12 @@ def merged(db_session, org, lots, on=DELIVERED_ON):
 
 def forest_checked(db_session, org, plot, result="deforestation_free", on=date(2026, 5, 1)):
     return forest.record_evidence(
-        db_session, org.id, None, plot.id,
+        db_session,
+        org.id,
+        None,
+        plot.id,
         {"kind": "manual", "result": result, "source": "GFW 2024 review", "observed_on": on},
-    )  # fmt: skip
+    )
 
 
 def _sca_scores(final: str) -> dict:
@@ -115,15 +124,20 @@ def _sca_scores(final: str) -> dict:
 def cupped(db_session, org, lot, final: str = "84.25", held_on=CUPPED_ON):
     """A closed SCA 2004 session in which one cupper scored `lot` at `final`."""
     session = sessions.open_session(
-        db_session, org.id, None,
+        db_session,
+        org.id,
+        None,
         {"held_on": held_on, "protocol": "sca_2004", "guest_cuppers": ["Cupper 1"]},
-    )  # fmt: skip
+    )
     (cupper,) = sessions.cuppers_of(db_session, session)
     sample = sessions.add_sample(db_session, org.id, None, session, lot.code)
     sessions.save_sheet(
-        db_session, org.id, None, session,
+        db_session,
+        org.id,
+        None,
+        session,
         {"sample_id": sample.id, "cupper_id": cupper.id, "scores": _sca_scores(final)},
-    )  # fmt: skip
+    )
     sessions.close_session(db_session, org.id, None, session)
     return session
 
@@ -132,11 +146,18 @@ def shipment_with(db_session, org, bags, status: str = "planned", shipped_on=dat
     """A shipment to Hamburg, Germany, holding `bags`, moved on to `status`."""
     reference = f"C-2026-{factories.next_number():03d}"
     shipments.create_shipment(
-        db_session, org.id, None,
-        {"reference": reference, "crop": "coffee", "buyer_name": "Kaffee Import GmbH",
-         "buyer_country": "DE", "port_of_destination": "Hamburg",
-         "container_number": VALID_CONTAINER},
-    )  # fmt: skip
+        db_session,
+        org.id,
+        None,
+        {
+            "reference": reference,
+            "crop": "coffee",
+            "buyer_name": "Kaffee Import GmbH",
+            "buyer_country": "DE",
+            "port_of_destination": "Hamburg",
+            "container_number": VALID_CONTAINER,
+        },
+    )
     shipments.allocate(db_session, org.id, None, reference, serials=[b.serial for b in bags])
     order = ["planned", "loading", "shipped", "delivered"]
     for _step in range(order.index(status)):
@@ -159,17 +180,36 @@ class Traced:
 @pytest.fixture
 def traced(db_session, org) -> Traced:
     first = grower(
-        db_session, org, first_name="Rosa", last_name="Quispe Tello", community="Nuevo Edén",
-        national_id="70918273", phone="951753852", side=0.0012, altitude=1350,
-        certifier="Control Union Peru", valid_until=date(2030, 12, 31),
+        db_session,
+        org,
+        first_name="Rosa",
+        last_name="Quispe Tello",
+        community="Nuevo Edén",
+        national_id="70918273",
+        phone="951753852",
+        side=0.0012,
+        altitude=1350,
+        certifier="Control Union Peru",
+        valid_until=date(2030, 12, 31),
         agreement_signed=date(2025, 1, 10),
-    )  # fmt: skip
+    )
     second = grower(
-        db_session, org, first_name="Julio", last_name="Mamani Cruz", community="Alto Mayo",
-        national_id="80213546", phone="962147258", lon=-77.431987, lat=-5.723456,
-        side=0.0008, altitude=1620, certifier="BioLatina", valid_until=date(2029, 3, 31),
-        agreement_signed=date(2023, 5, 2), conversion_start=date(2016, 4, 1),
-    )  # fmt: skip
+        db_session,
+        org,
+        first_name="Julio",
+        last_name="Mamani Cruz",
+        community="Alto Mayo",
+        national_id="80213546",
+        phone="962147258",
+        lon=-77.431987,
+        lat=-5.723456,
+        side=0.0008,
+        altitude=1620,
+        certifier="BioLatina",
+        valid_until=date(2029, 3, 31),
+        agreement_signed=date(2023, 5, 2),
+        conversion_start=date(2016, 4, 1),
+    )
     lots = [
         green_lot_of(db_session, org, *first, "600"),
         green_lot_of(db_session, org, *second, "400"),

@@ -420,9 +420,11 @@ def test_a_shipments_bags_print_as_labels(client, login, db_session, org, farm, 
     _d, lot = factories.delivery(db_session, org, producer, plot, product_form="green")
     made = create_bags(db_session, org.id, None, lot.code, 3)
     shipments.create_shipment(
-        db_session, org.id, None,
+        db_session,
+        org.id,
+        None,
         {"reference": "LBL-1", "crop": "coffee", "buyer_name": "B", "buyer_country": "DE"},
-    )  # fmt: skip
+    )
     shipments.allocate(db_session, org.id, None, "LBL-1", serials=[made[0].serial, made[1].serial])
     login("staff")
     response = client.get("/shipments/LBL-1/labels.pdf")

@@ -54,19 +54,25 @@ def test_families_are_numbered_by_what_each_family_gave_in_total(db_session, org
     one_plot = grower(db_session, org)  # 400 kg from one plot
     least = grower(db_session, org)  # 100 kg
     lot = merged(
-        db_session, org,
-        [green_lot_of(db_session, org, two_plots, producer_plot, "250"),
-         green_lot_of(db_session, org, two_plots, second_plot, "250"),
-         green_lot_of(db_session, org, *one_plot, "400"),
-         green_lot_of(db_session, org, *least, "100")],
-    )  # fmt: skip
+        db_session,
+        org,
+        [
+            green_lot_of(db_session, org, two_plots, producer_plot, "250"),
+            green_lot_of(db_session, org, two_plots, second_plot, "250"),
+            green_lot_of(db_session, org, *one_plot, "400"),
+            green_lot_of(db_session, org, *least, "100"),
+        ],
+    )
 
     facts = facts_of_lot(db_session, lot)
 
     # Rows go by plot (largest first); the number says which family, by its whole share.
     assert [(row["family"], row["kg"]) for row in facts["plots"]] == [
-        (2, Decimal("400")), (1, Decimal("250")), (1, Decimal("250")), (3, Decimal("100")),
-    ]  # fmt: skip
+        (2, Decimal("400")),
+        (1, Decimal("250")),
+        (1, Decimal("250")),
+        (3, Decimal("100")),
+    ]
     assert facts["origin"]["families"] == 3
     assert facts["origin"]["plots"] == 4
 
@@ -97,9 +103,10 @@ def test_shares_add_up_to_the_whole_lot(db_session, org):
 def test_shares_of_a_part_of_a_lot_are_those_of_the_lot(db_session, org):
     big, small = grower(db_session, org), grower(db_session, org)
     lot = merged(
-        db_session, org,
+        db_session,
+        org,
         [green_lot_of(db_session, org, *big, "750"), green_lot_of(db_session, org, *small, "250")],
-    )  # fmt: skip
+    )
     split = transformations.split(
         db_session, org.id, None, lot.code, [Decimal("600"), Decimal("400")], date(2026, 6, 2)
     )
@@ -118,9 +125,10 @@ def test_plots_beyond_the_limit_are_counted_with_their_hectares(db_session, org,
     settings(PUBLIC_MAX_PLOT_ROWS=2)
     growers = [grower(db_session, org, side=0.0005 * (n + 1)) for n in range(5)]
     lot = merged(
-        db_session, org,
+        db_session,
+        org,
         [green_lot_of(db_session, org, *g, str(500 - 50 * n)) for n, g in enumerate(growers)],
-    )  # fmt: skip
+    )
 
     facts = facts_of_lot(db_session, lot)
 
@@ -150,9 +158,10 @@ def test_an_expired_organic_certificate_is_not_valid(db_session, org):
         db_session, org, certifier="Control Union Peru", valid_until=date(2030, 12, 31)
     )
     lot = merged(
-        db_session, org,
+        db_session,
+        org,
         [green_lot_of(db_session, org, *expired), green_lot_of(db_session, org, *current)],
-    )  # fmt: skip
+    )
 
     organic = facts_of_lot(db_session, lot)["organic"]
 
@@ -196,11 +205,16 @@ def test_a_downgraded_blend_is_conventional_and_names_no_certifier(db_session, o
     conventional = grower(db_session, org, conversion_start=None)
     # Mixing organic with conventional coffee is a downgrade, with its reason (DOMAIN.md §3).
     made = transformations.merge(
-        db_session, org.id, None,
-        [(green_lot_of(db_session, org, *organic).code, Decimal("500")),
-         (green_lot_of(db_session, org, *conventional).code, Decimal("500"))],
-        date(2026, 6, 2), downgrade_reason="Blended for a conventional contract",
-    )  # fmt: skip
+        db_session,
+        org.id,
+        None,
+        [
+            (green_lot_of(db_session, org, *organic).code, Decimal("500")),
+            (green_lot_of(db_session, org, *conventional).code, Decimal("500")),
+        ],
+        date(2026, 6, 2),
+        downgrade_reason="Blended for a conventional contract",
+    )
     lot = transformations.parts_of(db_session, made)[1][0]
 
     organic_facts = facts_of_lot(db_session, lot)["organic"]
@@ -213,10 +227,13 @@ def test_a_downgraded_blend_is_conventional_and_names_no_certifier(db_session, o
 
 def test_altitude_range_leaves_out_plots_without_an_altitude(db_session, org):
     lot = merged(
-        db_session, org,
-        [green_lot_of(db_session, org, *grower(db_session, org, altitude=altitude))
-         for altitude in (1450, None, 1180, 1720)],
-    )  # fmt: skip
+        db_session,
+        org,
+        [
+            green_lot_of(db_session, org, *grower(db_session, org, altitude=altitude))
+            for altitude in (1450, None, 1180, 1720)
+        ],
+    )
 
     origin = facts_of_lot(db_session, lot)["origin"]
 
@@ -235,11 +252,14 @@ def test_seasons_follow_the_season_setting(db_session, org, settings):
     settings(SEASON_START_MONTH=10)
     producer_plot = grower(db_session, org)
     lot = merged(
-        db_session, org,
-        [green_lot_of(db_session, org, *producer_plot, "500", date(2026, 6, 1)),
-         green_lot_of(db_session, org, *producer_plot, "500", date(2026, 10, 5))],
+        db_session,
+        org,
+        [
+            green_lot_of(db_session, org, *producer_plot, "500", date(2026, 6, 1)),
+            green_lot_of(db_session, org, *producer_plot, "500", date(2026, 10, 5)),
+        ],
         on=date(2026, 10, 6),
-    )  # fmt: skip
+    )
 
     assert facts_of_lot(db_session, lot)["seasons"] == ["2025-26", "2026-27"]
 
@@ -263,14 +283,28 @@ def every_value(value):
 
 
 def test_the_facts_hold_no_name_without_consent_and_nothing_private(db_session, org):
-    named = grower(db_session, org, first_name="Rosa", last_name="Quispe", national_id="70918273",
-                   phone="951753852", public_name_consent=True)  # fmt: skip
-    unnamed = grower(db_session, org, first_name="Julio", last_name="Mamani",
-                     national_id="80213546", phone="962147258")  # fmt: skip
+    named = grower(
+        db_session,
+        org,
+        first_name="Rosa",
+        last_name="Quispe",
+        national_id="70918273",
+        phone="951753852",
+        public_name_consent=True,
+    )
+    unnamed = grower(
+        db_session,
+        org,
+        first_name="Julio",
+        last_name="Mamani",
+        national_id="80213546",
+        phone="962147258",
+    )
     lot = merged(
-        db_session, org,
+        db_session,
+        org,
         [green_lot_of(db_session, org, *named, "600"), green_lot_of(db_session, org, *unnamed)],
-    )  # fmt: skip
+    )
 
     facts = facts_of_lot(db_session, lot)
 

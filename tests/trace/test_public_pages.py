@@ -67,9 +67,15 @@ def certify(db_session, org, kind, reference):
     """A certificate issued whatever the findings (an administrator's override)."""
     with force_locale("en"):
         return registry.issue_certificate(
-            db_session, org.id, None, kind=kind, reference=reference, language="en",
-            override_reason="Field visit FV-88 found intact forest.", may_override=True,
-        )  # fmt: skip
+            db_session,
+            org.id,
+            None,
+            kind=kind,
+            reference=reference,
+            language="en",
+            override_reason="Field visit FV-88 found intact forest.",
+            may_override=True,
+        )
 
 
 # --- what a buyer reads ------------------------------------------------------------------------
@@ -180,10 +186,17 @@ def test_a_pitahaya_box_shows_its_codex_class_not_a_cup_score(client, db_session
         db_session, org, producer, plot, product_form="fresh_fruit", moisture_pct=None
     )
     gradings.record_pitahaya_grading(
-        db_session, org.id, None, lot.code,
-        {"codex_class": "class_i", "brix": "18", "mean_fruit_g": "250",
-         "graded_on": date(2026, 6, 5)},
-    )  # fmt: skip
+        db_session,
+        org.id,
+        None,
+        lot.code,
+        {
+            "codex_class": "class_i",
+            "brix": "18",
+            "mean_fruit_g": "250",
+            "graded_on": date(2026, 6, 5),
+        },
+    )
     (box,) = create_bags(db_session, org.id, None, lot.code, 1)
 
     text = visible_text(get_page(client, bag_path(box)).text)
@@ -269,13 +282,15 @@ def test_the_map_holds_no_coordinates(client, traced):
 
 
 def test_with_consent_the_producer_is_named(client, db_session, org):
-    named = grower(db_session, org, first_name="Rosa", last_name="Quispe Tello",
-                   public_name_consent=True)  # fmt: skip
+    named = grower(
+        db_session, org, first_name="Rosa", last_name="Quispe Tello", public_name_consent=True
+    )
     unnamed = grower(db_session, org, first_name="Julio", last_name="Mamani Cruz")
     lot = merged(
-        db_session, org,
+        db_session,
+        org,
         [green_lot_of(db_session, org, *named, "300"), green_lot_of(db_session, org, *unnamed)],
-    )  # fmt: skip
+    )
 
     html = get_page(client, lot_path(lot)).text
 
@@ -287,9 +302,15 @@ def test_with_consent_the_producer_is_named(client, db_session, org):
 def test_hostile_names_are_shown_as_text(client, db_session, org):
     org.name = f"Coop {HOSTILE}"
     producer, plot = grower(
-        db_session, org, first_name=HOSTILE, last_name="Doe", community=HOSTILE,
-        public_name_consent=True, certifier=HOSTILE, valid_until=date(2030, 1, 1),
-    )  # fmt: skip
+        db_session,
+        org,
+        first_name=HOSTILE,
+        last_name="Doe",
+        community=HOSTILE,
+        public_name_consent=True,
+        certifier=HOSTILE,
+        valid_until=date(2030, 1, 1),
+    )
     lot = green_lot_of(db_session, org, producer, plot)
     (bag,) = create_bags(db_session, org.id, None, lot.code, 1)
     db_session.flush()
@@ -473,9 +494,10 @@ def test_gzip_carries_the_same_page(client, traced):
     assert len(zipped.data) < len(plain.data)
     assert zipped.headers["ETag"] != plain.headers["ETag"]  # two representations
     again = get_page(
-        client, bag_path(traced.bag),
+        client,
+        bag_path(traced.bag),
         headers={"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["ETag"]},
-    )  # fmt: skip
+    )
     assert again.status_code == 304
 
 
@@ -489,14 +511,20 @@ def wide_lot(db_session, org):
     lots = []
     for n in range(60):
         producer, plot = grower(
-            db_session, org, lon=-77.5 + (n % 10) * 0.013, lat=-5.6 - (n // 10) * 0.011,
-            side=0.0008, altitude=1100 + n,
-        )  # fmt: skip
+            db_session,
+            org,
+            lon=-77.5 + (n % 10) * 0.013,
+            lat=-5.6 - (n // 10) * 0.011,
+            side=0.0008,
+            altitude=1100 + n,
+        )
         second = factories.plot(
-            db_session, org, producer,
+            db_session,
+            org,
+            producer,
             geometry=factories.square(-77.5 + (n % 10) * 0.013 + 0.004, -5.6 - (n // 10) * 0.011),
             altitude_m=1300 + n,
-        )  # fmt: skip
+        )
         for offset, each in enumerate((plot, second)):
             kg = str(100 + 2 * n + offset)
             lots.append(green_lot_of(db_session, org, producer, each, kg))
@@ -583,8 +611,9 @@ def test_a_producers_consent_shows_the_name_on_the_next_scan(client, db_session,
     assert "Quispe" not in get_page(client, bag_path(traced.bag)).text
 
     data = {name: getattr(producer, name) for name in PRODUCER_FIELDS}
-    update_producer(db_session, traced.org.id, None, producer.id,
-                    {**data, "public_name_consent": True})  # fmt: skip
+    update_producer(
+        db_session, traced.org.id, None, producer.id, {**data, "public_name_consent": True}
+    )
 
     names = [
         item.split(" · ")[0] for item in plot_items(get_page(client, bag_path(traced.bag)).text)
@@ -647,9 +676,10 @@ def test_guessing_codes_counts_against_the_limit(limited_client, traced):
     address = unique_address()
     for _ in range(3):
         guess = get_page(
-            limited_client, f"/b/{secrets.token_urlsafe(16)}",
+            limited_client,
+            f"/b/{secrets.token_urlsafe(16)}",
             environ_base={"REMOTE_ADDR": address},
-        )  # fmt: skip
+        )
         assert guess.status_code == 404
 
     real = get_page(limited_client, bag_path(traced.bag), environ_base={"REMOTE_ADDR": address})

@@ -59,8 +59,11 @@ def test_opening_a_bag_page_records_the_scan_without_who_scanned(client, db_sess
 
     (row,) = scan_rows(db_session)
     assert (row.organization_id, row.lot_id, row.bag_id, row.shipment_id) == (
-        lot.organization_id, lot.id, bag.id, shipment.id,
-    )  # fmt: skip
+        lot.organization_id,
+        lot.id,
+        bag.id,
+        shipment.id,
+    )
     assert row.country == "DE"
     assert row.language == "es"  # German is not offered: the page was in Spanish
     assert row.via == "bag"
@@ -73,9 +76,16 @@ def test_the_scan_log_has_no_column_for_an_address_or_a_browser(engine):
     columns = {column["name"] for column in inspect(engine).get_columns("scan_events")}
 
     assert columns == {
-        "id", "organization_id", "lot_id", "bag_id", "shipment_id", "scanned_at", "country",
-        "language", "via",
-    }  # fmt: skip
+        "id",
+        "organization_id",
+        "lot_id",
+        "bag_id",
+        "shipment_id",
+        "scanned_at",
+        "country",
+        "language",
+        "via",
+    }
 
 
 def test_a_lot_page_scan_has_no_bag_and_keeps_the_page_language(client, db_session, shipped_bag):
@@ -265,8 +275,15 @@ def scan_count(db_session) -> int:
 def test_a_failed_write_keeps_the_scans_for_the_next_batch(make_app, db_session, shipped_bag):
     _shipment, bag, _loose, lot = shipped_bag
     app = make_app(SCAN_LOG_BATCH=100)
-    row = {"organization_id": lot.organization_id, "lot_id": lot.id, "bag_id": bag.id,
-           "shipment_id": None, "country": None, "language": "es", "via": "bag"}  # fmt: skip
+    row = {
+        "organization_id": lot.organization_id,
+        "lot_id": lot.id,
+        "bag_id": bag.id,
+        "shipment_id": None,
+        "country": None,
+        "language": "es",
+        "via": "bag",
+    }
     scans.buffer_of(app).add(dict(row))
     scans.buffer_of(app).add(dict(row, country="DE"))
     database = app.extensions["coopchain.db"]

@@ -17,23 +17,26 @@ import threading
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from coopchain.auth.access import ADMIN, READ, REGISTRY_WRITE, current_principal, requires
+from coopchain.auth.access import (
+    ADMIN,
+    READ,
+    REGISTRY_WRITE,
+    current_org_id,
+    current_principal,
+    requires,
+)
 from coopchain.clock import today
 from coopchain.db import database, discard_changes, get_session
 from coopchain.errors import DomainError, NotFound
-from coopchain.farms import forest_assessment as fa
-from coopchain.farms.forest_models import AssessmentStatus
-from coopchain.farms.forest_rasters import DatasetKind
-from coopchain.farms.forest_summary import overview, summary_xlsx
-from coopchain.farms.forest_views import parse_date
-from coopchain.farms.views import bp
+from coopchain.farms.blueprint import bp
+from coopchain.forest import assessment as fa
+from coopchain.forest.evidence_views import parse_date
+from coopchain.forest.models import AssessmentStatus
+from coopchain.forest.rasters import DatasetKind
+from coopchain.forest.summary import overview, summary_xlsx
 from coopchain.lots.document_views import send_xlsx
 
 log = logging.getLogger(__name__)
-
-
-def _org() -> int:
-    return current_principal().organization_id
 
 
 @bp.get("/forest")
@@ -42,9 +45,9 @@ def forest_overview():
     db = get_session()
     return render_template(
         "farms/forest_overview.html",
-        summary=overview(db, _org()),
-        datasets=fa.list_datasets(db, _org()),
-        assessments=fa.list_assessments(db, _org(), limit=10),
+        summary=overview(db, current_org_id()),
+        datasets=fa.list_datasets(db, current_org_id()),
+        assessments=fa.list_assessments(db, current_org_id(), limit=10),
         is_admin=current_principal().role in ADMIN,
         can_write=current_principal().role in REGISTRY_WRITE,
     )
@@ -53,7 +56,9 @@ def forest_overview():
 @bp.get("/forest/summary.xlsx")
 @requires(READ)
 def forest_summary_xlsx():
-    return send_xlsx(summary_xlsx(get_session(), _org()), f"forest-{today().isoformat()}.xlsx")
+    return send_xlsx(
+        summary_xlsx(get_session(), current_org_id()), f"forest-{today().isoformat()}.xlsx"
+    )
 
 
 def _dataset_form(values=None, errors=None, status=200):
@@ -71,15 +76,18 @@ def _dataset_form(values=None, errors=None, status=200):
 def forest_dataset_new():
     if request.method == "GET":
         return _dataset_form()
-    values = {name: request.form.get(name, "") for name in ("kind", "version", "paths",
-                                                            "downloaded_on")}  # fmt: skip
+    values = {
+        name: request.form.get(name, "") for name in ("kind", "version", "paths", "downloaded_on")
+    }
     data = dict(
         values,
         paths=values["paths"].splitlines(),
         downloaded_on=parse_date(values["downloaded_on"]),
     )
     try:
-        dataset = fa.register_dataset(get_session(), _org(), current_principal().user_id, data)
+        dataset = fa.register_dataset(
+            get_session(), current_org_id(), current_principal().user_id, data
+        )
     except DomainError as exc:
         discard_changes()
         return _dataset_form(values, dict(exc.fields) or {"_": [exc.message]}, 422)
@@ -108,8 +116,9 @@ def _run_after_commit(response, org_id: int, assessment_id: int):
 
     def start() -> None:
         name = f"forest-assessment-{assessment_id}"
-        threading.Thread(target=_run, args=(app, org_id, assessment_id), name=name,
-                         daemon=True).start()  # fmt: skip
+        threading.Thread(
+            target=_run, args=(app, org_id, assessment_id), name=name, daemon=True
+        ).start()
 
     response.call_on_close(start)
     return response
@@ -128,9 +137,13 @@ def forest_assessment_start():
     threshold = int(raw_threshold) if raw_threshold.isdigit() else (raw_threshold or None)
     try:
         assessment = fa.start_assessment(
-            get_session(), principal.organization_id, principal.user_id, dataset_ids,
-            None, threshold,
-        )  # fmt: skip
+            get_session(),
+            principal.organization_id,
+            principal.user_id,
+            dataset_ids,
+            None,
+            threshold,
+        )
     except DomainError as exc:
         discard_changes()
         _flash_refusal(exc)
@@ -142,7 +155,7 @@ def forest_assessment_start():
 @bp.get("/forest/assessments/<int:assessment_id>")
 @requires(READ)
 def forest_assessment_detail(assessment_id: int):
-    assessment = fa.get_assessment(get_session(), _org(), assessment_id)
+    assessment = fa.get_assessment(get_session(), current_org_id(), assessment_id)
     running = assessment.status == AssessmentStatus.RUNNING
     stale = fa.is_stale(assessment)
     return render_template(

@@ -11,14 +11,24 @@ import json
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from coopchain.auth.access import ADMIN, READ, REGISTRY_WRITE, current_principal, requires
+from coopchain.auth.access import (
+    ADMIN,
+    READ,
+    REGISTRY_WRITE,
+    current_org_id,
+    current_principal,
+    current_user_id,
+    requires,
+)
 from coopchain.clock import today
 from coopchain.db import get_session
 from coopchain.errors import DomainError, NotFound
-from coopchain.farms import field_evidence, forest, services, whisp
-from coopchain.farms.forest_views import parse_date
+from coopchain.farms import services
+from coopchain.farms.blueprint import bp
 from coopchain.farms.models import ForestResult
-from coopchain.farms.views import bp
+from coopchain.forest import evidence as forest
+from coopchain.forest import field_evidence, whisp
+from coopchain.forest.evidence_views import parse_date
 
 #: The CSV itself plus the form around it.
 WHISP_UPLOAD_MAX_BYTES = whisp.MAX_BYTES + 1024 * 1024
@@ -33,14 +43,6 @@ def _upload_limits(endpoint, _values):
         request.max_content_length = WHISP_UPLOAD_MAX_BYTES
     elif endpoint == "farms.plot_field_visit":
         request.max_content_length = field_evidence.MAX_VISIT_UPLOAD_BYTES
-
-
-def _org() -> int:
-    return current_principal().organization_id
-
-
-def _user() -> int:
-    return current_principal().user_id
 
 
 # --- Whisp ------------------------------------------------------------------------------------
@@ -74,11 +76,14 @@ def whisp_import():
         return _whisp_page(values=values, errors=errors, status=400)
     try:
         summary = whisp.import_whisp_csv(
-            get_session(), _org(), _user(),
+            get_session(),
+            current_org_id(),
+            current_user_id(),
             upload.read(whisp.MAX_BYTES + 1),  # one byte over is enough to say "too large"
-            filename=upload.filename, observed_on=values["observed_on"] or None,
+            filename=upload.filename,
+            observed_on=values["observed_on"] or None,
             id_column=values["id_column"],
-        )  # fmt: skip
+        )
     except whisp.WhispImportFailed as exc:
         fields = {name: messages for name, messages in exc.fields.items() if name != "rows"}
         return _whisp_page(values=values, errors=fields, rows=exc.errors, status=exc.status)
@@ -100,7 +105,9 @@ def whisp_import():
 @requires(READ)
 def whisp_plots_geojson():
     """The plots to give Whisp, each carrying its CoopChain id as the property plot_id."""
-    body = json.dumps(whisp.whisp_input_geojson(get_session(), _org()), separators=(",", ":"))
+    body = json.dumps(
+        whisp.whisp_input_geojson(get_session(), current_org_id()), separators=(",", ":")
+    )
     filename = f"whisp-plots-{current_principal().organization_code}-{today()}.geojson"
     return (
         body,
@@ -117,10 +124,10 @@ def whisp_plots_geojson():
 
 def _visit_page(plot_id: int, *, values=None, errors=None, status=200):
     db = get_session()
-    plot = services.get_plot(db, _org(), plot_id)
-    producer = services.get_producer(db, _org(), plot.producer_id)
-    latest = forest.latest_evidence(db, _org(), [plot.id]).get(plot.id)
-    open_question = field_evidence.open_more_info_needed(db, _org(), plot.id)
+    plot = services.get_plot(db, current_org_id(), plot_id)
+    producer = services.get_producer(db, current_org_id(), plot.producer_id)
+    latest = forest.latest_evidence(db, current_org_id(), [plot.id]).get(plot.id)
+    open_question = field_evidence.open_more_info_needed(db, current_org_id(), plot.id)
     return render_template(
         "farms/field_evidence_form.html",
         plot=plot,
@@ -161,8 +168,8 @@ def plot_field_visit(plot_id: int):
     try:
         field_evidence.record_field_visit(
             get_session(),
-            _org(),
-            _user(),
+            current_org_id(),
+            current_user_id(),
             plot_id,
             data,
             _photos(),

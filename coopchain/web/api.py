@@ -1,24 +1,30 @@
 """The JSON API under /api/v1 (DESIGN.md §5): bearer-token auth, paginated lists, OpenAPI.
 
-Domain modules add their routes to `api_blueprint` (coopchain/<domain>/api.py) and describe
-them in `OPENAPI_PATHS`; the spec's schemas come from the same marshmallow classes that load
-and dump, so the document cannot drift from what the API accepts.
+Domain modules add their routes to `api_blueprint` (coopchain/<domain>/api.py, imported by
+create_app; nothing here imports them back) and describe each operation with `document()`.
+The OpenAPI document is built by walking the app's URL map: every API route is in it, with
+its description (a test checks none is missing or left over). Its schemas come from the same
+marshmallow classes that load and dump, so it cannot drift from what the API accepts.
 """
+
+import re
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext as _
 from marshmallow import Schema
 
-from coopchain.auth.access import current_principal, public
+from coopchain.auth.access import public
 from coopchain.errors import DomainError
 from coopchain.schemas import PageSchema
 
 api_blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
-#: path -> {method: operation}, filled by the domain api modules at import.
+#: OpenAPI path -> {method: operation}, filled by the domain api modules at import.
 OPENAPI_PATHS: dict[str, dict] = {}
+#: Flask's <converter:name> path segments become OpenAPI's {name}.
+_PATH_ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 OPENAPI_SCHEMAS: dict[str, type[Schema]] = {}
 
 
@@ -94,15 +100,6 @@ def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def org_id() -> int:
-    """The calling token's organisation: every API query is scoped by it."""
-    return current_principal().organization_id
-
-
-def user_id() -> int:
-    return current_principal().user_id
-
-
 def json_body() -> dict:
     """The request's JSON object, or a 422 saying how to send one."""
     body = request.get_json(silent=True)
@@ -157,18 +154,24 @@ def openapi():
         # Nested schemas (VisitOut inside AgreementOut) are registered by the plugin already.
         if name not in spec.components.schemas:
             spec.components.schema(name, schema=schema)
-    for path, operations in OPENAPI_PATHS.items():
+    for path, operations in api_operations().items():
         spec.path(path=path, operations=operations)
     return jsonify(spec.to_dict())
 
 
-# Routes register themselves on import; keep these after the blueprint exists.
-from coopchain.certs import api as _certs_api  # noqa: E402,F401
-from coopchain.farms import api as _farms_api  # noqa: E402,F401
-from coopchain.ledger import api as _ledger_api  # noqa: E402,F401
-from coopchain.lots import api as _lots_api  # noqa: E402,F401
-from coopchain.lots import api_documents as _lots_documents  # noqa: E402,F401
-from coopchain.quality import api as _quality_api  # noqa: E402,F401
-from coopchain.quality import api_documents as _quality_documents  # noqa: E402,F401
-from coopchain.shipments import api as _shipments_api  # noqa: E402,F401
-from coopchain.trace import api as _trace_api  # noqa: E402,F401
+def openapi_path(rule: str) -> str:
+    return _PATH_ARGUMENT.sub(r"{\1}", rule)
+
+
+def api_operations() -> dict[str, dict]:
+    """The described operations of every API route in the app's URL map, by OpenAPI path."""
+    operations: dict[str, dict] = {}
+    for rule in current_app.url_map.iter_rules():
+        if not rule.endpoint.startswith(f"{api_blueprint.name}.") or rule.endpoint == "api.openapi":
+            continue
+        path = openapi_path(rule.rule)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            described = OPENAPI_PATHS.get(path, {}).get(method.lower())
+            if described is not None:
+                operations.setdefault(path, {})[method.lower()] = described
+    return operations

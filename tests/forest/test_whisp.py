@@ -13,18 +13,29 @@ from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from coopchain.clock import today
-from coopchain.farms import forest, whisp
 from coopchain.farms.models import ForestEvidence
+from coopchain.forest import evidence as forest
+from coopchain.forest import whisp
 from coopchain.ledger.models import LedgerEvent
 from tests import factories
 
 #: A Whisp output's columns as openforis_whisp writes them (a few of its ~200).
 HEADER = [
-    "plotId", "external_id", "Area", "Unit", "GFC_TC_2020", "GFC_loss_after_2020",
-    "TMF_def_after_2020", "Ind_01_treecover", "Ind_02_commodities",
-    "Ind_03_disturbance_before_2020", "Ind_04_disturbance_after_2020", "risk_pcrop",
-    "risk_acrop", "geo",
-]  # fmt: skip
+    "plotId",
+    "external_id",
+    "Area",
+    "Unit",
+    "GFC_TC_2020",
+    "GFC_loss_after_2020",
+    "TMF_def_after_2020",
+    "Ind_01_treecover",
+    "Ind_02_commodities",
+    "Ind_03_disturbance_before_2020",
+    "Ind_04_disturbance_after_2020",
+    "risk_pcrop",
+    "risk_acrop",
+    "geo",
+]
 RAN_ON = date(2026, 9, 15)
 
 
@@ -43,13 +54,22 @@ def row(plot_id, risk="low", **cells) -> dict:
         "high": ("yes", "no", "no", "yes"),
     }.get(risk, ("yes", "yes", "yes", "yes"))
     return {
-        "plotId": "1", "external_id": str(plot_id), "Area": "1.2", "Unit": "ha",
-        "GFC_TC_2020": "0.9", "GFC_loss_after_2020": "0.0", "TMF_def_after_2020": "0.0",
-        "Ind_01_treecover": indicators[0], "Ind_02_commodities": indicators[1],
+        "plotId": "1",
+        "external_id": str(plot_id),
+        "Area": "1.2",
+        "Unit": "ha",
+        "GFC_TC_2020": "0.9",
+        "GFC_loss_after_2020": "0.0",
+        "TMF_def_after_2020": "0.0",
+        "Ind_01_treecover": indicators[0],
+        "Ind_02_commodities": indicators[1],
         "Ind_03_disturbance_before_2020": indicators[2],
-        "Ind_04_disturbance_after_2020": indicators[3], "risk_pcrop": risk, "risk_acrop": risk,
-        "geo": '{"type": "Point", "coordinates": [-77.41, -5.70]}', **cells,
-    }  # fmt: skip
+        "Ind_04_disturbance_after_2020": indicators[3],
+        "risk_pcrop": risk,
+        "risk_acrop": risk,
+        "geo": '{"type": "Point", "coordinates": [-77.41, -5.70]}',
+        **cells,
+    }
 
 
 def whisp_csv(rows, header=HEADER, delimiter=",", encoding="utf-8") -> bytes:
@@ -101,17 +121,22 @@ def ledger_count(db_session) -> int:
 def test_each_row_becomes_the_plots_evidence(db_session, org, plots):
     free, unclear, lost = plots
     data = whisp_csv(
-        [row(free.id), row(unclear.id, "more_info_needed"),
-         row(lost.id, "high", GFC_loss_after_2020="0.35")]
-    )  # fmt: skip
+        [
+            row(free.id),
+            row(unclear.id, "more_info_needed"),
+            row(lost.id, "high", GFC_loss_after_2020="0.35"),
+        ]
+    )
 
     summary = run(db_session, org, data)
 
     assert summary == {"deforestation_free": 1, "more_info_needed": 1, "loss_after_cutoff": 1}
     latest = forest.latest_evidence(db_session, org.id, [p.id for p in plots])
     assert [latest[p.id].result for p in plots] == [
-        "deforestation_free", "more_info_needed", "loss_after_cutoff"
-    ]  # fmt: skip
+        "deforestation_free",
+        "more_info_needed",
+        "loss_after_cutoff",
+    ]
     assert {latest[p.id].kind for p in plots} == {"whisp"}
     assert latest[lost.id].loss_after_cutoff_ha == Decimal("0.35")
     assert latest[free.id].loss_after_cutoff_ha is None
@@ -146,8 +171,9 @@ def test_high_risk_without_hectares_says_so(db_session, org, plots):
 
 
 def test_percent_statistics_become_hectares(db_session, org, plots):
-    data = whisp_csv([row(plots[0].id, "high", Unit="percent", Area="2.0",
-                          GFC_loss_after_2020="25")])  # fmt: skip
+    data = whisp_csv(
+        [row(plots[0].id, "high", Unit="percent", Area="2.0", GFC_loss_after_2020="25")]
+    )
     run(db_session, org, data)
 
     (saved,) = forest.evidence_of(db_session, org.id, plots[0].id)
@@ -172,9 +198,11 @@ def test_unknown_and_other_organisations_plots_are_named(db_session, org, plots,
         (4, "external_id", f"Plot {their_plot.id} is not one of yours."),
     ]
     assert failed.fields["rows"][0] == {
-        "sheet": "whisp_results.csv", "row": 3, "column": "external_id",
+        "sheet": "whisp_results.csv",
+        "row": 3,
+        "column": "external_id",
         "message": "Plot 999999 is not one of yours.",
-    }  # fmt: skip
+    }
     assert evidence_count(db_session) == 0 and ledger_count(db_session) == 0
 
 
@@ -198,16 +226,24 @@ def test_a_bad_risk_value_is_named_with_its_row(db_session, org, plots):
 
 
 def test_every_bad_row_is_reported_at_once_and_nothing_written(db_session, org, plots):
-    data = whisp_csv([
-        row(plots[0].id), row("unknown"), row("abc", "maybe"), row(plots[0].id),
-        row(plots[1].id, "more_info_needed"),
-    ])  # fmt: skip
+    data = whisp_csv(
+        [
+            row(plots[0].id),
+            row("unknown"),
+            row("abc", "maybe"),
+            row(plots[0].id),
+            row(plots[1].id, "more_info_needed"),
+        ]
+    )
 
     failed = refused(db_session, org, data, observed_on=today() + timedelta(days=1))
 
     assert [(e.row, e.column) for e in failed.errors] == [
-        (3, "external_id"), (4, "external_id"), (4, "risk_pcrop"), (5, "external_id")
-    ]  # fmt: skip
+        (3, "external_id"),
+        (4, "external_id"),
+        (4, "risk_pcrop"),
+        (5, "external_id"),
+    ]
     assert failed.errors[0].message == "No plot id."
     assert failed.errors[3].message == f"Plot {plots[0].id} repeats row 2."
     assert "observed_on" in failed.fields

@@ -12,13 +12,13 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from coopchain.errors import DomainError, NotFound
-from coopchain.farms import forest_assessment as fa
-from coopchain.farms.forest import latest_evidence
-from coopchain.farms.forest_models import AssessmentStatus, ForestDataset
 from coopchain.farms.models import ForestEvidence
+from coopchain.forest import assessment as fa
+from coopchain.forest.evidence import latest_evidence
+from coopchain.forest.models import AssessmentStatus, ForestDataset
 from coopchain.ledger.models import LedgerEvent
 from tests import factories
-from tests.farms.raster_fixtures import NORTH, RES, WEST, write_hansen
+from tests.forest.raster_fixtures import NORTH, RES, WEST, write_hansen
 
 #: The test tile: 360 × 360 one-arc-second pixels (0.1°) from (-77.0, -5.0) south-eastwards.
 SIZE = 360
@@ -59,10 +59,17 @@ def plots(db_session, org):
 
 
 def register(db_session, org, folder, kind, name):
-    return fa.register_dataset(db_session, org.id, None, {
-        "kind": kind, "version": "GFC-2023-v1.11", "paths": [str(folder / name)],
-        "downloaded_on": date(2026, 11, 1),
-    })  # fmt: skip
+    return fa.register_dataset(
+        db_session,
+        org.id,
+        None,
+        {
+            "kind": kind,
+            "version": "GFC-2023-v1.11",
+            "paths": [str(folder / name)],
+            "downloaded_on": date(2026, 11, 1),
+        },
+    )
 
 
 @pytest.fixture
@@ -79,9 +86,10 @@ def sessionmaker_of(db_session):
     from sqlmodel import Session
 
     return lambda: Session(
-        bind=db_session.connection(), join_transaction_mode="create_savepoint",
+        bind=db_session.connection(),
+        join_transaction_mode="create_savepoint",
         expire_on_commit=False,
-    )  # fmt: skip
+    )
 
 
 def test_a_dataset_is_registered_with_its_tiles_checked(db_session, org, datasets):
@@ -118,9 +126,12 @@ def test_every_plot_gets_its_result_and_measurements(db_session, org, plots, dat
     assert assessment.total == 4
     seen = []
     done = fa.run_assessment(
-        sessionmaker_of(db_session), org.id, assessment.id, batch_size=3,
+        sessionmaker_of(db_session),
+        org.id,
+        assessment.id,
+        batch_size=3,
         progress=lambda n, total: seen.append((n, total)),
-    )  # fmt: skip
+    )
     assert done.status == AssessmentStatus.FINISHED
     assert seen == [(3, 4), (4, 4), (4, 4)]  # one report per batch, then the finish
     latest = latest_evidence(db_session, org.id, [p.id for p in plots.values()])
@@ -139,8 +150,11 @@ def test_every_plot_gets_its_result_and_measurements(db_session, org, plots, dat
     assert lost.measurements["canopy_threshold_pct"] == 10
     assert "hansen_lossyear GFC-2023-v1.11" in lost.source
     assert fa.assessment_results(db_session, done) == {
-        "loss_after_cutoff": 1, "more_info_needed": 1, "deforestation_free": 1, "no_data": 1,
-    }  # fmt: skip
+        "loss_after_cutoff": 1,
+        "more_info_needed": 1,
+        "deforestation_free": 1,
+        "no_data": 1,
+    }
 
 
 def test_an_interrupted_run_resumes_without_measuring_a_plot_twice(
@@ -153,9 +167,12 @@ def test_an_interrupted_run_resumes_without_measuring_a_plot_twice(
 
     with pytest.raises(KeyboardInterrupt):
         fa.run_assessment(
-            sessionmaker_of(db_session), org.id, assessment.id, batch_size=2,
+            sessionmaker_of(db_session),
+            org.id,
+            assessment.id,
+            batch_size=2,
             progress=stop_after_first_batch,
-        )  # fmt: skip
+        )
     db_session.expire_all()
     assert fa.get_assessment(db_session, org.id, assessment.id).done == 2
     finished = fa.run_assessment(sessionmaker_of(db_session), org.id, assessment.id)
@@ -198,9 +215,13 @@ def test_a_selection_measures_only_those_plots(db_session, org, plots, datasets)
 def test_admin_runs_an_assessment_from_the_forest_page(client, login, db_session, plots, datasets):
     login("admin")
     assert client.get("/forest").status_code == 200
-    response = client.post("/forest/assessments", data={
-        "dataset_ids": [str(d.id) for d in datasets], "canopy_threshold_pct": "10",
-    })  # fmt: skip
+    response = client.post(
+        "/forest/assessments",
+        data={
+            "dataset_ids": [str(d.id) for d in datasets],
+            "canopy_threshold_pct": "10",
+        },
+    )
     assert response.status_code == 302
     page = client.get(response.location)
     assert page.status_code == 200
@@ -217,8 +238,9 @@ def test_staff_cannot_start_an_assessment(client, login, datasets):
     assert response.status_code == 403
 
 
-def test_the_summary_xlsx_has_every_plot_with_its_status(client, login, db_session, org, plots,
-                                                          datasets):  # fmt: skip
+def test_the_summary_xlsx_has_every_plot_with_its_status(
+    client, login, db_session, org, plots, datasets
+):
     assessment = fa.start_assessment(db_session, org.id, None, [d.id for d in datasets])
     fa.run_assessment(sessionmaker_of(db_session), org.id, assessment.id)
     login("auditor")
@@ -235,10 +257,15 @@ def test_the_summary_xlsx_has_every_plot_with_its_status(client, login, db_sessi
 
 def test_a_dataset_form_with_a_bad_path_names_it(client, login, tmp_path):
     login("admin")
-    response = client.post("/forest/datasets/new?lang=en", data={
-        "kind": "hansen_lossyear", "version": "v1", "paths": str(tmp_path / "missing.tif"),
-        "downloaded_on": "2026-11-01",
-    })  # fmt: skip
+    response = client.post(
+        "/forest/datasets/new?lang=en",
+        data={
+            "kind": "hansen_lossyear",
+            "version": "v1",
+            "paths": str(tmp_path / "missing.tif"),
+            "downloaded_on": "2026-11-01",
+        },
+    )
     assert response.status_code == 422
     assert b"missing.tif" in response.data
 
@@ -262,8 +289,15 @@ def test_the_command_registers_and_assesses_with_a_progress_bar(tmp_path, monkey
         return result.output
 
     invoke("migrate")
-    invoke("create-org", "COOPAM", "Coop", "--admin-email", "a@x.coop",
-           "--admin-password", "a-long-passphrase-1")  # fmt: skip
+    invoke(
+        "create-org",
+        "COOPAM",
+        "Coop",
+        "--admin-email",
+        "a@x.coop",
+        "--admin-password",
+        "a-long-passphrase-1",
+    )
     app = create_app({"COOPCHAIN_ENV": "test", "DATABASE_URL": url})
     with app.app_context(), session_scope(app) as session:
         from coopchain.auth.models import Organization
@@ -274,11 +308,20 @@ def test_the_command_registers_and_assesses_with_a_progress_bar(tmp_path, monkey
             factories.plot(session, org, producer, geometry=square_at(col, col))
     for kind, name in (("hansen_lossyear", "lossyear"), ("hansen_treecover2000", "treecover2000")):
         assert "1 tile(s)" in invoke(
-            "register-forest-dataset", "--org", "COOPAM", "--kind", kind, "--version", "v1",
-            "--downloaded-on", "2026-11-01", str(rasters / name),
-        )  # fmt: skip
-    output = invoke("assess-forest", "--org", "COOPAM", "--dataset", "1", "--dataset", "2",
-                    "--batch-size", "2")  # fmt: skip
+            "register-forest-dataset",
+            "--org",
+            "COOPAM",
+            "--kind",
+            kind,
+            "--version",
+            "v1",
+            "--downloaded-on",
+            "2026-11-01",
+            str(rasters / name),
+        )
+    output = invoke(
+        "assess-forest", "--org", "COOPAM", "--dataset", "1", "--dataset", "2", "--batch-size", "2"
+    )
     assert "Assessment 1: 3 plot(s)." in output
     assert "Plots" in output  # the progress bar's label
     assert "3 plot(s) measured" in output

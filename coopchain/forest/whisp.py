@@ -51,8 +51,8 @@ from sqlmodel import Session
 
 from coopchain.clock import today
 from coopchain.errors import DomainError
-from coopchain.farms.field_evidence import display_name
 from coopchain.farms.models import EvidenceKind, ForestEvidence, ForestResult, Plot
+from coopchain.forest.field_evidence import display_name
 from coopchain.ledger.services import append_many
 from coopchain.spreadsheets import RowError
 
@@ -78,9 +78,16 @@ LOSS_COLUMN = "GFC_loss_after_2020"
 DELIMITERS = (",", ";", "\t")
 #: Columns kept in ForestEvidence.measurements: the indicators and what they were made of.
 KEPT_COLUMNS = {
-    "plotid", "area", "unit", "risk_pcrop", "risk_acrop", "risk_timber", "risk_cattle",
-    "eudr_risk", "whisp_processing_metadata",
-}  # fmt: skip
+    "plotid",
+    "area",
+    "unit",
+    "risk_pcrop",
+    "risk_acrop",
+    "risk_timber",
+    "risk_cattle",
+    "eudr_risk",
+    "whisp_processing_metadata",
+}
 KEPT_PREFIXES = ("ind_", "indicator_")
 KEPT_SUFFIX = "_after_2020"
 #: A kept text cell is cut to this length (a measurement, not a document).
@@ -472,7 +479,7 @@ def _ownership_errors(session, org_id, rows, id_column, sheet) -> list[RowError]
             row.row,
             id_column,
             str(_l("Plot %(id)s is not one of yours.", id=row.plot_id)),
-        )  # fmt: skip
+        )
         for row in rows
         if row.plot_id not in ours
     ]

@@ -196,10 +196,12 @@ def _tile_info(path: str, dataset) -> dict:
     transform = dataset.transform
     if transform.b or transform.d or transform.a <= 0 or transform.e >= 0:
         raise _error(
-            _l("Forest raster %(path)s is rotated or flipped; north-up tiles are expected.",
-               path=path),
+            _l(
+                "Forest raster %(path)s is rotated or flipped; north-up tiles are expected.",
+                path=path,
+            ),
             [path],
-        )  # fmt: skip
+        )
     return {
         "path": path,
         "bounds": tuple(dataset.bounds),
@@ -371,9 +373,11 @@ def _measure_layer(kind, tiles, polygons, bounds, canopy_threshold_pct) -> _Meas
     for tile in tiles:
         west, south, east, north = tile["bounds"]
         touching = np.flatnonzero(
-            (bounds[:, 0] < east) & (bounds[:, 2] > west)
-            & (bounds[:, 1] < north) & (bounds[:, 3] > south)
-        )  # fmt: skip
+            (bounds[:, 0] < east)
+            & (bounds[:, 2] > west)
+            & (bounds[:, 1] < north)
+            & (bounds[:, 3] > south)
+        )
         if not touching.size:
             continue
         # Row band of 256 pixels, then west to east: neighbouring plots reuse GDAL's cached
@@ -526,9 +530,13 @@ def _problems(plot: PlotShape, coverage: dict[str, float]) -> list[str]:
     geometry_type = (plot.geometry or {}).get("type")
     if geometry_type in ("Point", "MultiPoint") and plot.declared_area_ha is None:
         problems.append(
-            str(_l("The point has no declared area: it was read as a 4 ha circle, as the EU "
-                   "system does."))
-        )  # fmt: skip
+            str(
+                _l(
+                    "The point has no declared area: it was read as a 4 ha circle, as the EU "
+                    "system does."
+                )
+            )
+        )
     for kind, covered in coverage.items():
         percent = _q(covered * 100).quantize(Decimal("0.1"))
         if percent <= 0:
@@ -537,9 +545,15 @@ def _problems(plot: PlotShape, coverage: dict[str, float]) -> list[str]:
             )
         elif _q(covered) < _ONE:
             problems.append(
-                str(_l("Only %(percent)s %% of the plot lies in the %(dataset)s tiles; the rest "
-                       "was not assessed.", percent=percent, dataset=DATASET_NAMES[kind]))
-            )  # fmt: skip
+                str(
+                    _l(
+                        "Only %(percent)s %% of the plot lies in the %(dataset)s tiles; the rest "
+                        "was not assessed.",
+                        percent=percent,
+                        dataset=DATASET_NAMES[kind],
+                    )
+                )
+            )
     return problems
 
 

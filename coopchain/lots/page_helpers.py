@@ -1,23 +1,13 @@
-"""Staff pages for deliveries, lots, transformations and bags (one blueprint, two modules:
-delivery_views.py for intake, lot_views.py for lots and what is done with them)."""
+"""Formatting and links every lots page uses (delivery_views.py, lot_views.py,
+document_views.py)."""
 
 from decimal import Decimal
 
-from flask import Blueprint, current_app, url_for
+from flask import current_app, url_for
 from flask_babel import format_decimal
 
 from coopchain.auth.access import REGISTRY_WRITE, current_principal
 from coopchain.views import format_kg
-
-bp = Blueprint("lots", __name__)
-
-
-def org_id() -> int:
-    return current_principal().organization_id
-
-
-def user_id() -> int:
-    return current_principal().user_id
 
 
 def can_write() -> bool:
@@ -53,9 +43,3 @@ def page_helpers() -> dict:
         "lot_href": lot_href,
         "delivery_href": delivery_href,
     }
-
-
-# Routes register themselves on import; keep these after the blueprint exists.
-from coopchain.lots import delivery_views as _delivery_views  # noqa: E402,F401
-from coopchain.lots import document_views as _document_views  # noqa: E402,F401
-from coopchain.lots import lot_views as _lot_views  # noqa: E402,F401

@@ -21,9 +21,9 @@ from sqlmodel import Session
 
 from coopchain.clock import today
 from coopchain.errors import DomainError
-from coopchain.farms.forest import latest_evidence
 from coopchain.farms.models import EvidenceKind, ForestEvidence, ForestResult
 from coopchain.farms.services import get_plot
+from coopchain.forest.evidence import latest_evidence
 from coopchain.ledger.services import append
 
 MB = 1024 * 1024
@@ -125,13 +125,24 @@ def record_field_visit(
     session.add(evidence)
     session.flush()
     append(
-        session, org_id, "forest.evidence_recorded", ("plot", plot.id),
-        {"evidence": evidence.id, "kind": evidence.kind, "result": result,
-         "source": evidence.source, "observedOn": visited_on,
-         "lossAfterCutoffHa": evidence.loss_after_cutoff_ha, "visitor": visitor,
-         "photoSha256": hashes, "resolves": evidence.resolves_id},
-        action="OBSERVE", user_id=user_id,
-    )  # fmt: skip
+        session,
+        org_id,
+        "forest.evidence_recorded",
+        ("plot", plot.id),
+        {
+            "evidence": evidence.id,
+            "kind": evidence.kind,
+            "result": result,
+            "source": evidence.source,
+            "observedOn": visited_on,
+            "lossAfterCutoffHa": evidence.loss_after_cutoff_ha,
+            "visitor": visitor,
+            "photoSha256": hashes,
+            "resolves": evidence.resolves_id,
+        },
+        action="OBSERVE",
+        user_id=user_id,
+    )
     return evidence
 
 

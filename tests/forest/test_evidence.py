@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from coopchain.clock import today
 from coopchain.errors import Conflict, DomainError, NotFound
-from coopchain.farms import forest
 from coopchain.farms.models import ForestEvidence
+from coopchain.forest import evidence as forest
 from coopchain.ledger.models import LedgerEvent
 from tests import factories
 
@@ -58,9 +58,15 @@ def test_the_latest_observation_counts_not_the_latest_entry(db_session, org, plo
 def test_every_bad_field_is_named(db_session, org, plot):
     with pytest.raises(DomainError) as refused:
         record(
-            db_session, org, plot, kind="raster", result="maybe", source="  ",
-            observed_on=today() + timedelta(days=1), notes="x" * 1001,
-        )  # fmt: skip
+            db_session,
+            org,
+            plot,
+            kind="raster",
+            result="maybe",
+            source="  ",
+            observed_on=today() + timedelta(days=1),
+            notes="x" * 1001,
+        )
 
     assert set(refused.value.fields) == {"kind", "result", "source", "observed_on", "notes"}
 
@@ -132,8 +138,10 @@ def test_record_by_form(client, staff, db_session, org, plot):
     assert response.status_code == 302
     (saved,) = forest.evidence_of(db_session, org.id, plot.id)
     assert (saved.kind, saved.result, saved.loss_after_cutoff_ha) == (
-        "field", "loss_after_cutoff", Decimal("0.4000")
-    )  # fmt: skip
+        "field",
+        "loss_after_cutoff",
+        Decimal("0.4000"),
+    )
     page = client.get(response.location).get_data(as_text=True)
     assert "Forest evidence recorded." in page and saved.source in page
 

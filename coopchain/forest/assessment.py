@@ -18,8 +18,9 @@ from sqlmodel import Session
 from coopchain.clock import today, utcnow
 from coopchain.db import begin_write
 from coopchain.errors import DomainError, NotFound
-from coopchain.farms.forest_models import AssessmentStatus, ForestAssessment, ForestDataset
-from coopchain.farms.forest_rasters import (
+from coopchain.farms.models import EvidenceKind, ForestEvidence, ForestResult, Plot
+from coopchain.forest.models import AssessmentStatus, ForestAssessment, ForestDataset
+from coopchain.forest.rasters import (
     REQUIRED_KINDS,
     DatasetKind,
     Layer,
@@ -30,7 +31,6 @@ from coopchain.farms.forest_rasters import (
     check_tiles,
     tile_paths,
 )
-from coopchain.farms.models import EvidenceKind, ForestEvidence, ForestResult, Plot
 from coopchain.ledger.services import append, append_many
 
 #: A running assessment whose progress has not moved for this long was interrupted (a batch
@@ -70,17 +70,30 @@ def register_dataset(session: Session, org_id: int, user_id, data: dict) -> Fore
     if errors:
         raise DomainError(str(_l("Some fields need attention.")), errors)
     dataset = ForestDataset(
-        organization_id=org_id, kind=kind, version=version, paths=paths,
-        tile_count=len(tiles), downloaded_on=downloaded_on, user_id=user_id,
-    )  # fmt: skip
+        organization_id=org_id,
+        kind=kind,
+        version=version,
+        paths=paths,
+        tile_count=len(tiles),
+        downloaded_on=downloaded_on,
+        user_id=user_id,
+    )
     session.add(dataset)
     session.flush()
     append(
-        session, org_id, "forest.dataset_registered", ("forest_dataset", dataset.id),
-        {"kind": kind, "version": version, "paths": paths, "tiles": len(tiles),
-         "downloadedOn": downloaded_on},
+        session,
+        org_id,
+        "forest.dataset_registered",
+        ("forest_dataset", dataset.id),
+        {
+            "kind": kind,
+            "version": version,
+            "paths": paths,
+            "tiles": len(tiles),
+            "downloadedOn": downloaded_on,
+        },
         user_id=user_id,
-    )  # fmt: skip
+    )
     return dataset
 
 
@@ -118,16 +131,21 @@ def start_assessment(
     kinds = [d.kind for d in datasets]
     if any(kind not in kinds for kind in REQUIRED_KINDS):
         raise _problems(
-            str(_l("Choose a Hansen loss-year and a Hansen tree-cover-2000 dataset: loss and "
-                   "tree cover are measured from them (JRC GFC2020 is optional).")),
+            str(
+                _l(
+                    "Choose a Hansen loss-year and a Hansen tree-cover-2000 dataset: loss and "
+                    "tree cover are measured from them (JRC GFC2020 is optional)."
+                )
+            ),
             "dataset_ids",
-        )  # fmt: skip
+        )
     if len(set(kinds)) != len(kinds):
         raise _problems(str(_l("Choose at most one dataset of each kind.")), "dataset_ids")
     threshold = 10 if canopy_threshold_pct in (None, "") else canopy_threshold_pct
     if not isinstance(threshold, int) or not 1 <= threshold <= 100:
-        raise _problems(str(_l("Canopy threshold: a whole percentage from 1 to 100.")),
-                        "canopy_threshold_pct")  # fmt: skip
+        raise _problems(
+            str(_l("Canopy threshold: a whole percentage from 1 to 100.")), "canopy_threshold_pct"
+        )
     query = select(Plot.id).where(Plot.organization_id == org_id, Plot.geometry.is_not(None))
     if plot_ids is not None:
         wanted = sorted({int(i) for i in plot_ids})
@@ -135,21 +153,34 @@ def start_assessment(
         if not wanted or len(found) != len(wanted):
             raise _problems(str(_l("Some plots are not yours or have no geometry.")), "plot_ids")
         plot_ids = wanted
-    total = len(plot_ids) if plot_ids is not None else session.scalar(
-        select(func.count()).select_from(query.subquery())
-    )  # fmt: skip
+    total = (
+        len(plot_ids)
+        if plot_ids is not None
+        else session.scalar(select(func.count()).select_from(query.subquery()))
+    )
     assessment = ForestAssessment(
-        organization_id=org_id, dataset_ids=[d.id for d in datasets], plot_ids=plot_ids,
-        canopy_threshold_pct=threshold, total=total, user_id=user_id,
-    )  # fmt: skip
+        organization_id=org_id,
+        dataset_ids=[d.id for d in datasets],
+        plot_ids=plot_ids,
+        canopy_threshold_pct=threshold,
+        total=total,
+        user_id=user_id,
+    )
     session.add(assessment)
     session.flush()
     append(
-        session, org_id, "forest.assessment_started", ("forest_assessment", assessment.id),
-        {"datasets": assessment.dataset_ids, "plots": plot_ids or "all", "total": total,
-         "canopyThresholdPct": threshold},
+        session,
+        org_id,
+        "forest.assessment_started",
+        ("forest_assessment", assessment.id),
+        {
+            "datasets": assessment.dataset_ids,
+            "plots": plot_ids or "all",
+            "total": total,
+            "canopyThresholdPct": threshold,
+        },
         user_id=user_id,
-    )  # fmt: skip
+    )
     return assessment
 
 
@@ -212,25 +243,43 @@ def _write_batch(session, assessment, datasets, results: list[PlotForest]) -> No
     rows = []
     for result in results:
         loss = result.loss_after_ha if result.result == ForestResult.LOSS_AFTER_CUTOFF else None
-        rows.append(ForestEvidence(
-            organization_id=assessment.organization_id, plot_id=result.plot_id,
-            kind=EvidenceKind.RASTER, result=result.result, loss_after_cutoff_ha=loss,
-            source=_source(datasets), observed_on=observed_on, assessment_id=assessment.id,
-            measurements=_measurements(result, assessment.canopy_threshold_pct),
-            user_id=assessment.user_id,
-        ))  # fmt: skip
+        rows.append(
+            ForestEvidence(
+                organization_id=assessment.organization_id,
+                plot_id=result.plot_id,
+                kind=EvidenceKind.RASTER,
+                result=result.result,
+                loss_after_cutoff_ha=loss,
+                source=_source(datasets),
+                observed_on=observed_on,
+                assessment_id=assessment.id,
+                measurements=_measurements(result, assessment.canopy_threshold_pct),
+                user_id=assessment.user_id,
+            )
+        )
     session.add_all(rows)
     session.flush()
     append_many(
-        session, assessment.organization_id,
-        [{"kind": "forest.evidence_recorded", "subject": ("plot", row.plot_id),
-          "action": "OBSERVE",
-          "payload": {"evidence": row.id, "kind": row.kind, "result": row.result,
-                      "assessment": assessment.id, "lossAfterCutoffHa": row.loss_after_cutoff_ha,
-                      "observedOn": row.observed_on}}
-         for row in rows],
+        session,
+        assessment.organization_id,
+        [
+            {
+                "kind": "forest.evidence_recorded",
+                "subject": ("plot", row.plot_id),
+                "action": "OBSERVE",
+                "payload": {
+                    "evidence": row.id,
+                    "kind": row.kind,
+                    "result": row.result,
+                    "assessment": assessment.id,
+                    "lossAfterCutoffHa": row.loss_after_cutoff_ha,
+                    "observedOn": row.observed_on,
+                },
+            }
+            for row in rows
+        ],
         user_id=assessment.user_id,
-    )  # fmt: skip
+    )
     assessment.done += len(rows)
     assessment.updated_at = utcnow()
     session.add(assessment)
@@ -282,12 +331,14 @@ def run_assessment(
             if not batch:
                 _finish(session, assessment)
             else:
-                measured = set(session.scalars(
-                    select(ForestEvidence.plot_id).where(
-                        ForestEvidence.assessment_id == assessment.id,
-                        ForestEvidence.plot_id.in_(batch),
+                measured = set(
+                    session.scalars(
+                        select(ForestEvidence.plot_id).where(
+                            ForestEvidence.assessment_id == assessment.id,
+                            ForestEvidence.plot_id.in_(batch),
+                        )
                     )
-                ))  # fmt: skip
+                )
                 fresh = [r for r in results if r.plot_id not in measured]
                 _write_batch(session, assessment, datasets, fresh)
             session.commit()
@@ -324,10 +375,13 @@ def _finish(session: Session, assessment: ForestAssessment) -> None:
     assessment.total = max(assessment.total, assessment.done)
     session.add(assessment)
     append(
-        session, assessment.organization_id, "forest.assessment_finished",
-        ("forest_assessment", assessment.id), {"plots": assessment.done},
+        session,
+        assessment.organization_id,
+        "forest.assessment_finished",
+        ("forest_assessment", assessment.id),
+        {"plots": assessment.done},
         user_id=assessment.user_id,
-    )  # fmt: skip
+    )
 
 
 def _fail(sessionmaker, org_id: int, assessment_id: int, message: str) -> None:
@@ -368,9 +422,13 @@ def resume_assessment(
     assessment.status, assessment.error = AssessmentStatus.RUNNING, None
     session.add(assessment)
     append(
-        session, org_id, "forest.assessment_resumed", ("forest_assessment", assessment.id),
-        {"done": assessment.done, "total": assessment.total}, user_id=user_id,
-    )  # fmt: skip
+        session,
+        org_id,
+        "forest.assessment_resumed",
+        ("forest_assessment", assessment.id),
+        {"done": assessment.done, "total": assessment.total},
+        user_id=user_id,
+    )
     return assessment
 
 

@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 
 from coopchain.clock import today
 from coopchain.errors import DomainError, NotFound
-from coopchain.farms import field_evidence, forest
 from coopchain.farms.models import ForestEvidence
+from coopchain.forest import evidence as forest
+from coopchain.forest import field_evidence
 from coopchain.ledger.models import LedgerEvent
 from tests import factories
 
@@ -39,10 +40,17 @@ def plot(db_session, org):
 def unclear(db_session, org, plot):
     """What Whisp or the rasters say of shade coffee: tree cover, no loss."""
     return forest.record_evidence(
-        db_session, org.id, None, plot.id,
-        {"kind": "manual", "result": "more_info_needed", "source": "FAO Whisp · run.csv",
-         "observed_on": MAPS_DAY},
-    )  # fmt: skip
+        db_session,
+        org.id,
+        None,
+        plot.id,
+        {
+            "kind": "manual",
+            "result": "more_info_needed",
+            "source": "FAO Whisp · run.csv",
+            "observed_on": MAPS_DAY,
+        },
+    )
 
 
 def visit(**fields) -> dict:
@@ -75,10 +83,16 @@ def test_photos_are_kept_as_their_sha256(db_session, org, plot):
 
     expected = [hashlib.sha256(JPEG).hexdigest(), hashlib.sha256(PNG).hexdigest()]
     assert saved.photo_sha256 == expected
-    assert (saved.kind, saved.result, saved.observed_on) == ("field", "deforestation_free",
-                                                             VISIT_DAY)  # fmt: skip
-    assert saved.measurements["photos"][1] == {"file": "rows.png", "sha256": expected[1],
-                                               "bytes": len(PNG)}  # fmt: skip
+    assert (saved.kind, saved.result, saved.observed_on) == (
+        "field",
+        "deforestation_free",
+        VISIT_DAY,
+    )
+    assert saved.measurements["photos"][1] == {
+        "file": "rows.png",
+        "sha256": expected[1],
+        "bytes": len(PNG),
+    }
     event = db_session.scalar(
         select(LedgerEvent).where(LedgerEvent.kind == "forest.evidence_recorded")
     )
@@ -96,8 +110,10 @@ def test_a_file_that_is_not_a_photo_is_named(db_session, org, plot):
 
     fields = refused(db_session, org, plot, photos)
 
-    assert fields["photos"] == ["informe.pdf is not a JPEG or PNG photo.",
-                                "fake.jpg is not a JPEG or PNG photo."]  # fmt: skip
+    assert fields["photos"] == [
+        "informe.pdf is not a JPEG or PNG photo.",
+        "fake.jpg is not a JPEG or PNG photo.",
+    ]
     assert db_session.scalar(select(func.count()).select_from(ForestEvidence)) == 0
 
 
@@ -114,9 +130,14 @@ def test_too_many_or_too_large_photos_are_refused(db_session, org, plot, monkeyp
 
 def test_every_bad_field_is_named(db_session, org, plot):
     fields = refused(
-        db_session, org, plot, visited_on=today() + timedelta(days=1), visitor=" ",
-        result="more_info_needed", notes="x" * 1001,
-    )  # fmt: skip
+        db_session,
+        org,
+        plot,
+        visited_on=today() + timedelta(days=1),
+        visitor=" ",
+        result="more_info_needed",
+        notes="x" * 1001,
+    )
     assert set(fields) == {"visited_on", "visitor", "result", "notes"}
 
     assert set(refused(db_session, org, plot, result="loss_after_cutoff")) == {
@@ -167,9 +188,10 @@ def test_only_live_open_more_info_needed_is_resolved(db_session, org, plot, uncl
     }
     too_early = MAPS_DAY - timedelta(days=1)
     assert set(
-        refused(db_session, org, plot, may_resolve=True, resolves_id=unclear.id,
-                visited_on=too_early)
-    ) == {"visited_on"}  # fmt: skip
+        refused(
+            db_session, org, plot, may_resolve=True, resolves_id=unclear.id, visited_on=too_early
+        )
+    ) == {"visited_on"}
     assert refused(db_session, org, plot, [], may_resolve=True, resolves_id=unclear.id) == {
         "photos": ['A visit that resolves "more information needed" needs its photos.']
     }
@@ -189,12 +211,16 @@ def test_only_live_open_more_info_needed_is_resolved(db_session, org, plot, uncl
 
 def send(client, plot, photos=(("shade.jpg", JPEG),), **form):
     data = {
-        "visited_on": VISIT_DAY.isoformat(), "visitor": "Juan Pérez",
-        "result": "deforestation_free", "notes": "", **form,
+        "visited_on": VISIT_DAY.isoformat(),
+        "visitor": "Juan Pérez",
+        "result": "deforestation_free",
+        "notes": "",
+        **form,
         "photos": [(io.BytesIO(content), name) for name, content in photos],
-    }  # fmt: skip
-    return client.post(f"/plots/{plot.id}/field-visit", data=data,
-                       content_type="multipart/form-data")  # fmt: skip
+    }
+    return client.post(
+        f"/plots/{plot.id}/field-visit", data=data, content_type="multipart/form-data"
+    )
 
 
 @pytest.fixture
@@ -232,8 +258,9 @@ def test_the_page_names_the_file_that_is_not_a_photo(client, as_role, db_session
     assert forest.evidence_of(db_session, org.id, plot.id) == []
 
 
-def test_an_administrator_sees_and_uses_the_resolve_box(client, as_role, db_session, org, plot,
-                                                         unclear):  # fmt: skip
+def test_an_administrator_sees_and_uses_the_resolve_box(
+    client, as_role, db_session, org, plot, unclear
+):
     as_role("admin")
     page = client.get(f"/plots/{plot.id}/field-visit").get_data(as_text=True)
     assert 'name="resolve" value="1"' in page and f'value="{unclear.id}"' in page
@@ -249,13 +276,19 @@ def test_an_administrator_sees_and_uses_the_resolve_box(client, as_role, db_sess
     )
 
 
-def test_the_resolve_box_shows_the_evidence_source_as_text(client, as_role, db_session, org,
-                                                          plot):  # fmt: skip
+def test_the_resolve_box_shows_the_evidence_source_as_text(client, as_role, db_session, org, plot):
     forest.record_evidence(
-        db_session, org.id, None, plot.id,
-        {"kind": "manual", "result": "more_info_needed", "observed_on": MAPS_DAY,
-         "source": '<img src=x onerror="alert(1)">'},
-    )  # fmt: skip
+        db_session,
+        org.id,
+        None,
+        plot.id,
+        {
+            "kind": "manual",
+            "result": "more_info_needed",
+            "observed_on": MAPS_DAY,
+            "source": '<img src=x onerror="alert(1)">',
+        },
+    )
     as_role("admin")
 
     page = client.get(f"/plots/{plot.id}/field-visit").get_data(as_text=True)
@@ -272,8 +305,9 @@ def test_staff_may_record_but_not_resolve(client, as_role, db_session, org, plot
     assert forest.latest_evidence(db_session, org.id, [plot.id])[plot.id] == unclear
 
 
-def test_auditors_and_other_organisations_are_kept_out(client, as_role, db_session, other_org,
-                                                        plot):  # fmt: skip
+def test_auditors_and_other_organisations_are_kept_out(
+    client, as_role, db_session, other_org, plot
+):
     as_role("auditor")
     assert client.get(f"/plots/{plot.id}/field-visit").status_code == 403
     assert send(client, plot).status_code == 403

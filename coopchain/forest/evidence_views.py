@@ -10,31 +10,31 @@ from datetime import date
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from coopchain.auth.access import READ, REGISTRY_WRITE, current_principal, requires
+from coopchain.auth.access import (
+    READ,
+    REGISTRY_WRITE,
+    current_org_id,
+    current_principal,
+    current_user_id,
+    requires,
+)
 from coopchain.clock import today
 from coopchain.db import get_session
 from coopchain.errors import DomainError, NotFound
-from coopchain.farms import forest, services
+from coopchain.farms import services
+from coopchain.farms.blueprint import bp
 from coopchain.farms.models import ForestEvidence, ForestResult
-from coopchain.farms.views import bp
+from coopchain.forest import evidence as forest
 
 FORM_FIELDS = ("kind", "result", "source", "observed_on", "loss_after_cutoff_ha", "notes")
 
 
-def _org() -> int:
-    return current_principal().organization_id
-
-
-def _user() -> int:
-    return current_principal().user_id
-
-
 def _page(plot_id: int, *, action=None, values=None, errors=None, status=200):
     db = get_session()
-    plot = services.get_plot(db, _org(), plot_id)
-    producer = services.get_producer(db, _org(), plot.producer_id)
-    history = forest.evidence_of(db, _org(), plot.id)
-    latest = forest.latest_evidence(db, _org(), [plot.id]).get(plot.id)
+    plot = services.get_plot(db, current_org_id(), plot_id)
+    producer = services.get_producer(db, current_org_id(), plot.producer_id)
+    history = forest.evidence_of(db, current_org_id(), plot.id)
+    latest = forest.latest_evidence(db, current_org_id(), [plot.id]).get(plot.id)
     return render_template(
         "farms/forest_evidence.html",
         plot=plot,
@@ -70,7 +70,7 @@ def forest_evidence_record(plot_id: int):
     values = {name: request.form.get(name, "") for name in FORM_FIELDS}
     data = dict(values, observed_on=parse_date(values["observed_on"]))
     try:
-        forest.record_evidence(get_session(), _org(), _user(), plot_id, data)
+        forest.record_evidence(get_session(), current_org_id(), current_user_id(), plot_id, data)
     except NotFound:
         raise
     except DomainError as exc:
@@ -85,10 +85,16 @@ def forest_evidence_record(plot_id: int):
 def forest_evidence_void(plot_id: int, evidence_id: int):
     db = get_session()
     evidence = db.get(ForestEvidence, evidence_id)
-    if evidence is None or evidence.organization_id != _org() or evidence.plot_id != plot_id:
+    if (
+        evidence is None
+        or evidence.organization_id != current_org_id()
+        or evidence.plot_id != plot_id
+    ):
         raise NotFound(_("No such forest evidence."))
     try:
-        forest.void_evidence(db, _org(), _user(), evidence_id, request.form.get("reason", ""))
+        forest.void_evidence(
+            db, current_org_id(), current_user_id(), evidence_id, request.form.get("reason", "")
+        )
     except DomainError as exc:
         errors = dict(exc.fields) or {"_": [exc.message]}
         return _page(plot_id, action=f"void-{evidence_id}", errors=errors, status=exc.status)

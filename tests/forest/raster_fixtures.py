@@ -10,7 +10,7 @@ import shapely
 from pyproj import Geod
 from rasterio.transform import Affine
 
-from coopchain.farms.forest_rasters import DatasetKind, Layer
+from coopchain.forest.rasters import DatasetKind, Layer
 
 #: 1 arc-second, the pixel of the Hansen tiles.
 RES = 1 / 3600

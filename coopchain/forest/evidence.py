@@ -75,11 +75,21 @@ def record_evidence(session: Session, org_id: int, user_id, plot_id: int, data: 
     session.add(evidence)
     session.flush()
     append(
-        session, org_id, "forest.evidence_recorded", ("plot", plot.id),
-        {"evidence": evidence.id, "kind": kind, "result": result, "source": source,
-         "observedOn": observed_on, "lossAfterCutoffHa": evidence.loss_after_cutoff_ha},
-        action="OBSERVE", user_id=user_id,
-    )  # fmt: skip
+        session,
+        org_id,
+        "forest.evidence_recorded",
+        ("plot", plot.id),
+        {
+            "evidence": evidence.id,
+            "kind": kind,
+            "result": result,
+            "source": source,
+            "observedOn": observed_on,
+            "lossAfterCutoffHa": evidence.loss_after_cutoff_ha,
+        },
+        action="OBSERVE",
+        user_id=user_id,
+    )
     return evidence
 
 
@@ -126,10 +136,14 @@ def void_evidence(session: Session, org_id: int, user_id, evidence_id: int, reas
     evidence.voided_at, evidence.void_reason = now, reason
     session.flush()
     append(
-        session, org_id, "forest.evidence_voided", ("plot", evidence.plot_id),
+        session,
+        org_id,
+        "forest.evidence_voided",
+        ("plot", evidence.plot_id),
         {"evidence": evidence.id, "errorDeclaration": {"declarationTime": now, "reason": reason}},
-        action="DELETE", user_id=user_id,
-    )  # fmt: skip
+        action="DELETE",
+        user_id=user_id,
+    )
     return evidence
 
 

@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlmodel import Session
 
-from coopchain.farms.forest_assessment import share_pct
 from coopchain.farms.models import ForestEvidence, ForestResult, Plot, Producer
+from coopchain.forest.assessment import share_pct
 from coopchain.spreadsheets.writer import write_workbook
 
 #: The summary's groups, in the order a reader wants them.
@@ -19,12 +19,13 @@ GROUPS = ("loss_after_cutoff", "more_info_needed", "no_data", "missing", "defore
 def plot_rows(session: Session, org_id: int) -> list[dict]:
     """One row per plot with its latest live evidence (None when it has none)."""
     plots = session.execute(
-        select(Plot.id, Plot.name, Plot.declared_area_ha, Plot.computed_area_ha,
-               Producer.member_code)
+        select(
+            Plot.id, Plot.name, Plot.declared_area_ha, Plot.computed_area_ha, Producer.member_code
+        )
         .join(Producer, Producer.id == Plot.producer_id)
         .where(Plot.organization_id == org_id)
         .order_by(Producer.member_code, Plot.name, Plot.id)
-    ).all()  # fmt: skip
+    ).all()
     latest: dict[int, ForestEvidence] = {}
     for evidence in session.scalars(
         select(ForestEvidence)
@@ -36,17 +37,19 @@ def plot_rows(session: Session, org_id: int) -> list[dict]:
     for plot_id, name, declared, computed, member_code in plots:
         evidence = latest.get(plot_id)
         measured = (evidence.measurements or {}) if evidence else {}
-        rows.append({
-            "plot_id": plot_id,
-            "producer_code": member_code,
-            "plot_name": name,
-            "area_ha": computed if computed is not None else declared,
-            "group": evidence.result if evidence else "missing",
-            "evidence": evidence,
-            "loss_after_ha": evidence.loss_after_cutoff_ha if evidence else None,
-            "forest_2020_pct": share_pct(measured.get("forest_2020_share")),
-            "tree_cover_2000_pct": share_pct(measured.get("tree_cover_2000_share")),
-        })  # fmt: skip
+        rows.append(
+            {
+                "plot_id": plot_id,
+                "producer_code": member_code,
+                "plot_name": name,
+                "area_ha": computed if computed is not None else declared,
+                "group": evidence.result if evidence else "missing",
+                "evidence": evidence,
+                "loss_after_ha": evidence.loss_after_cutoff_ha if evidence else None,
+                "forest_2020_pct": share_pct(measured.get("forest_2020_share")),
+                "tree_cover_2000_pct": share_pct(measured.get("tree_cover_2000_share")),
+            }
+        )
     return rows
 
 
@@ -63,10 +66,17 @@ def summary_xlsx(session: Session, org_id: int) -> bytes:
     """Every plot and its latest evidence; cells starting with = + - @ are neutralised by the
     shared writer (DESIGN.md §6)."""
     headers = [
-        _("Producer"), _("Plot"), _("Area (ha)"), _("Forest status"), _("Evidence kind"),
-        _("Observed on"), _("Loss after 2020 (ha)"), _("Forest 2020 (%)"),
-        _("Tree cover 2000 (%)"), _("Source"),
-    ]  # fmt: skip
+        _("Producer"),
+        _("Plot"),
+        _("Area (ha)"),
+        _("Forest status"),
+        _("Evidence kind"),
+        _("Observed on"),
+        _("Loss after 2020 (ha)"),
+        _("Forest 2020 (%)"),
+        _("Tree cover 2000 (%)"),
+        _("Source"),
+    ]
 
     def cells(row):
         evidence, group = row["evidence"], row["group"]

@@ -8,7 +8,8 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from coopchain.farms.forest_rasters import (
+from coopchain.farms.models import ForestResult
+from coopchain.forest.rasters import (
     DatasetKind,
     Layer,
     PlotForest,
@@ -21,8 +22,7 @@ from coopchain.farms.forest_rasters import (
     geodesic_area_ha,
     tile_paths,
 )
-from coopchain.farms.models import ForestResult
-from tests.farms.raster_fixtures import (
+from tests.forest.raster_fixtures import (
     RES,
     WEST,
     geodesic_ha,
@@ -269,26 +269,37 @@ def measured(**fields) -> PlotForest:
         ({}, ForestResult.MORE_INFO_NEEDED),  # shade coffee: cover, no loss
         ({"tree_cover_2000_share": Decimal(0)}, ForestResult.DEFORESTATION_FREE),
         # Disturbed before 2020 over a tenth of the plot or more: the crop was already there.
-        ({"loss_before_ha": Decimal("0.3"), "loss_before_share": Decimal("0.1")},
-         ForestResult.DEFORESTATION_FREE),
+        (
+            {"loss_before_ha": Decimal("0.3"), "loss_before_share": Decimal("0.1")},
+            ForestResult.DEFORESTATION_FREE,
+        ),
         # A sliver of old loss at the edge does not clear a forested plot.
-        ({"loss_before_ha": Decimal("0.01"), "loss_before_share": Decimal("0.0099")},
-         ForestResult.MORE_INFO_NEEDED),
+        (
+            {"loss_before_ha": Decimal("0.01"), "loss_before_share": Decimal("0.0099")},
+            ForestResult.MORE_INFO_NEEDED,
+        ),
         ({"loss_after_ha": Decimal("0.0400")}, ForestResult.LOSS_AFTER_CUTOFF),
         # Post-2020 loss wins over pre-2020 disturbance and over a JRC "no forest".
         (
-            {"loss_after_ha": Decimal("0.1"), "loss_before_ha": Decimal("1"),
-             "forest_2020_share": Decimal(0)},
+            {
+                "loss_after_ha": Decimal("0.1"),
+                "loss_before_ha": Decimal("1"),
+                "forest_2020_share": Decimal(0),
+            },
             ForestResult.LOSS_AFTER_CUTOFF,
         ),
         ({"forest_2020_share": Decimal(0)}, ForestResult.DEFORESTATION_FREE),
-        ({"forest_2020_share": Decimal("0.2"), "tree_cover_2000_share": Decimal(0)},
-         ForestResult.MORE_INFO_NEEDED),
+        (
+            {"forest_2020_share": Decimal("0.2"), "tree_cover_2000_share": Decimal(0)},
+            ForestResult.MORE_INFO_NEEDED,
+        ),
         ({"covered_share": Decimal(0), "tree_cover_2000_share": Decimal(0)}, ForestResult.NO_DATA),
-        ({"covered_share": Decimal("0.9"), "tree_cover_2000_share": Decimal(0)},
-         ForestResult.MORE_INFO_NEEDED),
+        (
+            {"covered_share": Decimal("0.9"), "tree_cover_2000_share": Decimal(0)},
+            ForestResult.MORE_INFO_NEEDED,
+        ),
     ],
-)  # fmt: skip
+)
 def test_classify_follows_whisp_perennial_logic(fields, result):
     assert classify(measured(**fields)) == result
 
@@ -298,8 +309,14 @@ def test_classify_follows_whisp_perennial_logic(fields, result):
 
 def test_a_raster_in_the_wrong_crs_is_named_with_its_crs(tmp_path):
     layers = write_hansen(tmp_path, grid(0))
-    utm = write_tile(tmp_path / "utm" / "lossyear_utm.tif", grid(0), west=250000, north=9400000,
-                     res=30, crs="EPSG:32718")  # fmt: skip
+    utm = write_tile(
+        tmp_path / "utm" / "lossyear_utm.tif",
+        grid(0),
+        west=250000,
+        north=9400000,
+        res=30,
+        crs="EPSG:32718",
+    )
     layers[0] = Layer(DatasetKind.HANSEN_LOSSYEAR, "v1.11", (str(utm),))
 
     with pytest.raises(RasterError) as refused:

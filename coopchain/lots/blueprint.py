@@ -1,0 +1,7 @@
+"""The lots blueprint: staff pages for deliveries, lots, transformations and bags. Routes live in
+delivery_views.py (intake), lot_views.py (lots and what is done with them) and
+document_views.py (receipts, spreadsheets, the mass balance)."""
+
+from flask import Blueprint
+
+bp = Blueprint("lots", __name__)
