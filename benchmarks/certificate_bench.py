@@ -3,8 +3,8 @@
     .venv/bin/python -m benchmarks.certificate_bench [--plots 500] [--repeats 3] [--out FILE]
 
 No database: the compliance subject of a synthetic 40 ft coffee shipment is built directly
-(compliance.Subject with real Origin, PlotBalance and CuppingScore values and stand-in plots,
-evidence and shipment), the real rules evaluate it, and the benchmark times what the registry
+(compliance_report.Subject with real Origin, PlotBalance and CuppingScore values and stand-in
+plots, evidence and shipment), the real rules evaluate it, and the benchmark times what the registry
 does once it has the report: ``certificate_context`` + ``render_certificate_pdf`` (A4,
 PDF/A-3b), median of the repeats. Peak memory: the tracemalloc peak of one extra run (traced
 separately, tracing slows Python down) and the process's ru_maxrss. Prints a markdown table;
@@ -30,6 +30,7 @@ from flask_babel import force_locale
 from coopchain import create_app
 from coopchain.certs import compliance
 from coopchain.certs.certificate_pdf import certificate_context, render_certificate_pdf
+from coopchain.certs.compliance_report import ComplianceReport, Subject
 from coopchain.farms.rules import OrganicStatus
 from coopchain.lots.mass_balance import BalanceFlag, PlotBalance
 from coopchain.lots.origins import Origin
@@ -46,7 +47,7 @@ LAST = ("Huamán", "Quispe", "Peña", "Córdova", "Muñoz", "Tantaleán", "Vásq
 COMMUNITIES = ("Nuevo Edén", "San Martín de Alao", "Alto Naranjillo", "Aguas Claras")
 
 
-def synthetic_report(n_plots: int = 500, seed: int = 5) -> compliance.ComplianceReport:
+def synthetic_report(n_plots: int = 500, seed: int = 5) -> ComplianceReport:
     """A shipment's compliance report with `n_plots` origin plots from n_plots // 2.5
     producers, 1–3 deliveries each, a few findings (forest field check, mass balance over)."""
     rng = random.Random(seed)  # noqa: S311  (synthetic data, not secrets)
@@ -181,7 +182,7 @@ def synthetic_report(n_plots: int = 500, seed: int = 5) -> compliance.Compliance
         eudr_dds_verification="ABCD1234",
     )
     net = sum((kg for _o, kg in origins), Decimal("0"))
-    subject = compliance.Subject(
+    subject = Subject(
         kind="shipment",
         reference=shipment.reference,
         crop="coffee",

@@ -44,7 +44,9 @@ import rasterio
 from rasterio.transform import Affine
 from sqlalchemy import select
 
-from coopchain.forest.rasters import DatasetKind, Layer, PlotShape, assess_plots
+from coopchain.forest.plot_shapes import PlotShape
+from coopchain.forest.raster_tiles import DatasetKind
+from coopchain.forest.rasters import Layer, assess_plots
 
 from .common import load_average, machine, machine_markdown, write_section
 
@@ -219,6 +221,7 @@ def worker_database(directory: str, n_plots: int, batch: int) -> dict:
     from coopchain.db import database, session_scope
     from coopchain.farms.models import Plot, Producer
     from coopchain.forest import assessment as fa
+    from coopchain.forest.datasets import register_dataset
 
     url = f"sqlite:///{Path(directory) / 'bench.sqlite'}"
     command.upgrade(alembic_config(url), "head")
@@ -261,7 +264,7 @@ def worker_database(directory: str, n_plots: int, batch: int) -> dict:
             ids = []
             for kind, (folder, version) in LAYER_FOLDERS.items():
                 ids.append(
-                    fa.register_dataset(
+                    register_dataset(
                         session,
                         org_id,
                         None,

@@ -44,7 +44,7 @@ from coopchain.auth import services as auth
 from coopchain.cli import alembic_config
 from coopchain.clock import today
 from coopchain.db import database
-from coopchain.farms import services as farms
+from coopchain.farms import agreements, plots, producers
 from coopchain.lots import lots_xlsx, services, transformations
 from coopchain.lots.models import Delivery, Lot
 from coopchain.lots.origins import origins_of
@@ -122,7 +122,7 @@ def build_farms(session, org_id: int, count: int, prefix: str) -> list:
     signed, until = today() - timedelta(days=700), today() + timedelta(days=365)
     farmed = []
     for i in range(count):
-        producer = farms.create_producer(
+        producer = producers.create_producer(
             session,
             org_id,
             None,
@@ -140,7 +140,7 @@ def build_farms(session, org_id: int, count: int, prefix: str) -> list:
                 "status": "active",
             },
         )
-        plot = farms.create_plot(
+        plot = plots.create_plot(
             session,
             org_id,
             None,
@@ -161,7 +161,7 @@ def build_farms(session, org_id: int, count: int, prefix: str) -> list:
                 "expected_yield_kg_ha": None,
             },
         )
-        farms.create_agreement(
+        agreements.create_agreement(
             session,
             org_id,
             None,

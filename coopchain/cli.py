@@ -273,7 +273,7 @@ def _refused(exc: DomainError) -> click.ClickException:
 @with_appcontext
 def register_forest_dataset_command(paths, org_code, kind, version, downloaded_on):
     """Register forest raster tiles (GeoTIFF files, or folders of them) for assessments."""
-    from coopchain.forest.assessment import register_dataset
+    from coopchain.forest.datasets import register_dataset
 
     data = {
         "kind": kind,

@@ -1,10 +1,15 @@
-"""What every WeasyPrint document shares: a fetcher that fetches nothing, and the CSS pieces
-for a translated "Page X of Y" (DESIGN.md §6: a url_fetcher that refuses file:// and foreign
-hosts; here every URL is refused and documents inline what they need)."""
+"""What every WeasyPrint document shares: one render_pdf(), a fetcher that fetches nothing, and
+the CSS pieces for a translated "Page X of Y" (DESIGN.md §6: a url_fetcher that refuses
+file:// and foreign hosts; here every URL is refused and documents inline what they need)."""
 
+from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
+from weasyprint import HTML
 from weasyprint.urls import URLFetcher
+
+from coopchain.formatting import TEMPLATE_HELPERS
 
 
 class RefuseAllFetcher(URLFetcher):
@@ -36,3 +41,26 @@ def page_counter() -> Markup:
         elif piece:
             parts.append(css_string(piece))
     return Markup(" ".join(parts))  # noqa: S704  (escaped literals and counters only)
+
+
+def render_pdf(
+    template: str,
+    *,
+    url_fetcher: URLFetcher | None = None,
+    pdf_variant: str | None = None,
+    **context,
+) -> bytes:
+    """A document template as PDF bytes, in the current language.
+
+    The template gets `lang`, the formatting helpers every page uses (coopchain/formatting.py:
+    kg, pct, money, day, moment…), "Page X of Y" and `css_string`; `context` adds the
+    document's own data or overrides a helper. Nothing is fetched unless `url_fetcher` says
+    so (the label sheets let their inline QR images through)."""
+    html = current_app.jinja_env.get_template(template).render(
+        lang=str(get_locale()),
+        page_counter=page_counter(),
+        css_string=css_string,
+        **{**TEMPLATE_HELPERS, **context},
+    )
+    options = {"pdf_variant": pdf_variant} if pdf_variant else {}
+    return HTML(string=html, url_fetcher=url_fetcher or RefuseAllFetcher()).write_pdf(**options)

@@ -1,9 +1,5 @@
 """Pages that belong to no single domain: dashboard, language switch, errors, template helpers."""
 
-import functools
-from decimal import Decimal
-
-from babel.numbers import get_decimal_symbol, get_group_symbol
 from flask import (
     Blueprint,
     Flask,
@@ -14,18 +10,19 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_decimal, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 
+from coopchain import formatting
 from coopchain.auth.access import READ, current_principal, public, requires
 from coopchain.auth.services import memberships_of
 from coopchain.db import discard_changes, get_session
 from coopchain.errors import DomainError
 from coopchain.farms.geometry import GeometryIssue, svg_outline
-from coopchain.farms.services import dashboard_counts
+from coopchain.farms.plots import dashboard_counts
 from coopchain.urls import local_path_or_home
 
 bp = Blueprint("core", __name__)
@@ -120,26 +117,6 @@ def register_error_handlers(app: Flask) -> None:
         )
 
 
-def format_kg(value) -> str:
-    """Kilograms to the gram, in the page's locale, without trailing zeros: "1.520,5".
-
-    Python's own formatting with the locale's two symbols swapped in: the same result as
-    Babel's format_decimal("#,##0.###"), at a fraction of its cost on a lot page with hundreds
-    of rows."""
-    if value is None or value == "":
-        return "—"
-    text = f"{Decimal(value).quantize(Decimal('0.001')):,f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    group, decimal = _number_symbols(str(get_locale()))
-    return text.replace(",", "\0").replace(".", decimal).replace("\0", group)
-
-
-@functools.cache
-def _number_symbols(locale: str) -> tuple[str, str]:
-    return get_group_symbol(locale), get_decimal_symbol(locale)
-
-
 def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def inject():
@@ -172,13 +149,9 @@ def register_template_helpers(app: Flask) -> None:
     def issue_message(stored: dict) -> str:
         return GeometryIssue.describe(stored)
 
-    app.template_filter("kg")(format_kg)
-
-    @app.template_filter("ha")
-    def hectares(value):
-        if value is None:
-            return "—"
-        return format_decimal(Decimal(value).quantize(Decimal("0.01")), format="#,##0.00")
+    # The same numbers and dates as the documents print (coopchain/formatting.py).
+    for name in ("kg", "ha"):
+        app.template_filter(name)(formatting.TEMPLATE_HELPERS[name])
 
     @app.template_global()
     def url_for_page(page: int) -> str:

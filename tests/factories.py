@@ -11,7 +11,9 @@ from werkzeug.security import generate_password_hash
 
 from coopchain.auth import services as auth
 from coopchain.auth.models import Organization, User
-from coopchain.farms import services as farms
+from coopchain.farms.agreements import create_agreement
+from coopchain.farms.plots import create_plot
+from coopchain.farms.producers import create_producer
 
 _counter = itertools.count(1)
 
@@ -53,7 +55,7 @@ def producer(session, org, **fields):
         "status": "active",
         **fields,
     }
-    return farms.create_producer(session, org.id, None, data)
+    return create_producer(session, org.id, None, data)
 
 
 def square(lon: float = -77.412345, lat: float = -5.701234, side: float = 0.001) -> dict:
@@ -80,7 +82,7 @@ def plot(session, org, producer_obj, **fields):
         "expected_yield_kg_ha": None,
         **fields,
     }
-    return farms.create_plot(session, org.id, None, data)
+    return create_plot(session, org.id, None, data)
 
 
 def agreement(session, org, producers, **fields):
@@ -97,7 +99,7 @@ def agreement(session, org, producers, **fields):
         "producer_ids": [p.id for p in producers],
         **fields,
     }
-    return farms.create_agreement(session, org.id, None, data)
+    return create_agreement(session, org.id, None, data)
 
 
 def delivery(session, org, producer_obj, plot_obj, **fields):

@@ -101,3 +101,14 @@ def test_every_api_route_is_described_and_every_description_is_a_route(app_witho
     assert described - routes == set(), "these descriptions name no route"
     with app.test_request_context():
         assert {(p, m) for p, ops in api_operations().items() for m in ops} == routes
+
+
+def test_no_module_passes_400_lines():
+    """Split a module before it passes ~400 lines (DESIGN.md §2): past that, nobody reads it
+    whole before changing it."""
+    long = {
+        module_name(p): n
+        for p in PACKAGE.rglob("*.py")
+        if (n := len(p.read_text().splitlines())) > MAX_LINES
+    }
+    assert long == {}

@@ -1,14 +1,14 @@
-"""JSON API for compliance, certificates, forest evidence and the EUDR geolocation package.
+"""JSON API for compliance and certificates (forest evidence and the EUDR geolocation package
+are in api_eudr.py).
 
-Thin on purpose (DESIGN.md §3): parse, call one service (compliance, registry, forest,
-eudr_shipment), dump. Documents are stored or built bytes sent as they are: a certificate's PDF
-is never rendered on a GET, only read back from the registry (identical bytes, same sha256).
+Thin on purpose (DESIGN.md §3): parse, call one service (compliance, registry), dump. A
+certificate's PDF is stored bytes sent as they are: never rendered on a GET, only read back from
+the registry (identical bytes, same sha256).
 """
 
 import io
 
 from flask import jsonify, request, send_file
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from coopchain.auth.access import (
@@ -21,8 +21,6 @@ from coopchain.auth.access import (
 )
 from coopchain.auth.models import Role
 from coopchain.certs import compliance, registry
-from coopchain.certs.eudr import package_summary, part_bytes
-from coopchain.certs.eudr_shipment import shipment_package
 from coopchain.certs.models import Certificate, SubjectKind
 from coopchain.certs.schemas import (
     BlockingFindingsOut,
@@ -33,17 +31,9 @@ from coopchain.certs.schemas import (
     CertificateRevokeIn,
     ComplianceOut,
     ComplianceSummaryOut,
-    EudrPartOut,
-    EudrSummaryOut,
     FindingOut,
-    ForestEvidenceIn,
-    ForestEvidenceOut,
-    ForestEvidenceVoidIn,
 )
 from coopchain.db import get_session
-from coopchain.errors import DomainError, NotFound
-from coopchain.farms.services import get_plot
-from coopchain.forest import evidence as forest
 from coopchain.lots.services import get_lot
 from coopchain.shipments.services import get_shipment
 from coopchain.web.api import (
@@ -51,12 +41,9 @@ from coopchain.web.api import (
     api_blueprint,
     document,
     dump_with,
-    page_args,
     page_of,
 )
 from coopchain.web.api import json_body as _json_body
-
-GEOJSON = "application/geo+json"
 
 OPENAPI_SCHEMAS.update(
     FindingOut=FindingOut,
@@ -67,11 +54,6 @@ OPENAPI_SCHEMAS.update(
     CertificateReissueIn=CertificateReissueIn,
     CertificateOut=CertificateOut,
     BlockingFindingsOut=BlockingFindingsOut,
-    ForestEvidenceIn=ForestEvidenceIn,
-    ForestEvidenceOut=ForestEvidenceOut,
-    ForestEvidenceVoidIn=ForestEvidenceVoidIn,
-    EudrPartOut=EudrPartOut,
-    EudrSummaryOut=EudrSummaryOut,
 )
 
 _BLOCKED = {
@@ -380,157 +362,3 @@ def shipments_certificate_pdf(reference: str):
             db, current_org_id(), SubjectKind.SHIPMENT, shipment.reference
         )
     )
-
-
-# --- EUDR geolocation package ------------------------------------------------------------------
-
-_binary(
-    document(
-        "/api/v1/shipments/{reference}/eudr.geojson",
-        "get",
-        "The EUDR geolocation package (GeoJSON Type II FeatureCollection, one feature per "
-        "origin plot); ?part=N for a package split over the EU limits; header X-EUDR-Parts; "
-        "422 eudr_invalid lists the plots that are not EUDR-valid",
-        text_params=("reference",),
-        query={"part": {"type": "integer", "minimum": 1}},
-    ),
-    GEOJSON,
-)
-document(
-    "/api/v1/shipments/{reference}/eudr.json",
-    "get",
-    "What the EUDR package holds: HS code, net weight, producers, plots and parts",
-    response="EudrSummaryOut",
-    text_params=("reference",),
-)
-
-
-def _part_number(part_count: int) -> int:
-    raw = request.args.get("part")
-    if raw is None:
-        if part_count > 1:
-            raise DomainError(
-                _(
-                    "The package is split into %(n)s parts (EU limits per statement): download "
-                    "each with ?part=1 … ?part=%(n)s.",
-                    n=part_count,
-                ),
-                {"part": [_("Choose a part from 1 to %(n)s.", n=part_count)]},
-            )
-        return 1
-    if not raw.isdigit() or not 1 <= int(raw) <= part_count:
-        raise DomainError(
-            _("There is no part %(part)s.", part=raw),
-            {"part": [_("Choose a part from 1 to %(n)s.", n=part_count)]},
-        )
-    return int(raw)
-
-
-@api_blueprint.get("/shipments/<reference>/eudr.geojson")
-@api_requires(READ)
-def shipments_eudr_geojson(reference: str):
-    package = shipment_package(get_session(), current_org_id(), reference)
-    count = len(package.parts)
-    try:
-        number = _part_number(count)
-    except DomainError as exc:
-        response = jsonify(error=exc.code, message=exc.message, fields=exc.fields)
-        response.headers["X-EUDR-Parts"] = str(count)
-        return response, exc.status
-    suffix = f"-part{number}of{count}" if count > 1 else ""
-    response = send_file(
-        io.BytesIO(part_bytes(package.parts[number - 1])),
-        mimetype=GEOJSON,
-        as_attachment=True,
-        download_name=f"eudr-{reference}{suffix}.geojson",
-    )
-    response.headers["X-EUDR-Parts"] = str(count)
-    response.headers["X-EUDR-Part"] = str(number)
-    return response
-
-
-@api_blueprint.get("/shipments/<reference>/eudr.json")
-@api_requires(READ)
-def shipments_eudr_summary(reference: str):
-    package = shipment_package(get_session(), current_org_id(), reference)
-    summary = package_summary(package)
-    for part in summary["parts"]:
-        part["url"] = f"/api/v1/shipments/{reference}/eudr.geojson?part={part['number']}"
-    response = jsonify(EudrSummaryOut().dump({"reference": reference, **summary}))
-    response.headers["X-EUDR-Parts"] = str(summary["part_count"])
-    return response
-
-
-# --- forest evidence --------------------------------------------------------------------------
-
-document(
-    "/api/v1/plots/{plot_id}/forest-evidence",
-    "get",
-    "A plot's forest evidence, newest first, voided included (current: the one that counts)",
-    list_of="ForestEvidenceOut",
-    searchable=False,
-    params=("plot_id",),
-)
-document(
-    "/api/v1/plots/{plot_id}/forest-evidence",
-    "post",
-    "Record forest evidence by hand (manual review or field visit) with its source and date",
-    body="ForestEvidenceIn",
-    response="ForestEvidenceOut",
-    params=("plot_id",),
-)
-document(
-    "/api/v1/plots/{plot_id}/forest-evidence/{evidence_id}/void",
-    "post",
-    "Void mistaken forest evidence with a reason (it stays in the history)",
-    body="ForestEvidenceVoidIn",
-    response="ForestEvidenceOut",
-    params=("plot_id", "evidence_id"),
-    status="200",
-)
-
-
-def _evidence_out(evidence, current_id: int | None) -> dict:
-    return dump_with(ForestEvidenceOut(), evidence, current=evidence.id == current_id)
-
-
-def _current_id(plot_id: int) -> int | None:
-    latest = forest.latest_evidence(get_session(), current_org_id(), [plot_id]).get(plot_id)
-    return latest.id if latest else None
-
-
-@api_blueprint.get("/plots/<int:plot_id>/forest-evidence")
-@api_requires(READ)
-def plots_forest_evidence(plot_id: int):
-    get_plot(get_session(), current_org_id(), plot_id)
-    args = page_args()
-    rows = forest.evidence_of(get_session(), current_org_id(), plot_id)
-    start = (args["page"] - 1) * args["per_page"]
-    current = _current_id(plot_id)
-    items = [_evidence_out(e, current) for e in rows[start : start + args["per_page"]]]
-    return page_of(items, len(rows), args)
-
-
-@api_blueprint.post("/plots/<int:plot_id>/forest-evidence")
-@api_requires(REGISTRY_WRITE)
-def plots_forest_evidence_record(plot_id: int):
-    get_plot(get_session(), current_org_id(), plot_id)  # 404 before any 422
-    data = ForestEvidenceIn().load(_json_body())
-    evidence = forest.record_evidence(
-        get_session(), current_org_id(), current_user_id(), plot_id, data
-    )
-    return jsonify(_evidence_out(evidence, _current_id(plot_id))), 201
-
-
-@api_blueprint.post("/plots/<int:plot_id>/forest-evidence/<int:evidence_id>/void")
-@api_requires(REGISTRY_WRITE)
-def plots_forest_evidence_void(plot_id: int, evidence_id: int):
-    db = get_session()
-    get_plot(db, current_org_id(), plot_id)
-    if evidence_id not in {e.id for e in forest.evidence_of(db, current_org_id(), plot_id)}:
-        raise NotFound(_("No such forest evidence."))
-    data = ForestEvidenceVoidIn().load(_json_body())
-    evidence = forest.void_evidence(
-        db, current_org_id(), current_user_id(), evidence_id, data["reason"]
-    )
-    return jsonify(_evidence_out(evidence, _current_id(plot_id)))

@@ -16,24 +16,18 @@ Privacy (issue: shipments): a producer's name is printed only with their public-
 otherwise the row shows the member code alone.
 """
 
-from datetime import date, datetime
+from datetime import UTC
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from babel import Locale
-from babel.dates import format_datetime as babel_format_datetime
-from flask import current_app
-from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from weasyprint import HTML
 
-from coopchain.clock import cooperative_zone
 from coopchain.farms.models import ForestResult
+from coopchain.formatting import moment_with_zone
 from coopchain.lots.mass_balance import BalanceFlag
 from coopchain.lots.services import setting
-from coopchain.pdf import RefuseAllFetcher, css_string, page_counter
+from coopchain.pdf import render_pdf
 from coopchain.quality import labels as quality_labels
 from coopchain.trace.qr import qr_svg
 
@@ -108,7 +102,7 @@ SHIPMENT_FIELDS = (
 def certificate_context(report, meta: dict) -> dict:
     """Everything the certificate prints, as plain values (no ORM object reaches the template).
 
-    `report` is a compliance.ComplianceReport; `meta` is what the registry decided: number,
+    `report` is a compliance_report.ComplianceReport; `meta` is what the registry decided: number,
     verify_url, issued_at, issued_by, organization {name, code, country}, language,
     override_reason, replaces."""
     subject = report.subject
@@ -284,46 +278,8 @@ def _code(value):
 # --- rendering --------------------------------------------------------------------------------
 
 
-def _zone():
-    # The cooperative's own time, like clock.today().
-    return cooperative_zone()
-
-
 def render_certificate_pdf(context: dict) -> bytes:
     """The certificate as A4 PDF/A-3b bytes, in the current Babel locale."""
-    from coopchain.views import format_kg  # the pages' own kg format, in the current locale
-
-    locale = get_locale()
-    zone = _zone()
-
-    def ha(value):
-        return "—" if value is None else format_decimal(Decimal(value), format="#,##0.00")
-
-    def pct(value):
-        return "—" if value is None else format_decimal(Decimal(value), format="#,##0.0")
-
-    def score(value):
-        return "—" if value is None else format_decimal(Decimal(value), format="#,##0.00")
-
-    def integer(value):
-        return "—" if value is None else format_decimal(value, format="#,##0")
-
-    def iso(value: date | None):
-        # Tables use ISO dates: unambiguous in both languages and compact.
-        return "—" if value is None else value.isoformat()
-
-    def long_date(value: date | None):
-        return "—" if value is None else format_date(value, format="long")
-
-    def moment(value: datetime):
-        local = babel_format_datetime(value, "d MMMM y, HH:mm", tzinfo=zone, locale=locale)
-        return f"{local} ({zone.key})"
-
-    def country(code: str | None):
-        if not code:
-            return "—"
-        name = Locale.parse(str(locale)).territories.get(code.upper())
-        return f"{name} ({code.upper()})" if name else code
 
     def label(mapping, code):
         return "—" if code is None else str(mapping.get(code, code))
@@ -333,23 +289,13 @@ def render_certificate_pdf(context: dict) -> bytes:
         return Markup(qr_svg(url))  # noqa: S704
 
     ctx = context
-    title = _("Organic-compliance certificate %(number)s", number=ctx["number"])
-    html = current_app.jinja_env.get_template(TEMPLATE).render(
+    return render_pdf(
+        TEMPLATE,
+        pdf_variant=PDF_VARIANT,
         c=ctx,
-        title=title,
-        lang=str(locale),
-        created=ctx["issued_at"].astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        page_counter=page_counter(),
-        css_string=css_string,
-        kg=format_kg,
-        ha=ha,
-        pct=pct,
-        score=score,
-        integer=integer,
-        iso=iso,
-        long_date=long_date,
-        moment=moment,
-        country=country,
+        title=_("Organic-compliance certificate %(number)s", number=ctx["number"]),
+        created=ctx["issued_at"].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        moment=moment_with_zone,
         forest_label=lambda code: label(FOREST_LABELS, code),
         forest_short=lambda code: label(FOREST_SHORT_LABELS, code),
         evidence_kind=lambda code: label(EVIDENCE_KIND_LABELS, code),
@@ -360,4 +306,3 @@ def render_certificate_pdf(context: dict) -> bytes:
         classification_label=quality_labels.classification_label,
         qr=qr,
     )
-    return HTML(string=html, url_fetcher=RefuseAllFetcher()).write_pdf(pdf_variant=PDF_VARIANT)

@@ -25,8 +25,8 @@ from coopchain.farms.geometry import (
     MESSAGES,
     POINT_MAX_HA,
     GeometryIssue,
-    validate_plot_geometry,
 )
+from coopchain.farms.geometry_validation import validate_plot_geometry
 
 #: Green coffee (DOMAIN.md §2: coffee is HS 0901, green coffee 0901.11).
 GREEN_COFFEE_HS = "0901.11"

@@ -24,13 +24,14 @@ from coopchain.auth.access import (
     requires,
 )
 from coopchain.auth.models import User
-from coopchain.certs import compliance, registry
+from coopchain.certs import registry
+from coopchain.certs.compliance_report import ComplianceReport
 from coopchain.certs.models import Certificate, CertificateStatus, SubjectKind
 from coopchain.db import get_session
 from coopchain.errors import DomainError
+from coopchain.formatting import kg as format_kg
 from coopchain.lots.services import get_lot
 from coopchain.shipments.services import get_shipment
-from coopchain.views import format_kg
 
 bp = Blueprint("certs", __name__)
 #: Plot or delivery names listed in full under a finding; longer lists fold away.
@@ -77,7 +78,7 @@ def _helpers() -> dict:
     }
 
 
-def _summary(report: compliance.ComplianceReport) -> dict:
+def _summary(report: ComplianceReport) -> dict:
     subject = report.subject
     return {
         "plots": len(subject.plot_ids),
@@ -89,7 +90,7 @@ def _summary(report: compliance.ComplianceReport) -> dict:
     }
 
 
-def _report(kind: str, reference: str) -> compliance.ComplianceReport:
+def _report(kind: str, reference: str) -> ComplianceReport:
     return registry.report_for(get_session(), current_org_id(), kind, reference)
 
 

@@ -10,8 +10,11 @@ from datetime import date
 from decimal import Decimal
 
 from coopchain.demo.calendar import DemoCalendar
-from coopchain.farms import services as farms
-from coopchain.farms.geometry import point_geometry, validate_plot_geometry
+from coopchain.farms.agreements import add_visit, create_agreement
+from coopchain.farms.geometry import point_geometry
+from coopchain.farms.geometry_validation import validate_plot_geometry
+from coopchain.farms.plots import create_plot
+from coopchain.farms.producers import create_producer, producer_by_code
 from coopchain.ledger.services import append
 
 FIRST_NAMES = [
@@ -95,7 +98,7 @@ def load_registry(
     """`producers` members, each with an agreement and one or two plots, and the special cases."""
     for n in range(1, producers + 1):
         community = rng.choice(COMMUNITIES)
-        producer = farms.create_producer(
+        producer = create_producer(
             session,
             org_id,
             None,
@@ -122,7 +125,7 @@ def load_registry(
 def _agreement(session, rng, cal, org_id, producer, n, prefix):
     signed = cal.harvest(rng.randint(1, 6), rng.randint(1, 28), years_before=1)
     ended = n % 11 == 0
-    agreement = farms.create_agreement(
+    agreement = create_agreement(
         session,
         org_id,
         None,
@@ -149,7 +152,7 @@ def _agreement(session, rng, cal, org_id, producer, n, prefix):
     for month in (3, 9):
         visited = date(signed.year, month, 15)
         if visited >= signed:
-            farms.add_visit(
+            add_visit(
                 session,
                 org_id,
                 None,
@@ -175,7 +178,7 @@ def _plot(session, rng, cal, org_id, producer, crop, n, k):
     )
     declared = Decimal(str(hectares)) if as_point else _declared_area(rng, geometry, crop)
     conversion = date(rng.randint(2012, 2020), rng.randint(1, 12), 1)
-    farms.create_plot(
+    create_plot(
         session,
         org_id,
         None,
@@ -217,8 +220,8 @@ def _declared_area(rng, geometry: dict, crop: str) -> Decimal:
 
 def _special_cases(session, rng, cal, org_id, crop, prefix):
     """Plots that show the warnings: in conversion, area mismatch, point too large, bad shape."""
-    first = farms.producer_by_code(session, org_id, f"{prefix}-0001")
-    second = farms.producer_by_code(session, org_id, f"{prefix}-0002")
+    first = producer_by_code(session, org_id, f"{prefix}-0001")
+    second = producer_by_code(session, org_id, f"{prefix}-0002")
     base = {
         "crop": crop,
         "altitude_m": 1200,
@@ -226,7 +229,7 @@ def _special_cases(session, rng, cal, org_id, crop, prefix):
         "organic_certifier": "Control Union Peru",
     }
     new_plot = polygon_around(rng, -77.35, -5.66, 1.2)
-    farms.create_plot(
+    create_plot(
         session,
         org_id,
         None,
@@ -240,7 +243,7 @@ def _special_cases(session, rng, cal, org_id, crop, prefix):
             "organic_conversion_start": cal.harvest(3, 1, years_before=1),
         },
     )
-    farms.create_plot(
+    create_plot(
         session,
         org_id,
         None,
@@ -254,7 +257,7 @@ def _special_cases(session, rng, cal, org_id, crop, prefix):
         },
     )
     if crop == "pitahaya":
-        farms.create_plot(
+        create_plot(
             session,
             org_id,
             None,
@@ -270,7 +273,7 @@ def _special_cases(session, rng, cal, org_id, crop, prefix):
         return
     # A plot surveyed before validation existed: its bow-tie outline is kept as recorded so
     # staff see the error and re-survey it; the form and API would refuse it.
-    plot = farms.create_plot(
+    plot = create_plot(
         session,
         org_id,
         None,

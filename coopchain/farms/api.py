@@ -15,10 +15,35 @@ from coopchain.auth.access import (
 )
 from coopchain.clock import today
 from coopchain.db import get_session
-from coopchain.farms import rules, services
+from coopchain.farms import rules
+from coopchain.farms.agreements import (
+    add_visit,
+    agreement_producer_ids,
+    agreements_in_force,
+    create_agreement,
+    get_agreement,
+    list_agreements,
+    set_agreement_status,
+    visits_of,
+)
+from coopchain.farms.plots import (
+    create_plot,
+    expected_yield,
+    get_plot,
+    list_plots,
+    plot_organic_status,
+    update_plot,
+)
+from coopchain.farms.producers import (
+    create_producer,
+    get_producer,
+    search_producers,
+    update_producer,
+)
+from coopchain.farms.registry_common import PRIVATE_FIELDS
+from coopchain.farms.registry_export import export_registry
 from coopchain.farms.registry_xlsx import (
     ImportFailed,
-    export_registry,
     import_registry,
     sheet_specs,
 )
@@ -57,7 +82,7 @@ def _producer_out() -> ProducerOut:
     """National ID and phone only for the roles that may see them."""
     if current_principal().sees_private_data:
         return ProducerOut()
-    return ProducerOut(exclude=tuple(services.PRIVATE_FIELDS))
+    return ProducerOut(exclude=tuple(PRIVATE_FIELDS))
 
 
 # --- producers ------------------------------------------------------------------------------
@@ -87,7 +112,7 @@ document(
 @api_requires(READ)
 def producers_list():
     args = page_args()
-    items, total = services.search_producers(
+    items, total = search_producers(
         get_session(), current_org_id(), args["q"], args["page"], args["per_page"]
     )
     return paginated(items, total, args, _producer_out())
@@ -97,24 +122,22 @@ def producers_list():
 @api_requires(REGISTRY_WRITE)
 def producers_create():
     data = ProducerIn().load(_json_body())
-    producer = services.create_producer(get_session(), current_org_id(), current_user_id(), data)
+    producer = create_producer(get_session(), current_org_id(), current_user_id(), data)
     return jsonify(_producer_out().dump(producer)), 201
 
 
 @api_blueprint.get("/producers/<int:producer_id>")
 @api_requires(READ)
 def producers_get(producer_id: int):
-    return jsonify(
-        _producer_out().dump(services.get_producer(get_session(), current_org_id(), producer_id))
-    )
+    return jsonify(_producer_out().dump(get_producer(get_session(), current_org_id(), producer_id)))
 
 
 @api_blueprint.put("/producers/<int:producer_id>")
 @api_requires(REGISTRY_WRITE)
 def producers_update(producer_id: int):
-    services.get_producer(get_session(), current_org_id(), producer_id)  # 404 before any 422
+    get_producer(get_session(), current_org_id(), producer_id)  # 404 before any 422
     data = ProducerIn().load(_json_body())
-    producer = services.update_producer(
+    producer = update_producer(
         get_session(), current_org_id(), current_user_id(), producer_id, data
     )
     return jsonify(_producer_out().dump(producer))
@@ -158,10 +181,10 @@ document(
 def _agreements_out(agreements) -> list[dict]:
     db, ids = get_session(), [a.id for a in agreements]
     producers, visits = (
-        services.agreement_producer_ids(db, ids),
-        services.visits_of(db, current_org_id(), ids),
+        agreement_producer_ids(db, ids),
+        visits_of(db, current_org_id(), ids),
     )
-    in_force = services.agreements_in_force(db, agreements, today())
+    in_force = agreements_in_force(db, agreements, today())
     return [
         AgreementOut().dump(
             {
@@ -183,9 +206,7 @@ def _agreements_out(agreements) -> list[dict]:
 @api_requires(READ)
 def agreements_list():
     args = page_args()
-    items, total = services.list_agreements(
-        get_session(), current_org_id(), args["page"], args["per_page"]
-    )
+    items, total = list_agreements(get_session(), current_org_id(), args["page"], args["per_page"])
     return jsonify(
         items=_agreements_out(items), page=args["page"], per_page=args["per_page"], total=total
     )
@@ -195,23 +216,23 @@ def agreements_list():
 @api_requires(REGISTRY_WRITE)
 def agreements_create():
     data = AgreementIn().load(_json_body())
-    agreement = services.create_agreement(get_session(), current_org_id(), current_user_id(), data)
+    agreement = create_agreement(get_session(), current_org_id(), current_user_id(), data)
     return jsonify(_agreements_out([agreement])[0]), 201
 
 
 @api_blueprint.get("/agreements/<int:agreement_id>")
 @api_requires(READ)
 def agreements_get(agreement_id: int):
-    agreement = services.get_agreement(get_session(), current_org_id(), agreement_id)
+    agreement = get_agreement(get_session(), current_org_id(), agreement_id)
     return jsonify(_agreements_out([agreement])[0])
 
 
 @api_blueprint.post("/agreements/<int:agreement_id>/status")
 @api_requires(REGISTRY_WRITE)
 def agreements_status(agreement_id: int):
-    services.get_agreement(get_session(), current_org_id(), agreement_id)  # 404 before any 422
+    get_agreement(get_session(), current_org_id(), agreement_id)  # 404 before any 422
     data = AgreementStatusIn().load(_json_body())
-    agreement = services.set_agreement_status(
+    agreement = set_agreement_status(
         get_session(),
         current_org_id(),
         current_user_id(),
@@ -226,11 +247,9 @@ def agreements_status(agreement_id: int):
 @api_blueprint.post("/agreements/<int:agreement_id>/visits")
 @api_requires(REGISTRY_WRITE)
 def agreements_visit(agreement_id: int):
-    services.get_agreement(get_session(), current_org_id(), agreement_id)  # 404 before any 422
+    get_agreement(get_session(), current_org_id(), agreement_id)  # 404 before any 422
     data = VisitIn().load(_json_body())
-    visit = services.add_visit(
-        get_session(), current_org_id(), current_user_id(), agreement_id, data
-    )
+    visit = add_visit(get_session(), current_org_id(), current_user_id(), agreement_id, data)
     return jsonify(VisitOut().dump(visit)), 201
 
 
@@ -264,8 +283,8 @@ def _plot_out(plot) -> dict:
         {
             **stored,
             "organic_since": rules.organic_since(plot.organic_conversion_start),
-            "organic_status_today": services.plot_organic_status(plot).value,
-            "expected_yield_effective_kg_ha": services.expected_yield(
+            "organic_status_today": plot_organic_status(plot).value,
+            "expected_yield_effective_kg_ha": expected_yield(
                 plot, current_app.config["DEFAULT_EXPECTED_YIELD"]
             ),
         }
@@ -276,9 +295,7 @@ def _plot_out(plot) -> dict:
 @api_requires(READ)
 def plots_list():
     args = page_args()
-    items, total = services.list_plots(
-        get_session(), current_org_id(), args["page"], args["per_page"]
-    )
+    items, total = list_plots(get_session(), current_org_id(), args["page"], args["per_page"])
     return jsonify(
         items=[_plot_out(p) for p in items],
         page=args["page"],
@@ -292,25 +309,23 @@ def plots_list():
 def plots_create():
     data = PlotIn().load(_json_body())
     return jsonify(
-        _plot_out(services.create_plot(get_session(), current_org_id(), current_user_id(), data))
+        _plot_out(create_plot(get_session(), current_org_id(), current_user_id(), data))
     ), 201
 
 
 @api_blueprint.get("/plots/<int:plot_id>")
 @api_requires(READ)
 def plots_get(plot_id: int):
-    return jsonify(_plot_out(services.get_plot(get_session(), current_org_id(), plot_id)))
+    return jsonify(_plot_out(get_plot(get_session(), current_org_id(), plot_id)))
 
 
 @api_blueprint.put("/plots/<int:plot_id>")
 @api_requires(REGISTRY_WRITE)
 def plots_update(plot_id: int):
-    services.get_plot(get_session(), current_org_id(), plot_id)  # 404 before any 422
+    get_plot(get_session(), current_org_id(), plot_id)  # 404 before any 422
     data = PlotIn().load(_json_body())
     return jsonify(
-        _plot_out(
-            services.update_plot(get_session(), current_org_id(), current_user_id(), plot_id, data)
-        )
+        _plot_out(update_plot(get_session(), current_org_id(), current_user_id(), plot_id, data))
     )
 
 

@@ -1,10 +1,10 @@
-"""The producer register as a workbook: template, all-or-nothing import, and export.
+"""The producer register as a workbook: sheet layout, template and all-or-nothing import.
 
 Sheets: Producers, Agreements, Plots (and Visits on export). Headers are the API field names,
-so a clerk's spreadsheet, the API and the docs all speak the same words.
+so a clerk's spreadsheet, the API and the docs all speak the same words. The export, which
+uses the same columns, is in registry_export.py.
 """
 
-import json
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
@@ -12,13 +12,12 @@ from marshmallow import fields, pre_load, validate
 from sqlalchemy import select
 from sqlmodel import Session
 
-from coopchain.clock import today
 from coopchain.errors import DomainError
-from coopchain.farms import services
-from coopchain.farms.geometry import GeometryIssue, point_geometry
-from coopchain.farms.models import Agreement, AgreementVisit, Commitment, Plot, Producer
+from coopchain.farms import agreements, plots, producers
+from coopchain.farms.geometry import point_geometry
+from coopchain.farms.models import Commitment, Producer
 from coopchain.farms.schemas import AgreementIn, PlotIn, ProducerIn
-from coopchain.spreadsheets import RowError, SheetSpec, read_workbook, write_workbook
+from coopchain.spreadsheets import RowError, SheetSpec, read_workbook
 
 
 class _SpreadsheetRow:
@@ -250,7 +249,7 @@ def import_registry(session: Session, org_id: int, user_id: int | None, data: by
         (
             "Producers",
             producer_rows,
-            lambda v: services.create_producer(session, org_id, user_id, v),
+            lambda v: producers.create_producer(session, org_id, user_id, v),
         ),
         (
             "Agreements",
@@ -313,7 +312,7 @@ def _attach_geometry(values: dict, row: int, errors: list[RowError]) -> None:
     values["geometry"] = text or (point_geometry(lon, lat) if lon is not None else None)
     if values["geometry"] is not None:
         try:
-            services.check_plot_geometry(values)
+            plots.check_plot_geometry(values)
         except DomainError as exc:
             errors.append(
                 RowError(
@@ -327,7 +326,7 @@ def _attach_geometry(values: dict, row: int, errors: list[RowError]) -> None:
 
 def _producer_id(session: Session, org_id: int, code: str, ids: dict) -> int:
     if code not in ids:
-        producer = services.producer_by_code(session, org_id, code)
+        producer = producers.producer_by_code(session, org_id, code)
         if producer is None:  # its own row in Producers failed
             raise DomainError(
                 str(_l("Member code %(code)s: its Producers row has errors.", code=code)),
@@ -340,104 +339,9 @@ def _producer_id(session: Session, org_id: int, code: str, ids: dict) -> int:
 def _create_agreement(session, org_id, user_id, values, ids):
     codes = values.pop("producer_codes")
     values["producer_ids"] = [_producer_id(session, org_id, c, ids) for c in codes]
-    return services.create_agreement(session, org_id, user_id, values)
+    return agreements.create_agreement(session, org_id, user_id, values)
 
 
 def _create_plot(session, org_id, user_id, values, ids):
     values["producer_id"] = _producer_id(session, org_id, values.pop("producer_code"), ids)
-    return services.create_plot(session, org_id, user_id, values)
-
-
-def export_registry(session: Session, org_id: int, *, with_private: bool) -> bytes:
-    """The whole register, one sheet per table, readable back by import_registry.
-
-    Without `with_private`, national IDs and phone numbers are left out of the file.
-    """
-    producer_columns = [
-        c for c in PRODUCER_COLUMNS if with_private or c not in services.PRIVATE_FIELDS
-    ]
-    producers = list(
-        session.scalars(
-            select(Producer)
-            .where(Producer.organization_id == org_id)
-            .order_by(Producer.member_code)
-        )
-    )
-    code_of = {p.id: p.member_code for p in producers}
-    agreements = list(
-        session.scalars(
-            select(Agreement).where(Agreement.organization_id == org_id).order_by(Agreement.number)
-        )
-    )
-    links = services.agreement_producer_ids(session, [a.id for a in agreements])
-    visits = session.scalars(
-        select(AgreementVisit)
-        .where(AgreementVisit.organization_id == org_id)
-        .order_by(AgreementVisit.agreement_id, AgreementVisit.visited_on)
-    )
-    number_of = {a.id: a.number for a in agreements}
-    plots = session.scalars(
-        select(Plot).where(Plot.organization_id == org_id).order_by(Plot.producer_id, Plot.id)
-    )
-    in_force = services.agreements_in_force(session, agreements, today())
-    return write_workbook(
-        [
-            (
-                "Producers",
-                producer_columns,
-                ([getattr(p, c) for c in producer_columns] for p in producers),
-            ),
-            (
-                "Agreements",
-                [*AGREEMENT_COLUMNS, "active_today"],
-                (
-                    [
-                        *(_agreement_cell(a, c, links, code_of) for c in AGREEMENT_COLUMNS),
-                        in_force[a.id],
-                    ]
-                    for a in agreements
-                ),
-            ),
-            (
-                "Visits",
-                ["agreement_number", "visited_on", "inspector", "result", "notes"],
-                (
-                    [number_of[v.agreement_id], v.visited_on, v.inspector, v.result, v.notes]
-                    for v in visits
-                ),
-            ),
-            (
-                "Plots",
-                [*PLOT_COLUMNS, "computed_area_ha", "organic_status_today", "issues"],
-                (
-                    [
-                        *(_plot_cell(p, c, code_of) for c in PLOT_COLUMNS),
-                        p.computed_area_ha,
-                        services.plot_organic_status(p).value,
-                        "; ".join(GeometryIssue.describe(i) for i in p.geometry_issues),
-                    ]
-                    for p in plots
-                ),
-            ),
-        ]
-    )
-
-
-def _agreement_cell(agreement, column, links, code_of):
-    if column == "producer_codes":
-        return ", ".join(code_of[pid] for pid in links[agreement.id] if pid in code_of)
-    if column == "commitments":
-        return ", ".join(agreement.commitments)
-    return getattr(agreement, column)
-
-
-def _plot_cell(plot, column, code_of):
-    geometry = plot.geometry or {}
-    is_point = geometry.get("type") == "Point"
-    if column == "producer_code":
-        return code_of.get(plot.producer_id)
-    if column in ("lon", "lat"):
-        return geometry["coordinates"][0 if column == "lon" else 1] if is_point else None
-    if column == "geojson":
-        return json.dumps(geometry) if geometry and not is_point else None
-    return getattr(plot, column)
+    return plots.create_plot(session, org_id, user_id, values)

@@ -18,7 +18,16 @@ from coopchain.auth.access import (
 from coopchain.clock import today
 from coopchain.db import discard_changes, get_session
 from coopchain.errors import DomainError
-from coopchain.farms import services
+from coopchain.farms.agreements import (
+    add_visit,
+    agreement_producer_ids,
+    agreements_in_force,
+    agreements_of_producer,
+    create_agreement,
+    get_agreement,
+    set_agreement_status,
+    visits_of,
+)
 from coopchain.farms.blueprint import bp
 from coopchain.farms.models import (
     AgreementKind,
@@ -29,9 +38,26 @@ from coopchain.farms.models import (
     Sex,
     VisitResult,
 )
+from coopchain.farms.plots import (
+    PLOT_FIELDS,
+    create_plot,
+    get_plot,
+    plot_organic_status,
+    plots_needing_attention,
+    plots_of_producers,
+    update_plot,
+)
+from coopchain.farms.producers import (
+    PRODUCER_FIELDS,
+    create_producer,
+    get_producer,
+    producer_by_code,
+    search_producers,
+    update_producer,
+)
+from coopchain.farms.registry_export import export_registry
 from coopchain.farms.registry_xlsx import (
     ImportFailed,
-    export_registry,
     import_registry,
     sheet_specs,
 )
@@ -60,7 +86,7 @@ def producer_list():
         args = PageSchema().load(request.args.to_dict())
     except ValidationError:
         args = {"page": 1, "per_page": 25, "q": None}
-    producers, total = services.search_producers(
+    producers, total = search_producers(
         get_session(), current_org_id(), args["q"], args["page"], args["per_page"]
     )
     pages = max(1, -(-total // args["per_page"]))
@@ -78,18 +104,18 @@ def producer_list():
 @requires(READ)
 def producer_detail(producer_id: int):
     db, org = get_session(), current_org_id()
-    producer = services.get_producer(db, org, producer_id)
-    agreements = services.agreements_of_producer(db, org, producer.id)
-    visits = services.visits_of(db, org, [a.id for a in agreements])
-    plots = services.plots_of_producers(db, org, [producer.id])
+    producer = get_producer(db, org, producer_id)
+    agreements = agreements_of_producer(db, org, producer.id)
+    visits = visits_of(db, org, [a.id for a in agreements])
+    plots = plots_of_producers(db, org, [producer.id])
     on = today()
-    in_force = services.agreements_in_force(db, agreements, on)
+    in_force = agreements_in_force(db, agreements, on)
     return render_template(
         "farms/producer_detail.html",
         producer=producer,
         agreements=[(a, visits[a.id], in_force[a.id]) for a in agreements],
         plots=[
-            (p, services.plot_organic_status(p, on), organic_since(p.organic_conversion_start))
+            (p, plot_organic_status(p, on), organic_since(p.organic_conversion_start))
             for p in plots
         ],
     )
@@ -98,7 +124,7 @@ def producer_detail(producer_id: int):
 @bp.get("/plots/attention")
 @requires(READ)
 def plots_attention():
-    rows = services.plots_needing_attention(get_session(), current_org_id())
+    rows = plots_needing_attention(get_session(), current_org_id())
     return render_template("farms/plots_attention.html", rows=rows)
 
 
@@ -108,9 +134,7 @@ def producer_new():
     return handle_form(
         "farms/producer_form.html",
         ProducerIn(),
-        lambda data: services.create_producer(
-            get_session(), current_org_id(), current_user_id(), data
-        ),
+        lambda data: create_producer(get_session(), current_org_id(), current_user_id(), data),
         lambda producer: redirect(url_for("farms.producer_detail", producer_id=producer.id)),
         defaults={"status": "active", "joined_on": today().isoformat()},
         choices=CHOICES,
@@ -121,12 +145,12 @@ def producer_new():
 @bp.route("/producers/<int:producer_id>/edit", methods=["GET", "POST"])
 @requires(REGISTRY_WRITE)
 def producer_edit(producer_id: int):
-    producer = services.get_producer(get_session(), current_org_id(), producer_id)
-    defaults = {name: getattr(producer, name) for name in services.PRODUCER_FIELDS}
+    producer = get_producer(get_session(), current_org_id(), producer_id)
+    defaults = {name: getattr(producer, name) for name in PRODUCER_FIELDS}
     return handle_form(
         "farms/producer_form.html",
         ProducerIn(),
-        lambda data: services.update_producer(
+        lambda data: update_producer(
             get_session(), current_org_id(), current_user_id(), producer_id, data
         ),
         lambda p: redirect(url_for("farms.producer_detail", producer_id=p.id)),
@@ -141,7 +165,7 @@ def _codes_to_ids(data: dict) -> dict:
     codes = [c.strip() for c in data.pop("producer_codes", "").replace(";", ",").split(",")]
     ids = []
     for code in filter(None, codes):
-        producer = services.producer_by_code(get_session(), current_org_id(), code)
+        producer = producer_by_code(get_session(), current_org_id(), code)
         if producer is None:
             raise DomainError(
                 _("Unknown member code %(code)s.", code=code),
@@ -161,13 +185,11 @@ class AgreementForm(AgreementIn):
 @bp.route("/producers/<int:producer_id>/agreements/new", methods=["GET", "POST"])
 @requires(REGISTRY_WRITE)
 def agreement_new(producer_id: int):
-    producer = services.get_producer(get_session(), current_org_id(), producer_id)
+    producer = get_producer(get_session(), current_org_id(), producer_id)
     return handle_form(
         "farms/agreement_form.html",
         AgreementForm(exclude=("producer_ids",)),
-        lambda data: services.create_agreement(
-            get_session(), current_org_id(), current_user_id(), data
-        ),
+        lambda data: create_agreement(get_session(), current_org_id(), current_user_id(), data),
         lambda _a: redirect(url_for("farms.producer_detail", producer_id=producer.id)),
         defaults={
             "producer_codes": producer.member_code,
@@ -186,7 +208,7 @@ def agreement_new(producer_id: int):
 
 def _return_producer(agreement, asked: int | None) -> int:
     """The producer page to go back to: the one asked for if the agreement covers it."""
-    covered = services.agreement_producer_ids(get_session(), [agreement.id])[agreement.id]
+    covered = agreement_producer_ids(get_session(), [agreement.id])[agreement.id]
     return asked if asked in covered else covered[0]
 
 
@@ -194,12 +216,12 @@ def _return_producer(agreement, asked: int | None) -> int:
 @requires(REGISTRY_WRITE)
 def agreement_status(agreement_id: int):
     db = get_session()
-    agreement = services.get_agreement(db, current_org_id(), agreement_id)
+    agreement = get_agreement(db, current_org_id(), agreement_id)
     back = _return_producer(agreement, request.form.get("producer", type=int))
     raw = {k: v for k, v in request.form.items() if k in AgreementStatusIn().fields}
     try:
         data = AgreementStatusIn().load(raw)
-        services.set_agreement_status(
+        set_agreement_status(
             db,
             current_org_id(),
             current_user_id(),
@@ -230,14 +252,12 @@ def agreement_status(agreement_id: int):
 @requires(REGISTRY_WRITE)
 def visit_new(agreement_id: int):
     db = get_session()
-    agreement = services.get_agreement(db, current_org_id(), agreement_id)
+    agreement = get_agreement(db, current_org_id(), agreement_id)
     back = _return_producer(agreement, request.args.get("producer", type=int))
     return handle_form(
         "farms/visit_form.html",
         VisitIn(),
-        lambda data: services.add_visit(
-            db, current_org_id(), current_user_id(), agreement_id, data
-        ),
+        lambda data: add_visit(db, current_org_id(), current_user_id(), agreement_id, data),
         lambda _v: redirect(url_for("farms.producer_detail", producer_id=back)),
         defaults={"visited_on": today().isoformat(), "result": "compliant"},
         choices=CHOICES,
@@ -262,18 +282,18 @@ def _plot_geometry_from_request(data: dict) -> dict:
 
 def _plot_form(plot_id: int | None, producer_id: int):
     db = get_session()
-    producer = services.get_producer(db, current_org_id(), producer_id)
-    plot = services.get_plot(db, current_org_id(), plot_id) if plot_id else None
+    producer = get_producer(db, current_org_id(), producer_id)
+    plot = get_plot(db, current_org_id(), plot_id) if plot_id else None
     defaults = {"producer_id": producer.id, "crop": "coffee"}
     if plot:
-        defaults = {name: getattr(plot, name) for name in services.PLOT_FIELDS}
+        defaults = {name: getattr(plot, name) for name in PLOT_FIELDS}
         defaults["producer_id"] = plot.producer_id
         defaults["geometry"] = json.dumps(plot.geometry) if plot.geometry else ""
 
     def save(data):
         if plot is None:
-            return services.create_plot(db, current_org_id(), current_user_id(), data)
-        return services.update_plot(db, current_org_id(), current_user_id(), plot.id, data)
+            return create_plot(db, current_org_id(), current_user_id(), data)
+        return update_plot(db, current_org_id(), current_user_id(), plot.id, data)
 
     return handle_form(
         "farms/plot_form.html",
@@ -297,7 +317,7 @@ def plot_new(producer_id: int):
 @bp.route("/plots/<int:plot_id>/edit", methods=["GET", "POST"])
 @requires(REGISTRY_WRITE)
 def plot_edit(plot_id: int):
-    plot = services.get_plot(get_session(), current_org_id(), plot_id)
+    plot = get_plot(get_session(), current_org_id(), plot_id)
     return _plot_form(plot.id, plot.producer_id)
 
 

@@ -1,36 +1,30 @@
-"""Forest datasets and assessments: register the rasters the cooperative downloaded, then
-measure every plot (or a selection) against them (issue: forest evidence; DOMAIN.md §7).
+"""Forest assessments: measure every plot (or a selection) against the rasters the cooperative
+registered (forest/datasets.py) (issue: forest evidence; DOMAIN.md §7).
 
-The statistics themselves are pure (farms/forest_rasters.py). Here they are applied in
+The statistics themselves are pure (forest/rasters.py). Here they are applied in
 batches: each batch's evidence rows, ledger events and the assessment's progress are committed
 together, so a run that stops — a worker restarted, Ctrl-C on the command line — resumes with
 the plots that have no evidence from it yet, and never measures a plot twice.
 """
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from coopchain.clock import today, utcnow
+from coopchain.clock import utcnow
 from coopchain.db import begin_write
 from coopchain.errors import DomainError, NotFound
 from coopchain.farms.models import EvidenceKind, ForestEvidence, ForestResult, Plot
+from coopchain.forest.datasets import _datasets
 from coopchain.forest.models import AssessmentStatus, ForestAssessment, ForestDataset
-from coopchain.forest.rasters import (
-    REQUIRED_KINDS,
-    DatasetKind,
-    Layer,
-    PlotForest,
-    PlotShape,
-    RasterError,
-    assess_plots,
-    check_tiles,
-    tile_paths,
-)
+from coopchain.forest.plot_shapes import PlotShape
+from coopchain.forest.raster_results import PlotForest
+from coopchain.forest.raster_tiles import REQUIRED_KINDS, RasterError
+from coopchain.forest.rasters import Layer, assess_plots
 from coopchain.ledger.services import append, append_many
 
 #: A running assessment whose progress has not moved for this long was interrupted (a batch
@@ -43,82 +37,6 @@ BATCH_SIZE = 250
 
 def _problems(message: str, field: str, detail: str | None = None) -> DomainError:
     return DomainError(message, {field: [detail or message]})
-
-
-def register_dataset(session: Session, org_id: int, user_id, data: dict) -> ForestDataset:
-    """Check every tile (readable, EPSG:4326, one band) and record the dataset. A bad file is
-    named in the error and nothing is recorded."""
-    errors: dict[str, list[str]] = {}
-    kind = data.get("kind")
-    if kind not in set(DatasetKind):
-        errors["kind"] = [str(_l("Choose the kind of raster."))]
-    version = (data.get("version") or "").strip()
-    if not version or len(version) > 60:
-        errors["version"] = [str(_l("The publisher's version, at most 60 characters."))]
-    downloaded_on = data.get("downloaded_on")
-    if not isinstance(downloaded_on, date) or downloaded_on > today():
-        errors["downloaded_on"] = [str(_l("A date that is not in the future."))]
-    paths = [p.strip() for p in data.get("paths") or [] if p and p.strip()]
-    if not paths:
-        errors["paths"] = [str(_l("Give at least one GeoTIFF file or folder of tiles."))]
-    tiles = []
-    if paths and "kind" not in errors:
-        try:
-            tiles = check_tiles(kind, tile_paths(paths))
-        except RasterError as exc:
-            errors["paths"] = [exc.message]
-    if errors:
-        raise DomainError(str(_l("Some fields need attention.")), errors)
-    dataset = ForestDataset(
-        organization_id=org_id,
-        kind=kind,
-        version=version,
-        paths=paths,
-        tile_count=len(tiles),
-        downloaded_on=downloaded_on,
-        user_id=user_id,
-    )
-    session.add(dataset)
-    session.flush()
-    append(
-        session,
-        org_id,
-        "forest.dataset_registered",
-        ("forest_dataset", dataset.id),
-        {
-            "kind": kind,
-            "version": version,
-            "paths": paths,
-            "tiles": len(tiles),
-            "downloadedOn": downloaded_on,
-        },
-        user_id=user_id,
-    )
-    return dataset
-
-
-def list_datasets(session: Session, org_id: int) -> list[ForestDataset]:
-    return list(
-        session.scalars(
-            select(ForestDataset)
-            .where(ForestDataset.organization_id == org_id)
-            .order_by(ForestDataset.kind, ForestDataset.downloaded_on.desc(), ForestDataset.id)
-        )
-    )
-
-
-def _datasets(session: Session, org_id: int, ids) -> list[ForestDataset]:
-    wanted = sorted({int(i) for i in ids})
-    found = list(
-        session.scalars(
-            select(ForestDataset).where(
-                ForestDataset.organization_id == org_id, ForestDataset.id.in_(wanted)
-            )
-        )
-    )
-    if len(found) != len(wanted):
-        raise NotFound(str(_l("No such forest dataset.")))
-    return found
 
 
 def start_assessment(

@@ -16,6 +16,7 @@ import threading
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from marshmallow import ValidationError
 
 from coopchain.auth.access import (
     ADMIN,
@@ -30,10 +31,13 @@ from coopchain.db import database, discard_changes, get_session
 from coopchain.errors import DomainError, NotFound
 from coopchain.farms.blueprint import bp
 from coopchain.forest import assessment as fa
+from coopchain.forest.datasets import list_datasets, register_dataset
 from coopchain.forest.evidence_views import parse_date
 from coopchain.forest.models import AssessmentStatus
-from coopchain.forest.rasters import DatasetKind
+from coopchain.forest.raster_tiles import DatasetKind
+from coopchain.forest.schemas import AssessmentStartIn
 from coopchain.forest.summary import overview, summary_xlsx
+from coopchain.forms import load_form
 from coopchain.lots.document_views import send_xlsx
 
 log = logging.getLogger(__name__)
@@ -46,7 +50,7 @@ def forest_overview():
     return render_template(
         "farms/forest_overview.html",
         summary=overview(db, current_org_id()),
-        datasets=fa.list_datasets(db, current_org_id()),
+        datasets=list_datasets(db, current_org_id()),
         assessments=fa.list_assessments(db, current_org_id(), limit=10),
         is_admin=current_principal().role in ADMIN,
         can_write=current_principal().role in REGISTRY_WRITE,
@@ -85,7 +89,7 @@ def forest_dataset_new():
         downloaded_on=parse_date(values["downloaded_on"]),
     )
     try:
-        dataset = fa.register_dataset(
+        dataset = register_dataset(
             get_session(), current_org_id(), current_principal().user_id, data
         )
     except DomainError as exc:
@@ -128,21 +132,32 @@ def _flash_refusal(exc: DomainError) -> None:
     flash(" ".join([exc.message] + [m for ms in exc.fields.values() for m in ms]), "error")
 
 
+def _messages(errors) -> list[str]:
+    """marshmallow's messages, nested per list item ({"dataset_ids": {0: [...]}}), in one list."""
+    if isinstance(errors, dict):
+        return [m for value in errors.values() for m in _messages(value)]
+    if isinstance(errors, list | tuple):
+        return [m for value in errors for m in _messages(value)]
+    return [str(errors)]
+
+
 @bp.post("/forest/assessments")
 @requires(ADMIN)
 def forest_assessment_start():
     principal = current_principal()
-    dataset_ids = request.form.getlist("dataset_ids", type=int)
-    raw_threshold = request.form.get("canopy_threshold_pct", "").strip()
-    threshold = int(raw_threshold) if raw_threshold.isdigit() else (raw_threshold or None)
+    try:
+        data = load_form(AssessmentStartIn(), list_fields=("dataset_ids",))
+    except ValidationError as exc:
+        flash(" ".join(dict.fromkeys(_messages(exc.messages))), "error")
+        return redirect(url_for("farms.forest_overview"))
     try:
         assessment = fa.start_assessment(
             get_session(),
             principal.organization_id,
             principal.user_id,
-            dataset_ids,
+            data["dataset_ids"],
             None,
-            threshold,
+            data["canopy_threshold_pct"],
         )
     except DomainError as exc:
         discard_changes()

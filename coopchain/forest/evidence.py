@@ -15,7 +15,7 @@ from sqlmodel import Session
 from coopchain.clock import today, utcnow
 from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.farms.models import EvidenceKind, ForestEvidence, ForestResult
-from coopchain.farms.services import get_plot
+from coopchain.farms.plots import get_plot
 from coopchain.ledger.services import append
 
 #: Kinds staff may type in; raster and Whisp evidence come from their importers.

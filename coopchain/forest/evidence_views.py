@@ -9,6 +9,7 @@ from datetime import date
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from coopchain.auth.access import (
     READ,
@@ -21,7 +22,7 @@ from coopchain.auth.access import (
 from coopchain.clock import today
 from coopchain.db import get_session
 from coopchain.errors import DomainError, NotFound
-from coopchain.farms import services
+from coopchain.farms import plots, producers
 from coopchain.farms.blueprint import bp
 from coopchain.farms.models import ForestEvidence, ForestResult
 from coopchain.forest import evidence as forest
@@ -31,8 +32,8 @@ FORM_FIELDS = ("kind", "result", "source", "observed_on", "loss_after_cutoff_ha"
 
 def _page(plot_id: int, *, action=None, values=None, errors=None, status=200):
     db = get_session()
-    plot = services.get_plot(db, current_org_id(), plot_id)
-    producer = services.get_producer(db, current_org_id(), plot.producer_id)
+    plot = plots.get_plot(db, current_org_id(), plot_id)
+    producer = producers.get_producer(db, current_org_id(), plot.producer_id)
     history = forest.evidence_of(db, current_org_id(), plot.id)
     latest = forest.latest_evidence(db, current_org_id(), [plot.id]).get(plot.id)
     return render_template(
@@ -84,12 +85,15 @@ def forest_evidence_record(plot_id: int):
 @requires(REGISTRY_WRITE)
 def forest_evidence_void(plot_id: int, evidence_id: int):
     db = get_session()
-    evidence = db.get(ForestEvidence, evidence_id)
-    if (
-        evidence is None
-        or evidence.organization_id != current_org_id()
-        or evidence.plot_id != plot_id
-    ):
+    # Scoped in the query itself, so another organisation's row is never loaded at all.
+    found = db.scalar(
+        select(ForestEvidence.id).where(
+            ForestEvidence.id == evidence_id,
+            ForestEvidence.organization_id == current_org_id(),
+            ForestEvidence.plot_id == plot_id,
+        )
+    )
+    if found is None:
         raise NotFound(_("No such forest evidence."))
     try:
         forest.void_evidence(

@@ -22,7 +22,7 @@ from sqlmodel import Session
 from coopchain.clock import today
 from coopchain.errors import DomainError
 from coopchain.farms.models import EvidenceKind, ForestEvidence, ForestResult
-from coopchain.farms.services import get_plot
+from coopchain.farms.plots import get_plot
 from coopchain.forest.evidence import latest_evidence
 from coopchain.ledger.services import append
 

@@ -23,7 +23,7 @@ from coopchain.auth.access import (
 from coopchain.clock import today
 from coopchain.db import get_session
 from coopchain.errors import DomainError, NotFound
-from coopchain.farms import services
+from coopchain.farms import plots, producers
 from coopchain.farms.blueprint import bp
 from coopchain.farms.models import ForestResult
 from coopchain.forest import evidence as forest
@@ -124,8 +124,8 @@ def whisp_plots_geojson():
 
 def _visit_page(plot_id: int, *, values=None, errors=None, status=200):
     db = get_session()
-    plot = services.get_plot(db, current_org_id(), plot_id)
-    producer = services.get_producer(db, current_org_id(), plot.producer_id)
+    plot = plots.get_plot(db, current_org_id(), plot_id)
+    producer = producers.get_producer(db, current_org_id(), plot.producer_id)
     latest = forest.latest_evidence(db, current_org_id(), [plot.id]).get(plot.id)
     open_question = field_evidence.open_more_info_needed(db, current_org_id(), plot.id)
     return render_template(

@@ -1,4 +1,5 @@
-"""JSON API for deliveries, lots (with their origins), transformations and bags.
+"""JSON API for deliveries and lots (with their origins); transformations are in
+api_transformations.py, bags in api_bags.py.
 
 Thin on purpose (DESIGN.md §3): parse with the lots schemas, call one service, dump. Every
 rule (intake checks, commingling, quantities, voids) lives in the services.
@@ -7,8 +8,7 @@ rule (intake checks, commingling, quantities, voids) lives in the services.
 from decimal import Decimal
 
 from flask import jsonify, request
-from flask_babel import gettext as _
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
 from coopchain.auth.access import (
     READ,
@@ -18,9 +18,9 @@ from coopchain.auth.access import (
     current_user_id,
 )
 from coopchain.db import get_session
-from coopchain.farms import services as farm_services
-from coopchain.lots import bags, origins, services, transformations
-from coopchain.lots.models import Lot, LotStatus, ProductForm, TransformationKind
+from coopchain.farms import producers
+from coopchain.lots import origins, services
+from coopchain.lots.models import LotStatus, ProductForm
 from coopchain.lots.schemas import (
     BagOut,
     BagsIn,
@@ -57,10 +57,6 @@ class LotListArgs(PageSchema):
         load_default=None, validate=validate.OneOf([f.value for f in ProductForm])
     )
     status = fields.Str(load_default=None, validate=validate.OneOf([s.value for s in LotStatus]))
-
-
-class BagListArgs(PageSchema):
-    lot = fields.Str(load_default=None)
 
 
 class LotOriginsOut(Schema):
@@ -102,14 +98,6 @@ OPENAPI_SCHEMAS.update(
     BagsOut=BagsOut,
 )
 
-#: The body's "kind" picks the schema and the service (transformations.py).
-_KINDS = {
-    TransformationKind.MERGE: MergeIn,
-    TransformationKind.SPLIT: SplitIn,
-    TransformationKind.PROCESS: ProcessIn,
-    TransformationKind.SAMPLE: SampleIn,
-}
-
 
 # --- deliveries -------------------------------------------------------------------------------
 
@@ -146,7 +134,7 @@ document(
 
 def _delivery_out(delivery) -> dict:
     db = get_session()
-    producer = farm_services.get_producer(db, delivery.organization_id, delivery.producer_id)
+    producer = producers.get_producer(db, delivery.organization_id, delivery.producer_id)
     lot = services.lot_of_delivery(db, delivery)
     return dump_with(DeliveryOut(), delivery, producer_code=producer.member_code, lot_code=lot.code)
 
@@ -270,227 +258,3 @@ def lots_origins(code: str):
             origins_kg=sum((origin.kg for origin in found.origins), Decimal("0.000")),
         )
     )
-
-
-# --- transformations --------------------------------------------------------------------------
-
-document(
-    "/api/v1/transformations",
-    "get",
-    "List transformations, newest first",
-    list_of="TransformationOut",
-    searchable=False,
-)
-_create_transformation = document(
-    "/api/v1/transformations",
-    "post",
-    "Merge, split, process or sample lots (body: kind + that kind's fields)",
-    body="MergeIn",
-    response="TransformationOut",
-)
-# One body per kind, told apart by "kind".
-_create_transformation["requestBody"]["content"]["application/json"]["schema"] = {
-    "oneOf": [
-        {
-            "allOf": [
-                {"$ref": f"#/components/schemas/{schema.__name__}"},
-                {
-                    "type": "object",
-                    "required": ["kind"],
-                    "properties": {"kind": {"type": "string", "enum": [kind.value]}},
-                },
-            ]
-        }
-        for kind, schema in _KINDS.items()
-    ]
-}
-document(
-    "/api/v1/transformations/{transformation_id}",
-    "get",
-    "One transformation with its inputs and outputs",
-    response="TransformationOut",
-    params=("transformation_id",),
-)
-document(
-    "/api/v1/transformations/{transformation_id}/void",
-    "post",
-    "Void a transformation (only while its outputs are untouched); inputs get their kg back",
-    body="VoidIn",
-    response="TransformationOut",
-    params=("transformation_id",),
-    status="200",
-)
-
-
-def _transformation_out(transformation) -> dict:
-    inputs, outputs = transformations.parts_of(get_session(), transformation)
-    return dump_with(
-        TransformationOut(),
-        transformation,
-        inputs=[
-            {"lot": lot.code, "product_form": lot.product_form, "kg": kg} for lot, kg in inputs
-        ],
-        outputs=[
-            {"lot": lot.code, "product_form": lot.product_form, "kg": lot.quantity_kg}
-            for lot in outputs
-        ],
-    )
-
-
-def _transform(kind: TransformationKind, data: dict):
-    db, org, user = get_session(), current_org_id(), current_user_id()
-    if kind == TransformationKind.MERGE:
-        return transformations.merge(
-            db,
-            org,
-            user,
-            [(item["lot"], item["kg"]) for item in data["inputs"]],
-            data["occurred_on"],
-            downgrade_reason=data["downgrade_reason"],
-            notes=data["notes"],
-        )
-    if kind == TransformationKind.SPLIT:
-        return transformations.split(
-            db, org, user, data["lot"], data["outputs"], data["occurred_on"], notes=data["notes"]
-        )
-    if kind == TransformationKind.PROCESS:
-        return transformations.process(
-            db,
-            org,
-            user,
-            data["lot"],
-            data["input_kg"],
-            data["to_form"],
-            data["output_kg"],
-            data["occurred_on"],
-            confirm_yield=data["confirm_yield"],
-            notes=data["notes"],
-        )
-    return transformations.take_sample(
-        db, org, user, data["lot"], data["kg"], data["occurred_on"], notes=data["notes"]
-    )
-
-
-@api_blueprint.get("/transformations")
-@api_requires(READ)
-def transformations_list():
-    args = page_args()
-    items, total = transformations.list_transformations(
-        get_session(), current_org_id(), args["page"], args["per_page"]
-    )
-    return page_of([_transformation_out(t) for t in items], total, args)
-
-
-@api_blueprint.post("/transformations")
-@api_requires(REGISTRY_WRITE)
-def transformations_create():
-    body = _json_body()
-    kind = body.pop("kind", None)
-    if not isinstance(kind, str) or kind not in _KINDS:
-        raise ValidationError(
-            {"kind": [_("Choose one of: %(kinds)s.", kinds=", ".join(k.value for k in _KINDS))]}
-        )
-    kind = TransformationKind(kind)
-    data = _KINDS[kind]().load(body)
-    return jsonify(_transformation_out(_transform(kind, data))), 201
-
-
-@api_blueprint.get("/transformations/<int:transformation_id>")
-@api_requires(READ)
-def transformations_get(transformation_id: int):
-    return jsonify(
-        _transformation_out(
-            transformations.get_transformation(get_session(), current_org_id(), transformation_id)
-        )
-    )
-
-
-@api_blueprint.post("/transformations/<int:transformation_id>/void")
-@api_requires(REGISTRY_WRITE)
-def transformations_void(transformation_id: int):
-    transformations.get_transformation(
-        get_session(), current_org_id(), transformation_id
-    )  # 404 first
-    data = VoidIn().load(_json_body())
-    transformation = transformations.void_transformation(
-        get_session(), current_org_id(), current_user_id(), transformation_id, data["reason"]
-    )
-    return jsonify(_transformation_out(transformation))
-
-
-# --- bags -------------------------------------------------------------------------------------
-
-document(
-    "/api/v1/bags",
-    "get",
-    "List bags by serial (lot: only that lot's bags)",
-    list_of="BagOut",
-    query={"lot": {"type": "string"}},
-    searchable=False,
-)
-document(
-    "/api/v1/bags",
-    "post",
-    "Fill export bags (coffee) or boxes (pitahaya) from a lot",
-    body="BagsIn",
-    response="BagsOut",
-)
-document("/api/v1/bags/{serial}", "get", "One bag", response="BagOut", text_params=("serial",))
-document(
-    "/api/v1/bags/{serial}/void",
-    "post",
-    "Void a bag; its kg go back to the lot",
-    body="VoidIn",
-    response="BagOut",
-    text_params=("serial",),
-    status="200",
-)
-
-
-def _bag_out(bag, lot_code: str) -> dict:
-    return dump_with(BagOut(), bag, lot=lot_code)
-
-
-def _lot_code(lot_id: int) -> str:
-    return get_session().get(Lot, lot_id).code  # the bag is already scoped to the organisation
-
-
-@api_blueprint.get("/bags")
-@api_requires(READ)
-def bags_list():
-    args = BagListArgs().load(request.args.to_dict())
-    rows, total = bags.list_bags(
-        get_session(), current_org_id(), args["lot"], args["page"], args["per_page"]
-    )
-    return page_of([_bag_out(bag, code) for bag, code in rows], total, args)
-
-
-@api_blueprint.post("/bags")
-@api_requires(REGISTRY_WRITE)
-def bags_create():
-    data = BagsIn().load(_json_body())
-    made = bags.create_bags(
-        get_session(),
-        current_org_id(),
-        current_user_id(),
-        data["lot"],
-        data["count"],
-        data["net_kg"],
-    )
-    return jsonify(items=[_bag_out(bag, data["lot"]) for bag in made]), 201
-
-
-@api_blueprint.get("/bags/<serial>")
-@api_requires(READ)
-def bags_get(serial: str):
-    bag = bags.get_bag(get_session(), current_org_id(), serial)
-    return jsonify(_bag_out(bag, _lot_code(bag.lot_id)))
-
-
-@api_blueprint.post("/bags/<serial>/void")
-@api_requires(REGISTRY_WRITE)
-def bags_void(serial: str):
-    bags.get_bag(get_session(), current_org_id(), serial)  # 404 before any 422
-    data = VoidIn().load(_json_body())
-    bag = bags.void_bag(get_session(), current_org_id(), current_user_id(), serial, data["reason"])
-    return jsonify(_bag_out(bag, _lot_code(bag.lot_id)))

@@ -17,8 +17,9 @@ from coopchain.auth.access import READ, REGISTRY_WRITE, current_org_id, current_
 from coopchain.clock import today
 from coopchain.db import discard_changes, get_session
 from coopchain.errors import DomainError
-from coopchain.farms import services as farms
 from coopchain.farms.models import Plot, Producer, ProducerStatus
+from coopchain.farms.plots import get_plot, plots_of_producers
+from coopchain.farms.producers import get_producer, producer_by_code
 from coopchain.forms import handle_form
 from coopchain.lots import rules, services
 from coopchain.lots.blueprint import bp
@@ -65,10 +66,10 @@ def _plots_of(org_id: int, member_code: str | None) -> list[Plot]:
     code = (member_code or "").split(" — ", 1)[0].strip()
     if not code:
         return []
-    producer = farms.producer_by_code(get_session(), org_id, code)
+    producer = producer_by_code(get_session(), org_id, code)
     if producer is None:
         return []
-    return farms.plots_of_producers(get_session(), org_id, [producer.id])
+    return plots_of_producers(get_session(), org_id, [producer.id])
 
 
 def _decimal(text: str | None) -> Decimal | None:
@@ -124,8 +125,8 @@ def delivery_list():
 def delivery_detail(delivery_id: int):
     db, org = get_session(), current_org_id()
     delivery = services.get_delivery(db, org, delivery_id)
-    producer = farms.get_producer(db, org, delivery.producer_id)
-    plot = farms.get_plot(db, org, delivery.plot_id)
+    producer = get_producer(db, org, delivery.producer_id)
+    plot = get_plot(db, org, delivery.plot_id)
     lot = services.lot_of_delivery(db, delivery)
     total = None
     if delivery.price_per_kg is not None:

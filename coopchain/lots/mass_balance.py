@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from coopchain.errors import DomainError
 from coopchain.farms.models import Plot, Producer
-from coopchain.farms.services import expected_yield
+from coopchain.farms.plots import expected_yield
 from coopchain.lots import rules
 from coopchain.lots.models import Delivery
 

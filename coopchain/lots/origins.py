@@ -11,28 +11,22 @@ transformations that consumed it, of (their outputs' share × what they took of 
 took). Shares are exact fractions; kilograms are shared out to the gram so they add up to the
 lot exactly. Lot ids only grow, and a transformation's outputs are always newer than its
 inputs, so descending id order visits every consumer before what it consumed.
+The queries are in lot_graph.py (the ancestry) and delivery_facts.py (each delivery's facts).
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import NamedTuple
 
-from sqlalchemy import select
 from sqlmodel import Session
 
 from coopchain.farms import rules as farm_rules
-from coopchain.farms.models import (
-    Agreement,
-    AgreementProducer,
-    AgreementStatusChange,
-    Plot,
-    Producer,
-)
 from coopchain.farms.rules import OrganicStatus
 from coopchain.lots import rules
-from coopchain.lots.models import Delivery, Lot, Transformation, TransformationInput
+from coopchain.lots.delivery_facts import _delivery_info
+from coopchain.lots.lot_graph import _ancestry_in, load_graph
+from coopchain.lots.models import Lot
 
 
 @dataclass(slots=True)
@@ -132,81 +126,6 @@ class LotOrigins:
         return len({origin.plot_id for origin in self.origins})
 
 
-def ancestry_query(lot_id: int):
-    """The lot and every lot it descends from, as a recursive CTE (both databases)."""
-    ancestry = select(Lot.id.label("lot_id")).where(Lot.id == lot_id).cte(recursive=True)
-    return ancestry.union(
-        select(TransformationInput.lot_id)
-        .join(Lot, Lot.transformation_id == TransformationInput.transformation_id)
-        .join(ancestry, ancestry.c.lot_id == Lot.id)
-    )
-
-
-@dataclass
-class _Graph:
-    """Lots (id → row) and, per transformation, its inputs; consumers per input lot."""
-
-    lots: dict
-    inputs: dict[int, list[tuple[int, Decimal]]] = field(default_factory=lambda: defaultdict(list))
-    consumers: dict[int, list[tuple[int, Decimal]]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
-    kinds: dict[int, str] = field(default_factory=dict)
-
-
-class _LotRow(NamedTuple):
-    id: int
-    code: str
-    product_form: str
-    quantity_kg: Decimal
-    delivery_id: int | None
-    transformation_id: int | None
-    downgraded: bool
-
-
-_LOT_COLUMNS = (
-    Lot.id,
-    Lot.code,
-    Lot.product_form,
-    Lot.quantity_kg,
-    Lot.delivery_id,
-    Lot.transformation_id,
-    Lot.downgraded,
-)
-
-
-def load_graph(session: Session, org_id: int, ancestry_of: int | None = None) -> _Graph:
-    """The ancestry of one lot (all the organisation's lots when None) and the inputs of the
-    transformations that made them."""
-    query = select(*_LOT_COLUMNS).where(Lot.organization_id == org_id)
-    if ancestry_of is not None:
-        ancestry = ancestry_query(ancestry_of)
-        query = query.join(ancestry, ancestry.c.lot_id == Lot.id)
-    # Named tuples, not result Rows: their attributes are read thousands of times below.
-    graph = _Graph({row[0]: _LotRow(*row) for row in session.execute(query)})
-    query = (
-        select(
-            TransformationInput.transformation_id,
-            TransformationInput.lot_id,
-            TransformationInput.quantity_kg,
-            Transformation.kind,
-        )
-        .join(Transformation, Transformation.id == TransformationInput.transformation_id)
-        .where(Transformation.organization_id == org_id)
-    )
-    if ancestry_of is not None:
-        made_by = {row.transformation_id for row in graph.lots.values() if row.transformation_id}
-        if not made_by:
-            return graph
-        query = query.where(TransformationInput.transformation_id.in_(made_by))
-    for transformation_id, lot_id, quantity_kg, kind in session.execute(query):
-        graph.inputs[transformation_id].append((lot_id, quantity_kg))
-        # Shares are computed on whole grams: exact integers.
-        graph.consumers[lot_id].append((transformation_id, int(quantity_kg * 1000)))
-        graph.kinds[transformation_id] = kind
-    return graph
-
-
 def origins_of(session: Session, lot: Lot, *, with_graph: bool = False) -> LotOrigins:
     """The origins of `lot`; the lot must already be scoped to the caller's organisation."""
     graph = load_graph(session, lot.organization_id, ancestry_of=lot.id)
@@ -245,19 +164,6 @@ def origins_of_many(session: Session, org_id: int, lots: list[Lot]) -> dict[int,
         for lot in lots
         for ancestry, shares in [shares_of[lot.id]]
     }
-
-
-def _ancestry_in(graph: _Graph, lot_id: int) -> dict:
-    """The lot and its ancestors, walked in memory on a loaded graph."""
-    found, stack = {}, [lot_id]
-    while stack:
-        current = stack.pop()
-        if current in found or current not in graph.lots:
-            continue
-        row = found[current] = graph.lots[current]
-        if row.transformation_id is not None:
-            stack.extend(input_id for input_id, _q in graph.inputs.get(row.transformation_id, ()))
-    return found
 
 
 def _lot_origins(lot_id, quantity_kg, all_lots, ancestry, shares, info) -> LotOrigins:
@@ -307,83 +213,6 @@ def _origin_lot_shares(target_id, lots, inputs, consumers) -> dict[int, int]:
     return {lot_id: share for lot_id, share in origin_shares.items() if share > 0}
 
 
-def _delivery_info(session, org_id, delivery_ids: list[int], ancestry_of=None) -> dict[int, tuple]:
-    """{delivery id: (delivery row, plot row, producer row, agreements in force that day)}.
-
-    Plain columns, not ORM entities, and plots and producers fetched once each rather than
-    once per delivery: a lot of 2,000 deliveries has a few hundred plots."""
-    if not delivery_ids:
-        return {}
-    query = (
-        select(
-            Delivery.id,
-            Delivery.ticket_number,
-            Delivery.delivered_on,
-            Delivery.product_form,
-            Delivery.net_kg,
-            Delivery.producer_id,
-            Delivery.plot_id,
-            Lot.code.label("lot_code"),
-        )
-        .join(Lot, Lot.delivery_id == Delivery.id)
-        .where(Delivery.organization_id == org_id)
-    )
-    if ancestry_of is not None:
-        # One lot: its deliveries are those of its ancestry (no list of 2,000 ids to bind).
-        ancestry = ancestry_query(ancestry_of)
-        wanted = set(delivery_ids)
-        deliveries = [
-            row
-            for row in session.execute(query.join(ancestry, ancestry.c.lot_id == Lot.id))
-            if row.id in wanted
-        ]
-    else:
-        deliveries = []
-        for start in range(0, len(delivery_ids), 900):  # SQLite's bound-parameter limit
-            chunk = delivery_ids[start : start + 900]
-            deliveries += session.execute(query.where(Delivery.id.in_(chunk))).all()
-    # Rows become plain tuples here: attribute access on a result Row costs about a
-    # microsecond, and a lot of 2,000 origins reads some 40,000 of them.
-    deliveries = [tuple(row) for row in deliveries]
-    plots = {
-        plot_id: (
-            plot_id,
-            name,
-            computed if computed is not None else declared,
-            altitude,
-            crop,
-            conversion_start,
-            farm_rules.organic_since(conversion_start),
-        )
-        for plot_id, name, computed, declared, altitude, crop, conversion_start in session.execute(
-            select(
-                Plot.id,
-                Plot.name,
-                Plot.computed_area_ha,  # Plot.area_ha: the polygon's area, else the declared
-                Plot.declared_area_ha,
-                Plot.altitude_m,
-                Plot.crop,
-                Plot.organic_conversion_start,
-            ).where(Plot.id.in_({d[6] for d in deliveries}))
-        )
-    }
-    producers = {
-        producer_id: (producer_id, code, f"{first} {last}", consent, community)
-        for producer_id, code, first, last, consent, community in session.execute(
-            select(
-                Producer.id,
-                Producer.member_code,
-                Producer.first_name,
-                Producer.last_name,
-                Producer.public_name_consent,
-                Producer.community,
-            ).where(Producer.id.in_({d[5] for d in deliveries}))
-        )
-    }
-    in_force = _agreements_in_force_on_delivery(session, deliveries)
-    return {d[0]: (d, plots[d[6]], producers[d[5]], in_force[d[0]]) for d in deliveries}
-
-
 def _origin(info: tuple, kg: Decimal) -> Origin:
     delivery, plot, producer, agreements = info
     delivery_id, ticket, delivered_on, form, net_kg, _producer_id, _plot_id, lot_code = delivery
@@ -412,52 +241,6 @@ def _origin(info: tuple, kg: Decimal) -> Origin:
         agreement_numbers=tuple(agreements),
         kg=kg,
     )
-
-
-def _agreements_in_force_on_delivery(session, deliveries: list[tuple]) -> dict[int, list[str]]:
-    """{delivery id: numbers of the producer's agreements in force on the delivery date}
-    (deliveries as the tuples _delivery_info makes)."""
-    producer_ids = {d[5] for d in deliveries}
-    agreements: dict[int, list] = defaultdict(list)
-    by_id: set[int] = set()
-    if producer_ids:
-        for agreement in session.execute(
-            select(
-                Agreement.id,
-                Agreement.number,
-                Agreement.signed_on,
-                Agreement.valid_until,
-                AgreementProducer.producer_id,
-            )
-            .join(AgreementProducer, AgreementProducer.agreement_id == Agreement.id)
-            .where(AgreementProducer.producer_id.in_(producer_ids))
-        ):
-            agreements[agreement.producer_id].append(agreement)
-            by_id.add(agreement.id)
-    history: dict[int, list[tuple[date, str]]] = defaultdict(list)
-    if by_id:
-        for change in session.execute(
-            select(
-                AgreementStatusChange.agreement_id,
-                AgreementStatusChange.effective_on,
-                AgreementStatusChange.status,
-            ).where(AgreementStatusChange.agreement_id.in_(by_id))
-        ):
-            history[change.agreement_id].append((change.effective_on, change.status))
-    answers: dict[tuple[int, date], list[str]] = {}  # many tickets share producer and day
-    result = {}
-    for delivery_id, _ticket, on, _form, _kg, producer_id, _plot, _code in deliveries:
-        key = (producer_id, on)
-        if key not in answers:
-            answers[key] = sorted(
-                a.number
-                for a in agreements[producer_id]
-                if farm_rules.agreement_active_on(
-                    signed_on=a.signed_on, valid_until=a.valid_until, history=history[a.id], on=on
-                )
-            )
-        result[delivery_id] = answers[key]
-    return result
 
 
 def _graph(target_id, lots, inputs, kinds) -> tuple[list[GraphNode], list[GraphEdge]]:

@@ -1,29 +1,18 @@
-"""Formatting and links every lots page uses (delivery_views.py, lot_views.py,
-document_views.py)."""
-
-from decimal import Decimal
+"""Formatting and links every lots page uses (the *_views.py modules of coopchain/lots/)."""
 
 from flask import current_app, url_for
-from flask_babel import format_decimal
 
+from coopchain import formatting
 from coopchain.auth.access import REGISTRY_WRITE, current_principal
-from coopchain.views import format_kg
 
 
 def can_write() -> bool:
     return current_principal().role in REGISTRY_WRITE
 
 
-def format_pct(value) -> str:
-    return format_decimal(Decimal(value).quantize(Decimal("0.1")), format="#,##0.0")
-
-
 def format_money(value) -> str:
-    if value is None:
-        return "—"
-    amount = Decimal(value).quantize(Decimal("0.01"))
-    money = format_decimal(amount, format="#,##0.00")
-    return f"{money} {current_app.config['CURRENCY']}"
+    """An amount in the organisation's currency (the CURRENCY setting)."""
+    return formatting.money(value, current_app.config["CURRENCY"])
 
 
 def lot_href(code: str) -> str:
@@ -37,8 +26,8 @@ def delivery_href(delivery_id: int) -> str:
 def page_helpers() -> dict:
     """Formatting and links every lots template uses."""
     return {
-        "kg": format_kg,
-        "pct": format_pct,
+        "kg": formatting.kg,
+        "pct": formatting.pct,
         "money": format_money,
         "lot_href": lot_href,
         "delivery_href": delivery_href,

@@ -5,22 +5,18 @@ Two steps (DESIGN.md §3, §6): `receipt_context` reads the database into a plai
 database nor the network nor the file system (its url_fetcher refuses every URL).
 """
 
-from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from babel.dates import format_datetime as babel_format_datetime
 from flask import current_app
-from flask_babel import format_date, format_decimal, get_locale
 from sqlalchemy import select
 from sqlmodel import Session
-from weasyprint import HTML
 
 from coopchain.auth.models import Organization
-from coopchain.clock import cooperative_zone, utcnow
+from coopchain.clock import utcnow
 from coopchain.farms.models import Plot, Producer
 from coopchain.lots import services
 from coopchain.lots.origins import origins_of
-from coopchain.pdf import RefuseAllFetcher
+from coopchain.pdf import render_pdf
 
 CENT = Decimal("0.01")
 TEMPLATE = "pdf/receipt.html"
@@ -70,32 +66,4 @@ def receipt_context(session: Session, org_id: int, delivery_id: int) -> dict:
 
 def render_receipt_pdf(context: dict) -> bytes:
     """The receipt as PDF bytes, in the current Babel locale."""
-    locale = get_locale()
-    zone = cooperative_zone()
-
-    def kg(value):
-        return "—" if value is None else format_decimal(value, format="#,##0.0##")
-
-    def pct(value):
-        return "—" if value is None else format_decimal(value, format="#,##0.0#")
-
-    def money(value):
-        return "—" if value is None else format_decimal(value, format="#,##0.00")
-
-    def day(value):
-        return format_date(value, format="medium")
-
-    def moment(value: datetime):
-        # Printed-at in the cooperative's own time, like clock.today().
-        return babel_format_datetime(value, "short", tzinfo=zone, locale=locale)
-
-    html = current_app.jinja_env.get_template(TEMPLATE).render(
-        r=context,
-        lang=str(locale),
-        kg=kg,
-        pct=pct,
-        money=money,
-        day=day,
-        moment=moment,
-    )
-    return HTML(string=html, url_fetcher=RefuseAllFetcher()).write_pdf()
+    return render_pdf(TEMPLATE, r=context)

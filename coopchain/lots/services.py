@@ -19,7 +19,7 @@ from coopchain.auth.models import Organization
 from coopchain.clock import today, utcnow
 from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.farms.models import Plot, Producer, ProducerStatus
-from coopchain.farms.services import like_pattern
+from coopchain.farms.registry_common import like_pattern
 from coopchain.ledger.services import append, append_many
 from coopchain.lots import rules
 from coopchain.lots.models import (

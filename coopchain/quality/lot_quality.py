@@ -14,8 +14,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from coopchain.lots.lot_graph import ancestry_query, load_graph
 from coopchain.lots.models import Lot
-from coopchain.lots.origins import ancestry_query, load_graph
 from coopchain.quality import rules
 from coopchain.quality.models import CuppingSample, CuppingSession, CuppingSheet, SessionStatus
 

@@ -6,18 +6,15 @@ with WeasyPrint and the receipt's fetcher that refuses every URL. Labels are tra
 PDF is rendered, in the current locale, so the context itself holds codes, not words.
 """
 
-from datetime import datetime
 from decimal import Decimal
 
-from babel.dates import format_datetime as babel_format_datetime
-from flask import current_app
-from flask_babel import format_date, format_decimal, get_locale
+from flask_babel import format_decimal
 from sqlmodel import Session
-from weasyprint import HTML
 
 from coopchain.auth.models import Organization
-from coopchain.clock import cooperative_zone, utcnow
-from coopchain.pdf import RefuseAllFetcher, css_string, page_counter
+from coopchain.clock import utcnow
+from coopchain.formatting import integer, score
+from coopchain.pdf import render_pdf
 from coopchain.quality import labels, rules
 from coopchain.quality.session_xlsx import mean_abs_deviation
 from coopchain.quality.sessions import cuppers_of, get_session, session_results
@@ -103,56 +100,39 @@ def panel_report_context(session: Session, org_id: int, number: str) -> dict:
 
 def render_panel_report_pdf(context: dict) -> bytes:
     """The report as A4 PDF bytes, in the current Babel locale."""
-    locale = get_locale()
-    zone = cooperative_zone()
 
-    def score(value):
+    def exact_score(value):
+        # CVA totals have up to five decimals (84.78125): the panel report shows them whole.
         return "—" if value is None else format_decimal(value, format="#,##0.00###")
-
-    def cents(value):
-        return "—" if value is None else format_decimal(value, format="#,##0.00")
 
     quarter_points = DECIMAL_FIELDS.get(context["protocol"], frozenset())
 
     def field_value(name, value):
         if value is None:
             return "—"
-        return cents(value) if name in quarter_points else format_decimal(value, format="#,##0")
+        return score(value) if name in quarter_points else integer(value)
 
     def signed(value):
         if value is None:
             return "—"
         sign = "+" if value > 0 else "−" if value < 0 else "±"
-        return sign + cents(abs(Decimal(value)))
-
-    def day(value):
-        return format_date(value, format="medium")
-
-    def moment(value: datetime | None):
-        if value is None:
-            return "—"
-        return babel_format_datetime(value, "short", tzinfo=zone, locale=locale)
+        return sign + score(abs(Decimal(value)))
 
     samples = context["samples"]
     calibration_blocks = [
         (start, samples[start : start + CALIBRATION_COLUMNS])
         for start in range(0, len(samples), CALIBRATION_COLUMNS)
     ]
-    html = current_app.jinja_env.get_template(TEMPLATE).render(
+    return render_pdf(
+        TEMPLATE,
         r=context,
-        lang=str(locale),
         calibration_blocks=calibration_blocks,
-        page_counter=page_counter(),
-        css_string=css_string,
-        score=score,
-        cents=cents,
+        score=exact_score,
+        cents=score,
         field_value=field_value,
         signed=signed,
-        day=day,
-        moment=moment,
         protocol_label=labels.protocol_label,
         classification_label=labels.classification_label,
         field_heading=labels.field_heading,
         field_name=labels.field_name,
     )
-    return HTML(string=html, url_fetcher=RefuseAllFetcher()).write_pdf()

@@ -30,6 +30,7 @@ from coopchain.auth.models import Role
 from coopchain.clock import today
 from coopchain.db import discard_changes, get_session
 from coopchain.errors import Conflict, DomainError
+from coopchain.formatting import kg as format_kg
 from coopchain.lots import services as lots
 from coopchain.lots.models import Lot, LotStatus
 from coopchain.quality import labels, rules
@@ -37,7 +38,6 @@ from coopchain.quality import sessions as cupping
 from coopchain.quality.blueprint import bp, can_score
 from coopchain.quality.models import CuppingSession, SessionStatus
 from coopchain.schemas import PageSchema
-from coopchain.views import format_kg
 
 STATUSES = {status.value for status in SessionStatus}
 #: Form fields that are not scores (scores are named by quality.labels).

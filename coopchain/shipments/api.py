@@ -3,7 +3,7 @@ shipment carries (bag labels, packing list).
 
 Thin on purpose (DESIGN.md §3): parse with the shipments schemas, call one service, dump. The
 rules (ISO 6346 check digit, frozen allocation after shipping, one crop per shipment) live in
-services.py. Compliance, certificates and the EUDR package are in certs/api.py.
+services.py. Compliance and certificates are in certs/api.py, the EUDR package in certs/api_eudr.py.
 """
 
 import io

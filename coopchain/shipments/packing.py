@@ -7,18 +7,13 @@ with WeasyPrint and the receipt's fetcher that refuses every URL.
 """
 
 import re
-from datetime import datetime
 
-from babel.dates import format_datetime as babel_format_datetime
-from flask import current_app
-from flask_babel import format_date, format_decimal, get_locale
 from sqlmodel import Session
-from weasyprint import HTML
 
 from coopchain.auth.models import Organization
-from coopchain.clock import cooperative_zone, utcnow
+from coopchain.clock import utcnow
 from coopchain.lots.origins import origins_of
-from coopchain.pdf import RefuseAllFetcher, css_string, page_counter
+from coopchain.pdf import render_pdf
 from coopchain.shipments.services import bags_of, get_shipment, totals_of
 from coopchain.spreadsheets import write_workbook
 
@@ -177,27 +172,4 @@ def packing_list_workbook(context: dict) -> bytes:
 
 def render_packing_list_pdf(context: dict) -> bytes:
     """The packing list as A4 PDF bytes, in the current Babel locale, "page X of Y"."""
-    locale = get_locale()
-    zone = cooperative_zone()
-
-    def kg(value):
-        return "—" if value is None else format_decimal(value, format="#,##0.0##")
-
-    def day(value):
-        return "—" if value is None else format_date(value, format="medium")
-
-    def moment(value: datetime):
-        return babel_format_datetime(value, "short", tzinfo=zone, locale=locale)
-
-    html = current_app.jinja_env.get_template(TEMPLATE).render(
-        r=context,
-        s=context["shipment"],
-        lang=str(locale),
-        page_counter=page_counter(),
-        css_string=css_string,
-        run_end=run_end,
-        kg=kg,
-        day=day,
-        moment=moment,
-    )
-    return HTML(string=html, url_fetcher=RefuseAllFetcher()).write_pdf()
+    return render_pdf(TEMPLATE, r=context, s=context["shipment"], run_end=run_end)

@@ -1,7 +1,7 @@
 """Input (load) and output (dump) schemas for shipments and their bags (DESIGN.md §3).
 
 The schemas check types and shapes only; the rules (ISO 6346 check digit, NOP format, Incoterms,
-required buyer) live in `services.clean_fields`, so the form and the API name the same fields
+required buyer) live in `fields.clean_fields`, so the form and the API name the same fields
 with the same messages.
 """
 

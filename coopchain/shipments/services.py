@@ -1,4 +1,5 @@
-"""Shipments: create and edit, move through their statuses, allocate bags (DESIGN.md §3).
+"""Shipments: create and edit (each field checked in fields.py), move through their statuses,
+allocate bags (DESIGN.md §3).
 
 Scoped by organisation, a ledger event per write, flush and never commit. After *shipped* the
 allocation is frozen (issue: shipments); descriptive fields stay editable, because the DDS
@@ -15,136 +16,12 @@ from sqlmodel import Session
 
 from coopchain.clock import today, utcnow
 from coopchain.errors import Conflict, DomainError, NotFound
-from coopchain.farms.models import Crop
-from coopchain.farms.services import like_pattern
+from coopchain.farms.registry_common import like_pattern
 from coopchain.ledger.services import append, changes
 from coopchain.lots.models import Bag, Lot
 from coopchain.lots.services import get_lot
-from coopchain.shipments import rules
+from coopchain.shipments.fields import EDITABLE, _refuse, clean_fields
 from coopchain.shipments.models import NEXT_STATUS, Shipment, ShipmentStatus
-
-#: Fields a user sets (status, crop and reference have their own rules).
-EDITABLE = (
-    "buyer_name",
-    "buyer_country",
-    "buyer_address",
-    "incoterm",
-    "port_of_loading",
-    "port_of_destination",
-    "planned_loading_on",
-    "planned_arrival_on",
-    "vessel",
-    "bill_of_lading",
-    "container_number",
-    "seal_number",
-    "ico_marks",
-    "eu_coi_number",
-    "nop_certificate_number",
-    "senasa_certificate_number",
-    "eudr_dds_reference",
-    "eudr_dds_verification",
-    "notes",
-)
-MAX_LENGTHS = {
-    "reference": 40,
-    "buyer_name": 200,
-    "buyer_address": 500,
-    "port_of_loading": 120,
-    "port_of_destination": 120,
-    "vessel": 120,
-    "bill_of_lading": 60,
-    "seal_number": 40,
-    "ico_marks": 40,
-    "eu_coi_number": 60,
-    "senasa_certificate_number": 60,
-    "eudr_dds_reference": 60,
-    "eudr_dds_verification": 60,
-    "notes": 1000,
-}
-
-
-def _refuse(errors: dict) -> DomainError:
-    return DomainError(str(_l("Some fields need attention.")), errors)
-
-
-def _text(value) -> str | None:
-    if value is None:
-        return None
-    return str(value).strip() or None
-
-
-def clean_fields(data: dict, *, creating: bool) -> dict:
-    """The editable fields of `data` (only those present), trimmed and checked; every bad field
-    is named at once."""
-    errors: dict[str, list[str]] = {}
-    cleaned: dict = {}
-    names = (("reference", "crop") if creating else ()) + EDITABLE
-    for name in names:
-        if name not in data:
-            continue
-        value = data[name]
-        if name in ("planned_loading_on", "planned_arrival_on"):
-            if value is not None and not isinstance(value, date):
-                errors[name] = [str(_l("Not a valid date."))]
-            cleaned[name] = value
-            continue
-        value = _text(value)
-        if value and name in MAX_LENGTHS and len(value) > MAX_LENGTHS[name]:
-            errors[name] = [str(_l("At most %(n)s characters.", n=MAX_LENGTHS[name]))]
-        elif name == "reference" and value and "/" in value:
-            # The reference names the shipment in URLs (/shipments/<reference>): a slash
-            # would make its pages unreachable.
-            errors[name] = [str(_l("No slash (/): the reference is part of web addresses."))]
-        elif name == "buyer_country" and value:
-            value = value.upper()
-            if not rules.COUNTRY_PATTERN.match(value):
-                errors[name] = [str(_l("Two letters, ISO 3166 (DE, US, PE…)."))]
-        elif name == "incoterm" and value:
-            value = value.upper()
-            if value not in rules.INCOTERMS:
-                errors[name] = [
-                    str(_l("An Incoterms 2020 rule: %(rules)s.", rules=", ".join(rules.INCOTERMS)))
-                ]
-        elif name == "container_number" and value:
-            value = rules.normalise_container(value)
-            problem = rules.container_number_error(value)
-            if problem == "format":
-                errors[name] = [
-                    str(
-                        _l(
-                            "ISO 6346: 3 letters, U/J/Z, 6 digits and a check digit "
-                            "(e.g. CSQU3054383)."
-                        )
-                    )
-                ]
-            elif problem:
-                digit = rules.iso6346_check_digit(value[:10])
-                errors[name] = [
-                    str(
-                        _l(
-                            "The check digit does not match (ISO 6346): it should be %(digit)s.",
-                            digit=digit,
-                        )
-                    )
-                ]
-        elif name == "nop_certificate_number" and value and not rules.NOP_PATTERN.match(value):
-            errors[name] = [str(_l("Format NNN-NNNNNNNNNN-NNNNNN (21 characters)."))]
-        elif name == "ico_marks" and value and not rules.ICO_PATTERN.match(value):
-            errors[name] = [str(_l("Country/exporter/serial, e.g. 32/1234/0015."))]
-        elif name == "crop" and value not in set(Crop):
-            errors[name] = [str(_l("Coffee or pitahaya."))]
-        cleaned[name] = value
-    if creating:
-        for required in ("reference", "crop", "buyer_name", "buyer_country"):
-            if not cleaned.get(required) and required not in errors:
-                errors[required] = [str(_l("Required."))]
-    elif any(name in cleaned and not cleaned[name] for name in ("buyer_name", "buyer_country")):
-        for name in ("buyer_name", "buyer_country"):
-            if name in cleaned and not cleaned[name]:
-                errors[name] = [str(_l("Required."))]
-    if errors:
-        raise _refuse(errors)
-    return cleaned
 
 
 def _snapshot(shipment: Shipment) -> dict:

@@ -1,5 +1,5 @@
-"""Staff pages for shipments: the list, creating and editing a shipment, its page (status,
-running totals, lots and bags, allocation) and its packing list (.xlsx and PDF).
+"""Staff pages for shipments: the list, creating and editing a shipment, and its packing list
+(.xlsx and PDF). A shipment's own page and the actions on it are in detail_views.py.
 
 Views stay thin (DESIGN.md §3): the form is handed to shipments.services, which checks every
 field (ISO 6346, NOP format, Incoterms…) and names each bad one. A refused form or action shows
@@ -7,12 +7,10 @@ its page again with 422 (409 when the shipment's state forbids it), so nothing i
 """
 
 import io
-import re
 from datetime import date
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -21,7 +19,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
 from coopchain.auth.access import (
@@ -32,18 +29,14 @@ from coopchain.auth.access import (
     current_user_id,
     requires,
 )
-from coopchain.clock import today
 from coopchain.db import discard_changes, get_session
-from coopchain.errors import Conflict, DomainError
-from coopchain.forms import load_form
+from coopchain.errors import DomainError
+from coopchain.formatting import kg as format_kg
 from coopchain.lots.document_views import send_xlsx
-from coopchain.lots.origins import origins_of
 from coopchain.schemas import PageSchema
 from coopchain.shipments import packing, rules, services
-from coopchain.shipments.models import NEXT_STATUS, Shipment, ShipmentStatus
-from coopchain.shipments.schemas import AdvanceIn
-from coopchain.trace.scans import shipment_scans
-from coopchain.views import format_kg
+from coopchain.shipments.fields import EDITABLE
+from coopchain.shipments.models import Shipment, ShipmentStatus
 
 bp = Blueprint("shipments", __name__)
 
@@ -51,28 +44,9 @@ STATUSES = {status.value for status in ShipmentStatus}
 DATE_FIELDS = ("planned_loading_on", "planned_arrival_on")
 #: The new-shipment form: the DDS numbers come later, from the importer (DOMAIN.md §2).
 NEW_FIELDS = ("reference", "crop") + tuple(
-    name for name in services.EDITABLE if not name.startswith("eudr_")
+    name for name in EDITABLE if not name.startswith("eudr_")
 )
-EDIT_FIELDS = services.EDITABLE
-#: Bags listed per page on a shipment's page (the packing list has them all).
-BAGS_PER_PAGE = 100
-#: The bag list starts folded when the shipment carries more than this.
-BAGS_SHOWN_OPEN = 30
-#: Lots offered for allocation (any code may still be typed).
-LOT_SUGGESTIONS = 50
-#: The button that moves a shipment on, by the status it moves to.
-ADVANCE_LABELS = {
-    ShipmentStatus.LOADING: _l("Mark as loading"),
-    ShipmentStatus.SHIPPED: _l("Mark as shipped"),
-    ShipmentStatus.DELIVERED: _l("Mark as delivered"),
-}
-#: Documents other packages serve for a shipment; linked only once their endpoints exist.
-OTHER_DOCUMENTS = (
-    ("certs.shipment_compliance", _l("Compliance check")),
-    ("certs.shipment_certificates", _l("Certificates")),
-    ("certs.shipment_eudr", _l("EUDR geolocation package")),
-    ("trace.shipment_labels", _l("Bag labels")),
-)
+EDIT_FIELDS = EDITABLE
 
 
 def can_write() -> bool:
@@ -83,11 +57,6 @@ def _errors_of(exc: DomainError) -> dict[str, list[str]]:
     """The service's messages by field; its summary only when no field says more."""
     errors = {name: [str(m) for m in messages] for name, messages in (exc.fields or {}).items()}
     return errors or {"_": [exc.message]}
-
-
-def _lines(text: str | None) -> list[str]:
-    """Codes or serials typed one per line (commas, semicolons and spaces separate too)."""
-    return list(dict.fromkeys(c for c in re.split(r"[\s,;]+", text or "") if c))
 
 
 def _helpers() -> dict:
@@ -210,189 +179,6 @@ def shipment_edit(reference: str):
         return _form_page(request.form.to_dict(), _errors_of(exc), shipment, exc.status)
     flash(_("Shipment %(reference)s saved.", reference=reference), "success")
     return redirect(url_for("shipments.shipment_detail", reference=reference))
-
-
-# --- a shipment's page ------------------------------------------------------------------------
-
-
-def _documents(shipment: Shipment) -> list[tuple[str, str]]:
-    """The packing list, then what the certs and trace packages serve, once they do."""
-    links = [
-        (
-            url_for("shipments.packing_list_xlsx", reference=shipment.reference),
-            _("Packing list (.xlsx)"),
-        ),
-        (
-            url_for("shipments.packing_list_pdf", reference=shipment.reference),
-            _("Packing list (PDF)"),
-        ),
-    ]
-    for endpoint, label in OTHER_DOCUMENTS:
-        if endpoint in current_app.view_functions:
-            links.append((url_for(endpoint, reference=shipment.reference), str(label)))
-    return links
-
-
-def _page_number(name: str) -> int:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and int(value) > 0 else 1
-
-
-def _detail_page(shipment: Shipment, *, action=None, errors=None, status: int = 200):
-    db = get_session()
-    totals = services.totals_of(db, shipment)
-    bags = services.bags_of(db, shipment)
-    serials_by_lot: dict[int, list[str]] = {}
-    for bag, lot in bags:
-        serials_by_lot.setdefault(lot.id, []).append(bag.serial)
-    lines = [
-        {
-            "line": line,
-            "organic_status": origins_of(db, line.lot).organic_status.value,
-            "serial_runs": packing.serial_runs(serials_by_lot.get(line.lot.id, [])),
-        }
-        for line in totals.lines
-    ]
-    bag_pages = max(1, -(-len(bags) // BAGS_PER_PAGE))
-    bag_page = min(_page_number("bag_page"), bag_pages)
-    start = (bag_page - 1) * BAGS_PER_PAGE
-    target = NEXT_STATUS.get(ShipmentStatus(shipment.status))
-    open_allocation = can_write() and not shipment.allocation_frozen
-    return render_template(
-        "shipments/shipment_detail.html",
-        shipment=shipment,
-        totals=totals,
-        lines=lines,
-        bags=bags[start : start + BAGS_PER_PAGE],
-        bag_count=len(bags),
-        bag_page=bag_page,
-        bag_pages=bag_pages,
-        bags_open=len(bags) <= BAGS_SHOWN_OPEN or action == "release" or "bag_page" in request.args,
-        next_status=target,
-        advance_label=ADVANCE_LABELS.get(target) if target else None,
-        documents=_documents(shipment),
-        suggestions=services.lot_suggestions(get_session(), shipment, LOT_SUGGESTIONS)
-        if open_allocation
-        else [],
-        open_allocation=open_allocation,
-        scans=shipment_scans(db, shipment.organization_id, shipment.id),
-        today=today().isoformat(),
-        action=action,
-        values=request.form.to_dict(flat=True) if action else {},
-        errors=errors or {},
-        **_helpers(),
-    ), status
-
-
-@bp.get("/shipments/<reference>")
-@requires(READ)
-def shipment_detail(reference: str):
-    return _detail_page(services.get_shipment(get_session(), current_org_id(), reference))
-
-
-def _act(reference: str, action: str, do, done):
-    """Do an action and redirect; or show the shipment page again with the errors in the
-    action's form (422; 409 when the shipment's state forbids it): nothing is written."""
-    db = get_session()
-    services.get_shipment(
-        db, current_org_id(), reference
-    )  # 404 for another organisation's shipment
-    try:
-        return done(do(db))
-    except ValidationError as exc:
-        errors = {name: [str(m) for m in messages] for name, messages in exc.messages.items()}
-        status = 422
-    except DomainError as exc:
-        errors = _errors_of(exc)
-        status = 409 if isinstance(exc, Conflict) else 422
-    discard_changes()
-    shipment = services.get_shipment(db, current_org_id(), reference)  # re-read after the rollback
-    return _detail_page(shipment, action=action, errors=errors, status=status)
-
-
-def _to_shipment(reference: str, anchor: str | None = None):
-    return redirect(url_for("shipments.shipment_detail", reference=reference, _anchor=anchor))
-
-
-@bp.post("/shipments/<reference>/advance")
-@requires(REGISTRY_WRITE)
-def shipment_advance(reference: str):
-    def do(db):
-        # The API's schema: a valid date, not in the future, today when left blank.
-        data = load_form(AdvanceIn())
-        return services.advance_status(
-            db, current_org_id(), current_user_id(), reference, data["on"]
-        )
-
-    def done(shipment):
-        flash(
-            _(
-                "Shipment %(reference)s is now %(status)s.",
-                reference=shipment.reference,
-                status=_(shipment.status),
-            ),
-            "success",
-        )
-        return _to_shipment(shipment.reference)
-
-    return _act(reference, "advance", do, done)
-
-
-@bp.post("/shipments/<reference>/allocate")
-@requires(REGISTRY_WRITE)
-def shipment_allocate(reference: str):
-    def do(db):
-        lot_codes = _lines(
-            " ".join(request.form.getlist("lot_pick") + [request.form.get("lot_codes", "")])
-        )
-        serials = _lines(request.form.get("serials"))
-        return services.allocate(
-            db, current_org_id(), current_user_id(), reference, lot_codes=lot_codes, serials=serials
-        )
-
-    def done(added):
-        if added:
-            flash(
-                _(
-                    "%(n)s bags added (%(kg)s kg).",
-                    n=len(added),
-                    kg=format_kg(sum(bag.net_kg for bag in added)),
-                ),
-                "success",
-            )
-        else:
-            flash(_("Those bags were already on this shipment."), "success")
-        return _to_shipment(reference, "bags")
-
-    return _act(reference, "allocate", do, done)
-
-
-@bp.post("/shipments/<reference>/release")
-@requires(REGISTRY_WRITE)
-def shipment_release(reference: str):
-    def do(db):
-        serials = _lines(" ".join(request.form.getlist("serials")))
-        lot_code = request.form.get("lot_code", "").strip()
-        if lot_code:
-            # "Remove this lot": every bag of the lot that this shipment carries.
-            shipment = services.get_shipment(db, current_org_id(), reference)
-            serials += [
-                bag.serial for bag, lot in services.bags_of(db, shipment) if lot.code == lot_code
-            ]
-        return services.release(db, current_org_id(), current_user_id(), reference, serials)
-
-    def done(released):
-        flash(
-            _(
-                "%(n)s bags removed from the shipment (%(kg)s kg).",
-                n=len(released),
-                kg=format_kg(sum(bag.net_kg for bag in released)),
-            ),
-            "success",
-        )
-        return _to_shipment(reference, "bags")
-
-    return _act(reference, "release", do, done)
 
 
 # --- packing list -----------------------------------------------------------------------------

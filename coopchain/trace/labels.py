@@ -17,13 +17,10 @@ import base64
 import binascii
 from collections.abc import Sequence
 
-from flask import current_app
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlmodel import Session
-from weasyprint import HTML
 from weasyprint.urls import URLFetcherResponse
 
 from coopchain.auth.models import Organization
@@ -31,9 +28,8 @@ from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.lots.models import Bag, Lot
 from coopchain.lots.origins import origins_of
 from coopchain.lots.services import get_lot
-from coopchain.pdf import RefuseAllFetcher
+from coopchain.pdf import RefuseAllFetcher, render_pdf
 from coopchain.trace.qr import bag_qr_data, qr_png
-from coopchain.views import format_kg
 
 TEMPLATE = "pdf/labels.html"
 LAYOUTS = ("sheet", "single")
@@ -155,11 +151,10 @@ class InlinePngOnlyFetcher(RefuseAllFetcher):
 
 
 def _render(layout: str, pages: list[list[dict]]) -> bytes:
-    html = current_app.jinja_env.get_template(TEMPLATE).render(
+    return render_pdf(
+        TEMPLATE,
+        url_fetcher=InlinePngOnlyFetcher(),
         layout=layout,
         pages=pages,
-        lang=str(get_locale()),
-        kg=format_kg,  # the staff pages' kg format, in the current locale
         product=lambda label: product_name(label["crop"], label["product_form"]),
     )
-    return HTML(string=html, url_fetcher=InlinePngOnlyFetcher()).write_pdf()

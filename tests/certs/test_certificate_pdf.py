@@ -2,9 +2,9 @@
 text (pdftotext), its pages, its QR code (zxing-cpp) and its PDF/A-3b identification.
 
 Most tests build the compliance report without the database, from the engine's own types
-(compliance.Subject / ComplianceReport, lots.origins.Origin, PlotBalance, CuppingScore) with
-stand-ins for plots, forest evidence and shipment; the last ones go through the registry with
-real rows. Poppler and zxing-cpp read the PDFs back: missing locally, the tests skip; missing
+(compliance_report.Subject / ComplianceReport, lots.origins.Origin, PlotBalance, CuppingScore)
+with stand-ins for plots, forest evidence and shipment; the last ones go through the registry
+with real rows. Poppler and zxing-cpp read the PDFs back: missing locally, the tests skip; missing
 in CI (CI=true), they fail.
 """
 
@@ -21,8 +21,9 @@ from types import SimpleNamespace
 import pytest
 from flask_babel import force_locale
 
+from coopchain import pdf as documents
 from coopchain.certs import certificate_pdf, compliance, registry
-from coopchain.certs.compliance import ComplianceReport, Finding, Severity, Subject
+from coopchain.certs.compliance_report import ComplianceReport, Finding, Severity, Subject
 from coopchain.clock import today
 from coopchain.farms.rules import OrganicStatus
 from coopchain.forest.evidence import record_evidence
@@ -276,7 +277,8 @@ def test_a_hostile_name_is_text_and_nothing_is_fetched(tmp_path, monkeypatch):
             fetched.append(url)
             return super().fetch(url, headers)
 
-    monkeypatch.setattr(certificate_pdf, "RefuseAllFetcher", SpyFetcher)
+    # Every document renders through coopchain.pdf.render_pdf and its fetcher.
+    monkeypatch.setattr(documents, "RefuseAllFetcher", SpyFetcher)
     report = make_report([make_origin(1, name=HOSTILE, consent=True, plot_name=HOSTILE)])
 
     pdf = render(report, override_reason=None, issued_by=HOSTILE)

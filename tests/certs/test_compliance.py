@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from coopchain.certs import compliance
-from coopchain.certs.compliance import Severity
+from coopchain.certs.compliance_report import Severity
 from coopchain.forest.evidence import record_evidence
 from coopchain.lots import bags, transformations
 from coopchain.quality import rules as cup_rules

@@ -16,7 +16,7 @@ from coopchain.certs.eudr import (
     part_bytes,
 )
 from coopchain.errors import DomainError
-from coopchain.farms.geometry import validate_plot_geometry
+from coopchain.farms.geometry_validation import validate_plot_geometry
 from tests.factories import square
 
 NET = Decimal("13800.00")

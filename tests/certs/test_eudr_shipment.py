@@ -12,7 +12,7 @@ from coopchain.certs import eudr, eudr_shipment
 from coopchain.certs.eudr import EudrInvalid
 from coopchain.certs.eudr_shipment import OutsideEudr, shipment_package
 from coopchain.errors import DomainError
-from coopchain.farms.geometry import validate_plot_geometry
+from coopchain.farms.geometry_validation import validate_plot_geometry
 from coopchain.lots import bags, transformations
 from coopchain.shipments import services as shipments
 from tests import factories

@@ -9,8 +9,8 @@ from coopchain.farms.geometry import (
     geometry_centroid,
     point_geometry,
     svg_outline,
-    validate_plot_geometry,
 )
+from coopchain.farms.geometry_validation import validate_plot_geometry
 
 # A 0.001° x 0.001° square in Alto Mayo, about 110.6 m x 110.8 m.
 SQUARE = [

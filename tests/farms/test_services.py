@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from coopchain.errors import Conflict, DomainError, InvalidGeometry, NotFound
-from coopchain.farms import services
+from coopchain.farms import agreements, plots, producers
 from coopchain.farms.models import Plot, Producer
 from coopchain.ledger.models import LedgerEvent
 from tests import factories
@@ -36,7 +36,7 @@ def test_same_member_code_allowed_in_another_organisation(db_session, org, other
 def test_producer_of_another_organisation_is_not_found(db_session, org, other_org):
     theirs = factories.producer(db_session, other_org)
     with pytest.raises(NotFound):
-        services.get_producer(db_session, org.id, theirs.id)
+        producers.get_producer(db_session, org.id, theirs.id)
 
 
 def test_search_matches_code_name_and_community_case_insensitively(db_session, org):
@@ -57,9 +57,9 @@ def test_search_matches_code_name_and_community_case_insensitively(db_session, o
         community="Paitoja",
     )
     for q in ("caf-0007", "ROSA", "rosa tapia", "aguas"):
-        found, total = services.search_producers(db_session, org.id, q, 1, 25)
+        found, total = producers.search_producers(db_session, org.id, q, 1, 25)
         assert [p.member_code for p in found] == ["CAF-0007"], q
-    _found, total = services.search_producers(db_session, org.id, "100%", 1, 25)
+    _found, total = producers.search_producers(db_session, org.id, "100%", 1, 25)
     assert total == 0
 
 
@@ -78,7 +78,7 @@ def test_individual_agreement_covers_one_producer(db_session, org):
         factories.agreement(db_session, org, [a, b], kind="individual")
     collective = factories.agreement(db_session, org, [a, b], kind="collective")
     assert sorted(
-        services.agreement_producer_ids(db_session, [collective.id])[collective.id]
+        agreements.agreement_producer_ids(db_session, [collective.id])[collective.id]
     ) == sorted([a.id, b.id])
 
 
@@ -94,7 +94,7 @@ def test_visit_before_the_agreement_is_refused(db_session, org):
         db_session, org, [factories.producer(db_session, org)], signed_on=date(2025, 1, 10)
     )
     with pytest.raises(DomainError) as error:
-        services.add_visit(
+        agreements.add_visit(
             db_session,
             org.id,
             None,
@@ -107,7 +107,7 @@ def test_visit_before_the_agreement_is_refused(db_session, org):
             },
         )
     assert "visited_on" in error.value.fields
-    assert services.visits_of(db_session, org.id, [agreement.id])[agreement.id] == []
+    assert agreements.visits_of(db_session, org.id, [agreement.id])[agreement.id] == []
 
 
 def test_producer_under_active_agreement_on_a_date(db_session, org):
@@ -116,28 +116,28 @@ def test_producer_under_active_agreement_on_a_date(db_session, org):
     agreement = factories.agreement(
         db_session, org, [producer], signed_on=date(2025, 1, 10), valid_until=date(2026, 12, 31)
     )
-    assert services.producer_under_active_agreement(
+    assert agreements.producer_under_active_agreement(
         db_session, org.id, producer.id, date(2025, 6, 1)
     )
-    assert not services.producer_under_active_agreement(
+    assert not agreements.producer_under_active_agreement(
         db_session, org.id, producer.id, date(2024, 6, 1)
     )
-    assert not services.producer_under_active_agreement(
+    assert not agreements.producer_under_active_agreement(
         db_session, org.id, outsider.id, date(2025, 6, 1)
     )
-    services.set_agreement_status(
+    agreements.set_agreement_status(
         db_session, org.id, None, agreement.id, "suspended", "Tala detectada", date(2025, 9, 1)
     )
-    services.set_agreement_status(
+    agreements.set_agreement_status(
         db_session, org.id, None, agreement.id, "active", None, date(2025, 11, 1)
     )
-    assert services.producer_under_active_agreement(
+    assert agreements.producer_under_active_agreement(
         db_session, org.id, producer.id, date(2025, 11, 1)
     )
-    assert services.producer_under_active_agreement(
+    assert agreements.producer_under_active_agreement(
         db_session, org.id, producer.id, date(2025, 8, 31)
     )
-    assert not services.producer_under_active_agreement(
+    assert not agreements.producer_under_active_agreement(
         db_session, org.id, producer.id, date(2025, 9, 1)
     )
 
@@ -218,7 +218,7 @@ def test_declared_area_far_from_computed_is_a_warning(db_session, org):
         db_session, org, factories.producer(db_session, org), declared_area_ha=Decimal("2.0")
     )
     assert [i["rule"] for i in plot.geometry_issues] == ["area.mismatch"]
-    assert services.dashboard_counts(db_session, org.id)["plots_needing_attention"] == 1
+    assert plots.dashboard_counts(db_session, org.id)["plots_needing_attention"] == 1
 
 
 def test_plot_for_another_organisations_producer_is_refused(db_session, org, other_org):
@@ -229,8 +229,8 @@ def test_plot_for_another_organisations_producer_is_refused(db_session, org, oth
 
 def test_writes_are_recorded_in_the_ledger_without_private_data(db_session, org):
     producer = factories.producer(db_session, org, national_id="40001234")
-    data = {name: getattr(producer, name) for name in services.PRODUCER_FIELDS}
-    services.update_producer(
+    data = {name: getattr(producer, name) for name in producers.PRODUCER_FIELDS}
+    producers.update_producer(
         db_session,
         org.id,
         None,
@@ -273,7 +273,7 @@ def test_organic_status_today_of_a_plot(db_session, org):
     converting = factories.plot(
         db_session, org, producer, organic_conversion_start=date.today() - timedelta(days=30)
     )
-    assert services.plot_organic_status(converting).value == "in_conversion"
+    assert plots.plot_organic_status(converting).value == "in_conversion"
 
 
 def test_agreement_without_producers_is_refused(db_session, org):
@@ -287,7 +287,7 @@ def test_status_cannot_start_before_signing(db_session, org):
         db_session, org, [factories.producer(db_session, org)], signed_on=date(2025, 1, 10)
     )
     with pytest.raises(DomainError) as error:
-        services.set_agreement_status(
+        agreements.set_agreement_status(
             db_session, org.id, None, agreement.id, "ended", "x", date(2020, 1, 1)
         )
     assert "status_since" in error.value.fields

@@ -59,7 +59,7 @@ def test_producer_page_shows_agreements_visits_and_plot_outlines(client, login, 
     agreement = factories.agreement(db_session, org, [producer])
     from datetime import date
 
-    from coopchain.farms.services import add_visit
+    from coopchain.farms.agreements import add_visit
 
     add_visit(
         db_session,

@@ -10,7 +10,8 @@ import shapely
 from pyproj import Geod
 from rasterio.transform import Affine
 
-from coopchain.forest.rasters import DatasetKind, Layer
+from coopchain.forest.raster_tiles import DatasetKind
+from coopchain.forest.rasters import Layer
 
 #: 1 arc-second, the pixel of the Hansen tiles.
 RES = 1 / 3600

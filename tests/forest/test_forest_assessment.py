@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from coopchain.errors import DomainError, NotFound
 from coopchain.farms.models import ForestEvidence
 from coopchain.forest import assessment as fa
+from coopchain.forest.datasets import register_dataset
 from coopchain.forest.evidence import latest_evidence
 from coopchain.forest.models import AssessmentStatus, ForestDataset
 from coopchain.ledger.models import LedgerEvent
@@ -59,7 +60,7 @@ def plots(db_session, org):
 
 
 def register(db_session, org, folder, kind, name):
-    return fa.register_dataset(
+    return register_dataset(
         db_session,
         org.id,
         None,

@@ -9,19 +9,10 @@ import numpy as np
 import pytest
 
 from coopchain.farms.models import ForestResult
-from coopchain.forest.rasters import (
-    DatasetKind,
-    Layer,
-    PlotForest,
-    PlotShape,
-    RasterError,
-    assess_plots,
-    assessment_polygon,
-    check_tiles,
-    classify,
-    geodesic_area_ha,
-    tile_paths,
-)
+from coopchain.forest.plot_shapes import PlotShape, assessment_polygon, geodesic_area_ha
+from coopchain.forest.raster_results import PlotForest, classify
+from coopchain.forest.raster_tiles import DatasetKind, RasterError, check_tiles, tile_paths
+from coopchain.forest.rasters import Layer, assess_plots
 from tests.forest.raster_fixtures import (
     RES,
     WEST,

@@ -120,11 +120,11 @@ def test_altered_event_time_is_detected(db_session, org):
 
 
 def test_private_field_change_is_recorded_without_its_value(db_session, org):
-    from coopchain.farms import services
+    from coopchain.farms import producers
 
     producer = factories.producer(db_session, org, phone="987654321")
-    data = {name: getattr(producer, name) for name in services.PRODUCER_FIELDS}
-    services.update_producer(db_session, org.id, None, producer.id, {**data, "phone": "911"})
+    data = {name: getattr(producer, name) for name in producers.PRODUCER_FIELDS}
+    producers.update_producer(db_session, org.id, None, producer.id, {**data, "phone": "911"})
     last = _events(db_session, org)[-1]
     assert last.kind == "producer.updated"
     assert last.payload["data"] == {"phone": {"before": "(private)", "after": "(private)"}}

@@ -6,7 +6,7 @@ import pytest
 from flask_babel import force_locale, format_decimal
 
 from coopchain import create_app
-from coopchain.views import format_kg
+from coopchain.formatting import kg as format_kg
 
 VALUES = ["0", "0.000", "520.5", "1520.500", "1234567.891", "69", "0.3", "-2.5", "1000", "0.0004"]
 

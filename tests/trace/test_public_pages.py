@@ -14,7 +14,7 @@ from flask_babel import force_locale
 
 from coopchain.certs import registry
 from coopchain.clock import utcnow
-from coopchain.farms.services import PRODUCER_FIELDS, update_producer
+from coopchain.farms.producers import PRODUCER_FIELDS, update_producer
 from coopchain.lots.bags import create_bags, void_bag
 from coopchain.lots.services import lot_of_delivery, void_delivery
 from coopchain.quality import gradings

@@ -1,0 +1,191 @@
+"""The farm registry's rules for plots (geometry, organic status, yield) and the dashboard.
+
+Every function takes the session and the organisation id, scopes every query by it, records a
+ledger event for each write, flushes and never commits (DESIGN.md §3).
+"""
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from coopchain.clock import today, utcnow
+from coopchain.errors import InvalidGeometry, NotFound
+from coopchain.farms import rules
+from coopchain.farms.agreements import agreements_in_force
+from coopchain.farms.geometry import GeometryIssue
+from coopchain.farms.geometry_validation import validate_plot_geometry
+from coopchain.farms.models import Agreement, Plot, Producer
+from coopchain.farms.producers import get_producer
+from coopchain.farms.registry_common import _snapshot
+from coopchain.ledger.services import append, changes
+
+PLOT_FIELDS = (
+    "name",
+    "crop",
+    "declared_area_ha",
+    "altitude_m",
+    "varieties",
+    "shade_agroforestry",
+    "planting_year",
+    "organic_conversion_start",
+    "organic_certifier",
+    "organic_certificate_number",
+    "organic_certificate_valid_until",
+    "expected_yield_kg_ha",
+)
+
+
+def get_plot(session: Session, org_id: int, plot_id: int) -> Plot:
+    plot = session.scalar(select(Plot).where(Plot.id == plot_id, Plot.organization_id == org_id))
+    if plot is None:
+        raise NotFound(str(_l("No such plot.")))
+    return plot
+
+
+def plots_of_producers(session: Session, org_id: int, producer_ids: Sequence[int]) -> list[Plot]:
+    return list(
+        session.scalars(
+            select(Plot)
+            .where(Plot.organization_id == org_id, Plot.producer_id.in_(producer_ids))
+            .order_by(Plot.producer_id, Plot.name)
+        )
+    )
+
+
+def list_plots(session: Session, org_id: int, page: int, per_page: int):
+    query = select(Plot).where(Plot.organization_id == org_id)
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    items = session.scalars(query.order_by(Plot.id).offset((page - 1) * per_page).limit(per_page))
+    return list(items), total
+
+
+def check_plot_geometry(data: dict) -> tuple[dict | None, Decimal | None, list[dict]]:
+    """Validate the geometry (DOMAIN.md §2); raise InvalidGeometry on errors.
+
+    Returns the geometry, its computed area and the warnings to keep on the plot.
+    """
+    if data.get("geometry") is None:
+        missing = GeometryIssue("geometry.missing", {}).to_dict()
+        return None, None, [{**missing, "severity": "warning"}]
+    report = validate_plot_geometry(
+        data["geometry"], crop=data["crop"], declared_area_ha=data.get("declared_area_ha")
+    )
+    if not report.ok:
+        messages = [issue.message for issue in report.errors]
+        raise InvalidGeometry(
+            str(_l("The geometry is not valid: %(reasons)s", reasons="; ".join(messages))),
+            {"geometry": messages},
+        )
+    warnings = [{**issue.to_dict(), "severity": "warning"} for issue in report.warnings]
+    return report.geometry, report.computed_area_ha, warnings
+
+
+def create_plot(session: Session, org_id: int, user_id: int | None, data: dict) -> Plot:
+    producer = get_producer(session, org_id, data["producer_id"])
+    geometry, computed_area, warnings = check_plot_geometry(data)
+    plot = Plot(
+        organization_id=org_id,
+        producer_id=producer.id,
+        geometry=geometry,
+        computed_area_ha=computed_area,
+        geometry_issues=warnings,
+        **{k: data.get(k) for k in PLOT_FIELDS},
+    )
+    session.add(plot)
+    session.flush()
+    append(
+        session,
+        org_id,
+        "plot.created",
+        ("plot", plot.id),
+        {
+            "producer": producer.member_code,
+            "geometry": geometry,
+            "computed_area_ha": computed_area,
+            **_snapshot(plot, PLOT_FIELDS),
+        },
+        user_id=user_id,
+    )
+    return plot
+
+
+def update_plot(
+    session: Session, org_id: int, user_id: int | None, plot_id: int, data: dict
+) -> Plot:
+    plot = get_plot(session, org_id, plot_id)
+    producer = get_producer(session, org_id, data["producer_id"])
+    geometry, computed_area, warnings = check_plot_geometry(data)
+    before = {
+        **_snapshot(plot, PLOT_FIELDS),
+        "producer_id": plot.producer_id,
+        "geometry": plot.geometry,
+    }
+    for name in PLOT_FIELDS:
+        setattr(plot, name, data.get(name))
+    plot.producer_id = producer.id
+    plot.geometry, plot.computed_area_ha, plot.geometry_issues = geometry, computed_area, warnings
+    plot.updated_at = utcnow()
+    session.add(plot)
+    session.flush()
+    after = {
+        **_snapshot(plot, PLOT_FIELDS),
+        "producer_id": plot.producer_id,
+        "geometry": plot.geometry,
+    }
+    diff = changes(before, after)
+    if diff:
+        append(
+            session,
+            org_id,
+            "plot.updated",
+            ("plot", plot.id),
+            diff,
+            action="OBSERVE",
+            user_id=user_id,
+        )
+    return plot
+
+
+def expected_yield(plot: Plot, defaults: dict[str, Decimal]) -> Decimal | None:
+    """kg/ha/yr for mass balance: the plot's own figure, else the crop default (a setting)."""
+    if plot.expected_yield_kg_ha is not None:
+        return plot.expected_yield_kg_ha
+    return defaults.get(plot.crop)
+
+
+def plot_organic_status(plot: Plot, on: date | None = None) -> rules.OrganicStatus:
+    return rules.organic_status(plot.organic_conversion_start, on or today())
+
+
+# --- dashboard ----------------------------------------------------------------------------------
+
+
+def plots_needing_attention(session: Session, org_id: int) -> list[tuple[Plot, Producer]]:
+    """Plots with geometry problems or no geolocation, with their producer, by member code."""
+    rows = session.execute(
+        select(Plot, Producer)
+        .join(Producer, Producer.id == Plot.producer_id)
+        .where(Plot.organization_id == org_id)
+        .order_by(Producer.member_code, Plot.name)
+    )
+    return [(plot, producer) for plot, producer in rows if plot.geometry_issues]
+
+
+def dashboard_counts(session: Session, org_id: int) -> dict:
+    producers = session.scalar(
+        select(func.count()).select_from(Producer).where(Producer.organization_id == org_id)
+    )
+    plots = list(session.scalars(select(Plot).where(Plot.organization_id == org_id)))
+    agreements = list(session.scalars(select(Agreement).where(Agreement.organization_id == org_id)))
+    active = sum(agreements_in_force(session, agreements, today()).values())
+    return {
+        "producers": producers,
+        "plots": len(plots),
+        "hectares": sum((p.area_ha or Decimal(0) for p in plots), Decimal(0)),
+        "active_agreements": active,
+        "plots_needing_attention": sum(1 for p in plots if p.geometry_issues),
+    }

@@ -1,0 +1,124 @@
+"""The farm registry's rules for producers: look-up, search, registration and edits.
+
+Every function takes the session and the organisation id, scopes every query by it, records a
+ledger event for each write, flushes and never commits (DESIGN.md §3).
+"""
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select
+from sqlmodel import Session
+
+from coopchain.clock import utcnow
+from coopchain.errors import Conflict, NotFound
+from coopchain.farms.models import Producer
+from coopchain.farms.registry_common import _masked_changes, _snapshot, like_pattern
+from coopchain.ledger.services import append
+
+PRODUCER_FIELDS = (
+    "member_code",
+    "first_name",
+    "last_name",
+    "national_id",
+    "sex",
+    "community",
+    "sector",
+    "phone",
+    "joined_on",
+    "public_name_consent",
+    "status",
+)
+
+
+def get_producer(session: Session, org_id: int, producer_id: int) -> Producer:
+    producer = session.scalar(
+        select(Producer).where(Producer.id == producer_id, Producer.organization_id == org_id)
+    )
+    if producer is None:
+        raise NotFound(str(_l("No such producer.")))
+    return producer
+
+
+def producer_by_code(session: Session, org_id: int, member_code: str) -> Producer | None:
+    return session.scalar(
+        select(Producer).where(
+            Producer.organization_id == org_id, Producer.member_code == member_code
+        )
+    )
+
+
+def search_producers(
+    session: Session, org_id: int, q: str | None, page: int, per_page: int
+) -> tuple[list[Producer], int]:
+    query = select(Producer).where(Producer.organization_id == org_id)
+    if q:
+        pattern = like_pattern(q.strip())
+        query = query.where(
+            or_(
+                *(
+                    func.lower(column).like(pattern, escape="\\")
+                    for column in (
+                        Producer.member_code,
+                        Producer.first_name,
+                        Producer.last_name,
+                        Producer.community,
+                        Producer.first_name + " " + Producer.last_name,
+                    )
+                )
+            )
+        )
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    items = session.scalars(
+        query.order_by(Producer.member_code).offset((page - 1) * per_page).limit(per_page)
+    )
+    return list(items), total
+
+
+def create_producer(session: Session, org_id: int, user_id: int | None, data: dict) -> Producer:
+    if producer_by_code(session, org_id, data["member_code"]):
+        raise Conflict(
+            str(_l("Member code %(code)s is already used.", code=data["member_code"])),
+            {"member_code": [str(_l("Already used by another producer."))]},
+        )
+    producer = Producer(organization_id=org_id, **{k: data.get(k) for k in PRODUCER_FIELDS})
+    session.add(producer)
+    session.flush()
+    append(
+        session,
+        org_id,
+        "producer.created",
+        ("producer", producer.member_code),
+        _snapshot(producer, PRODUCER_FIELDS),
+        user_id=user_id,
+    )
+    return producer
+
+
+def update_producer(
+    session: Session, org_id: int, user_id: int | None, producer_id: int, data: dict
+) -> Producer:
+    producer = get_producer(session, org_id, producer_id)
+    if data["member_code"] != producer.member_code and producer_by_code(
+        session, org_id, data["member_code"]
+    ):
+        raise Conflict(
+            str(_l("Member code %(code)s is already used.", code=data["member_code"])),
+            {"member_code": [str(_l("Already used by another producer."))]},
+        )
+    before = {name: getattr(producer, name) for name in PRODUCER_FIELDS}
+    for name in PRODUCER_FIELDS:
+        setattr(producer, name, data.get(name))
+    producer.updated_at = utcnow()
+    session.add(producer)
+    session.flush()
+    diff = _masked_changes(before, {name: getattr(producer, name) for name in PRODUCER_FIELDS})
+    if diff:
+        append(
+            session,
+            org_id,
+            "producer.updated",
+            ("producer", producer.member_code),
+            diff,
+            action="OBSERVE",
+            user_id=user_id,
+        )
+    return producer

@@ -1,0 +1,143 @@
+"""What origins.py tells about each delivery: ticket, plot, producer and the agreements in
+force on the delivery date, read as plain columns in a few queries however many deliveries a lot
+has.
+"""
+
+from collections import defaultdict
+from datetime import date
+
+from sqlalchemy import select
+
+from coopchain.farms import rules as farm_rules
+from coopchain.farms.models import (
+    Agreement,
+    AgreementProducer,
+    AgreementStatusChange,
+    Plot,
+    Producer,
+)
+from coopchain.lots.lot_graph import ancestry_query
+from coopchain.lots.models import Delivery, Lot
+
+
+def _delivery_info(session, org_id, delivery_ids: list[int], ancestry_of=None) -> dict[int, tuple]:
+    """{delivery id: (delivery row, plot row, producer row, agreements in force that day)}.
+
+    Plain columns, not ORM entities, and plots and producers fetched once each rather than
+    once per delivery: a lot of 2,000 deliveries has a few hundred plots."""
+    if not delivery_ids:
+        return {}
+    query = (
+        select(
+            Delivery.id,
+            Delivery.ticket_number,
+            Delivery.delivered_on,
+            Delivery.product_form,
+            Delivery.net_kg,
+            Delivery.producer_id,
+            Delivery.plot_id,
+            Lot.code.label("lot_code"),
+        )
+        .join(Lot, Lot.delivery_id == Delivery.id)
+        .where(Delivery.organization_id == org_id)
+    )
+    if ancestry_of is not None:
+        # One lot: its deliveries are those of its ancestry (no list of 2,000 ids to bind).
+        ancestry = ancestry_query(ancestry_of)
+        wanted = set(delivery_ids)
+        deliveries = [
+            row
+            for row in session.execute(query.join(ancestry, ancestry.c.lot_id == Lot.id))
+            if row.id in wanted
+        ]
+    else:
+        deliveries = []
+        for start in range(0, len(delivery_ids), 900):  # SQLite's bound-parameter limit
+            chunk = delivery_ids[start : start + 900]
+            deliveries += session.execute(query.where(Delivery.id.in_(chunk))).all()
+    # Rows become plain tuples here: attribute access on a result Row costs about a
+    # microsecond, and a lot of 2,000 origins reads some 40,000 of them.
+    deliveries = [tuple(row) for row in deliveries]
+    plots = {
+        plot_id: (
+            plot_id,
+            name,
+            computed if computed is not None else declared,
+            altitude,
+            crop,
+            conversion_start,
+            farm_rules.organic_since(conversion_start),
+        )
+        for plot_id, name, computed, declared, altitude, crop, conversion_start in session.execute(
+            select(
+                Plot.id,
+                Plot.name,
+                Plot.computed_area_ha,  # Plot.area_ha: the polygon's area, else the declared
+                Plot.declared_area_ha,
+                Plot.altitude_m,
+                Plot.crop,
+                Plot.organic_conversion_start,
+            ).where(Plot.id.in_({d[6] for d in deliveries}))
+        )
+    }
+    producers = {
+        producer_id: (producer_id, code, f"{first} {last}", consent, community)
+        for producer_id, code, first, last, consent, community in session.execute(
+            select(
+                Producer.id,
+                Producer.member_code,
+                Producer.first_name,
+                Producer.last_name,
+                Producer.public_name_consent,
+                Producer.community,
+            ).where(Producer.id.in_({d[5] for d in deliveries}))
+        )
+    }
+    in_force = _agreements_in_force_on_delivery(session, deliveries)
+    return {d[0]: (d, plots[d[6]], producers[d[5]], in_force[d[0]]) for d in deliveries}
+
+
+def _agreements_in_force_on_delivery(session, deliveries: list[tuple]) -> dict[int, list[str]]:
+    """{delivery id: numbers of the producer's agreements in force on the delivery date}
+    (deliveries as the tuples _delivery_info makes)."""
+    producer_ids = {d[5] for d in deliveries}
+    agreements: dict[int, list] = defaultdict(list)
+    by_id: set[int] = set()
+    if producer_ids:
+        for agreement in session.execute(
+            select(
+                Agreement.id,
+                Agreement.number,
+                Agreement.signed_on,
+                Agreement.valid_until,
+                AgreementProducer.producer_id,
+            )
+            .join(AgreementProducer, AgreementProducer.agreement_id == Agreement.id)
+            .where(AgreementProducer.producer_id.in_(producer_ids))
+        ):
+            agreements[agreement.producer_id].append(agreement)
+            by_id.add(agreement.id)
+    history: dict[int, list[tuple[date, str]]] = defaultdict(list)
+    if by_id:
+        for change in session.execute(
+            select(
+                AgreementStatusChange.agreement_id,
+                AgreementStatusChange.effective_on,
+                AgreementStatusChange.status,
+            ).where(AgreementStatusChange.agreement_id.in_(by_id))
+        ):
+            history[change.agreement_id].append((change.effective_on, change.status))
+    answers: dict[tuple[int, date], list[str]] = {}  # many tickets share producer and day
+    result = {}
+    for delivery_id, _ticket, on, _form, _kg, producer_id, _plot, _code in deliveries:
+        key = (producer_id, on)
+        if key not in answers:
+            answers[key] = sorted(
+                a.number
+                for a in agreements[producer_id]
+                if farm_rules.agreement_active_on(
+                    signed_on=a.signed_on, valid_until=a.valid_until, history=history[a.id], on=on
+                )
+            )
+        result[delivery_id] = answers[key]
+    return result

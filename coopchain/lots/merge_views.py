@@ -1,0 +1,112 @@
+"""The merge page: pick lots (the candidates come from merge_candidates.py), give the kg to take
+from each, and merge them into one new lot with transformations.merge. Refused input shows the
+form again with status 422 and the choices kept.
+"""
+
+from flask import flash, render_template, request
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+
+from coopchain.auth.access import REGISTRY_WRITE, current_org_id, current_user_id, requires
+from coopchain.clock import today
+from coopchain.db import discard_changes, get_session
+from coopchain.errors import DomainError
+from coopchain.lots import transformations
+from coopchain.lots.blueprint import bp
+from coopchain.lots.errors import CommingledOrganic
+from coopchain.lots.lot_forms import _domain_errors, _flat_errors, _to_lot
+from coopchain.lots.merge_candidates import merge_candidates
+from coopchain.lots.models import ProductForm
+from coopchain.lots.page_helpers import page_helpers as _helpers
+from coopchain.lots.schemas import MergeIn
+
+
+def _merge_inputs(codes: list[str]) -> list[dict]:
+    inputs = []
+    for code in codes:
+        kg = request.form.get(f"kg_{code}", "").strip().replace(",", ".")
+        inputs.append({"lot": code, **({"kg": kg} if kg else {})})
+    return inputs
+
+
+def _merge_errors_from_validation(messages: dict, codes: list[str]) -> dict:
+    errors = {}
+    inputs = messages.pop("inputs", None)
+    if isinstance(inputs, dict):
+        for index, problems in inputs.items():
+            if isinstance(problems, dict) and int(index) < len(codes):
+                for message in _flat_errors(problems).values():
+                    errors.setdefault(f"kg_{codes[int(index)]}", []).extend(message)
+    elif inputs:
+        errors["lot"] = _flat_errors({"lot": inputs})["lot"]
+    errors.update(_flat_errors(messages))
+    return errors
+
+
+@bp.route("/lots/merge", methods=["GET", "POST"])
+@requires(REGISTRY_WRITE)
+def merge():
+    db, org = get_session(), current_org_id()
+    source = request.form if request.method == "POST" else request.args
+    codes = list(dict.fromkeys(c.strip() for c in source.getlist("lot") if c.strip()))
+    errors: dict = {}
+    commingled = None
+    if request.method == "POST":
+        if len(codes) < 2:
+            errors["lot"] = [_("Choose at least two lots to merge.")]
+        else:
+            raw = {
+                "inputs": _merge_inputs(codes),
+                **{
+                    name: request.form.get(name, "")
+                    for name in ("occurred_on", "downgrade_reason", "notes")
+                },
+            }
+            try:
+                data = MergeIn().load(raw)
+                made = transformations.merge(
+                    db,
+                    org,
+                    current_user_id(),
+                    [(i["lot"], i["kg"]) for i in data["inputs"]],
+                    data["occurred_on"],
+                    downgrade_reason=data["downgrade_reason"],
+                    notes=data["notes"],
+                )
+                (output,) = transformations.parts_of(db, made)[1]
+                flash(
+                    _("%(n)s lots merged into lot %(code)s.", n=len(codes), code=output.code),
+                    "success",
+                )
+                return _to_lot(output.code)
+            except ValidationError as exc:
+                errors = _merge_errors_from_validation(dict(exc.messages), codes)
+            except CommingledOrganic as exc:
+                commingled = exc.message
+                errors = _flat_errors(exc.fields)
+            except DomainError as exc:
+                errors = _domain_errors(exc)
+                if "inputs" in errors:
+                    errors["lot"] = errors.pop("inputs")
+        discard_changes()
+    q = (source.get("q") or "").strip()
+    offered = merge_candidates(db, org, codes, source.get("product_form"), q)
+    values = (
+        request.form.to_dict(flat=True)
+        if request.method == "POST"
+        else {"occurred_on": today().isoformat()}
+    )
+    return render_template(
+        "lots/merge.html",
+        rows=offered.rows,
+        checked=[lot.code for lot in offered.chosen],  # echo only what exists in this organisation
+        product_form=offered.product_form or "",
+        q=q,
+        forms=list(ProductForm),
+        more_candidates=offered.more,
+        mixed=offered.mixed,
+        values=values,
+        errors=errors,
+        commingled=commingled,
+        **_helpers(),
+    ), (422 if request.method == "POST" else 200)
