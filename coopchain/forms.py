@@ -1,11 +1,44 @@
-"""HTML forms are validated by the same marshmallow schemas as the API (one set of rules)."""
+"""HTML forms are validated by the same marshmallow schemas as the API (one set of rules), and
+every page shows marshmallow's and the services' errors the same way: {field: [messages]},
+with the service's summary under "_" unless a field's own message already says it."""
 
+import re
 from collections.abc import Callable
 
 from flask import render_template, request
 from marshmallow import Schema, ValidationError
 
 from coopchain.errors import DomainError
+
+
+def flat_errors(messages) -> dict[str, list[str]]:
+    """marshmallow's nested messages ({"outputs": {0: [...]}}) as {field: [message]}."""
+    if not isinstance(messages, dict):
+        return {"_": [str(m) for m in messages] if isinstance(messages, list) else [messages]}
+
+    def collect(value) -> list[str]:
+        if isinstance(value, dict):
+            return [m for inner in value.values() for m in collect(inner)]
+        if isinstance(value, list | tuple):
+            return [m for inner in value for m in collect(inner)]
+        return [str(value)]
+
+    return {str(name): list(dict.fromkeys(collect(value))) for name, value in messages.items()}
+
+
+def form_errors(exc: DomainError) -> dict[str, list[str]]:
+    """A refused service call as the form's errors: each field's messages, and the summary
+    once (a field's own message may already say it)."""
+    errors = flat_errors(exc.fields) if exc.fields else {}
+    if not any(exc.message in messages for messages in errors.values()):
+        errors["_"] = [exc.message]
+    return errors
+
+
+def typed_codes(text: str | None) -> list[str]:
+    """Lot codes or bag serials typed one per line (commas, semicolons and spaces separate
+    too), each once, in the order typed."""
+    return list(dict.fromkeys(c for c in re.split(r"[\s,;]+", text or "") if c))
 
 
 def load_form(schema: Schema, list_fields: tuple[str, ...] = ()) -> dict:
@@ -42,8 +75,7 @@ def handle_form(
         except ValidationError as exc:
             errors = exc.messages if isinstance(exc.messages, dict) else {"_": exc.messages}
         except DomainError as exc:
-            errors = dict(exc.fields) or {}
-            errors.setdefault("_", [exc.message])
+            errors = form_errors(exc)
         values = request.form.to_dict(flat=True)
         values.pop("password", None)  # never echo a password back into the page
         for name in list_fields:

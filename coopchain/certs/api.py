@@ -9,7 +9,6 @@ the registry (identical bytes, same sha256).
 import io
 
 from flask import jsonify, request, send_file
-from sqlalchemy import select
 
 from coopchain.auth.access import (
     READ,
@@ -201,21 +200,14 @@ for _path, _param, _what in (
 
 
 def _certificate_out(certificate: Certificate) -> dict:
-    db = get_session()
-    replaces = db.get(Certificate, certificate.replaces_id) if certificate.replaces_id else None
-    replaced_by = db.scalar(
-        select(Certificate.number).where(
-            Certificate.organization_id == certificate.organization_id,
-            Certificate.replaces_id == certificate.id,
-        )
-    )
+    replaces, replaced_by = registry.related(get_session(), certificate)
     return dump_with(
         CertificateOut(),
         certificate,
         verify_url=registry.verify_url(certificate.verify_code),
         pdf_url=f"/api/v1/certificates/{certificate.number}/certificate.pdf",
         replaces=replaces.number if replaces else None,
-        replaced_by=replaced_by,
+        replaced_by=replaced_by.number if replaced_by else None,
     )
 
 

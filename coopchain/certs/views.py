@@ -30,6 +30,7 @@ from coopchain.certs.models import Certificate, CertificateStatus, SubjectKind
 from coopchain.db import get_session
 from coopchain.errors import DomainError
 from coopchain.formatting import kg as format_kg
+from coopchain.forms import form_errors
 from coopchain.lots.services import get_lot
 from coopchain.shipments.services import get_shipment
 
@@ -306,7 +307,7 @@ def certificate_revoke(number: str):
             db, current_org_id(), current_user_id(), number, values["reason"]
         )
     except DomainError as exc:
-        errors = dict(exc.fields) or {"_": [exc.message]}
+        errors = form_errors(exc)
         return _detail_page(
             certificate, action="revoke", values=values, errors=errors, status=exc.status
         )
@@ -341,7 +342,7 @@ def certificate_reissue(number: str):
     except registry.OverrideNotAllowed:
         raise
     except DomainError as exc:
-        errors = dict(exc.fields) or {"_": [exc.message]}
+        errors = form_errors(exc)
         return _detail_page(
             certificate, action="reissue", values=values, errors=errors, status=exc.status
         )

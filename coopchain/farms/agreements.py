@@ -182,20 +182,33 @@ def agreements_in_force(
     session: Session, agreements: Sequence[Agreement], on: date
 ) -> dict[int, bool]:
     """{agreement id: in force on `on`?} from each agreement's status history (one query)."""
-    history: dict[int, list[tuple[date, str]]] = {a.id: [] for a in agreements}
-    if agreements:
-        for change in session.scalars(
-            select(AgreementStatusChange)
-            .where(AgreementStatusChange.agreement_id.in_(list(history)))
-            .order_by(AgreementStatusChange.effective_on, AgreementStatusChange.id)
-        ):
-            history[change.agreement_id].append((change.effective_on, change.status))
+    history = status_histories(session, [a.id for a in agreements])
     return {
         a.id: rules.agreement_active_on(
             signed_on=a.signed_on, valid_until=a.valid_until, history=history[a.id], on=on
         )
         for a in agreements
     }
+
+
+def status_histories(
+    session: Session, agreement_ids: Sequence[int]
+) -> dict[int, list[tuple[date, str]]]:
+    """{agreement id: [(effective on, status), …] in order}, in one query: what
+    rules.agreement_active_on needs to judge an agreement on any day."""
+    history: dict[int, list[tuple[date, str]]] = {each: [] for each in agreement_ids}
+    if history:
+        for change in session.execute(
+            select(
+                AgreementStatusChange.agreement_id,
+                AgreementStatusChange.effective_on,
+                AgreementStatusChange.status,
+            )
+            .where(AgreementStatusChange.agreement_id.in_(list(history)))
+            .order_by(AgreementStatusChange.effective_on, AgreementStatusChange.id)
+        ):
+            history[change.agreement_id].append((change.effective_on, change.status))
+    return history
 
 
 def agreement_producer_ids(session: Session, agreement_ids: Sequence[int]) -> dict[int, list[int]]:

@@ -1,8 +1,6 @@
 """JSON API for the farm registry: producers, agreements (with visits), plots, import/export."""
 
-import io
-
-from flask import current_app, jsonify, request, send_file
+from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 
 from coopchain.auth.access import (
@@ -61,8 +59,8 @@ from coopchain.farms.schemas import (
 from coopchain.spreadsheets import SpreadsheetError, template_workbook
 from coopchain.web.api import OPENAPI_SCHEMAS, api_blueprint, document, page_args, paginated
 from coopchain.web.api import json_body as _json_body
+from coopchain.web.downloads import XLSX, send_xlsx
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 OPENAPI_SCHEMAS.update(
     ProducerIn=ProducerIn,
     ProducerOut=ProducerOut,
@@ -366,24 +364,13 @@ def producers_import():
 @api_blueprint.get("/producers.xlsx")
 @api_requires(READ)
 def producers_export():
-    return send_file(
-        io.BytesIO(
-            export_registry(
-                get_session(), current_org_id(), with_private=current_principal().sees_private_data
-            )
-        ),
-        mimetype=XLSX,
-        as_attachment=True,
-        download_name="producers.xlsx",
+    data = export_registry(
+        get_session(), current_org_id(), with_private=current_principal().sees_private_data
     )
+    return send_xlsx(data, "producers.xlsx")
 
 
 @api_blueprint.get("/producers/template.xlsx")
 @api_requires(READ)
 def producers_template():
-    return send_file(
-        io.BytesIO(template_workbook(sheet_specs())),
-        mimetype=XLSX,
-        as_attachment=True,
-        download_name="coopchain-register-template.xlsx",
-    )
+    return send_xlsx(template_workbook(sheet_specs()), "coopchain-register-template.xlsx")

@@ -1,9 +1,8 @@
 """Staff pages for the farm registry: producers, agreements, visits, plots, import, export."""
 
-import io
 import json
 
-from flask import flash, redirect, render_template, request, send_file, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError, fields
 
@@ -66,8 +65,8 @@ from coopchain.farms.schemas import AgreementIn, AgreementStatusIn, PlotIn, Prod
 from coopchain.forms import handle_form
 from coopchain.schemas import PageSchema
 from coopchain.spreadsheets import SpreadsheetError, template_workbook
+from coopchain.web.downloads import send_xlsx
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHOICES = {
     "sex": Sex,
     "status": ProducerStatus,
@@ -352,7 +351,7 @@ def registry_import():
 @bp.get("/registry/template.xlsx")
 @requires(READ)
 def registry_template():
-    return _xlsx(template_workbook(sheet_specs()), "coopchain-register-template.xlsx")
+    return send_xlsx(template_workbook(sheet_specs()), "coopchain-register-template.xlsx")
 
 
 @bp.get("/registry/producers.xlsx")
@@ -361,8 +360,4 @@ def registry_export():
     data = export_registry(
         get_session(), current_org_id(), with_private=current_principal().sees_private_data
     )
-    return _xlsx(data, f"producers-{current_principal().organization_code}-{today()}.xlsx")
-
-
-def _xlsx(data: bytes, filename: str):
-    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=filename)
+    return send_xlsx(data, f"producers-{current_principal().organization_code}-{today()}.xlsx")

@@ -37,8 +37,8 @@ from coopchain.forest.models import AssessmentStatus
 from coopchain.forest.raster_tiles import DatasetKind
 from coopchain.forest.schemas import AssessmentStartIn
 from coopchain.forest.summary import overview, summary_xlsx
-from coopchain.forms import load_form
-from coopchain.lots.document_views import send_xlsx
+from coopchain.forms import form_errors, load_form
+from coopchain.web.downloads import send_xlsx
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def forest_dataset_new():
         )
     except DomainError as exc:
         discard_changes()
-        return _dataset_form(values, dict(exc.fields) or {"_": [exc.message]}, 422)
+        return _dataset_form(values, form_errors(exc), 422)
     flash(_("Dataset registered: %(n)s tile(s) checked.", n=dataset.tile_count), "success")
     return redirect(url_for("farms.forest_overview"))
 

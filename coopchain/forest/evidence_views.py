@@ -26,6 +26,7 @@ from coopchain.farms import plots, producers
 from coopchain.farms.blueprint import bp
 from coopchain.farms.models import ForestEvidence, ForestResult
 from coopchain.forest import evidence as forest
+from coopchain.forms import form_errors
 
 FORM_FIELDS = ("kind", "result", "source", "observed_on", "loss_after_cutoff_ha", "notes")
 
@@ -75,7 +76,7 @@ def forest_evidence_record(plot_id: int):
     except NotFound:
         raise
     except DomainError as exc:
-        errors = dict(exc.fields) or {"_": [exc.message]}
+        errors = form_errors(exc)
         return _page(plot_id, action="record", values=values, errors=errors, status=exc.status)
     flash(_("Forest evidence recorded."), "success")
     return redirect(url_for("farms.plot_forest_evidence", plot_id=plot_id))
@@ -100,7 +101,7 @@ def forest_evidence_void(plot_id: int, evidence_id: int):
             db, current_org_id(), current_user_id(), evidence_id, request.form.get("reason", "")
         )
     except DomainError as exc:
-        errors = dict(exc.fields) or {"_": [exc.message]}
+        errors = form_errors(exc)
         return _page(plot_id, action=f"void-{evidence_id}", errors=errors, status=exc.status)
     flash(_("Forest evidence voided."), "success")
     return redirect(url_for("farms.plot_forest_evidence", plot_id=plot_id))

@@ -29,6 +29,7 @@ from coopchain.farms.models import ForestResult
 from coopchain.forest import evidence as forest
 from coopchain.forest import field_evidence, whisp
 from coopchain.forest.evidence_views import parse_date
+from coopchain.forms import form_errors
 
 #: The CSV itself plus the form around it.
 WHISP_UPLOAD_MAX_BYTES = whisp.MAX_BYTES + 1024 * 1024
@@ -178,7 +179,7 @@ def plot_field_visit(plot_id: int):
     except NotFound:
         raise
     except DomainError as exc:
-        errors = dict(exc.fields) or {"_": [exc.message]}
+        errors = form_errors(exc)
         return _visit_page(plot_id, values=values, errors=errors, status=exc.status)
     flash(_("Field visit recorded."), "success")
     return redirect(url_for("farms.plot_forest_evidence", plot_id=plot_id))

@@ -16,7 +16,7 @@ from coopchain.auth.access import (
 from coopchain.clock import today
 from coopchain.db import get_session
 from coopchain.farms.registry_xlsx import ImportFailed
-from coopchain.lots.document_views import send_receipt, send_xlsx
+from coopchain.lots.document_views import send_receipt
 from coopchain.lots.lots_xlsx import (
     delivery_template,
     export_lots,
@@ -26,6 +26,7 @@ from coopchain.lots.lots_xlsx import (
 from coopchain.lots.mass_balance import mass_balance, seasons
 from coopchain.spreadsheets import SpreadsheetError
 from coopchain.web.api import api_blueprint, document
+from coopchain.web.downloads import send_xlsx
 
 
 def _season_report():

@@ -9,10 +9,10 @@ from datetime import date
 from sqlalchemy import select
 
 from coopchain.farms import rules as farm_rules
+from coopchain.farms.agreements import status_histories
 from coopchain.farms.models import (
     Agreement,
     AgreementProducer,
-    AgreementStatusChange,
     Plot,
     Producer,
 )
@@ -117,16 +117,7 @@ def _agreements_in_force_on_delivery(session, deliveries: list[tuple]) -> dict[i
         ):
             agreements[agreement.producer_id].append(agreement)
             by_id.add(agreement.id)
-    history: dict[int, list[tuple[date, str]]] = defaultdict(list)
-    if by_id:
-        for change in session.execute(
-            select(
-                AgreementStatusChange.agreement_id,
-                AgreementStatusChange.effective_on,
-                AgreementStatusChange.status,
-            ).where(AgreementStatusChange.agreement_id.in_(by_id))
-        ):
-            history[change.agreement_id].append((change.effective_on, change.status))
+    history = status_histories(session, sorted(by_id))
     answers: dict[tuple[int, date], list[str]] = {}  # many tickets share producer and day
     result = {}
     for delivery_id, _ticket, on, _form, _kg, producer_id, _plot, _code in deliveries:

@@ -22,12 +22,7 @@ from coopchain.lots.lots_xlsx import (
 from coopchain.lots.mass_balance import mass_balance, seasons
 from coopchain.lots.receipt import receipt_context, render_receipt_pdf
 from coopchain.spreadsheets import SpreadsheetError
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def send_xlsx(data: bytes, filename: str):
-    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=filename)
+from coopchain.web.downloads import send_xlsx
 
 
 def send_receipt(delivery_id: int):

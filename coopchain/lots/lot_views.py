@@ -17,11 +17,11 @@ from coopchain.db import discard_changes, get_session
 from coopchain.errors import DomainError
 from coopchain.forest.evidence import forest_summary
 from coopchain.formatting import kg as format_kg
-from coopchain.forms import load_form
+from coopchain.forms import flat_errors, form_errors, load_form
 from coopchain.lots import bags, origins, rules, services, transformations
 from coopchain.lots.blueprint import bp
 from coopchain.lots.genealogy import genealogy_svg
-from coopchain.lots.lot_forms import _domain_errors, _flat_errors, _to_lot
+from coopchain.lots.lot_forms import _to_lot
 from coopchain.lots.models import Lot, LotStatus, ProductForm
 from coopchain.lots.page_helpers import can_write as _can_write
 from coopchain.lots.page_helpers import page_helpers as _helpers
@@ -193,9 +193,9 @@ def _act(code: str, action: str, schema, do, done, list_fields=()):
         data = load_form(schema, list_fields)
         return done(lot, do(db, lot, data))
     except ValidationError as exc:
-        errors = _flat_errors(exc.messages)
+        errors = flat_errors(exc.messages)
     except DomainError as exc:
-        errors = _domain_errors(exc)
+        errors = form_errors(exc)
     discard_changes()
     lot = services.get_lot(db, current_org_id(), code)  # re-read after the rollback
     return _lot_page(lot, action=action, errors=errors, status=422)

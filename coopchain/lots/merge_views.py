@@ -11,10 +11,11 @@ from coopchain.auth.access import REGISTRY_WRITE, current_org_id, current_user_i
 from coopchain.clock import today
 from coopchain.db import discard_changes, get_session
 from coopchain.errors import DomainError
+from coopchain.forms import flat_errors, form_errors
 from coopchain.lots import transformations
 from coopchain.lots.blueprint import bp
 from coopchain.lots.errors import CommingledOrganic
-from coopchain.lots.lot_forms import _domain_errors, _flat_errors, _to_lot
+from coopchain.lots.lot_forms import _to_lot
 from coopchain.lots.merge_candidates import merge_candidates
 from coopchain.lots.models import ProductForm
 from coopchain.lots.page_helpers import page_helpers as _helpers
@@ -35,11 +36,11 @@ def _merge_errors_from_validation(messages: dict, codes: list[str]) -> dict:
     if isinstance(inputs, dict):
         for index, problems in inputs.items():
             if isinstance(problems, dict) and int(index) < len(codes):
-                for message in _flat_errors(problems).values():
+                for message in flat_errors(problems).values():
                     errors.setdefault(f"kg_{codes[int(index)]}", []).extend(message)
     elif inputs:
-        errors["lot"] = _flat_errors({"lot": inputs})["lot"]
-    errors.update(_flat_errors(messages))
+        errors["lot"] = flat_errors({"lot": inputs})["lot"]
+    errors.update(flat_errors(messages))
     return errors
 
 
@@ -83,9 +84,9 @@ def merge():
                 errors = _merge_errors_from_validation(dict(exc.messages), codes)
             except CommingledOrganic as exc:
                 commingled = exc.message
-                errors = _flat_errors(exc.fields)
+                errors = flat_errors(exc.fields)
             except DomainError as exc:
-                errors = _domain_errors(exc)
+                errors = form_errors(exc)
                 if "inputs" in errors:
                     errors["lot"] = errors.pop("inputs")
         discard_changes()

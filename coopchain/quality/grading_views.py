@@ -19,6 +19,7 @@ from coopchain.auth.access import QUALITY_WRITE, current_org_id, current_user_id
 from coopchain.clock import today
 from coopchain.db import discard_changes, get_session
 from coopchain.errors import DomainError, NotFound
+from coopchain.forms import form_errors
 from coopchain.lots import services as lots
 from coopchain.quality import grades, gradings
 from coopchain.quality.blueprint import bp, can_score
@@ -106,13 +107,6 @@ def _to_lot(code: str):
     return redirect(url_for("lots.lot_detail", code=code) + "#quality")
 
 
-def _errors(exc: DomainError) -> dict[str, list[str]]:
-    errors = {str(name): [str(m) for m in messages] for name, messages in exc.fields.items()}
-    if not any(exc.message in messages for messages in errors.values()):
-        errors["_"] = [exc.message]
-    return errors
-
-
 def _graded_on(raw: str | None) -> tuple[date | None, dict]:
     """The form's date: empty means today (the service's default); a malformed one is named."""
     raw = (raw or "").strip()
@@ -149,7 +143,7 @@ def _record(kind, code, *, template, applies, read, clean, save, done, defaults,
             try:
                 clean(data)
             except DomainError as exc:
-                errors |= _errors(exc)
+                errors |= form_errors(exc)
             raise DomainError(_("Some grading values are not valid."), errors)
         grading = save(db, lot.code, {**data, "graded_on": graded_on})
         done(grading)
@@ -157,7 +151,7 @@ def _record(kind, code, *, template, applies, read, clean, save, done, defaults,
     except NotFound:
         raise
     except DomainError as exc:
-        errors = _errors(exc)
+        errors = form_errors(exc)
     discard_changes()
     return render_template(template, values=values, errors=errors, **context), 422
 

@@ -8,7 +8,6 @@ behind a blind code; once it is closed everyone does. The sheet's live total is 
 A refused form shows its page again with 422 (409 for a closed session), so nothing commits.
 """
 
-import re
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -31,6 +30,7 @@ from coopchain.clock import today
 from coopchain.db import discard_changes, get_session
 from coopchain.errors import Conflict, DomainError
 from coopchain.formatting import kg as format_kg
+from coopchain.forms import form_errors, typed_codes
 from coopchain.lots import services as lots
 from coopchain.lots.models import Lot, LotStatus
 from coopchain.quality import labels, rules
@@ -86,18 +86,6 @@ def _helpers() -> dict:
     }
 
 
-def _errors_of(exc: DomainError) -> dict[str, list[str]]:
-    errors = {name: [str(m) for m in messages] for name, messages in (exc.fields or {}).items()}
-    if not any(exc.message in messages for messages in errors.values()):
-        errors["_"] = [exc.message]
-    return errors
-
-
-def _codes(text: str | None) -> list[str]:
-    """Lot codes typed one per line (commas and spaces separate too)."""
-    return list(dict.fromkeys(c for c in re.split(r"[\s,;]+", text or "") if c))
-
-
 # --- list -------------------------------------------------------------------------------------
 
 
@@ -136,7 +124,7 @@ def _open_defaults(candidates) -> dict:
         "held_on": today().isoformat(),
         "protocol": rules.Protocol.SCA_2004.value,
         "cupper_user_ids": [str(u.id) for u in candidates if u.id == me],
-        "lot_codes": "\n".join(_codes(" ".join(request.args.getlist("lot")))),
+        "lot_codes": "\n".join(typed_codes(" ".join(request.args.getlist("lot")))),
     }
 
 
@@ -164,8 +152,8 @@ def _open(db, org: int) -> tuple[CuppingSession | None, dict]:
     try:
         cs = cupping.open_session(db, org, current_user_id(), data)
     except DomainError as exc:
-        return None, {**_errors_of(exc), **errors}
-    for code in _codes(form.get("lot_codes")):
+        return None, {**form_errors(exc), **errors}
+    for code in typed_codes(form.get("lot_codes")):
         try:
             cupping.add_sample(db, org, current_user_id(), cs, code)
         except DomainError as exc:
@@ -274,7 +262,7 @@ def _act(number: str, action: str, do, done):
     try:
         return done(do(db, cs))
     except DomainError as exc:
-        errors = _errors_of(exc)
+        errors = form_errors(exc)
         status = 409 if isinstance(exc, Conflict) else 422
     discard_changes()
     cs = cupping.get_session(db, current_org_id(), number)  # re-read after the rollback

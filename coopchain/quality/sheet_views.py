@@ -14,13 +14,13 @@ from flask_babel import gettext as _
 from coopchain.auth.access import QUALITY_WRITE, READ, current_org_id, current_user_id, requires
 from coopchain.db import discard_changes, get_session
 from coopchain.errors import Conflict, DomainError, NotFound
+from coopchain.forms import form_errors
 from coopchain.quality import rules
 from coopchain.quality import sessions as cupping
 from coopchain.quality.blueprint import bp, can_score
 from coopchain.quality.models import CuppingSession
 from coopchain.quality.session_views import (
     CUP_NUMBERS,
-    _errors_of,
     _helpers,
     _to_session,
     format_score,
@@ -158,7 +158,7 @@ def sheet_save(number: str, blind_code: str):
         cs = cupping.get_session(db, current_org_id(), number)
         status = 409 if isinstance(exc, Conflict) else 422
         return _sheet_page(
-            cs, sample, lot, cupper, values=values, errors=_errors_of(exc), status=status
+            cs, sample, lot, cupper, values=values, errors=form_errors(exc), status=status
         )
     flash(
         _(

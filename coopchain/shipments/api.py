@@ -19,7 +19,6 @@ from coopchain.auth.access import (
     current_user_id,
 )
 from coopchain.db import get_session
-from coopchain.lots.document_views import send_xlsx
 from coopchain.lots.schemas import BagOut
 from coopchain.shipments import packing, services
 from coopchain.shipments.models import Shipment, ShipmentStatus
@@ -45,6 +44,7 @@ from coopchain.web.api import (
     page_of,
 )
 from coopchain.web.api import json_body as _json_body
+from coopchain.web.downloads import XLSX, send_xlsx
 
 OPENAPI_SCHEMAS.update(
     ShipmentIn=ShipmentIn,
@@ -57,8 +57,6 @@ OPENAPI_SCHEMAS.update(
     ReleaseIn=ReleaseIn,
     AllocationOut=AllocationOut,
 )
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _binary(operation: dict, content_type: str) -> None:

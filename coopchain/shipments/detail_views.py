@@ -2,8 +2,6 @@
 and the actions taken from it (advance the status, allocate and release bags).
 """
 
-import re
-
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,12 +12,12 @@ from coopchain.clock import today
 from coopchain.db import discard_changes, get_session
 from coopchain.errors import Conflict, DomainError
 from coopchain.formatting import kg as format_kg
-from coopchain.forms import load_form
+from coopchain.forms import form_errors, load_form, typed_codes
 from coopchain.lots.origins import origins_of
 from coopchain.shipments import packing, services
 from coopchain.shipments.models import NEXT_STATUS, Shipment, ShipmentStatus
 from coopchain.shipments.schemas import AdvanceIn
-from coopchain.shipments.views import _errors_of, _helpers, bp, can_write
+from coopchain.shipments.views import _helpers, bp, can_write
 from coopchain.trace.scans import shipment_scans
 
 #: Bags listed per page on a shipment's page (the packing list has them all).
@@ -41,11 +39,6 @@ OTHER_DOCUMENTS = (
     ("certs.shipment_eudr", _l("EUDR geolocation package")),
     ("trace.shipment_labels", _l("Bag labels")),
 )
-
-
-def _lines(text: str | None) -> list[str]:
-    """Codes or serials typed one per line (commas, semicolons and spaces separate too)."""
-    return list(dict.fromkeys(c for c in re.split(r"[\s,;]+", text or "") if c))
 
 
 # --- a shipment's page ------------------------------------------------------------------------
@@ -139,7 +132,7 @@ def _act(reference: str, action: str, do, done):
         errors = {name: [str(m) for m in messages] for name, messages in exc.messages.items()}
         status = 422
     except DomainError as exc:
-        errors = _errors_of(exc)
+        errors = form_errors(exc)
         status = 409 if isinstance(exc, Conflict) else 422
     discard_changes()
     shipment = services.get_shipment(db, current_org_id(), reference)  # re-read after the rollback
@@ -178,10 +171,10 @@ def shipment_advance(reference: str):
 @requires(REGISTRY_WRITE)
 def shipment_allocate(reference: str):
     def do(db):
-        lot_codes = _lines(
+        lot_codes = typed_codes(
             " ".join(request.form.getlist("lot_pick") + [request.form.get("lot_codes", "")])
         )
-        serials = _lines(request.form.get("serials"))
+        serials = typed_codes(request.form.get("serials"))
         return services.allocate(
             db, current_org_id(), current_user_id(), reference, lot_codes=lot_codes, serials=serials
         )
@@ -207,7 +200,7 @@ def shipment_allocate(reference: str):
 @requires(REGISTRY_WRITE)
 def shipment_release(reference: str):
     def do(db):
-        serials = _lines(" ".join(request.form.getlist("serials")))
+        serials = typed_codes(" ".join(request.form.getlist("serials")))
         lot_code = request.form.get("lot_code", "").strip()
         if lot_code:
             # "Remove this lot": every bag of the lot that this shipment carries.

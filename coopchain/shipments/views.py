@@ -32,11 +32,12 @@ from coopchain.auth.access import (
 from coopchain.db import discard_changes, get_session
 from coopchain.errors import DomainError
 from coopchain.formatting import kg as format_kg
-from coopchain.lots.document_views import send_xlsx
+from coopchain.forms import form_errors
 from coopchain.schemas import PageSchema
 from coopchain.shipments import packing, rules, services
 from coopchain.shipments.fields import EDITABLE
 from coopchain.shipments.models import Shipment, ShipmentStatus
+from coopchain.web.downloads import send_xlsx
 
 bp = Blueprint("shipments", __name__)
 
@@ -51,12 +52,6 @@ EDIT_FIELDS = EDITABLE
 
 def can_write() -> bool:
     return current_principal().role in REGISTRY_WRITE
-
-
-def _errors_of(exc: DomainError) -> dict[str, list[str]]:
-    """The service's messages by field; its summary only when no field says more."""
-    errors = {name: [str(m) for m in messages] for name, messages in (exc.fields or {}).items()}
-    return errors or {"_": [exc.message]}
 
 
 def _helpers() -> dict:
@@ -147,7 +142,7 @@ def shipment_new():
         )
     except DomainError as exc:
         discard_changes()
-        return _form_page(request.form.to_dict(), _errors_of(exc), None, exc.status)
+        return _form_page(request.form.to_dict(), form_errors(exc), None, exc.status)
     flash(_("Shipment %(reference)s created.", reference=shipment.reference), "success")
     return redirect(url_for("shipments.shipment_detail", reference=shipment.reference))
 
@@ -176,7 +171,7 @@ def shipment_edit(reference: str):
     except DomainError as exc:
         discard_changes()
         shipment = services.get_shipment(db, current_org_id(), reference)
-        return _form_page(request.form.to_dict(), _errors_of(exc), shipment, exc.status)
+        return _form_page(request.form.to_dict(), form_errors(exc), shipment, exc.status)
     flash(_("Shipment %(reference)s saved.", reference=reference), "success")
     return redirect(url_for("shipments.shipment_detail", reference=reference))
 
