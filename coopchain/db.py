@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy import create_engine, event
+from sqlalchemy import Select, create_engine, event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
@@ -134,3 +134,14 @@ def session_scope(app: Flask | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def in_organization(model, org_id: int):
+    """The one condition that scopes a query to the rows an organisation owns (DESIGN.md §4):
+    every query of organisation data goes through it or through owned()."""
+    return model.organization_id == org_id
+
+
+def owned(model, org_id: int) -> Select:
+    """select(model) of the rows `org_id` owns; add .where() for the rest."""
+    return select(model).where(in_organization(model, org_id))

@@ -112,3 +112,16 @@ def test_no_module_passes_400_lines():
         if (n := len(p.read_text().splitlines())) > MAX_LINES
     }
     assert long == {}
+
+
+def test_queries_are_scoped_to_an_organisation_through_the_one_helper():
+    """db.owned()/db.in_organization() are the one place a query is scoped (DESIGN.md §4): a
+    hand-written `organization_id ==` elsewhere is a scope nobody reviews as such."""
+    hand_written = [
+        f"{module_name(p)}:{n}"
+        for p in PACKAGE.rglob("*.py")
+        if p != PACKAGE / "db.py"
+        for n, line in enumerate(p.read_text().splitlines(), start=1)
+        if ".organization_id ==" in line
+    ]
+    assert hand_written == []

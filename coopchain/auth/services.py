@@ -10,6 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from coopchain.auth.models import ApiToken, Membership, Organization, Role, User
 from coopchain.clock import utcnow
+from coopchain.db import in_organization
 from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.ledger.services import append
 
@@ -93,7 +94,7 @@ def add_member_by_email(
         user = create_user(session, email, name or email, password)
     elif session.scalar(
         select(Membership.id).where(
-            Membership.user_id == user.id, Membership.organization_id == organization_id
+            Membership.user_id == user.id, in_organization(Membership, organization_id)
         )
     ):
         raise Conflict(
@@ -107,7 +108,7 @@ def members_of(session: Session, organization_id: int) -> list[tuple[Membership,
     rows = session.execute(
         select(Membership, User)
         .join(User, User.id == Membership.user_id)
-        .where(Membership.organization_id == organization_id)
+        .where(in_organization(Membership, organization_id))
         .order_by(User.email)
     )
     return [(m, u) for m, u in rows]
@@ -118,7 +119,7 @@ def change_role(
 ) -> Membership:
     membership = session.scalar(
         select(Membership).where(
-            Membership.id == membership_id, Membership.organization_id == organization_id
+            Membership.id == membership_id, in_organization(Membership, organization_id)
         )
     )
     if membership is None:
@@ -198,7 +199,7 @@ def revoke_api_token(session: Session, token_id: int, user: User, organization_i
         select(ApiToken).where(
             ApiToken.id == token_id,
             ApiToken.user_id == user.id,
-            ApiToken.organization_id == organization_id,
+            in_organization(ApiToken, organization_id),
         )
     )
     if token is None:
@@ -222,7 +223,7 @@ def tokens_of(session: Session, user_id: int, organization_id: int) -> list[ApiT
     return list(
         session.scalars(
             select(ApiToken)
-            .where(ApiToken.user_id == user_id, ApiToken.organization_id == organization_id)
+            .where(ApiToken.user_id == user_id, in_organization(ApiToken, organization_id))
             .order_by(ApiToken.created_at.desc())
         )
     )
@@ -239,7 +240,7 @@ def resolve_api_token(session: Session, plaintext: str) -> tuple[User, ApiToken]
     membership = session.scalar(
         select(func.count())
         .select_from(Membership)
-        .where(Membership.user_id == user.id, Membership.organization_id == token.organization_id)
+        .where(Membership.user_id == user.id, in_organization(Membership, token.organization_id))
     )
     if not membership:
         return None

@@ -11,7 +11,6 @@ from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
 
-from sqlalchemy import select
 from sqlmodel import Session
 
 from coopchain.certs.compliance_report import ComplianceReport, Finding, Severity, Subject
@@ -26,6 +25,7 @@ from coopchain.certs.compliance_rules import (
     rule_shipment_documents,
 )
 from coopchain.clock import today
+from coopchain.db import owned
 from coopchain.farms.models import Plot
 from coopchain.farms.rules import OrganicStatus
 from coopchain.forest.evidence import latest_evidence
@@ -90,10 +90,7 @@ def _subject(
 ) -> Subject:
     plot_ids = sorted({o.plot_id for o, _kg in weighted_origins})
     plots = {
-        plot.id: plot
-        for plot in session.scalars(
-            select(Plot).where(Plot.organization_id == org_id, Plot.id.in_(plot_ids))
-        )
+        plot.id: plot for plot in session.scalars(owned(Plot, org_id).where(Plot.id.in_(plot_ids)))
     }
     return Subject(
         kind=kind,

@@ -7,10 +7,10 @@ a shipment that is not coffee: pitahaya is outside the EUDR.
 """
 
 from flask_babel import gettext as _
-from sqlalchemy import select
 from sqlmodel import Session
 
 from coopchain.certs.eudr import GREEN_COFFEE_HS, EudrPackage, EudrPlot, build_package
+from coopchain.db import owned
 from coopchain.errors import DomainError
 from coopchain.farms.models import Crop, Plot
 from coopchain.lots.origins import origins_of_many
@@ -45,9 +45,7 @@ def shipment_plots(session: Session, org_id: int, shipment: Shipment, lots) -> l
     plots: list[Plot] = []
     for start in range(0, len(ids), _CHUNK):
         plots += session.scalars(
-            select(Plot).where(
-                Plot.organization_id == org_id, Plot.id.in_(ids[start : start + _CHUNK])
-            )
+            owned(Plot, org_id).where(Plot.id.in_(ids[start : start + _CHUNK]))
         )
     return [
         EudrPlot(

@@ -20,6 +20,7 @@ from coopchain.auth.models import Organization, User
 from coopchain.certs import compliance
 from coopchain.certs.models import Certificate, CertificateStatus, SubjectKind
 from coopchain.clock import utcnow
+from coopchain.db import owned
 from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.ledger.services import append
 from coopchain.lots.services import reserve_numbers
@@ -158,11 +159,7 @@ def issue_certificate(
 
 
 def get_certificate(session: Session, org_id: int, number: str) -> Certificate:
-    certificate = session.scalar(
-        select(Certificate).where(
-            Certificate.organization_id == org_id, Certificate.number == number
-        )
-    )
+    certificate = session.scalar(owned(Certificate, org_id).where(Certificate.number == number))
     if certificate is None:
         raise NotFound(str(_l("No certificate %(number)s.", number=number)))
     return certificate
@@ -171,7 +168,7 @@ def get_certificate(session: Session, org_id: int, number: str) -> Certificate:
 def list_certificates(
     session: Session, org_id: int, *, subject_ref=None, subject_kind=None, page=1, per_page=25
 ):
-    query = select(Certificate).where(Certificate.organization_id == org_id)
+    query = owned(Certificate, org_id)
     if subject_ref:
         query = query.where(Certificate.subject_ref == subject_ref)
     if subject_kind:
@@ -189,9 +186,8 @@ def latest_valid_certificate(
 ) -> Certificate:
     """The subject's newest certificate that is not revoked; NotFound naming what to do."""
     certificate = session.scalar(
-        select(Certificate)
+        owned(Certificate, org_id)
         .where(
-            Certificate.organization_id == org_id,
             Certificate.subject_kind == kind,
             Certificate.subject_ref == reference,
             Certificate.status == CertificateStatus.VALID,
@@ -215,8 +211,7 @@ def related(session: Session, certificate: Certificate):
     if certificate.replaces_id:
         replaces = session.get(Certificate, certificate.replaces_id)
     replaced_by = session.scalar(
-        select(Certificate).where(
-            Certificate.organization_id == certificate.organization_id,
+        owned(Certificate, certificate.organization_id).where(
             Certificate.replaces_id == certificate.id,
         )
     )

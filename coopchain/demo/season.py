@@ -18,6 +18,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlmodel import Session
 
+from coopchain.db import in_organization
 from coopchain.demo import quality as demo_quality
 from coopchain.demo.calendar import DemoCalendar
 from coopchain.farms.models import Plot, Producer
@@ -80,7 +81,7 @@ def _clean_plots(session: Session, org_id: int, crop: str) -> list[Plot]:
     rows = session.scalars(
         select(Plot)
         .join(Producer, Producer.id == Plot.producer_id)
-        .where(Plot.organization_id == org_id, Plot.crop == crop)
+        .where(in_organization(Plot, org_id), Plot.crop == crop)
         .order_by(Producer.member_code, Plot.id)
     )
     return [

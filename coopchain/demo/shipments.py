@@ -10,6 +10,7 @@ shipment planned for Rotterdam that still lacks its SENASA certificate.
 from sqlalchemy import select
 from sqlmodel import Session
 
+from coopchain.db import in_organization, owned
 from coopchain.demo.calendar import LOADING_STARTS, DemoCalendar
 from coopchain.farms.models import Plot
 from coopchain.forest.evidence import record_evidence
@@ -30,9 +31,7 @@ MAP_REVIEW = "Global Forest Watch, Hansen GFC 2024 v1.12 map review"
 
 
 def _evidence(session: Session, cal: DemoCalendar, org_id: int) -> None:
-    plots = session.scalars(
-        select(Plot).where(Plot.organization_id == org_id).order_by(Plot.id)
-    ).all()
+    plots = session.scalars(owned(Plot, org_id).order_by(Plot.id)).all()
     for n, plot in enumerate(plots):
         late_conversion = (
             plot.organic_conversion_start
@@ -77,7 +76,7 @@ def _bagged_lots(session: Session, org_id: int) -> list[Lot]:
     return list(
         session.scalars(
             select(Lot)
-            .where(Lot.id.in_(select(Bag.lot_id).where(Bag.organization_id == org_id)))
+            .where(Lot.id.in_(select(Bag.lot_id).where(in_organization(Bag, org_id))))
             .order_by(Lot.id)
         )
     )

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from coopchain.clock import today
+from coopchain.db import in_organization, owned
 from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.farms import rules
 from coopchain.farms.models import (
@@ -27,7 +28,7 @@ from coopchain.ledger.services import append, changes
 
 def get_agreement(session: Session, org_id: int, agreement_id: int) -> Agreement:
     agreement = session.scalar(
-        select(Agreement).where(Agreement.id == agreement_id, Agreement.organization_id == org_id)
+        select(Agreement).where(Agreement.id == agreement_id, in_organization(Agreement, org_id))
     )
     if agreement is None:
         raise NotFound(str(_l("No such agreement.")))
@@ -35,7 +36,7 @@ def get_agreement(session: Session, org_id: int, agreement_id: int) -> Agreement
 
 
 def list_agreements(session: Session, org_id: int, page: int, per_page: int):
-    query = select(Agreement).where(Agreement.organization_id == org_id)
+    query = owned(Agreement, org_id)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     items = session.scalars(
         query.order_by(Agreement.number).offset((page - 1) * per_page).limit(per_page)
@@ -63,7 +64,7 @@ def _check_agreement(session: Session, org_id: int, data: dict) -> list[int]:
     found = set(
         session.scalars(
             select(Producer.id).where(
-                Producer.organization_id == org_id, Producer.id.in_(producer_ids)
+                in_organization(Producer, org_id), Producer.id.in_(producer_ids)
             )
         )
     )
@@ -85,7 +86,7 @@ def create_agreement(session: Session, org_id: int, user_id: int | None, data: d
     producer_ids = _check_agreement(session, org_id, data)
     if session.scalar(
         select(Agreement.id).where(
-            Agreement.organization_id == org_id, Agreement.number == data["number"]
+            in_organization(Agreement, org_id), Agreement.number == data["number"]
         )
     ):
         raise Conflict(
@@ -225,9 +226,7 @@ def agreements_of_producer(session: Session, org_id: int, producer_id: int) -> l
         session.scalars(
             select(Agreement)
             .join(AgreementProducer, AgreementProducer.agreement_id == Agreement.id)
-            .where(
-                Agreement.organization_id == org_id, AgreementProducer.producer_id == producer_id
-            )
+            .where(in_organization(Agreement, org_id), AgreementProducer.producer_id == producer_id)
             .order_by(Agreement.signed_on.desc())
         )
     )
@@ -236,9 +235,8 @@ def agreements_of_producer(session: Session, org_id: int, producer_id: int) -> l
 def visits_of(session: Session, org_id: int, agreement_ids: Sequence[int]):
     result: dict[int, list[AgreementVisit]] = {aid: [] for aid in agreement_ids}
     for visit in session.scalars(
-        select(AgreementVisit)
+        owned(AgreementVisit, org_id)
         .where(
-            AgreementVisit.organization_id == org_id,
             AgreementVisit.agreement_id.in_(agreement_ids),
         )
         .order_by(AgreementVisit.visited_on.desc())

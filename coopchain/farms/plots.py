@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from coopchain.clock import today, utcnow
+from coopchain.db import in_organization, owned
 from coopchain.errors import InvalidGeometry, NotFound
 from coopchain.farms import rules
 from coopchain.farms.agreements import agreements_in_force
@@ -40,7 +41,7 @@ PLOT_FIELDS = (
 
 
 def get_plot(session: Session, org_id: int, plot_id: int) -> Plot:
-    plot = session.scalar(select(Plot).where(Plot.id == plot_id, Plot.organization_id == org_id))
+    plot = session.scalar(select(Plot).where(Plot.id == plot_id, in_organization(Plot, org_id)))
     if plot is None:
         raise NotFound(str(_l("No such plot.")))
     return plot
@@ -49,15 +50,15 @@ def get_plot(session: Session, org_id: int, plot_id: int) -> Plot:
 def plots_of_producers(session: Session, org_id: int, producer_ids: Sequence[int]) -> list[Plot]:
     return list(
         session.scalars(
-            select(Plot)
-            .where(Plot.organization_id == org_id, Plot.producer_id.in_(producer_ids))
+            owned(Plot, org_id)
+            .where(Plot.producer_id.in_(producer_ids))
             .order_by(Plot.producer_id, Plot.name)
         )
     )
 
 
 def list_plots(session: Session, org_id: int, page: int, per_page: int):
-    query = select(Plot).where(Plot.organization_id == org_id)
+    query = owned(Plot, org_id)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     items = session.scalars(query.order_by(Plot.id).offset((page - 1) * per_page).limit(per_page))
     return list(items), total
@@ -169,7 +170,7 @@ def plots_needing_attention(session: Session, org_id: int) -> list[tuple[Plot, P
     rows = session.execute(
         select(Plot, Producer)
         .join(Producer, Producer.id == Plot.producer_id)
-        .where(Plot.organization_id == org_id)
+        .where(in_organization(Plot, org_id))
         .order_by(Producer.member_code, Plot.name)
     )
     return [(plot, producer) for plot, producer in rows if plot.geometry_issues]
@@ -177,10 +178,10 @@ def plots_needing_attention(session: Session, org_id: int) -> list[tuple[Plot, P
 
 def dashboard_counts(session: Session, org_id: int) -> dict:
     producers = session.scalar(
-        select(func.count()).select_from(Producer).where(Producer.organization_id == org_id)
+        select(func.count()).select_from(Producer).where(in_organization(Producer, org_id))
     )
-    plots = list(session.scalars(select(Plot).where(Plot.organization_id == org_id)))
-    agreements = list(session.scalars(select(Agreement).where(Agreement.organization_id == org_id)))
+    plots = list(session.scalars(owned(Plot, org_id)))
+    agreements = list(session.scalars(owned(Agreement, org_id)))
     active = sum(agreements_in_force(session, agreements, today()).values())
     return {
         "producers": producers,

@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
 from coopchain.clock import utcnow
+from coopchain.db import in_organization, owned
 from coopchain.errors import Conflict, NotFound
 from coopchain.farms.models import Producer
 from coopchain.farms.registry_common import _masked_changes, _snapshot, like_pattern
@@ -31,7 +32,7 @@ PRODUCER_FIELDS = (
 
 def get_producer(session: Session, org_id: int, producer_id: int) -> Producer:
     producer = session.scalar(
-        select(Producer).where(Producer.id == producer_id, Producer.organization_id == org_id)
+        select(Producer).where(Producer.id == producer_id, in_organization(Producer, org_id))
     )
     if producer is None:
         raise NotFound(str(_l("No such producer.")))
@@ -39,17 +40,13 @@ def get_producer(session: Session, org_id: int, producer_id: int) -> Producer:
 
 
 def producer_by_code(session: Session, org_id: int, member_code: str) -> Producer | None:
-    return session.scalar(
-        select(Producer).where(
-            Producer.organization_id == org_id, Producer.member_code == member_code
-        )
-    )
+    return session.scalar(owned(Producer, org_id).where(Producer.member_code == member_code))
 
 
 def search_producers(
     session: Session, org_id: int, q: str | None, page: int, per_page: int
 ) -> tuple[list[Producer], int]:
-    query = select(Producer).where(Producer.organization_id == org_id)
+    query = owned(Producer, org_id)
     if q:
         pattern = like_pattern(q.strip())
         query = query.where(

@@ -6,10 +6,10 @@ ones (active today, computed area, organic status, geometry issues).
 
 import json
 
-from sqlalchemy import select
 from sqlmodel import Session
 
 from coopchain.clock import today
+from coopchain.db import owned
 from coopchain.farms.agreements import agreement_producer_ids, agreements_in_force
 from coopchain.farms.geometry import GeometryIssue
 from coopchain.farms.models import Agreement, AgreementVisit, Plot, Producer
@@ -25,29 +25,17 @@ def export_registry(session: Session, org_id: int, *, with_private: bool) -> byt
     Without `with_private`, national IDs and phone numbers are left out of the file.
     """
     producer_columns = [c for c in PRODUCER_COLUMNS if with_private or c not in PRIVATE_FIELDS]
-    producers = list(
-        session.scalars(
-            select(Producer)
-            .where(Producer.organization_id == org_id)
-            .order_by(Producer.member_code)
-        )
-    )
+    producers = list(session.scalars(owned(Producer, org_id).order_by(Producer.member_code)))
     code_of = {p.id: p.member_code for p in producers}
-    agreements = list(
-        session.scalars(
-            select(Agreement).where(Agreement.organization_id == org_id).order_by(Agreement.number)
-        )
-    )
+    agreements = list(session.scalars(owned(Agreement, org_id).order_by(Agreement.number)))
     links = agreement_producer_ids(session, [a.id for a in agreements])
     visits = session.scalars(
-        select(AgreementVisit)
-        .where(AgreementVisit.organization_id == org_id)
-        .order_by(AgreementVisit.agreement_id, AgreementVisit.visited_on)
+        owned(AgreementVisit, org_id).order_by(
+            AgreementVisit.agreement_id, AgreementVisit.visited_on
+        )
     )
     number_of = {a.id: a.number for a in agreements}
-    plots = session.scalars(
-        select(Plot).where(Plot.organization_id == org_id).order_by(Plot.producer_id, Plot.id)
-    )
+    plots = session.scalars(owned(Plot, org_id).order_by(Plot.producer_id, Plot.id))
     in_force = agreements_in_force(session, agreements, today())
     return write_workbook(
         [

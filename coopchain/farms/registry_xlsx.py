@@ -12,6 +12,7 @@ from marshmallow import fields, pre_load, validate
 from sqlalchemy import select
 from sqlmodel import Session
 
+from coopchain.db import in_organization
 from coopchain.errors import DomainError
 from coopchain.farms import agreements, plots, producers
 from coopchain.farms.geometry import point_geometry
@@ -173,7 +174,7 @@ def import_registry(session: Session, org_id: int, user_id: int | None, data: by
     sheets, errors = read_workbook(data, sheet_specs())
     producer_rows = sheets["Producers"].rows
     known_codes = set(
-        session.scalars(select(Producer.member_code).where(Producer.organization_id == org_id))
+        session.scalars(select(Producer.member_code).where(in_organization(Producer, org_id)))
     )
     new_codes: dict[str, int] = {}
     for row, values in producer_rows:

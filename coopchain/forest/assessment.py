@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from coopchain.clock import utcnow
-from coopchain.db import begin_write
+from coopchain.db import begin_write, in_organization, owned
 from coopchain.errors import DomainError, NotFound
 from coopchain.farms.models import EvidenceKind, ForestEvidence, ForestResult, Plot
 from coopchain.forest.datasets import _datasets
@@ -64,7 +64,7 @@ def start_assessment(
         raise _problems(
             str(_l("Canopy threshold: a whole percentage from 1 to 100.")), "canopy_threshold_pct"
         )
-    query = select(Plot.id).where(Plot.organization_id == org_id, Plot.geometry.is_not(None))
+    query = select(Plot.id).where(in_organization(Plot, org_id), Plot.geometry.is_not(None))
     if plot_ids is not None:
         wanted = sorted({int(i) for i in plot_ids})
         found = list(session.scalars(query.where(Plot.id.in_(wanted))))
@@ -103,8 +103,10 @@ def start_assessment(
 
 
 def get_assessment(session: Session, org_id: int, assessment_id: int) -> ForestAssessment:
-    found = session.get(ForestAssessment, assessment_id)
-    if found is None or found.organization_id != org_id:
+    found = session.scalar(
+        owned(ForestAssessment, org_id).where(ForestAssessment.id == assessment_id)
+    )
+    if found is None:
         raise NotFound(str(_l("No such forest assessment.")))
     return found
 
@@ -112,10 +114,7 @@ def get_assessment(session: Session, org_id: int, assessment_id: int) -> ForestA
 def list_assessments(session: Session, org_id: int, limit: int = 20) -> list[ForestAssessment]:
     return list(
         session.scalars(
-            select(ForestAssessment)
-            .where(ForestAssessment.organization_id == org_id)
-            .order_by(ForestAssessment.id.desc())
-            .limit(limit)
+            owned(ForestAssessment, org_id).order_by(ForestAssessment.id.desc()).limit(limit)
         )
     )
 
@@ -124,7 +123,7 @@ def pending_plot_ids(session: Session, assessment: ForestAssessment, limit: int)
     """The next plots of the assessment that it has not measured yet (by id)."""
     measured = select(ForestEvidence.plot_id).where(ForestEvidence.assessment_id == assessment.id)
     query = select(Plot.id).where(
-        Plot.organization_id == assessment.organization_id,
+        in_organization(Plot, assessment.organization_id),
         Plot.geometry.is_not(None),
         Plot.id.not_in(measured),
     )
@@ -206,7 +205,7 @@ def _write_batch(session, assessment, datasets, results: list[PlotForest]) -> No
 def _shapes(session: Session, org_id: int, plot_ids: list[int]) -> list[PlotShape]:
     rows = session.execute(
         select(Plot.id, Plot.geometry, Plot.declared_area_ha).where(
-            Plot.organization_id == org_id, Plot.id.in_(plot_ids)
+            in_organization(Plot, org_id), Plot.id.in_(plot_ids)
         )
     )
     return [PlotShape(plot_id, geometry, area) for plot_id, geometry, area in rows]
@@ -277,7 +276,7 @@ def _locked(session: Session, org_id: int, assessment_id: int) -> ForestAssessme
     BEGIN IMMEDIATE already serialises writers) and read fresh."""
     found = session.scalar(
         select(ForestAssessment)
-        .where(ForestAssessment.id == assessment_id, ForestAssessment.organization_id == org_id)
+        .where(ForestAssessment.id == assessment_id, in_organization(ForestAssessment, org_id))
         .with_for_update()
         .execution_options(populate_existing=True)
     )
@@ -356,7 +355,7 @@ def assessment_results(session: Session, assessment: ForestAssessment) -> dict[s
         select(ForestEvidence.result, func.count(ForestEvidence.id))
         .where(
             ForestEvidence.assessment_id == assessment.id,
-            ForestEvidence.organization_id == assessment.organization_id,
+            in_organization(ForestEvidence, assessment.organization_id),
             ForestEvidence.voided_at.is_(None),
         )
         .group_by(ForestEvidence.result)

@@ -4,10 +4,10 @@ checked, then chosen for assessments (issue: forest evidence; DOMAIN.md §7)."""
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 from sqlmodel import Session
 
 from coopchain.clock import today
+from coopchain.db import owned
 from coopchain.errors import DomainError, NotFound
 from coopchain.forest.models import ForestDataset
 from coopchain.forest.raster_tiles import DatasetKind, RasterError, check_tiles, tile_paths
@@ -69,22 +69,16 @@ def register_dataset(session: Session, org_id: int, user_id, data: dict) -> Fore
 def list_datasets(session: Session, org_id: int) -> list[ForestDataset]:
     return list(
         session.scalars(
-            select(ForestDataset)
-            .where(ForestDataset.organization_id == org_id)
-            .order_by(ForestDataset.kind, ForestDataset.downloaded_on.desc(), ForestDataset.id)
+            owned(ForestDataset, org_id).order_by(
+                ForestDataset.kind, ForestDataset.downloaded_on.desc(), ForestDataset.id
+            )
         )
     )
 
 
 def _datasets(session: Session, org_id: int, ids) -> list[ForestDataset]:
     wanted = sorted({int(i) for i in ids})
-    found = list(
-        session.scalars(
-            select(ForestDataset).where(
-                ForestDataset.organization_id == org_id, ForestDataset.id.in_(wanted)
-            )
-        )
-    )
+    found = list(session.scalars(owned(ForestDataset, org_id).where(ForestDataset.id.in_(wanted))))
     if len(found) != len(wanted):
         raise NotFound(str(_l("No such forest dataset.")))
     return found

@@ -9,10 +9,10 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 from sqlmodel import Session
 
 from coopchain.clock import today, utcnow
+from coopchain.db import owned
 from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.farms.models import EvidenceKind, ForestEvidence, ForestResult
 from coopchain.farms.plots import get_plot
@@ -97,8 +97,8 @@ def evidence_of(session: Session, org_id: int, plot_id: int) -> list[ForestEvide
     """A plot's evidence, newest first, voided included (the history)."""
     return list(
         session.scalars(
-            select(ForestEvidence)
-            .where(ForestEvidence.organization_id == org_id, ForestEvidence.plot_id == plot_id)
+            owned(ForestEvidence, org_id)
+            .where(ForestEvidence.plot_id == plot_id)
             .order_by(ForestEvidence.observed_on.desc(), ForestEvidence.id.desc())
         )
     )
@@ -108,9 +108,8 @@ def latest_evidence(session: Session, org_id: int, plot_ids) -> dict[int, Forest
     """The latest live evidence per plot (by observation date, then entry)."""
     latest: dict[int, ForestEvidence] = {}
     rows = session.scalars(
-        select(ForestEvidence)
+        owned(ForestEvidence, org_id)
         .where(
-            ForestEvidence.organization_id == org_id,
             ForestEvidence.plot_id.in_(list(plot_ids)),
             ForestEvidence.voided_at.is_(None),
         )
@@ -122,8 +121,8 @@ def latest_evidence(session: Session, org_id: int, plot_ids) -> dict[int, Forest
 
 
 def void_evidence(session: Session, org_id: int, user_id, evidence_id: int, reason: str):
-    evidence = session.get(ForestEvidence, evidence_id)
-    if evidence is None or evidence.organization_id != org_id:
+    evidence = session.scalar(owned(ForestEvidence, org_id).where(ForestEvidence.id == evidence_id))
+    if evidence is None:
         raise NotFound(str(_l("No such forest evidence.")))
     if evidence.voided_at is not None:
         raise Conflict(str(_l("This evidence is already voided.")))

@@ -20,7 +20,7 @@ from coopchain.auth.access import (
     requires,
 )
 from coopchain.clock import today
-from coopchain.db import get_session
+from coopchain.db import get_session, in_organization
 from coopchain.errors import DomainError, NotFound
 from coopchain.farms import plots, producers
 from coopchain.farms.blueprint import bp
@@ -90,7 +90,7 @@ def forest_evidence_void(plot_id: int, evidence_id: int):
     found = db.scalar(
         select(ForestEvidence.id).where(
             ForestEvidence.id == evidence_id,
-            ForestEvidence.organization_id == current_org_id(),
+            in_organization(ForestEvidence, current_org_id()),
             ForestEvidence.plot_id == plot_id,
         )
     )

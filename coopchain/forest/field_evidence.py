@@ -16,10 +16,10 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 from sqlmodel import Session
 
 from coopchain.clock import today
+from coopchain.db import owned
 from coopchain.errors import DomainError
 from coopchain.farms.models import EvidenceKind, ForestEvidence, ForestResult
 from coopchain.farms.plots import get_plot
@@ -205,8 +205,12 @@ def _resolvable(session, org_id, plot_id, raw_id, visited_on, errors) -> ForestE
             str(_l('This plot has no open "more information needed" to resolve.'))
         ]
         return None
-    target = session.get(ForestEvidence, evidence_id)
-    if target is None or target.organization_id != org_id or target.plot_id != plot_id:
+    target = session.scalar(
+        owned(ForestEvidence, org_id).where(
+            ForestEvidence.id == evidence_id, ForestEvidence.plot_id == plot_id
+        )
+    )
+    if target is None:
         errors["resolves_id"] = [str(_l("That evidence is not this plot's."))]
         return None
     if target.voided_at is not None:
@@ -236,9 +240,8 @@ def _resolvable(session, org_id, plot_id, raw_id, visited_on, errors) -> ForestE
 
 def _resolved_by(session, org_id: int, evidence_id: int) -> ForestEvidence | None:
     return session.scalar(
-        select(ForestEvidence)
+        owned(ForestEvidence, org_id)
         .where(
-            ForestEvidence.organization_id == org_id,
             ForestEvidence.resolves_id == evidence_id,
             ForestEvidence.voided_at.is_(None),
         )

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlmodel import Session
 
+from coopchain.db import in_organization, owned
 from coopchain.farms.models import ForestEvidence, ForestResult, Plot, Producer
 from coopchain.forest.assessment import share_pct
 from coopchain.spreadsheets.writer import write_workbook
@@ -23,13 +24,13 @@ def plot_rows(session: Session, org_id: int) -> list[dict]:
             Plot.id, Plot.name, Plot.declared_area_ha, Plot.computed_area_ha, Producer.member_code
         )
         .join(Producer, Producer.id == Plot.producer_id)
-        .where(Plot.organization_id == org_id)
+        .where(in_organization(Plot, org_id))
         .order_by(Producer.member_code, Plot.name, Plot.id)
     ).all()
     latest: dict[int, ForestEvidence] = {}
     for evidence in session.scalars(
-        select(ForestEvidence)
-        .where(ForestEvidence.organization_id == org_id, ForestEvidence.voided_at.is_(None))
+        owned(ForestEvidence, org_id)
+        .where(ForestEvidence.voided_at.is_(None))
         .order_by(ForestEvidence.observed_on, ForestEvidence.id)
     ):
         latest[evidence.plot_id] = evidence

@@ -48,6 +48,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from coopchain.clock import today
+from coopchain.db import in_organization
 from coopchain.errors import DomainError
 from coopchain.farms.models import EvidenceKind, ForestEvidence, ForestResult, Plot
 from coopchain.forest.field_evidence import display_name
@@ -224,7 +225,7 @@ def whisp_input_geojson(session: Session, org_id: int) -> dict:
     member codes stay home; plots without a location are left out (Whisp needs one)."""
     plots = session.execute(
         select(Plot.id, Plot.geometry)
-        .where(Plot.organization_id == org_id, Plot.geometry.is_not(None))
+        .where(in_organization(Plot, org_id), Plot.geometry.is_not(None))
         .order_by(Plot.id)
     )
     return {
@@ -294,7 +295,7 @@ def _ownership_errors(session, org_id, rows, id_column, sheet) -> list[RowError]
     import never tells whether someone else's plot exists."""
     if not rows:
         return []
-    ours = set(session.scalars(select(Plot.id).where(Plot.organization_id == org_id)))
+    ours = set(session.scalars(select(Plot.id).where(in_organization(Plot, org_id))))
     return [
         RowError(
             sheet,

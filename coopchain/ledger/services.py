@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from coopchain.auth.models import Organization
 from coopchain.clock import utcnow
+from coopchain.db import in_organization, owned
 from coopchain.ledger.models import LedgerEvent
 
 GENESIS_HASH = "0" * 64
@@ -93,7 +94,7 @@ def append_many(
     )
     last = session.execute(
         select(LedgerEvent.seq, LedgerEvent.hash)
-        .where(LedgerEvent.organization_id == organization_id)
+        .where(in_organization(LedgerEvent, organization_id))
         .order_by(LedgerEvent.seq.desc())
         .limit(1)
     ).first()
@@ -195,8 +196,7 @@ def verify_chain(session: Session, organization_id: int) -> tuple[int, ChainBrea
     """Recompute one organisation's chain; return (events checked, first break or None)."""
     expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
     events = session.scalars(
-        select(LedgerEvent)
-        .where(LedgerEvent.organization_id == organization_id)
+        owned(LedgerEvent, organization_id)
         .order_by(LedgerEvent.seq)
         .execution_options(yield_per=500)
     )
@@ -219,7 +219,7 @@ def verify_chain(session: Session, organization_id: int) -> tuple[int, ChainBrea
 
 def events_page(session: Session, organization_id: int, page: int, per_page: int):
     """One page of an organisation's events, newest first, and the total count."""
-    query = select(LedgerEvent).where(LedgerEvent.organization_id == organization_id)
+    query = owned(LedgerEvent, organization_id)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     items = session.scalars(
         query.order_by(LedgerEvent.seq.desc()).offset((page - 1) * per_page).limit(per_page)

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from coopchain.auth.models import Organization
 from coopchain.clock import today, utcnow
+from coopchain.db import in_organization, owned
 from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.ledger.services import append
 from coopchain.lots import rules
@@ -103,7 +104,7 @@ def create_bags(
 
 
 def get_bag(session: Session, org_id: int, serial: str) -> Bag:
-    bag = session.scalar(select(Bag).where(Bag.organization_id == org_id, Bag.serial == serial))
+    bag = session.scalar(owned(Bag, org_id).where(Bag.serial == serial))
     if bag is None:
         raise NotFound(str(_l("No bag with serial %(serial)s.", serial=serial)))
     return bag
@@ -113,7 +114,7 @@ def list_bags(
     session: Session, org_id: int, lot_code: str | None, page: int, per_page: int
 ) -> tuple[list[tuple[Bag, str]], int]:
     query = (
-        select(Bag, Lot.code).join(Lot, Lot.id == Bag.lot_id).where(Bag.organization_id == org_id)
+        select(Bag, Lot.code).join(Lot, Lot.id == Bag.lot_id).where(in_organization(Bag, org_id))
     )
     if lot_code:
         query = query.where(Lot.code == lot_code)

@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from coopchain.db import in_organization
 from coopchain.farms import rules as farm_rules
 from coopchain.farms.agreements import status_histories
 from coopchain.farms.models import (
@@ -39,7 +40,7 @@ def _delivery_info(session, org_id, delivery_ids: list[int], ancestry_of=None) -
             Lot.code.label("lot_code"),
         )
         .join(Lot, Lot.delivery_id == Delivery.id)
-        .where(Delivery.organization_id == org_id)
+        .where(in_organization(Delivery, org_id))
     )
     if ancestry_of is not None:
         # One lot: its deliveries are those of its ancestry (no list of 2,000 ids to bind).

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from coopchain.auth.access import READ, REGISTRY_WRITE, current_org_id, current_user_id, requires
 from coopchain.clock import today
-from coopchain.db import discard_changes, get_session
+from coopchain.db import discard_changes, get_session, in_organization
 from coopchain.errors import DomainError
 from coopchain.farms.models import Plot, Producer, ProducerStatus
 from coopchain.farms.plots import get_plot, plots_of_producers
@@ -56,7 +56,7 @@ def _active_producers(org_id: int) -> list[tuple[str, str]]:
     """(member code, full name) of the organisation's active producers, for the datalist."""
     rows = get_session().execute(
         select(Producer.member_code, Producer.first_name, Producer.last_name)
-        .where(Producer.organization_id == org_id, Producer.status == ProducerStatus.ACTIVE)
+        .where(in_organization(Producer, org_id), Producer.status == ProducerStatus.ACTIVE)
         .order_by(Producer.member_code)
     )
     return [(code, f"{first} {last}") for code, first, last in rows]

@@ -11,6 +11,7 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlmodel import Session
 
+from coopchain.db import in_organization
 from coopchain.lots.models import Lot, Transformation, TransformationInput
 
 
@@ -60,7 +61,7 @@ _LOT_COLUMNS = (
 def load_graph(session: Session, org_id: int, ancestry_of: int | None = None) -> _Graph:
     """The ancestry of one lot (all the organisation's lots when None) and the inputs of the
     transformations that made them."""
-    query = select(*_LOT_COLUMNS).where(Lot.organization_id == org_id)
+    query = select(*_LOT_COLUMNS).where(in_organization(Lot, org_id))
     if ancestry_of is not None:
         ancestry = ancestry_query(ancestry_of)
         query = query.join(ancestry, ancestry.c.lot_id == Lot.id)
@@ -74,7 +75,7 @@ def load_graph(session: Session, org_id: int, ancestry_of: int | None = None) ->
             Transformation.kind,
         )
         .join(Transformation, Transformation.id == TransformationInput.transformation_id)
-        .where(Transformation.organization_id == org_id)
+        .where(in_organization(Transformation, org_id))
     )
     if ancestry_of is not None:
         made_by = {row.transformation_id for row in graph.lots.values() if row.transformation_id}

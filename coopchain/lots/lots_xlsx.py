@@ -9,10 +9,11 @@ loaded once, so a season's worth of tickets imports in seconds, not one query pe
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validate, validates_schema
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from coopchain.db import owned
 from coopchain.farms.models import Plot, Producer
 from coopchain.farms.registry_xlsx import ImportFailed, _SpreadsheetRow
 from coopchain.lots import services
@@ -139,13 +140,10 @@ def import_deliveries(
     all of them (sheet, Excel row, column, message). Returns the deliveries created."""
     sheets, errors = read_workbook(data, delivery_sheet_specs())
     rows = sheets[SHEET].rows
-    producers = {
-        p.member_code: p
-        for p in session.scalars(select(Producer).where(Producer.organization_id == org_id))
-    }
+    producers = {p.member_code: p for p in session.scalars(owned(Producer, org_id))}
     plots_by_id: dict[int, Plot] = {}
     plots_by_name: dict[tuple[int, str], list[Plot]] = {}
-    for plot in session.scalars(select(Plot).where(Plot.organization_id == org_id)):
+    for plot in session.scalars(owned(Plot, org_id)):
         plots_by_id[plot.id] = plot
         plots_by_name.setdefault((plot.producer_id, _norm(plot.name)), []).append(plot)
 
@@ -251,7 +249,7 @@ ANALYZE_AFTER_ROWS = 1000
 def export_lots(session: Session, org_id: int) -> bytes:
     """Every lot (voided ones too, with their status) and, for the live ones, their origins:
     which ticket, producer and plot each kilogram came from."""
-    lots = list(session.scalars(select(Lot).where(Lot.organization_id == org_id).order_by(Lot.id)))
+    lots = list(session.scalars(owned(Lot, org_id).order_by(Lot.id)))
     origins = origins_of_many(session, org_id, lots)
     lot_rows, origin_rows = [], []
     for lot in lots:

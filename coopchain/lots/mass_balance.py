@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from coopchain.db import in_organization
 from coopchain.errors import DomainError
 from coopchain.farms.models import Plot, Producer
 from coopchain.farms.plots import expected_yield
@@ -105,7 +106,7 @@ def seasons(session: Session, org_id: int) -> list[str]:
     """Seasons with at least one live delivery, newest first."""
     days = session.scalars(
         select(Delivery.delivered_on)
-        .where(Delivery.organization_id == org_id, Delivery.voided_at.is_(None))
+        .where(in_organization(Delivery, org_id), Delivery.voided_at.is_(None))
         .distinct()
     )
     start_month = _start_month()
@@ -134,7 +135,7 @@ def mass_balance(session: Session, org_id: int, season: str) -> MassBalanceRepor
     plots = session.execute(
         select(Plot, Producer)
         .join(Producer, Producer.id == Plot.producer_id)
-        .where(Plot.organization_id == org_id)
+        .where(in_organization(Plot, org_id))
         .order_by(Producer.member_code, Plot.name, Plot.id)
     ).all()
     delivered: dict[int, dict[str, Decimal]] = {}
@@ -147,7 +148,7 @@ def mass_balance(session: Session, org_id: int, season: str) -> MassBalanceRepor
             func.count(Delivery.id),
         )
         .where(
-            Delivery.organization_id == org_id,
+            in_organization(Delivery, org_id),
             Delivery.voided_at.is_(None),
             Delivery.delivered_on >= start,
             Delivery.delivered_on < end,

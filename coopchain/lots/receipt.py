@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from coopchain.auth.models import Organization
 from coopchain.clock import utcnow
+from coopchain.db import in_organization
 from coopchain.farms.models import Plot, Producer
 from coopchain.lots import services
 from coopchain.lots.origins import origins_of
@@ -28,11 +29,11 @@ def receipt_context(session: Session, org_id: int, delivery_id: int) -> dict:
     organization = session.get(Organization, org_id)
     producer = session.scalar(
         select(Producer).where(
-            Producer.id == delivery.producer_id, Producer.organization_id == org_id
+            Producer.id == delivery.producer_id, in_organization(Producer, org_id)
         )
     )
     plot = session.scalar(
-        select(Plot).where(Plot.id == delivery.plot_id, Plot.organization_id == org_id)
+        select(Plot).where(Plot.id == delivery.plot_id, in_organization(Plot, org_id))
     )
     lot = services.lot_of_delivery(session, delivery)
     price = delivery.price_per_kg

@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from coopchain.auth.models import Organization
 from coopchain.clock import today, utcnow
+from coopchain.db import in_organization, owned
 from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.farms.models import Plot, Producer, ProducerStatus
 from coopchain.farms.registry_common import like_pattern
@@ -48,8 +49,8 @@ def reserve_numbers(session: Session, org_id: int, name: str, count: int = 1) ->
     The counter row is locked (FOR UPDATE on PostgreSQL) so two clerks never get the same
     number; a counter's first use races on its unique key and the loser re-reads it."""
     query = (
-        select(Sequence)
-        .where(Sequence.organization_id == org_id, Sequence.name == name)
+        owned(Sequence, org_id)
+        .where(Sequence.name == name)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
@@ -88,7 +89,7 @@ def new_lot_codes(session: Session, org_id: int, crop: str, year: int, count: in
 
 
 def get_lot(session: Session, org_id: int, code: str) -> Lot:
-    lot = session.scalar(select(Lot).where(Lot.organization_id == org_id, Lot.code == code))
+    lot = session.scalar(owned(Lot, org_id).where(Lot.code == code))
     if lot is None:
         raise NotFound(str(_l("No lot with code %(code)s.", code=code)))
     return lot
@@ -98,8 +99,8 @@ def lock_lots(session: Session, org_id: int, lot_ids: Iterable[int]) -> dict[int
     """Lock lots for consumption, in id order so two merges cannot deadlock (DESIGN.md §4),
     and re-read them so the available quantity is the committed one."""
     lots = session.scalars(
-        select(Lot)
-        .where(Lot.organization_id == org_id, Lot.id.in_(sorted(set(lot_ids))))
+        owned(Lot, org_id)
+        .where(Lot.id.in_(sorted(set(lot_ids))))
         .order_by(Lot.id)
         .with_for_update()
         .execution_options(populate_existing=True)
@@ -117,7 +118,7 @@ def list_lots(
     page: int = 1,
     per_page: int = 25,
 ) -> tuple[list[Lot], int]:
-    query = select(Lot).where(Lot.organization_id == org_id)
+    query = owned(Lot, org_id)
     if q:
         query = query.where(func.lower(Lot.code).like(like_pattern(q.strip()), escape="\\"))
     if product_form:
@@ -158,7 +159,7 @@ def consumption_of(session: Session, lot: Lot) -> dict:
 
 def get_delivery(session: Session, org_id: int, delivery_id: int) -> Delivery:
     delivery = session.scalar(
-        select(Delivery).where(Delivery.id == delivery_id, Delivery.organization_id == org_id)
+        select(Delivery).where(Delivery.id == delivery_id, in_organization(Delivery, org_id))
     )
     if delivery is None:
         raise NotFound(str(_l("No such delivery.")))
@@ -177,7 +178,7 @@ def list_deliveries(
         .join(Producer, Producer.id == Delivery.producer_id)
         .join(Plot, Plot.id == Delivery.plot_id)
         .join(Lot, Lot.delivery_id == Delivery.id)
-        .where(Delivery.organization_id == org_id)
+        .where(in_organization(Delivery, org_id))
     )
     if q:
         like = like_pattern(q.strip())
@@ -238,7 +239,7 @@ def register_delivery(session: Session, org_id: int, user_id: int | None, data: 
             Producer.id == data["producer_id"]
             if by_id
             else Producer.member_code == data.get("producer_code"),
-            Producer.organization_id == org_id,
+            in_organization(Producer, org_id),
         )
     )
     if producer is None:
@@ -246,7 +247,7 @@ def register_delivery(session: Session, org_id: int, user_id: int | None, data: 
         raise DomainError(message, {"producer_id" if by_id else "producer_code": [message]})
     data = {**data, "producer_id": producer.id}
     plot = session.scalar(
-        select(Plot).where(Plot.id == data["plot_id"], Plot.organization_id == org_id)
+        select(Plot).where(Plot.id == data["plot_id"], in_organization(Plot, org_id))
     )
     errors = delivery_rule_errors(data, producer, plot)
     if errors:
@@ -265,7 +266,7 @@ def ticket_taken(session: Session, org_id: int, tickets: list[str]) -> set[str]:
         taken.update(
             session.scalars(
                 select(Delivery.ticket_number).where(
-                    Delivery.organization_id == org_id,
+                    in_organization(Delivery, org_id),
                     Delivery.ticket_number.in_(tickets[start : start + 900]),
                 )
             )

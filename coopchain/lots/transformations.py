@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from coopchain.clock import utcnow
+from coopchain.db import in_organization, owned
 from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.ledger.services import append
 from coopchain.lots import rules
@@ -179,7 +180,7 @@ def _transform(session: Session, org_id: int, user_id: int | None, draft: Draft)
 def get_transformation(session: Session, org_id: int, transformation_id: int):
     transformation = session.scalar(
         select(Transformation).where(
-            Transformation.id == transformation_id, Transformation.organization_id == org_id
+            Transformation.id == transformation_id, in_organization(Transformation, org_id)
         )
     )
     if transformation is None:
@@ -225,7 +226,7 @@ def downgrade_reasons(
     rows = session.execute(
         select(Transformation.id, Transformation.downgrade_reason)
         .where(
-            Transformation.organization_id == org_id,
+            in_organization(Transformation, org_id),
             Transformation.id.in_(transformation_ids),
             Transformation.downgrade_reason.is_not(None),
         )
@@ -235,7 +236,7 @@ def downgrade_reasons(
 
 
 def list_transformations(session: Session, org_id: int, page: int, per_page: int):
-    query = select(Transformation).where(Transformation.organization_id == org_id)
+    query = owned(Transformation, org_id)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     items = session.scalars(
         query.order_by(Transformation.id.desc()).offset((page - 1) * per_page).limit(per_page)

@@ -7,10 +7,10 @@ with a reason, never edited, so the lot page always shows what the lab really re
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 from sqlmodel import Session
 
 from coopchain.clock import today, utcnow
+from coopchain.db import owned
 from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.ledger.services import append
 from coopchain.lots.models import Lot, ProductForm
@@ -139,8 +139,8 @@ def gradings_of(session: Session, lot: Lot, kind: str) -> list:
     model = MODELS[kind]
     return list(
         session.scalars(
-            select(model)
-            .where(model.organization_id == lot.organization_id, model.lot_id == lot.id)
+            owned(model, lot.organization_id)
+            .where(model.lot_id == lot.id)
             .order_by(model.graded_on.desc(), model.id.desc())
         )
     )
@@ -152,8 +152,8 @@ def latest_grading(session: Session, lot: Lot, kind: str):
 
 def get_grading(session: Session, org_id: int, kind: str, grading_id: int):
     model = MODELS.get(kind)
-    grading = session.get(model, grading_id) if model else None
-    if grading is None or grading.organization_id != org_id:
+    grading = session.scalar(owned(model, org_id).where(model.id == grading_id)) if model else None
+    if grading is None:
         raise NotFound(str(_l("No such grading.")))
     return grading
 

@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from coopchain.db import in_organization
 from coopchain.lots.lot_graph import ancestry_query, load_graph
 from coopchain.lots.models import Lot
 from coopchain.quality import rules
@@ -51,7 +52,7 @@ def _measured(session: Session, org_id: int, lot_ids) -> dict[int, CuppingScore]
         .join(CuppingSession, CuppingSession.id == CuppingSample.session_id)
         .join(CuppingSheet, CuppingSheet.sample_id == CuppingSample.id)
         .where(
-            CuppingSession.organization_id == org_id,
+            in_organization(CuppingSession, org_id),
             CuppingSession.status == SessionStatus.CLOSED,
             CuppingSample.lot_id.in_(lot_ids),
         )

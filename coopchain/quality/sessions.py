@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from coopchain.auth.models import Membership, Role, User
 from coopchain.clock import today, utcnow
+from coopchain.db import in_organization, owned
 from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.ledger.services import append
 from coopchain.lots.models import Lot, ProductForm
@@ -44,9 +45,7 @@ def _refuse(fields: dict) -> DomainError:
 
 
 def get_session(session: Session, org_id: int, number: str, *, lock: bool = False):
-    query = select(CuppingSession).where(
-        CuppingSession.organization_id == org_id, CuppingSession.number == number
-    )
+    query = owned(CuppingSession, org_id).where(CuppingSession.number == number)
     if lock:
         # Serialises writes to one session (a sheet saved while another user closes it).
         query = query.with_for_update().execution_options(populate_existing=True)
@@ -57,7 +56,7 @@ def get_session(session: Session, org_id: int, number: str, *, lock: bool = Fals
 
 
 def list_sessions(session: Session, org_id: int, *, status=None, page=1, per_page=25):
-    query = select(CuppingSession).where(CuppingSession.organization_id == org_id)
+    query = owned(CuppingSession, org_id)
     if status:
         query = query.where(CuppingSession.status == status)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
@@ -113,7 +112,7 @@ def panel_candidates(session: Session, org_id: int) -> list[User]:
             select(User)
             .join(Membership, Membership.user_id == User.id)
             .where(
-                Membership.organization_id == org_id,
+                in_organization(Membership, org_id),
                 Membership.role.in_([Role.QUALITY, Role.ADMIN]),
                 User.is_active.is_(True),
             )

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from coopchain.clock import today, utcnow
+from coopchain.db import in_organization, owned
 from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.farms.registry_common import like_pattern
 from coopchain.ledger.services import append, changes
@@ -32,9 +33,7 @@ def _snapshot(shipment: Shipment) -> dict:
 
 
 def get_shipment(session: Session, org_id: int, reference: str, *, lock: bool = False):
-    query = select(Shipment).where(
-        Shipment.organization_id == org_id, Shipment.reference == reference
-    )
+    query = owned(Shipment, org_id).where(Shipment.reference == reference)
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)
     shipment = session.scalar(query)
@@ -44,7 +43,7 @@ def get_shipment(session: Session, org_id: int, reference: str, *, lock: bool = 
 
 
 def list_shipments(session: Session, org_id: int, *, q=None, status=None, page=1, per_page=25):
-    query = select(Shipment).where(Shipment.organization_id == org_id)
+    query = owned(Shipment, org_id)
     if q:
         pattern = like_pattern(q.strip())
         query = query.where(
@@ -152,7 +151,7 @@ def lot_suggestions(session: Session, shipment: Shipment, limit: int = 50) -> li
         select(Lot, func.count(Bag.id), func.sum(Bag.net_kg))
         .join(Bag, Bag.lot_id == Lot.id)
         .where(
-            Lot.organization_id == shipment.organization_id,
+            in_organization(Lot, shipment.organization_id),
             Lot.crop == shipment.crop,
             Lot.voided_at.is_(None),
             Bag.voided_at.is_(None),
@@ -172,7 +171,7 @@ def create_shipment(session: Session, org_id: int, user_id, data: dict) -> Shipm
     cleaned = clean_fields(data, creating=True)
     taken = session.scalar(
         select(Shipment.id).where(
-            Shipment.organization_id == org_id, Shipment.reference == cleaned["reference"]
+            in_organization(Shipment, org_id), Shipment.reference == cleaned["reference"]
         )
     )
     if taken:
@@ -316,7 +315,7 @@ def allocate(session: Session, org_id: int, user_id, reference: str, *, lot_code
             for bag, lot in session.execute(
                 select(Bag, Lot)
                 .join(Lot, Lot.id == Bag.lot_id)
-                .where(Bag.organization_id == org_id, Bag.serial.in_(serials))
+                .where(in_organization(Bag, org_id), Bag.serial.in_(serials))
                 .with_for_update(of=Bag)
                 .execution_options(populate_existing=True)
             )

@@ -19,11 +19,11 @@ from collections.abc import Sequence
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 from sqlmodel import Session
 from weasyprint.urls import URLFetcherResponse
 
 from coopchain.auth.models import Organization
+from coopchain.db import owned
 from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.lots.models import Bag, Lot
 from coopchain.lots.origins import origins_of
@@ -51,12 +51,7 @@ def bag_labels(session: Session, org_id: int, bags: Sequence[Bag]) -> list[dict]
         if bag.voided_at is not None:
             raise Conflict(str(_l("Bag %(serial)s is voided: no label.", serial=bag.serial)))
     lot_ids = {bag.lot_id for bag in bags}
-    lots = {
-        lot.id: lot
-        for lot in session.scalars(
-            select(Lot).where(Lot.organization_id == org_id, Lot.id.in_(lot_ids))
-        )
-    }
+    lots = {lot.id: lot for lot in session.scalars(owned(Lot, org_id).where(Lot.id.in_(lot_ids)))}
     # Many bags share a lot: its origins (DOMAIN.md §3, organic only if every origin was) are
     # computed once per lot, not once per bag.
     organic = {
@@ -88,8 +83,8 @@ def live_bags_of_lot(session: Session, org_id: int, code: str) -> list[Bag]:
     lot = get_lot(session, org_id, code)
     bags = list(
         session.scalars(
-            select(Bag)
-            .where(Bag.organization_id == org_id, Bag.lot_id == lot.id, Bag.voided_at.is_(None))
+            owned(Bag, org_id)
+            .where(Bag.lot_id == lot.id, Bag.voided_at.is_(None))
             .order_by(Bag.serial)
         )
     )

@@ -24,6 +24,7 @@ from sqlmodel import Session
 from coopchain.auth.models import Organization
 from coopchain.certs.models import Certificate, CertificateStatus, SubjectKind
 from coopchain.clock import today
+from coopchain.db import in_organization, owned
 from coopchain.farms.models import Agreement, Plot
 from coopchain.farms.rules import OrganicStatus
 from coopchain.forest.evidence import latest_evidence
@@ -102,7 +103,7 @@ def _agreement_years(session: Session, org_id: int, origins: list[Origin]) -> di
         return {}
     rows = session.execute(
         select(Agreement.number, Agreement.signed_on).where(
-            Agreement.organization_id == org_id, Agreement.number.in_(numbers)
+            in_organization(Agreement, org_id), Agreement.number.in_(numbers)
         )
     )
     return {number: signed_on.year for number, signed_on in rows}
@@ -167,7 +168,7 @@ def _organic(session, org_id, status: OrganicStatus, downgraded: bool, plot_ids,
     expiries: dict[str, date | None] = {}
     rows = session.execute(
         select(Plot.organic_certifier, Plot.organic_certificate_valid_until).where(
-            Plot.organization_id == org_id, Plot.id.in_(plot_ids)
+            in_organization(Plot, org_id), Plot.id.in_(plot_ids)
         )
     )
     for certifier, valid_until in rows:
@@ -215,9 +216,8 @@ def _certificate(session: Session, target: Target) -> dict | None:
     subjects.append((SubjectKind.LOT, target.lot.code))
     for kind, reference in subjects:
         certificate = session.scalar(
-            select(Certificate)
+            owned(Certificate, target.lot.organization_id)
             .where(
-                Certificate.organization_id == target.lot.organization_id,
                 Certificate.subject_kind == kind,
                 Certificate.subject_ref == reference,
                 Certificate.status == CertificateStatus.VALID,
@@ -250,7 +250,7 @@ def _shipment(shipment: Shipment | None) -> dict | None:
 def _map(session: Session, org_id: int, plot_ids: list[int]) -> str | None:
     rows = session.execute(
         select(Plot.geometry, Plot.declared_area_ha).where(
-            Plot.organization_id == org_id, Plot.id.in_(plot_ids)
+            in_organization(Plot, org_id), Plot.id.in_(plot_ids)
         )
     )
     plots = [(geometry, float(area) if area else None) for geometry, area in rows]

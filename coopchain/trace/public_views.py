@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 
 from coopchain.auth.access import public
 from coopchain.clock import today
-from coopchain.db import get_session
+from coopchain.db import get_session, in_organization
 from coopchain.extensions import limiter
 from coopchain.ledger.models import LedgerEvent
 from coopchain.trace import scans
@@ -80,7 +80,7 @@ def _revision(organization_id: int) -> int:
     """The organisation's newest ledger sequence number: any change moves it."""
     return get_session().scalar(
         select(func.coalesce(func.max(LedgerEvent.seq), 0)).where(
-            LedgerEvent.organization_id == organization_id
+            in_organization(LedgerEvent, organization_id)
         )
     )
 

@@ -22,7 +22,7 @@ from flask import Flask, current_app
 from sqlalchemy import func, insert, select
 from sqlmodel import Session
 
-from coopchain.db import begin_write, database
+from coopchain.db import begin_write, database, in_organization
 from coopchain.trace.models import ScanEvent
 
 log = logging.getLogger(__name__)
@@ -132,7 +132,7 @@ def _flush_at_exit(app_ref: weakref.ref) -> None:
 
 def shipment_scans(session: Session, org_id: int, shipment_id: int) -> dict:
     """How often the shipment's bags were scanned, when last, and from which countries."""
-    scoped = (ScanEvent.organization_id == org_id, ScanEvent.shipment_id == shipment_id)
+    scoped = (in_organization(ScanEvent, org_id), ScanEvent.shipment_id == shipment_id)
     total, last = session.execute(
         select(func.count(ScanEvent.id), func.max(ScanEvent.scanned_at)).where(*scoped)
     ).one()
