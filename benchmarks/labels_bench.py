@@ -42,7 +42,7 @@ from coopchain.db import database
 from coopchain.lots import services, transformations
 from coopchain.lots.bags import create_bags
 from coopchain.lots.models import Bag, Lot
-from coopchain.trace.labels import labels_pdf
+from coopchain.trace.label_sheets import labels_pdf
 
 from .common import load_average, machine, machine_markdown
 from .lots_bench import build_farms, delivery_values

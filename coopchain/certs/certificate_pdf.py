@@ -28,7 +28,7 @@ from coopchain.formatting import moment_with_zone
 from coopchain.lots.mass_balance import BalanceFlag
 from coopchain.lots.services import setting
 from coopchain.pdf import render_pdf
-from coopchain.quality import labels as quality_labels
+from coopchain.quality import display_names as quality_labels
 from coopchain.trace.qr import qr_svg
 
 TEMPLATE = "pdf/certificate.html"

@@ -11,7 +11,8 @@ from sqlmodel import Session
 
 from coopchain.demo.calendar import DemoCalendar
 from coopchain.lots.models import Lot
-from coopchain.quality import gradings, rules, sessions
+from coopchain.quality import cupping_sessions as sessions
+from coopchain.quality import gradings, rules
 
 GUEST = "Jorge Ñahui (Q Grader)"
 

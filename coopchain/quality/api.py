@@ -21,7 +21,8 @@ from coopchain.auth.access import (
 from coopchain.auth.models import Role
 from coopchain.db import get_session
 from coopchain.lots.models import Lot
-from coopchain.quality import rules, sessions
+from coopchain.quality import cupping_sessions as sessions
+from coopchain.quality import rules
 from coopchain.quality.models import CuppingSample, CuppingSession
 from coopchain.quality.schemas import (
     BLIND_FIELDS,

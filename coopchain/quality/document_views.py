@@ -7,7 +7,7 @@ from flask import send_file
 
 from coopchain.auth.access import READ, current_principal, requires
 from coopchain.db import get_session
-from coopchain.quality import sessions
+from coopchain.quality import cupping_sessions as sessions
 from coopchain.quality.blueprint import bp
 from coopchain.quality.panel_report import panel_report_context, render_panel_report_pdf
 from coopchain.quality.session_xlsx import session_workbook

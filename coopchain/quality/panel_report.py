@@ -15,9 +15,10 @@ from coopchain.auth.models import Organization
 from coopchain.clock import utcnow
 from coopchain.formatting import integer, score
 from coopchain.pdf import render_pdf
-from coopchain.quality import labels, rules
+from coopchain.quality import display_names as labels
+from coopchain.quality import rules
+from coopchain.quality.cupping_sessions import cuppers_of, get_session, session_results
 from coopchain.quality.session_xlsx import mean_abs_deviation
-from coopchain.quality.sessions import cuppers_of, get_session, session_results
 
 TEMPLATE = "pdf/panel_report.html"
 #: Samples per calibration table: more columns would not fit the width of an A4 page.

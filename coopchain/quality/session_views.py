@@ -33,8 +33,9 @@ from coopchain.formatting import kg as format_kg
 from coopchain.forms import form_errors, typed_codes
 from coopchain.lots import services as lots
 from coopchain.lots.models import Lot, LotStatus
-from coopchain.quality import labels, rules
-from coopchain.quality import sessions as cupping
+from coopchain.quality import cupping_sessions as cupping
+from coopchain.quality import display_names as labels
+from coopchain.quality import rules
 from coopchain.quality.blueprint import bp, can_score
 from coopchain.quality.models import CuppingSession, SessionStatus
 from coopchain.schemas import PageSchema

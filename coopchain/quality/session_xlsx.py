@@ -13,8 +13,8 @@ from openpyxl.styles import Font
 from sqlmodel import Session
 
 from coopchain.quality import rules
+from coopchain.quality.cupping_sessions import cuppers_of, session_results
 from coopchain.quality.models import CuppingSession
-from coopchain.quality.sessions import cuppers_of, session_results
 from coopchain.spreadsheets import write_workbook
 
 __all__ = ["RESULT_COLUMNS", "SHEET_LEAD_COLUMNS", "mean_abs_deviation", "session_workbook"]

@@ -15,8 +15,8 @@ from coopchain.auth.access import QUALITY_WRITE, READ, current_org_id, current_u
 from coopchain.db import discard_changes, get_session
 from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.forms import form_errors
+from coopchain.quality import cupping_sessions as cupping
 from coopchain.quality import rules
-from coopchain.quality import sessions as cupping
 from coopchain.quality.blueprint import bp, can_score
 from coopchain.quality.models import CuppingSession
 from coopchain.quality.session_views import (

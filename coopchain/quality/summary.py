@@ -11,9 +11,9 @@ from sqlmodel import Session
 
 from coopchain.lots.models import Lot, LotStatus
 from coopchain.quality import grades
+from coopchain.quality.cupping_sessions import CUPPABLE_FORMS
 from coopchain.quality.gradings import GRADABLE_GREEN_FORMS, gradings_of
 from coopchain.quality.lot_quality import cupping_of
-from coopchain.quality.sessions import CUPPABLE_FORMS
 
 
 def takes_green_grading(lot: Lot) -> bool:

@@ -34,7 +34,7 @@ from coopchain.shipments.schemas import (
     ShipmentOut,
     ShipmentUpdateIn,
 )
-from coopchain.trace.labels import LAYOUTS, labels_pdf
+from coopchain.trace.label_sheets import LAYOUTS, labels_pdf
 from coopchain.web.api import (
     OPENAPI_SCHEMAS,
     api_blueprint,

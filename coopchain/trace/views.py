@@ -15,7 +15,7 @@ from coopchain.lots.bags import get_bag
 from coopchain.lots.models import Lot
 from coopchain.lots.services import get_lot
 from coopchain.shipments.services import bags_of, get_shipment
-from coopchain.trace.labels import labels_pdf, live_bags_of_lot
+from coopchain.trace.label_sheets import labels_pdf, live_bags_of_lot
 from coopchain.trace.qr import bag_qr_data, lot_qr_data, qr_png, qr_svg
 from coopchain.trace.settings import set_gtin
 

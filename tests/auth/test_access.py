@@ -10,7 +10,8 @@ from coopchain.certs import registry
 from coopchain.forest.evidence import record_evidence
 from coopchain.forest.models import ForestAssessment
 from coopchain.lots import bags, transformations
-from coopchain.quality import gradings, sessions
+from coopchain.quality import cupping_sessions as sessions
+from coopchain.quality import gradings
 from coopchain.shipments import services as shipments
 from tests import factories
 from tests.helpers import joined_session

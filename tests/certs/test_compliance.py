@@ -10,8 +10,8 @@ from coopchain.certs import compliance
 from coopchain.certs.compliance_report import Severity
 from coopchain.forest.evidence import record_evidence
 from coopchain.lots import bags, transformations
+from coopchain.quality import cupping_sessions as sessions
 from coopchain.quality import rules as cup_rules
-from coopchain.quality import sessions
 from coopchain.shipments import services as shipments
 from tests import factories
 

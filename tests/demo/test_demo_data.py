@@ -18,7 +18,8 @@ from coopchain.lots import services
 from coopchain.lots.mass_balance import BalanceFlag, mass_balance
 from coopchain.lots.models import Bag, Delivery, Lot
 from coopchain.lots.origins import origins_of
-from coopchain.quality import gradings, sessions
+from coopchain.quality import cupping_sessions as sessions
+from coopchain.quality import gradings
 from coopchain.quality.lot_quality import cupping_of
 from coopchain.shipments.models import Shipment
 

@@ -13,7 +13,7 @@ from flask_babel import force_locale
 from openpyxl import load_workbook
 
 from coopchain.errors import NotFound
-from coopchain.quality import sessions
+from coopchain.quality import cupping_sessions as sessions
 from coopchain.quality.panel_report import panel_report_context, render_panel_report_pdf
 from coopchain.quality.session_xlsx import session_workbook
 from tests import factories

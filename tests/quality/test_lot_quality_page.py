@@ -10,7 +10,8 @@ import pytest
 from flask import url_for
 
 from coopchain.lots import transformations
-from coopchain.quality import rules, sessions
+from coopchain.quality import cupping_sessions as sessions
+from coopchain.quality import rules
 from tests import factories
 
 HELD_ON = date(2026, 6, 15)

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from coopchain.quality import sessions as cupping
+from coopchain.quality import cupping_sessions as cupping
 from coopchain.quality.models import CuppingSample, CuppingSession, CuppingSheet
 from tests import factories
 

@@ -12,7 +12,8 @@ from coopchain.ledger.models import LedgerEvent
 from coopchain.lots import transformations
 from coopchain.lots.errors import InsufficientQuantity
 from coopchain.lots.models import Transformation
-from coopchain.quality import rules, sessions
+from coopchain.quality import cupping_sessions as sessions
+from coopchain.quality import rules
 from coopchain.quality.lot_quality import cupping_of
 from coopchain.quality.rules import InvalidScore
 from tests import factories

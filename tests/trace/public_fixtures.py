@@ -17,8 +17,8 @@ from babel.dates import format_date
 from coopchain.forest import evidence as forest
 from coopchain.lots import transformations
 from coopchain.lots.bags import create_bags
+from coopchain.quality import cupping_sessions as sessions
 from coopchain.quality import rules as quality_rules
-from coopchain.quality import sessions
 from coopchain.shipments import services as shipments
 from tests import factories
 

@@ -17,8 +17,8 @@ from coopchain.config import load_config
 from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.lots.bags import create_bags, void_bag
 from coopchain.lots.models import Bag
-from coopchain.trace import labels as labels_module
-from coopchain.trace.labels import (
+from coopchain.trace import label_sheets as labels_module
+from coopchain.trace.label_sheets import (
     InlinePngOnlyFetcher,
     bag_labels,
     labels_pdf,
