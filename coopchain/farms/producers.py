@@ -11,7 +11,7 @@ from sqlmodel import Session
 from coopchain.clock import utcnow
 from coopchain.db import in_organization, owned
 from coopchain.errors import Conflict, NotFound
-from coopchain.farms.models import Producer
+from coopchain.farms.models import Producer, ProducerStatus
 from coopchain.farms.registry_common import _masked_changes, _snapshot, like_pattern
 from coopchain.ledger.services import append
 
@@ -119,3 +119,14 @@ def update_producer(
             user_id=user_id,
         )
     return producer
+
+
+def active_producer_names(session: Session, org_id: int) -> list[tuple[str, str]]:
+    """(member code, full name) of the organisation's active producers, by code: what the
+    intake form offers to pick from."""
+    rows = session.execute(
+        select(Producer.member_code, Producer.first_name, Producer.last_name)
+        .where(in_organization(Producer, org_id), Producer.status == ProducerStatus.ACTIVE)
+        .order_by(Producer.member_code)
+    )
+    return [(code, f"{first} {last}") for code, first, last in rows]

@@ -11,15 +11,14 @@ from decimal import Decimal, InvalidOperation
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError, pre_load
-from sqlalchemy import select
 
 from coopchain.auth.access import READ, REGISTRY_WRITE, current_org_id, current_user_id, requires
 from coopchain.clock import today
-from coopchain.db import discard_changes, get_session, in_organization
+from coopchain.db import discard_changes, get_session
 from coopchain.errors import DomainError
-from coopchain.farms.models import Plot, Producer, ProducerStatus
+from coopchain.farms.models import Plot
 from coopchain.farms.plots import get_plot, plots_of_producers
-from coopchain.farms.producers import get_producer, producer_by_code
+from coopchain.farms.producers import active_producer_names, get_producer, producer_by_code
 from coopchain.forms import handle_form
 from coopchain.lots import rules, services
 from coopchain.lots.blueprint import bp
@@ -50,16 +49,6 @@ class DeliveryForm(DeliveryIn):
         if isinstance(code, str) and " — " in code:  # a whole datalist label was pasted
             data["producer_code"] = code.split(" — ", 1)[0]
         return data
-
-
-def _active_producers(org_id: int) -> list[tuple[str, str]]:
-    """(member code, full name) of the organisation's active producers, for the datalist."""
-    rows = get_session().execute(
-        select(Producer.member_code, Producer.first_name, Producer.last_name)
-        .where(in_organization(Producer, org_id), Producer.status == ProducerStatus.ACTIVE)
-        .order_by(Producer.member_code)
-    )
-    return [(code, f"{first} {last}") for code, first, last in rows]
 
 
 def _plots_of(org_id: int, member_code: str | None) -> list[Plot]:
@@ -128,16 +117,13 @@ def delivery_detail(delivery_id: int):
     producer = get_producer(db, org, delivery.producer_id)
     plot = get_plot(db, org, delivery.plot_id)
     lot = services.lot_of_delivery(db, delivery)
-    total = None
-    if delivery.price_per_kg is not None:
-        total = delivery.net_kg * delivery.price_per_kg
     return render_template(
         "lots/delivery_detail.html",
         delivery=delivery,
         producer=producer,
         plot=plot,
         lot=lot,
-        total=total,
+        total=rules.amount_due(delivery.net_kg, delivery.price_per_kg),
         can_write=_can_write(),
         **_helpers(),
     )
@@ -178,7 +164,7 @@ def delivery_new():
         )
         return redirect(url_for("lots.delivery_detail", delivery_id=delivery.id))
 
-    producers = _active_producers(org)
+    producers = active_producer_names(get_session(), org)
     return handle_form(
         "lots/delivery_form.html",
         DeliveryForm(exclude=("producer_id",)),

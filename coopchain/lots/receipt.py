@@ -5,8 +5,6 @@ Two steps (DESIGN.md §3, §6): `receipt_context` reads the database into a plai
 database nor the network nor the file system (its url_fetcher refuses every URL).
 """
 
-from decimal import ROUND_HALF_UP, Decimal
-
 from flask import current_app
 from sqlalchemy import select
 from sqlmodel import Session
@@ -15,11 +13,10 @@ from coopchain.auth.models import Organization
 from coopchain.clock import utcnow
 from coopchain.db import in_organization
 from coopchain.farms.models import Plot, Producer
-from coopchain.lots import services
+from coopchain.lots import rules, services
 from coopchain.lots.origins import origins_of
 from coopchain.pdf import render_pdf
 
-CENT = Decimal("0.01")
 TEMPLATE = "pdf/receipt.html"
 
 
@@ -37,7 +34,7 @@ def receipt_context(session: Session, org_id: int, delivery_id: int) -> dict:
     )
     lot = services.lot_of_delivery(session, delivery)
     price = delivery.price_per_kg
-    total = (delivery.net_kg * price).quantize(CENT, ROUND_HALF_UP) if price is not None else None
+    total = rules.amount_due(delivery.net_kg, price)
     return {
         "organization_name": organization.name,
         "organization_code": organization.code,

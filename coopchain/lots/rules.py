@@ -46,6 +46,14 @@ def net_kg(gross_kg: Decimal, tare_kg: Decimal) -> Decimal:
     return kg(gross_kg) - kg(tare_kg)
 
 
+def amount_due(net_kg: Decimal, price_per_kg: Decimal | None) -> Decimal | None:
+    """What a delivery pays: net kg × price, to the cent, half a cent up (as a cashier rounds),
+    so the receipt the producer keeps and the pages say the same amount."""
+    if price_per_kg is None:
+        return None
+    return (net_kg * price_per_kg).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
 def form_belongs_to_crop(crop: str, form: str) -> bool:
     return form in FORM_CHAINS.get(crop, ())
 

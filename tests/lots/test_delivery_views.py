@@ -283,3 +283,21 @@ def test_hostile_notes_are_escaped(client, login, db_session, farm):
 def test_nav_links_to_deliveries(client, login):
     login("auditor")
     assert 'href="/deliveries"' in client.get("/").data.decode()
+
+
+def test_the_ticket_page_and_the_receipt_pay_the_same_cent(client, login, db_session, org, farm):
+    """368,5 kg × 14,21 = 5.236,385: half a cent, rounded up on the receipt the producer keeps,
+    so the page the office reads must say the same amount (it said 5.236,38)."""
+    producer, plot = farm
+    delivery, _lot = factories.delivery(
+        db_session,
+        org,
+        producer,
+        plot,
+        gross_kg=Decimal("370"),
+        tare_kg=Decimal("1.5"),
+        price_per_kg=Decimal("14.21"),
+    )
+    login("staff")
+    page = client.get(f"/deliveries/{delivery.id}").data.decode()
+    assert "5.236,39 PEN" in page

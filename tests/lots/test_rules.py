@@ -90,3 +90,17 @@ def test_sharing_out_adds_up_exactly_to_the_gram():
 def test_sharing_out_is_proportional():
     shares = rules.share_out(Decimal("138"), {1: Fraction(500, 600), 2: Fraction(100, 600)})
     assert shares == {1: Decimal("115.000"), 2: Decimal("23.000")}
+
+
+@pytest.mark.parametrize(
+    ("net_kg", "price", "due"),
+    [
+        ("368.5", "14.21", "5236.39"),  # half a cent goes up, as a cashier rounds
+        ("500", "14.20", "7100.00"),
+        ("0.001", "0.004", "0.00"),
+        ("500", None, None),  # no price agreed yet: nothing to pay on this ticket
+    ],
+)
+def test_amount_due_is_to_the_cent_half_up(net_kg, price, due):
+    amount = rules.amount_due(Decimal(net_kg), None if price is None else Decimal(price))
+    assert amount == (None if due is None else Decimal(due))
