@@ -1,13 +1,19 @@
 """Settings read from the environment, with defaults that suit a laptop demo.
 
-Every setting is an attribute of `Config`; `create_app(config=...)` overlays a dict on top
-(tests use that). Values that DOMAIN.md marks *unverified* are settings, never constants.
+`load_config()` reads every setting into the dict Flask keeps; `create_app(config=...)`
+overlays a dict on top (tests use that). What the domain services need of it is `Settings`:
+one frozen object built once per app and carried by every database session
+(`db.settings_of(session)`), so services never read the app or the environment. Values that
+DOMAIN.md marks *unverified* are settings, never constants.
 """
 
 import json
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from types import MappingProxyType
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
@@ -133,3 +139,44 @@ def load_config() -> dict:
             ["E", "360.1", "2000"],
         ],
     }
+
+
+def _frozen(mapping: Mapping) -> Mapping:
+    return MappingProxyType(
+        {k: _frozen(v) if isinstance(v, Mapping) else v for k, v in mapping.items()}
+    )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The settings domain services and documents work with (see load_config for each)."""
+
+    lot_code_patterns: Mapping[str, Mapping[str, str]]
+    bag_net_kg: Mapping[str, Decimal]
+    sample_kg: Decimal
+    process_yield_ranges: Mapping[str, tuple[Decimal, Decimal]]
+    mass_balance_tolerance_pct: Decimal
+    yield_form_equivalents: Mapping[str, Decimal]
+    default_expected_yield: Mapping[str, Decimal]
+    season_start_month: int
+    pitahaya_size_codes: tuple[tuple[str, str, str], ...]
+    currency: str
+    public_map_cell_deg: float
+    public_max_plot_rows: int
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> "Settings":
+        return cls(
+            lot_code_patterns=_frozen(config["LOT_CODE_PATTERNS"]),
+            bag_net_kg=_frozen(config["BAG_NET_KG"]),
+            sample_kg=Decimal(config["SAMPLE_KG"]),
+            process_yield_ranges=_frozen(config["PROCESS_YIELD_RANGES"]),
+            mass_balance_tolerance_pct=Decimal(config["MASS_BALANCE_TOLERANCE_PCT"]),
+            yield_form_equivalents=_frozen(config["YIELD_FORM_EQUIVALENTS"]),
+            default_expected_yield=_frozen(config["DEFAULT_EXPECTED_YIELD"]),
+            season_start_month=int(config["SEASON_START_MONTH"]),
+            pitahaya_size_codes=tuple(tuple(row) for row in config["PITAHAYA_SIZE_CODES"]),
+            currency=config["CURRENCY"],
+            public_map_cell_deg=float(config["PUBLIC_MAP_CELL_DEG"]),
+            public_max_plot_rows=int(config["PUBLIC_MAX_PLOT_ROWS"]),
+        )

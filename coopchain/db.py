@@ -16,6 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, SQLModel
 
+from coopchain.config import Settings
+
 #: Deterministic constraint names so Alembic migrations are the same on every machine.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -72,15 +74,35 @@ def begin_write(session: Session) -> Session:
 
 
 class Database:
-    """The engine and session factory of one app (tests swap `sessionmaker`)."""
+    """The engine and session factory of one app (tests swap `sessionmaker`). Every session it
+    makes carries the app's Settings (settings_of)."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, settings: Settings):
         self.engine = make_engine(url)
-        self.sessionmaker = sessionmaker(bind=self.engine, class_=Session, expire_on_commit=False)
+        self.settings = settings
+        self.sessionmaker = sessionmaker(
+            bind=self.engine,
+            class_=Session,
+            expire_on_commit=False,
+            info={"settings": settings},
+        )
+
+
+def settings_of(session: Session) -> Settings:
+    """The settings the session's services work with: they travel with the unit of work, so
+    a service needs no app and reads no environment (DESIGN.md §6)."""
+    try:
+        return session.info["settings"]
+    except KeyError:
+        raise RuntimeError(
+            "this session carries no Settings (make it with the app's Database)"
+        ) from None
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["coopchain.db"] = Database(app.config["DATABASE_URL"])
+    app.extensions["coopchain.db"] = Database(
+        app.config["DATABASE_URL"], Settings.from_config(app.config)
+    )
     app.after_request(_commit_on_success)
     app.teardown_appcontext(_close_session)
 

@@ -125,8 +125,8 @@ def connection(engine):
 
 
 @pytest.fixture
-def db_session(connection):
-    session = joined_session(connection)
+def db_session(connection, app_without_database):
+    session = joined_session(connection, app_without_database.extensions["coopchain.db"].settings)
     yield session
     session.close()
 
@@ -169,7 +169,8 @@ def make_app(app_factory, connection):
 
     def build(purpose: str = "client", **overrides):
         app = app_factory(purpose, **overrides)
-        app.extensions["coopchain.db"].sessionmaker = lambda: joined_session(connection)
+        database = app.extensions["coopchain.db"]
+        database.sessionmaker = lambda: joined_session(connection, database.settings)
         _reset_app_state(app)
         return app
 

@@ -26,7 +26,6 @@ from markupsafe import Markup
 from coopchain.farms.models import ForestResult
 from coopchain.formatting import moment_with_zone
 from coopchain.lots.mass_balance import BalanceFlag
-from coopchain.lots.services import setting
 from coopchain.pdf import render_pdf
 from coopchain.quality import display_names as quality_labels
 from coopchain.trace.qr import qr_svg
@@ -154,7 +153,7 @@ def certificate_context(report, meta: dict) -> dict:
             ),
             "delivered_kg": sum((b["delivered_kg"] for b in balances), Decimal("0")),
         },
-        "tolerance_pct": setting("MASS_BALANCE_TOLERANCE_PCT"),
+        "tolerance_pct": subject.balance_tolerance_pct,
         "cupping": _cupping_rows(subject),
         "findings": findings,
         "blocking": sum(1 for f in findings if f["severity"] == "blocking"),

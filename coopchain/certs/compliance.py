@@ -25,14 +25,14 @@ from coopchain.certs.compliance_rules import (
     rule_shipment_documents,
 )
 from coopchain.clock import today
-from coopchain.db import owned
+from coopchain.db import owned, settings_of
 from coopchain.farms.models import Plot
 from coopchain.farms.rules import OrganicStatus
 from coopchain.forest.evidence import latest_evidence
 from coopchain.lots import rules as lot_rules
 from coopchain.lots.mass_balance import PlotBalance, mass_balance
 from coopchain.lots.origins import Origin, origins_of, origins_of_many
-from coopchain.lots.services import get_lot, setting
+from coopchain.lots.services import get_lot
 from coopchain.quality.lot_quality import cupping_of
 from coopchain.shipments.services import get_shipment, totals_of
 
@@ -61,7 +61,7 @@ def evaluate(subject: Subject) -> ComplianceReport:
 
 
 def _balances(session: Session, org_id: int, origins: list[Origin]) -> list[PlotBalance]:
-    start = setting("SEASON_START_MONTH")
+    start = settings_of(session).season_start_month
     wanted: dict[str, set[int]] = defaultdict(set)
     for origin in origins:
         wanted[lot_rules.season_of(origin.delivered_on, start)].add(origin.plot_id)
@@ -104,6 +104,7 @@ def _subject(
         plots=plots,
         evidence=latest_evidence(session, org_id, plot_ids),
         balances=_balances(session, org_id, [o for o, _kg in weighted_origins]),
+        balance_tolerance_pct=settings_of(session).mass_balance_tolerance_pct,
         cupping={lot.code: cupping_of(session, lot) for lot in lots},
         shipment=shipment,
         net_kg=net_kg,

@@ -67,6 +67,8 @@ class Subject:
     shipment: Shipment | None = None
     net_kg: Decimal = Decimal("0")
     bags: int = 0
+    #: The mass-balance tolerance the balances were judged with (a setting).
+    balance_tolerance_pct: Decimal = Decimal("20")
 
     def plot_label(self, plot_id: int) -> str:
         origin = next(o for o, _kg in self.origins if o.plot_id == plot_id)

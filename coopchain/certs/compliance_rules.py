@@ -11,7 +11,6 @@ from coopchain.farms.models import ForestResult, Plot
 from coopchain.farms.rules import OrganicStatus
 from coopchain.lots.mass_balance import BalanceFlag
 from coopchain.lots.origins import Origin
-from coopchain.lots.services import setting
 
 #: The product forms an export lot is in: only these are expected to carry a cupping score.
 CUPPED_FORMS = {"green"}
@@ -261,7 +260,7 @@ def rule_mass_balance(subject: Subject) -> list[Finding]:
                     "%(pct)s %% tolerance).",
                     len(over),
                     n=len(over),
-                    pct=setting("MASS_BALANCE_TOLERANCE_PCT"),
+                    pct=subject.balance_tolerance_pct,
                 )
             ),
             tuple(sorted({f"{b.producer_code} · {b.plot_name}" for b in over})),

@@ -10,13 +10,13 @@ from sqlmodel import Session
 
 from coopchain.auth.models import Organization
 from coopchain.clock import today, utcnow
-from coopchain.db import in_organization, owned
+from coopchain.db import in_organization, owned, settings_of
 from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.ledger.services import append
 from coopchain.lots import rules
 from coopchain.lots.errors import InsufficientQuantity
 from coopchain.lots.models import Bag, Lot, new_public_token
-from coopchain.lots.services import get_lot, lock_lots, reserve_numbers, setting
+from coopchain.lots.services import get_lot, lock_lots, reserve_numbers
 
 MAX_BAGS_AT_ONCE = 2000
 
@@ -48,7 +48,7 @@ def create_bags(
             str(_l("Between 1 and %(n)s bags at a time.", n=MAX_BAGS_AT_ONCE)),
             {"count": [str(_l("Between 1 and %(n)s.", n=MAX_BAGS_AT_ONCE))]},
         )
-    weight = rules.kg(setting("BAG_NET_KG")[lot.crop] if net_kg is None else net_kg)
+    weight = rules.kg(settings_of(session).bag_net_kg[lot.crop] if net_kg is None else net_kg)
     if weight <= 0:
         raise DomainError(
             str(_l("Must be above zero.")), {"net_kg": [str(_l("Must be above zero."))]}

@@ -14,12 +14,11 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from coopchain.db import in_organization
+from coopchain.db import in_organization, settings_of
 from coopchain.errors import DomainError
 from coopchain.farms.models import Plot, Producer
 from coopchain.farms.plots import expected_yield
@@ -98,10 +97,6 @@ class MassBalanceReport:
         return [p for p in self.plots if p.flag != BalanceFlag.OK]
 
 
-def _start_month() -> int:
-    return current_app.config["SEASON_START_MONTH"]
-
-
 def seasons(session: Session, org_id: int) -> list[str]:
     """Seasons with at least one live delivery, newest first."""
     days = session.scalars(
@@ -109,7 +104,7 @@ def seasons(session: Session, org_id: int) -> list[str]:
         .where(in_organization(Delivery, org_id), Delivery.voided_at.is_(None))
         .distinct()
     )
-    start_month = _start_month()
+    start_month = settings_of(session).season_start_month
     return sorted({rules.season_of(day, start_month) for day in days}, reverse=True)
 
 
@@ -126,11 +121,11 @@ def _bounds(season: str, start_month: int):
 
 
 def mass_balance(session: Session, org_id: int, season: str) -> MassBalanceReport:
-    config = current_app.config
-    start, end = _bounds(season, _start_month())
-    tolerance = Decimal(config["MASS_BALANCE_TOLERANCE_PCT"])
-    equivalents = config["YIELD_FORM_EQUIVALENTS"]
-    defaults = config["DEFAULT_EXPECTED_YIELD"]
+    settings = settings_of(session)
+    start, end = _bounds(season, settings.season_start_month)
+    tolerance = settings.mass_balance_tolerance_pct
+    equivalents = settings.yield_form_equivalents
+    defaults = settings.default_expected_yield
 
     plots = session.execute(
         select(Plot, Producer)

@@ -5,13 +5,12 @@ Two steps (DESIGN.md §3, §6): `receipt_context` reads the database into a plai
 database nor the network nor the file system (its url_fetcher refuses every URL).
 """
 
-from flask import current_app
 from sqlalchemy import select
 from sqlmodel import Session
 
 from coopchain.auth.models import Organization
 from coopchain.clock import utcnow
-from coopchain.db import in_organization
+from coopchain.db import in_organization, settings_of
 from coopchain.farms.models import Plot, Producer
 from coopchain.lots import rules, services
 from coopchain.lots.origins import origins_of
@@ -51,7 +50,7 @@ def receipt_context(session: Session, org_id: int, delivery_id: int) -> dict:
         "moisture_pct": delivery.moisture_pct,
         "price_per_kg": price,
         "total_price": total,
-        "currency": current_app.config["CURRENCY"],
+        "currency": settings_of(session).currency,
         "lot_code": lot.code,
         # The lot's status for the delivery date, from the one origins function.
         "organic_status": origins_of(session, lot).organic_status.value,

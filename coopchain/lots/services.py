@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
@@ -17,7 +16,7 @@ from sqlmodel import Session
 
 from coopchain.auth.models import Organization
 from coopchain.clock import today, utcnow
-from coopchain.db import in_organization, owned
+from coopchain.db import in_organization, owned, settings_of
 from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.farms.models import Plot, Producer, ProducerStatus
 from coopchain.farms.registry_common import like_pattern
@@ -34,10 +33,6 @@ from coopchain.lots.models import (
 )
 
 MAX_MOISTURE_PCT = Decimal("70")
-
-
-def setting(name: str):
-    return current_app.config[name]
 
 
 # --- counters and codes ---------------------------------------------------------------------
@@ -74,7 +69,7 @@ def _organization_code(session: Session, org_id: int) -> str:
 
 def new_lot_codes(session: Session, org_id: int, crop: str, year: int, count: int) -> list[str]:
     org_code = _organization_code(session, org_id)
-    patterns = setting("LOT_CODE_PATTERNS")
+    patterns = settings_of(session).lot_code_patterns
     pattern = patterns.get(org_code, {}).get(crop) or patterns["*"][crop]
     first = reserve_numbers(
         session, org_id, rules.counter_name(pattern, year=year, org=org_code), count

@@ -18,7 +18,6 @@ from coopchain.lots import rules
 from coopchain.lots.errors import CommingledOrganic, ImplausibleYield, InsufficientQuantity
 from coopchain.lots.models import Lot, TransformationKind
 from coopchain.lots.origins import origins_of
-from coopchain.lots.services import setting
 
 
 @dataclass(frozen=True)
@@ -114,7 +113,7 @@ def _check_organic(session: Session, draft: Draft, lots: list[Lot]) -> bool:
     return bool(reason) or any(lot.downgraded for lot in lots)
 
 
-def _check_process(draft: Draft, lot: Lot, consumed: Decimal, outputs) -> None:
+def _check_process(draft: Draft, lot: Lot, consumed: Decimal, outputs, ranges) -> None:
     if draft.kind != TransformationKind.PROCESS:
         return
     ((to_form, output_kg),) = outputs
@@ -130,7 +129,6 @@ def _check_process(draft: Draft, lot: Lot, consumed: Decimal, outputs) -> None:
         )
     if output_kg > consumed:
         _refuse(_l("Processing cannot make more kg than it consumed."), "output_kg")
-    ranges = setting("PROCESS_YIELD_RANGES")
     if not draft.confirm_yield and not rules.yield_is_plausible(
         ranges, lot.product_form, to_form, consumed, output_kg
     ):

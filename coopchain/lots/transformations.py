@@ -14,12 +14,12 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from coopchain.clock import utcnow
-from coopchain.db import in_organization, owned
+from coopchain.db import in_organization, owned, settings_of
 from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.ledger.services import append
 from coopchain.lots import rules
 from coopchain.lots.models import Lot, Transformation, TransformationInput, TransformationKind
-from coopchain.lots.services import get_lot, lock_lots, new_lot_codes, setting
+from coopchain.lots.services import get_lot, lock_lots, new_lot_codes
 from coopchain.lots.transformation_checks import (
     Draft,
     _check_inputs,
@@ -90,7 +90,7 @@ def process(
 
 def take_sample(session, org_id, user_id, code, sample_kg, occurred_on, *, notes=None):
     """A small quantity consumed by the lab; it leaves as loss, no output lot."""
-    quantity = rules.kg(setting("SAMPLE_KG") if sample_kg is None else sample_kg)
+    quantity = rules.kg(settings_of(session).sample_kg if sample_kg is None else sample_kg)
     draft = Draft(TransformationKind.SAMPLE, [(code, quantity)], [], occurred_on, notes=notes)
     return _transform(session, org_id, user_id, draft)
 
@@ -105,7 +105,7 @@ def _transform(session: Session, org_id: int, user_id: int | None, draft: Draft)
     outputs = _outputs(draft, first, consumed)
     loss = consumed - sum((q for _form, q in outputs), Decimal("0"))
     downgraded = _check_organic(session, draft, [lot for lot, _q in taken])
-    _check_process(draft, first, consumed, outputs)
+    _check_process(draft, first, consumed, outputs, settings_of(session).process_yield_ranges)
     if loss < 0 or (draft.kind in (TransformationKind.MERGE, TransformationKind.SPLIT) and loss):
         raise AssertionError("inputs and outputs do not balance")  # a bug, never user input
 

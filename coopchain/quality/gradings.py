@@ -10,11 +10,11 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import Session
 
 from coopchain.clock import today, utcnow
-from coopchain.db import owned
+from coopchain.db import owned, settings_of
 from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.ledger.services import append
 from coopchain.lots.models import Lot, ProductForm
-from coopchain.lots.services import get_lot, setting
+from coopchain.lots.services import get_lot
 from coopchain.quality import grades
 from coopchain.quality.models import GreenGrading, PitahayaGrading
 
@@ -97,7 +97,7 @@ def record_pitahaya_grading(session: Session, org_id: int, user_id, code: str, d
     if lot.crop != "pitahaya":
         raise DomainError(str(_l("Only pitahaya lots get a pitahaya grading.")))
     graded_on, notes, cleaned = _checked(data, grades.clean_pitahaya)
-    result = grades.grade_pitahaya(cleaned, setting("PITAHAYA_SIZE_CODES"))
+    result = grades.grade_pitahaya(cleaned, settings_of(session).pitahaya_size_codes)
     grading = PitahayaGrading(
         organization_id=org_id,
         lot_id=lot.id,

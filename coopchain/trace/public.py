@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlmodel import Session
@@ -24,7 +23,7 @@ from sqlmodel import Session
 from coopchain.auth.models import Organization
 from coopchain.certs.models import Certificate, CertificateStatus, SubjectKind
 from coopchain.clock import today
-from coopchain.db import in_organization, owned
+from coopchain.db import in_organization, owned, settings_of
 from coopchain.farms.models import Agreement, Plot
 from coopchain.farms.rules import OrganicStatus
 from coopchain.forest.evidence import latest_evidence
@@ -255,7 +254,7 @@ def _map(session: Session, org_id: int, plot_ids: list[int]) -> str | None:
     )
     plots = [(geometry, float(area) if area else None) for geometry, area in rows]
     title = _("Where the farms are: each shaded square of about a kilometre holds at least one.")
-    return coarse_map_svg(plots, cell_deg=current_app.config["PUBLIC_MAP_CELL_DEG"], title=title)
+    return coarse_map_svg(plots, cell_deg=settings_of(session).public_map_cell_deg, title=title)
 
 
 def page_facts(session: Session, target: Target) -> dict:
@@ -266,9 +265,10 @@ def page_facts(session: Session, target: Target) -> dict:
     judged_on = shipment["shipped_on"] if shipment and shipment["shipped_on"] else today()
     plots = _plot_rows(session, org_id, found.origins)
     plot_ids = [row["plot_id"] for row in plots]
-    limit = current_app.config["PUBLIC_MAX_PLOT_ROWS"]
+    settings = settings_of(session)
+    limit = settings.public_max_plot_rows
     altitudes = [row["altitude_m"] for row in plots if row["altitude_m"] is not None]
-    start_month = current_app.config["SEASON_START_MONTH"]
+    start_month = settings.season_start_month
     return {
         "kind": target.kind,
         "organization": target.organization.name,

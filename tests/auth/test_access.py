@@ -239,8 +239,8 @@ def access_world(engine, app_factory):
 
     connection = engine.connect()
     transaction = connection.begin()
-    db_session = joined_session(connection)
     app = app_factory()
+    db_session = joined_session(connection, app.extensions["coopchain.db"].settings)
     with pytest.MonkeyPatch.context() as monkeypatch, app_factory("context").app_context():
         monkeypatch.setattr(
             certificate_pdf, "render_certificate_pdf", lambda _context: b"%PDF-1.7 stub"

@@ -13,7 +13,7 @@ def demo_connection(engine, database_url):
     connection = engine.connect()
     transaction = connection.begin()
     app = create_app({**TEST_CONFIG, "DATABASE_URL": database_url})
-    session = joined_session(connection)
+    session = joined_session(connection, app.extensions["coopchain.db"].settings)
     with app.app_context():
         assert load_demo(session, "demo")
         session.commit()  # releases the session's savepoint into the outer transaction

@@ -28,8 +28,8 @@ from coopchain.lots.models import Delivery, Lot, Sequence, Transformation, Trans
 from tests import factories
 
 
-def _committed_lot(engine) -> tuple[int, str]:
-    with Session(engine) as session:
+def _committed_lot(engine, settings) -> tuple[int, str]:
+    with Session(engine, info={"settings": settings}) as session:
         org = factories.organization(session, f"C{uuid.uuid4().hex[:8].upper()}")
         producer = factories.producer(session, org)
         plot = factories.plot(session, org, producer)
@@ -65,12 +65,13 @@ def _remove_organization(engine, org_id: int) -> None:
 
 
 def test_two_transactions_taking_the_same_kilograms_one_wins(app, engine):
-    org_id, code = _committed_lot(engine)
+    settings = app.extensions["coopchain.db"].settings  # what the app's sessions carry
+    org_id, code = _committed_lot(engine, settings)
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
     def clerk():
-        with app.app_context(), Session(engine) as session:
+        with app.app_context(), Session(engine, info={"settings": settings}) as session:
             barrier.wait(timeout=10)
             try:
                 begin_write(session)  # what every POST request does (coopchain/db.py)

@@ -14,6 +14,7 @@ from coopchain.lots import bags as bag_service
 from coopchain.lots import transformations
 from coopchain.lots.models import Bag, Lot, Transformation
 from tests import factories
+from tests.helpers import change_settings
 
 DAY = date(2026, 6, 1)
 
@@ -475,16 +476,16 @@ def test_auditor_reads_but_cannot_act(client, login, db_session, org, farm):
     assert client.post(f"/bags/{bag.serial}/void", data={"reason": "x"}).status_code == 403
 
 
-def test_hostile_lot_codes_are_escaped_everywhere(client, staff, make_app, db_session, org, farm):
+def test_hostile_lot_codes_are_escaped_everywhere(client, staff, db_session, org, farm):
     producer, plot = farm
     hostile = '<b>"X&{seq:03d}'
     patterns = {"*": {"coffee": hostile, "pitahaya": "PIT-{year}-{seq:06d}"}}
-    with make_app(LOT_CODE_PATTERNS=patterns).app_context():
-        _d, lot1 = factories.delivery(db_session, org, producer, plot)
-        _d, lot2 = factories.delivery(db_session, org, producer, plot)
-        made = transformations.merge(
-            db_session, org.id, None, [(lot1.code, None), (lot2.code, None)], DAY
-        )
+    change_settings(db_session, lot_code_patterns=patterns)
+    _d, lot1 = factories.delivery(db_session, org, producer, plot)
+    _d, lot2 = factories.delivery(db_session, org, producer, plot)
+    made = transformations.merge(
+        db_session, org.id, None, [(lot1.code, None), (lot2.code, None)], DAY
+    )
     merged = output_of(db_session, made)
     assert merged.code == '<b>"X&003'
     for url in (lot_url(merged.code), lot_url(lot1.code), "/lots", f"/transformations/{made.id}"):

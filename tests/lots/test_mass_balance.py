@@ -4,12 +4,12 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from flask import current_app
 
 from coopchain.errors import DomainError
 from coopchain.lots import services
 from coopchain.lots.mass_balance import BalanceFlag, mass_balance, seasons
 from tests import factories
+from tests.helpers import change_settings
 
 
 def plot_of(session, org, producer, area="1", yield_kg_ha="1000", **fields):
@@ -156,7 +156,7 @@ def test_seasons_newest_first_and_follow_the_start_month(db_session, org, produc
     deliver(db_session, org, producer, plot, "10", on=date(2026, 10, 2))
     assert seasons(db_session, org.id) == ["2026", "2025"]
 
-    current_app.config["SEASON_START_MONTH"] = 10  # the ICO coffee year
+    change_settings(db_session, season_start_month=10)  # the ICO coffee year
     assert seasons(db_session, org.id) == ["2026-27", "2025-26", "2024-25"]
     report = mass_balance(db_session, org.id, "2025-26")
     assert (report.starts_on, report.ends_before) == (date(2025, 10, 1), date(2026, 10, 1))

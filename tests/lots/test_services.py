@@ -4,9 +4,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from flask import current_app
 from sqlalchemy import func, select
 
+from coopchain.db import settings_of
 from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.farms.rules import OrganicStatus
 from coopchain.ledger.models import LedgerEvent
@@ -16,6 +16,7 @@ from coopchain.lots.errors import CommingledOrganic, ImplausibleYield, Insuffici
 from coopchain.lots.models import Bag, Delivery, Lot, Transformation, TransformationInput
 from coopchain.lots.origins import origins_of, origins_of_many
 from tests import factories
+from tests.helpers import change_settings
 from tests.lots.conftest import delivery_data
 from tests.pinned_clock import PINNED_TODAY
 
@@ -81,10 +82,11 @@ def test_lot_codes_count_per_year_and_crop(db_session, org, farm):
 
 def test_lot_code_pattern_is_a_setting_per_organisation(db_session, org, farm):
     producer, plot = farm
-    current_app.config["LOT_CODE_PATTERNS"] = {
-        **current_app.config["LOT_CODE_PATTERNS"],
-        "COOPAM": {"coffee": "{org}-C{year}-{seq:04d}"},
-    }
+    patterns = settings_of(db_session).lot_code_patterns
+    change_settings(
+        db_session,
+        lot_code_patterns={**patterns, "COOPAM": {"coffee": "{org}-C{year}-{seq:04d}"}},
+    )
     assert factories.delivery(db_session, org, producer, plot)[1].code == "COOPAM-C2026-0001"
 
 

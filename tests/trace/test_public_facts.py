@@ -6,12 +6,11 @@ from dataclasses import asdict, is_dataclass
 from datetime import date
 from decimal import Decimal
 
-import pytest
-
 from coopchain.lots import transformations
 from coopchain.lots.bags import create_bags
 from coopchain.trace.public import find_bag, find_lot, page_facts
 from tests import factories
+from tests.helpers import change_settings
 from tests.trace.public_fixtures import (
     green_lot_of,
     grower,
@@ -28,21 +27,6 @@ def facts_of_lot(db_session, lot) -> dict:
 
 def area(plot) -> Decimal:
     return plot.computed_area_ha if plot.computed_area_ha is not None else plot.declared_area_ha
-
-
-@pytest.fixture
-def settings(make_app):
-    """settings(**config): page_facts reads its limits from the current app."""
-    contexts = []
-
-    def push(**config):
-        context = make_app(**config).app_context()
-        context.push()
-        contexts.append(context)
-
-    yield push
-    for context in reversed(contexts):
-        context.pop()
 
 
 # --- families and shares ----------------------------------------------------------------------
@@ -121,8 +105,8 @@ def test_shares_of_a_part_of_a_lot_are_those_of_the_lot(db_session, org):
 # --- the smallest plots summed up -------------------------------------------------------------
 
 
-def test_plots_beyond_the_limit_are_counted_with_their_hectares(db_session, org, settings):
-    settings(PUBLIC_MAX_PLOT_ROWS=2)
+def test_plots_beyond_the_limit_are_counted_with_their_hectares(db_session, org):
+    change_settings(db_session, public_max_plot_rows=2)
     growers = [grower(db_session, org, side=0.0005 * (n + 1)) for n in range(5)]
     lot = merged(
         db_session,
@@ -248,8 +232,8 @@ def test_no_altitude_at_all_gives_no_range(db_session, org):
     assert (origin["altitude_min"], origin["altitude_max"]) == (None, None)
 
 
-def test_seasons_follow_the_season_setting(db_session, org, settings):
-    settings(SEASON_START_MONTH=10)
+def test_seasons_follow_the_season_setting(db_session, org):
+    change_settings(db_session, season_start_month=10)
     producer_plot = grower(db_session, org)
     lot = merged(
         db_session,
