@@ -19,7 +19,6 @@ With pytest-xdist each worker has its own SQLite file and its own PostgreSQL dat
 
 import copy
 import os
-from datetime import date
 
 import pytest
 import time_machine
@@ -35,7 +34,7 @@ from coopchain.extensions import limiter
 from coopchain.trace.public_views import init_app as init_public_pages
 from tests import factories
 from tests.helpers import TEST_CONFIG, joined_session
-from tests.pinned_clock import PINNED_NOW, PINNED_TODAY
+from tests.pinned_clock import PINNED_NOW
 
 POSTGRES_URL = os.environ.get("COOPCHAIN_TEST_POSTGRES_URL")
 DATABASES = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
@@ -53,11 +52,6 @@ def pytest_configure(config):
 
 def pytest_unconfigure(config):
     _traveller.stop()
-
-
-@pytest.fixture(scope="session")
-def pinned_today() -> date:
-    return PINNED_TODAY
 
 
 def _worker() -> str:
