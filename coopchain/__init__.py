@@ -55,6 +55,7 @@ def configure_db(app: Flask) -> None:
 
 
 def configure_extensions(app: Flask) -> None:
+    from coopchain.auth.access import record_token_use_after_request
     from coopchain.auth.views import LoginUser
     from coopchain.extensions import (
         SessionInterface,
@@ -72,6 +73,7 @@ def configure_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.user_loader(LoginUser.load)
+    app.teardown_request(record_token_use_after_request)
 
 
 def configure_proxy(app: Flask) -> None:

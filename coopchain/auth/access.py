@@ -4,15 +4,25 @@
 new route cannot ship unprotected by accident.
 """
 
+import logging
 from dataclasses import dataclass
 from functools import wraps
 
 from flask import abort, g, jsonify, redirect, request, session, url_for
 from flask_login import current_user
+from sqlalchemy.exc import OperationalError
 
 from coopchain.auth.models import Role
-from coopchain.auth.services import memberships_of, resolve_api_token
-from coopchain.db import get_session
+from coopchain.auth.services import (
+    memberships_of,
+    record_token_use,
+    resolve_api_token,
+    token_use_is_stale,
+)
+from coopchain.clock import utcnow
+from coopchain.db import begin_write, database, get_session
+
+logger = logging.getLogger(__name__)
 
 #: Everyone in the organisation may read (auditors: read-only, may download everything).
 READ = frozenset(Role)
@@ -114,6 +124,8 @@ def _principal_from_token() -> Principal | None:
     if found is None:
         return None
     user, token = found
+    if token_use_is_stale(token, utcnow()):
+        g.token_use = token.id  # recorded after the request (record_token_use_after_request)
     for membership, org in memberships_of(db, user.id):
         if org.id == token.organization_id:
             return Principal(user.id, org.id, org.code, org.name, Role(membership.role), True)
@@ -129,3 +141,21 @@ def _principal_from_session() -> Principal | None:
     chosen = session.get("org_id")
     membership, org = next(((m, o) for m, o in memberships if o.id == chosen), memberships[0])
     return Principal(current_user.id, org.id, org.code, org.name, Role(membership.role), False)
+
+
+def record_token_use_after_request(_exc) -> None:
+    """Record a bearer token's use in a transaction of its own, after the request's: a busy
+    database only postpones it to a later call within the minute, never fails the request."""
+    token_id = g.pop("token_use", None)
+    if token_id is None:
+        return
+    session = database().sessionmaker()
+    try:
+        begin_write(session)
+        record_token_use(session, token_id, utcnow())
+        session.commit()
+    except OperationalError:
+        session.rollback()
+        logger.info("token %s: last use not recorded, the database was busy", token_id)
+    finally:
+        session.close()

@@ -2,9 +2,10 @@
 
 import hashlib
 import secrets
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlmodel import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -244,6 +245,31 @@ def resolve_api_token(session: Session, plaintext: str) -> tuple[User, ApiToken]
     )
     if not membership:
         return None
-    token.last_used_at = utcnow()
-    session.add(token)
     return user, token
+
+
+#: A token's last use is kept to the minute: recording every call would make every API read a
+#: write, and on SQLite a read transaction that writes fails when another request writes
+#: ("database is locked"; issue: trust, 13–16 of 20 simultaneous reads answered 500).
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
+
+
+def token_use_is_stale(token: ApiToken, now: datetime) -> bool:
+    return token.last_used_at is None or now - token.last_used_at >= TOKEN_USE_RESOLUTION
+
+
+def record_token_use(session: Session, token_id: int, now: datetime) -> bool:
+    """Set the token's last use unless a request did within the minute (one short UPDATE in
+    the caller's own transaction); True when this call recorded it."""
+    result = session.execute(
+        update(ApiToken)
+        .where(
+            ApiToken.id == token_id,
+            or_(
+                ApiToken.last_used_at.is_(None),
+                ApiToken.last_used_at <= now - TOKEN_USE_RESOLUTION,
+            ),
+        )
+        .values(last_used_at=now)
+    )
+    return result.rowcount == 1
