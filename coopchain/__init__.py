@@ -28,8 +28,13 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def configure(app: Flask, overrides: dict | None) -> None:
+    from coopchain.web.input_limits import BoundedIntConverter, BoundedJSONProvider
+
     app.config.update(load_config())
     app.config.update(overrides or {})
+    # Before any route is added: every <int:…> is bounded, every JSON body's depth too.
+    app.url_map.converters["int"] = BoundedIntConverter
+    app.json = BoundedJSONProvider(app)
 
 
 def check_secret_key(app: Flask) -> None:

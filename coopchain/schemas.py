@@ -1,13 +1,70 @@
 """Shared marshmallow bases: form-friendly loading and paginated lists."""
 
-from marshmallow import RAISE, Schema, fields, pre_load, validate
+import re
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
+
+#: The largest integer a database column holds (PostgreSQL bigint, SQLite INTEGER): a larger
+#: id or count can only be a mistake or an attack, and the driver would fail on it.
+MAX_INTEGER = 2**63 - 1
+#: Texts people type on several lines; every other text is a single line.
+MULTILINE_FIELDS = frozenset(
+    {
+        "notes",
+        "buyer_address",
+        "reason",
+        "override_reason",
+        "status_reason",
+        "geometry",
+        "guest_cuppers",
+        "lot_codes",
+        "paths",
+        "serials",
+    }
+)
+#: C0 control characters and DEL, except tab and line breaks: never part of a name or a note
+#: (NUL cannot even be stored on PostgreSQL); lone surrogates cannot be encoded at all.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_LINE_BREAK = re.compile(r"[\r\n]")
+
+
+def _problems(value, multiline: bool) -> list[str]:
+    """What is wrong with one loaded value (strings and integers, in lists and dicts too)."""
+    if isinstance(value, str):
+        if _CONTROL.search(value):
+            return [str(_l("Remove the control characters from this text."))]
+        if not multiline and _LINE_BREAK.search(value):
+            return [str(_l("One line only."))]
+        return []
+    if isinstance(value, int) and not isinstance(value, bool):
+        if abs(value) > MAX_INTEGER:
+            return [str(_l("This number is too large."))]
+        return []
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list | tuple):
+        return next((found for item in value if (found := _problems(item, multiline))), [])
+    return []
 
 
 class LoadSchema(Schema):
-    """Whitelisted input: unknown fields are refused, blank strings mean "not given"."""
+    """Whitelisted input: unknown fields are refused, blank strings mean "not given", and no
+    text carries control characters (nor line breaks outside MULTILINE_FIELDS) and no integer
+    is beyond what the database holds."""
 
     class Meta:
         unknown = RAISE
+
+    @validates_schema
+    def _storable(self, data, **_kwargs):
+        errors = {
+            name: found
+            for name, value in data.items()
+            if (found := _problems(value, multiline=name in MULTILINE_FIELDS))
+        }
+        if errors:
+            raise ValidationError(errors)
 
     @pre_load
     def _blank_to_missing(self, data, **_kwargs):
@@ -25,6 +82,6 @@ class LoadSchema(Schema):
 
 class PageSchema(Schema):
     # Range, not a lambda: marshmallow 4 ignores a validator that returns False.
-    page = fields.Int(load_default=1, validate=validate.Range(min=1))
+    page = fields.Int(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     per_page = fields.Int(load_default=25, validate=validate.Range(min=1, max=200))
     q = fields.Str(load_default=None)
