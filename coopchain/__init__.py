@@ -70,6 +70,7 @@ def configure_extensions(app: Flask) -> None:
         login_manager,
         select_locale,
     )
+    from coopchain.web import security_headers
 
     app.session_interface = SessionInterface()
     csrf.init_app(app)
@@ -79,6 +80,7 @@ def configure_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.user_loader(LoginUser.load)
     app.teardown_request(record_token_use_after_request)
+    security_headers.init_app(app)
 
 
 def configure_proxy(app: Flask) -> None:

@@ -1,0 +1,8 @@
+// Behaviour every staff page shares, served by the app (the pages' CSP allows no inline
+// handlers): a <select data-autosubmit> submits its form when it changes.
+document.addEventListener("change", function (event) {
+  var target = event.target;
+  if (target.matches && target.matches("select[data-autosubmit]") && target.form) {
+    target.form.submit();
+  }
+});
