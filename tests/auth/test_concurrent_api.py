@@ -1,7 +1,9 @@
 """Reads never fail because someone else reads or writes: a real multi-threaded server on a
-SQLite file (the default setup), many API calls with one token at once (issue: trust)."""
+SQLite file (the default setup) and on PostgreSQL, many calls at once (issue: trust)."""
 
 import json
+import os
+import secrets
 import threading
 import urllib.error
 import urllib.request
@@ -11,7 +13,7 @@ from decimal import Decimal
 
 import pytest
 from alembic import command
-from sqlalchemy import func, select
+from sqlalchemy import func, make_url, select, text
 from werkzeug.serving import make_server
 
 from coopchain import create_app
@@ -19,19 +21,42 @@ from coopchain.auth import services as auth
 from coopchain.auth.models import ApiToken, Role
 from coopchain.cli import alembic_config
 from coopchain.clock import utcnow
-from coopchain.db import session_scope
+from coopchain.db import make_engine, session_scope
 from coopchain.ledger.services import verify_chain
 from coopchain.lots.bags import create_bags
 from coopchain.lots.models import Bag, Lot
 from tests import factories
 
+POSTGRES_URL = os.environ.get("COOPCHAIN_TEST_POSTGRES_URL")
+DATABASES = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+
+
+@pytest.fixture(scope="module", params=DATABASES)
+def database(request, tmp_path_factory):
+    """A migrated database of the module's own: a SQLite file, or a scratch PostgreSQL
+    database beside the suite's (the server commits for real, so not the suite's own)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('concurrent') / 'coopchain.sqlite'}"
+        command.upgrade(alembic_config(url), "head")
+        yield url
+        return
+    name = f"coopchain_concurrent_{secrets.token_hex(6)}"
+    admin = make_engine(POSTGRES_URL).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    command.upgrade(alembic_config(url), "head")
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """(base URL, bearer token, app, lot code, a bag's public token) of a threaded server on a
-    migrated SQLite file: 30 producers, and a 500 kg green lot with one bag."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('concurrent') / 'coopchain.sqlite'}"
-    command.upgrade(alembic_config(url), "head")
+def server(database):
+    """(base URL, bearer token, app, lot code, a bag's public token) of a threaded server on
+    the module's database: 30 producers, and a 500 kg green lot with one bag."""
+    url = database
     app = create_app({"COOPCHAIN_ENV": "test", "DATABASE_URL": url, "RATELIMIT_ENABLED": False})
     with app.app_context(), session_scope(app) as session:
         org = factories.organization(session, "CONC")
