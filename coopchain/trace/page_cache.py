@@ -25,6 +25,8 @@ from datetime import date
 
 #: Seconds a worker trusts an organisation's revision before reading it again.
 REVISION_TTL = 1.0
+#: Locks that keep one render per page at a time (see PageCache.build_lock).
+BUILD_LOCK_STRIPES = 64
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,14 @@ class PageCache:
         self._revisions: dict[int, tuple[int, float]] = {}
         # gunicorn's threaded workers share one cache per process.
         self._lock = threading.Lock()
+        # One render per page at a time: fifty first scans of a new bag wait for one render
+        # instead of running fifty (p50 1,020 ms before). Striped, so memory stays bounded;
+        # two pages sharing a stripe only wait for each other's render.
+        self._build_locks = [threading.Lock() for _ in range(BUILD_LOCK_STRIPES)]
+
+    def build_lock(self, key: tuple) -> threading.Lock:
+        """Hold this while rendering the page `key` (and look in the cache again first)."""
+        return self._build_locks[hash(key) % BUILD_LOCK_STRIPES]
 
     def revision(self, organization_id: int, read: Callable[[int], int]) -> int:
         now = time.monotonic()

@@ -165,13 +165,18 @@ def _unknown():
 
 def _page(kind: str, token: str, find, via: str):
     key = (kind, token, str(get_locale()))
-    page = _cache().get(key, today(), _revision)
+    cache = _cache()
+    page = cache.get(key, today(), _revision)
     if page is None:
-        target = find(get_session(), token)
-        if target is None:
-            _cache().drop(key)
-            return _unknown()
-        page = _build(key, target)
+        with cache.build_lock(key):
+            # Another request may have rendered it while this one waited.
+            page = cache.get(key, today(), _revision)
+            if page is None:
+                target = find(get_session(), token)
+                if target is None:
+                    cache.drop(key)
+                    return _unknown()
+                page = _build(key, target)
     return _serve(page, via)
 
 
@@ -202,5 +207,9 @@ def digital_link(_rest: str):
         ("bag", target.bag.public_token) if target.bag else ("lot", target.lot.public_token)
     )
     key = (kind, token, str(get_locale()))
-    page = _cache().get(key, today(), _revision) or _build(key, target)
+    cache = _cache()
+    page = cache.get(key, today(), _revision)
+    if page is None:
+        with cache.build_lock(key):
+            page = cache.get(key, today(), _revision) or _build(key, target)
     return _serve(page, "gs1")

@@ -5,6 +5,7 @@ import json
 import os
 import secrets
 import threading
+import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +26,7 @@ from coopchain.db import make_engine, session_scope
 from coopchain.ledger.services import verify_chain
 from coopchain.lots.bags import create_bags
 from coopchain.lots.models import Bag, Lot
+from coopchain.trace import public_views
 from tests import factories
 
 POSTGRES_URL = os.environ.get("COOPCHAIN_TEST_POSTGRES_URL")
@@ -136,3 +138,23 @@ def test_bag_writes_api_reads_and_public_pages_at_once_answer_without_a_server_e
         assert bags == 1 + made and made >= 1
         assert lot.available_kg == lot.quantity_kg - (1 + made) * Decimal("69") >= 0
         assert verify_chain(session, lot.organization_id)[1] is None
+
+
+def test_simultaneous_first_scans_of_a_page_render_it_once(server, monkeypatch):
+    """Twenty phones scan a bag whose page no one has opened in English yet: one render, the
+    others wait for it and get the same page."""
+    base, _token, _app, _lot, bag_token = server
+    renders = []
+    build = public_views._build
+
+    def counted_build(key, target):
+        renders.append(key)
+        time.sleep(0.2)  # a slow render: the other scans arrive while it runs
+        return build(key, target)
+
+    monkeypatch.setattr(public_views, "_build", counted_build)
+    url = f"{base}/b/{bag_token}?lang=en"
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        codes = list(pool.map(lambda _n: status_of(url), range(20)))
+    assert codes == [200] * 20
+    assert renders == [("bag", bag_token, "en")]
