@@ -23,6 +23,7 @@ from coopchain.certs.models import CertificateStatus, SubjectKind
 from coopchain.certs.registry import find_by_verify_code, matches
 from coopchain.db import get_session
 from coopchain.extensions import limiter
+from coopchain.formatting import moment_with_zone
 
 bp = Blueprint("verify", __name__)
 #: A certificate with hundreds of origin rows is a few MB; 20 MB leaves room and no more.
@@ -53,6 +54,10 @@ def _page(certificate, *, result=None, error=None, status=200):
         organization_name=organization.name,
         subject_label=(_("Lot") if certificate.subject_kind == SubjectKind.LOT else _("Shipment")),
         revoked=certificate.status == CertificateStatus.REVOKED,
+        # People read moments on the cooperative's clock, labelled, as the PDF prints them.
+        issued_on=moment_with_zone(certificate.issued_at),
+        revoked_on=moment_with_zone(certificate.revoked_at),
+        blocking=[f for f in certificate.findings if f.get("severity") == "blocking"],
         result=result,
         error=error,
         max_mb=UPLOAD_MAX_BYTES // (1024 * 1024),

@@ -5,8 +5,10 @@ import re
 from io import BytesIO
 
 import pytest
+from flask_babel import force_locale
 
 from coopchain.certs import registry
+from coopchain.formatting import moment_with_zone
 from tests.certs.test_views import (  # noqa: F401 (fixtures)
     clean,
     issue,
@@ -14,6 +16,12 @@ from tests.certs.test_views import (  # noqa: F401 (fixtures)
 )
 
 MB = 1024 * 1024
+
+
+def on_the_cooperatives_clock(moment) -> str:
+    """A moment as the English page prints it: "16 November 2026, 12:00 (America/Lima)"."""
+    with force_locale("en"):
+        return moment_with_zone(moment)
 
 
 @pytest.fixture
@@ -43,7 +51,7 @@ def test_anyone_sees_the_certificate_without_logging_in(
     page = response.get_data(as_text=True)
     assert org.name in page and certificate.number in page
     assert certificate.subject_ref in page and certificate.sha256 in page
-    assert certificate.issued_at.strftime("%Y-%m-%d") in page
+    assert on_the_cooperatives_clock(certificate.issued_at) in page
     assert ">VALID<" in page and "REVOKED" not in page
     # No personal data: neither the producer's name nor member code, nor the plot.
     for private in (producer.first_name, producer.last_name, producer.member_code, plot.name):
@@ -92,7 +100,7 @@ def test_revocation_shows_in_big_clear_words(client, db_session, org, certificat
 
     assert re.search(r'class="verdict revoked".*?>REVOKED<', page, re.S)
     assert "Buyer cancelled" in page
-    assert certificate.revoked_at.strftime("%Y-%m-%d") in page
+    assert on_the_cooperatives_clock(certificate.revoked_at) in page
     assert ">VALID<" not in page
 
 
@@ -166,3 +174,30 @@ def test_the_page_fits_a_phone(client, certificate):
     page = client.get(f"/verify/{certificate.verify_code}?lang=en").get_data(as_text=True)
     assert 'name="viewport" content="width=device-width, initial-scale=1"' in page
     assert "@media (max-width: 480px)" in page
+
+
+def test_a_certificate_issued_over_blocking_findings_says_so_with_the_reason(
+    client,
+    db_session,
+    org,
+    unchecked,  # noqa: F811 (the imported fixture)
+):
+    """An auditor checking a certificate an administrator issued despite blocking findings
+    sees that it was overridden, why, and what was found, not just a green VALID."""
+    lot, _producer, _plot = unchecked
+    reason = "SERNANP field visit on 3 June confirmed the plot; map evidence follows."
+    overridden = issue(
+        db_session, org, lot, language="en", override_reason=reason, may_override=True
+    )
+
+    page = client.get(f"/verify/{overridden.verify_code}?lang=en").get_data(as_text=True)
+
+    assert "ISSUED OVER BLOCKING FINDINGS" in page and ">VALID<" not in page
+    assert reason in page
+    blocking = [f for f in overridden.findings if f["severity"] == "blocking"]
+    assert blocking and all(f["code"] in page for f in blocking)
+
+
+def test_the_issue_moment_is_on_the_cooperatives_clock_and_says_so(client, certificate):
+    page = client.get(f"/verify/{certificate.verify_code}?lang=en").get_data(as_text=True)
+    assert "(America/Lima)" in page
