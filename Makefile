@@ -32,9 +32,11 @@ run: demo
 	COOPCHAIN_ENV=$${COOPCHAIN_ENV:-demo} $(BIN)/coopchain run --host $(HOST) --port $(PORT)
 
 # On every core (pytest-xdist), each test module on one worker so its module fixtures are
-# built once; each worker has its own SQLite file and PostgreSQL database.
+# built once; each worker has its own SQLite file and PostgreSQL database. The browser
+# journeys share one live server and its demo data, in order: they run after, in one process.
 test: translations
-	$(BIN)/python -m pytest -n auto --dist loadscope
+	$(BIN)/python -m pytest -n auto --dist loadscope -m "not browser"
+	$(BIN)/python -m pytest -m browser
 
 # The suite again on SQLite with the clock pinned to another day (a leap day, another season
 # and year; COOPCHAIN_TEST_TODAY to choose): no test may depend on the day it runs.

@@ -1,9 +1,12 @@
 """Shared marshmallow bases: form-friendly loading and paginated lists."""
 
 import re
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
+
+from coopchain.clock import today
 
 #: The largest integer a database column holds (PostgreSQL bigint, SQLite INTEGER): a larger
 #: id or count can only be a mistake or an attack, and the driver would fail on it.
@@ -29,8 +32,29 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _LINE_BREAK = re.compile(r"[\r\n]")
 
 
+#: Dates outside these are typing mistakes or probes (0001-01-01 made lot CAF-1-000001;
+#: 9999-12-31 was accepted as a shipment's loading day): no record of a cooperative starts
+#: before 1950, and no agreement or plan reaches further than 30 years ahead.
+EARLIEST_DATE = date(1950, 1, 1)
+YEARS_AHEAD = 30
+
+
 def _problems(value, multiline: bool) -> list[str]:
-    """What is wrong with one loaded value (strings and integers, in lists and dicts too)."""
+    """What is wrong with one loaded value (texts, integers and dates, in lists too)."""
+    if isinstance(value, date):
+        day = value.date() if isinstance(value, datetime) else value
+        latest = today().replace(year=today().year + YEARS_AHEAD, day=min(today().day, 28))
+        if not EARLIEST_DATE <= day <= latest:
+            return [
+                str(
+                    _l(
+                        "Not a plausible date: between %(first)s and %(last)s.",
+                        first=EARLIEST_DATE.isoformat(),
+                        last=latest.isoformat(),
+                    )
+                )
+            ]
+        return []
     if isinstance(value, str):
         if _CONTROL.search(value):
             return [str(_l("Remove the control characters from this text."))]

@@ -3,13 +3,16 @@ beyond a database integer, JSON nested a thousand deep, control characters and l
 surrogates in names."""
 
 import json
+import math
 
 import pytest
 from marshmallow import ValidationError, fields
 from sqlalchemy import func, select
 
 from coopchain.farms.models import Plot, Producer
+from coopchain.lots.models import Lot
 from coopchain.schemas import LoadSchema
+from coopchain.shipments.models import Shipment
 from coopchain.web.input_limits import json_depth
 from tests import factories
 
@@ -106,3 +109,60 @@ def test_a_page_number_beyond_reason_is_refused(client, api):
 )
 def test_json_depth_counts_brackets_outside_strings(text, depth):
     assert json_depth(text) == depth
+
+
+def test_a_delivery_dated_in_the_year_1_is_refused_naming_the_date(client, api, db_session, org):
+    producer = factories.producer(db_session, org)
+    plot = factories.plot(db_session, org, producer)
+    body = {
+        "ticket_number": "T-1",
+        "producer_id": producer.id,
+        "plot_id": plot.id,
+        "product_form": "dry_parchment",
+        "gross_kg": "100",
+        "tare_kg": "1",
+        "delivered_on": "0001-01-01",
+    }
+    response = client.post("/api/v1/deliveries", headers=api("staff"), json=body)
+    assert response.status_code == 422, response.json
+    assert "delivered_on" in response.json["fields"]
+    assert count(db_session, Lot) == 0  # no lot CAF-1-000001
+
+
+def test_a_shipment_loading_in_the_year_9999_is_refused_naming_the_date(client, api, db_session):
+    body = {
+        "reference": "HH-9999",
+        "crop": "coffee",
+        "buyer_name": "B",
+        "buyer_country": "de",
+        "planned_loading_on": "9999-12-31",
+    }
+    response = client.post("/api/v1/shipments", headers=api("staff"), json=body)
+    assert response.status_code == 422, response.json
+    assert "planned_loading_on" in response.json["fields"]
+    assert count(db_session, Shipment) == 0
+
+
+def test_a_polygon_of_twenty_thousand_vertices_is_refused_naming_the_limit(
+    client, api, db_session, org
+):
+    producer = factories.producer(db_session, org)
+    ring = [
+        [
+            -77.4 + 0.001 * math.cos(2 * math.pi * n / 20_000),
+            -5.7 + 0.001 * math.sin(2 * math.pi * n / 20_000),
+        ]
+        for n in range(20_000)
+    ]
+    ring.append(ring[0])
+    body = {
+        "producer_id": producer.id,
+        "name": "P",
+        "crop": "coffee",
+        "declared_area_ha": "1",
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+    }
+    response = client.post("/api/v1/plots", headers=api("staff"), json=body)
+    assert response.status_code == 422, response.json
+    assert "10000" in str(response.json["fields"]["geometry"]).replace(",", "")
+    assert count(db_session, Plot) == 0

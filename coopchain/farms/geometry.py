@@ -38,6 +38,9 @@ MESSAGES = {
     "geometry.empty": _l("The geometry is empty: it has no coordinates."),
     "geometry.missing": _l("No geolocation yet: EUDR needs a point or polygon."),
     "geometry.unreadable": _l("The geometry cannot be read: %(detail)s."),
+    "geometry.too_many_vertices": _l(
+        "The geometry has %(count)s vertices; at most %(limit)s are accepted: simplify it first."
+    ),
     "geometry.type": _l(
         "%(type)s is not accepted: use Point, MultiPoint, Polygon or MultiPolygon."
     ),
