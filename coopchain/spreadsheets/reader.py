@@ -84,6 +84,10 @@ def read_workbook(
         loaded: list[tuple[int, dict]] = []
         header_of = _field_headers(spec)
         for row_number, values in raw[spec.name]:
+            formulas = _formula_errors(spec.name, row_number, values, header_of)
+            if formulas:
+                errors.extend(formulas)
+                continue
             try:
                 loaded.append((row_number, spec.schema.load(values)))
             except marshmallow.ValidationError as exc:
@@ -138,7 +142,9 @@ def _read_raw(data: bytes, specs: Sequence[SheetSpec]) -> dict[str, list[tuple[i
     later, outside this try, so bugs in schemas are not disguised as bad files.
     """
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        # Formulas as written, not their cached results: a formula is refused by name
+        # (_formula_errors) instead of importing whatever value, or nothing, it last showed.
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception:
         raise SpreadsheetError(_unreadable()) from None
     try:
@@ -255,6 +261,17 @@ def _field_headers(spec: SheetSpec) -> dict[str, str]:
     for header, field in spec.columns.items():
         headers.setdefault(field, header)
     return headers
+
+
+def _formula_errors(sheet, row, values: dict, header_of) -> list[RowError]:
+    """A cell holding a formula (=HYPERLINK(…), =A2*2) in any column, required or optional:
+    its value is whatever the file's author last computed, or nothing at all."""
+    message = str(_l("A formula is not imported: type the value itself."))
+    return [
+        RowError(sheet, row, header_of.get(field, field), message)
+        for field, value in values.items()
+        if isinstance(value, str) and value.startswith("=")
+    ]
 
 
 def _row_errors(sheet, row, messages, header_of) -> list[RowError]:

@@ -27,9 +27,8 @@ def register_delivery(page, ticket: str, producer_code: str) -> str:
     page.fill("input[name=producer_code]", producer_code)
     page.locator("input[name=producer_code]").dispatch_event("change")
     # The plot list is fetched for the producer (JavaScript) and filled in.
-    page.wait_for_function(
-        "document.querySelectorAll('#plot_id option[value]:not([value=\"\"])').length > 0"
-    )
+    # A selector, not a JavaScript predicate: the staff pages' CSP allows no eval.
+    page.wait_for_selector('#plot_id option[value]:not([value=""])', state="attached")
     plot_value = page.eval_on_selector("#plot_id", "s => [...s.options].find(o => o.value).value")
     page.select_option("#plot_id", plot_value)
     page.select_option("#product_form", "dry_parchment")

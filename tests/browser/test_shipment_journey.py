@@ -63,8 +63,10 @@ def test_shipment_to_certificate_to_public_verification(
     findings = page.inner_text("main")
     assert re.search(r"AGR-|ORG-|EUDR-|FOR-|MB-|CUP-|SHP-", findings) or "No findings" in findings
     page.select_option("#language", "en")
-    if page.locator("#override_reason").count():
-        page.fill("#override_reason", "Agreements renewed in April; SERNANP letter 2026-031.")
+    overridden = page.locator("#override_reason").count() > 0
+    override = "Agreements renewed in April; SERNANP letter 2026-031."
+    if overridden:
+        page.fill("#override_reason", override)
     with page.expect_navigation():
         page.click("form.issue-form button[type=submit]")
     number = re.search(r"CC-COOPAM-\d{4}-\d{6}", page.inner_text("main")).group(0)
@@ -79,7 +81,12 @@ def test_shipment_to_certificate_to_public_verification(
     auditor = new_page()
     auditor.goto(verify_href)
     assert number in auditor.inner_text("main")
-    assert auditor.locator(".verdict.valid").count() == 1
+    # Issued over blocking findings, the auditor is told so, and why; else a plain VALID.
+    if overridden:
+        assert auditor.locator(".verdict.overridden").count() == 1
+        assert override in auditor.inner_text(".verdict.overridden")
+    else:
+        assert auditor.locator(".verdict.valid").count() == 1
     auditor.set_input_files("input[name=file]", str(pdf))
     with auditor.expect_navigation():
         auditor.click("form.upload button[type=submit]")

@@ -293,3 +293,20 @@ def test_too_many_rows_is_a_file_error(monkeypatch):
     monkeypatch.setattr("coopchain.spreadsheets.reader.MAX_ROWS", 3)
     data = workbook(("Producers", PRODUCER_HEADERS, [producer_row(i) for i in range(4)]))
     assert "more than 3 rows" in error_message(data)
+
+
+def test_a_formula_in_an_optional_column_is_refused_with_sheet_row_and_column():
+    """=HYPERLINK(…) in an optional column imported as an empty field: a formula's value is
+    whatever its author last computed, or nothing, so it is refused by name."""
+    data = raw_workbook(
+        "Producers",
+        [
+            PRODUCER_HEADERS,
+            producer_row(1),
+            ["Farm 2", '=HYPERLINK("http://evil.example","2")', 1.5, date(2020, 1, 1)],
+        ],
+    )
+    loaded, errors = read_workbook(data, [PRODUCERS])
+    assert [row["name"] for _n, row in loaded["Producers"].rows] == ["Farm 1"]
+    assert [(e.sheet, e.row, e.column) for e in errors] == [("Producers", 3, "Members")]
+    assert "formula" in errors[0].message
