@@ -89,6 +89,16 @@ def moment(value: datetime | None) -> str:
     return format_datetime(value, "short", tzinfo=cooperative_zone(), locale=get_locale())
 
 
+def clock_time(value: datetime | None, seconds: bool = False) -> str:
+    """A stored moment on the cooperative's clock, compact for tables and labelled with the
+    zone: "2026-11-16 12:00 (America/Lima)"."""
+    if value is None:
+        return NONE
+    zone = cooperative_zone()
+    shown = value.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    return f"{shown} ({zone.key})"
+
+
 def moment_with_zone(value: datetime | None) -> str:
     """A moment for the record (certificates): "15 de junio de 2026, 14:05 (America/Lima)"."""
     if value is None:
@@ -118,5 +128,6 @@ TEMPLATE_HELPERS = {
     "long_date": long_day,
     "iso": iso_day,
     "moment": moment,
+    "clock_time": clock_time,
     "country": country,
 }

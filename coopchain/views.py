@@ -150,7 +150,7 @@ def register_template_helpers(app: Flask) -> None:
         return GeometryIssue.describe(stored)
 
     # The same numbers and dates as the documents print (coopchain/formatting.py).
-    for name in ("kg", "ha"):
+    for name in ("kg", "ha", "clock_time"):
         app.template_filter(name)(formatting.TEMPLATE_HELPERS[name])
 
     @app.template_global()

@@ -4,6 +4,7 @@ what the forms do. The certificate tests render real PDFs."""
 import hashlib
 import re
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -428,3 +429,18 @@ def test_shipment_compliance_folds_long_lists_and_issues_with_override(
     assert "Shipment" in listed and shipment.reference in listed
     own = client.get(f"/shipments/{shipment.reference}/certificates").get_data(as_text=True)
     assert certificate.number in own
+
+
+def test_staff_pages_show_moments_on_the_cooperatives_clock_labelled(
+    client, as_role, db_session, org, clean
+):
+    """The certificate PDF says 12:00 (America/Lima); the detail page and the registry list
+    said 17:00 UTC for the same moment. Every time people read is the cooperative's."""
+    certificate = issue(db_session, org, clean, language="en")
+    as_role("staff")
+    local = certificate.issued_at.astimezone(ZoneInfo("America/Lima"))
+    shown = f"{local:%Y-%m-%d %H:%M} (America/Lima)"
+    for path in (f"/certificates/{certificate.number}", f"/lots/{clean.code}/certificates"):
+        page = client.get(path).get_data(as_text=True)
+        assert shown in page, path
+        assert f"{certificate.issued_at:%Y-%m-%d %H:%M} UTC" not in page, path
