@@ -24,8 +24,3 @@ def utcnow() -> datetime:
 def today() -> date:
     """Today where the cooperative works: a UTC date turns over at 19:00 in Peru."""
     return datetime.now(cooperative_zone()).date()
-
-
-def local_moment(moment: datetime) -> datetime:
-    """A stored UTC moment in the cooperative's time zone, for printing."""
-    return moment.astimezone(cooperative_zone())

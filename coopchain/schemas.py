@@ -43,7 +43,8 @@ def _problems(value, multiline: bool) -> list[str]:
     """What is wrong with one loaded value (texts, integers and dates, in lists too)."""
     if isinstance(value, date):
         day = value.date() if isinstance(value, datetime) else value
-        latest = today().replace(year=today().year + YEARS_AHEAD, day=min(today().day, 28))
+        now = today()
+        latest = now.replace(year=now.year + YEARS_AHEAD, day=min(now.day, 28))
         if not EARLIEST_DATE <= day <= latest:
             return [
                 str(

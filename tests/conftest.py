@@ -33,7 +33,7 @@ from coopchain.db import make_engine
 from coopchain.extensions import limiter
 from coopchain.trace.public_views import init_app as init_public_pages
 from tests import factories
-from tests.helpers import TEST_CONFIG, joined_session
+from tests.helpers import TEST_CONFIG, joined_session, rolled_back
 from tests.pinned_clock import PINNED_NOW
 
 POSTGRES_URL = os.environ.get("COOPCHAIN_TEST_POSTGRES_URL")
@@ -111,11 +111,8 @@ def engine(database_url):
 
 @pytest.fixture
 def connection(engine):
-    connection = engine.connect()
-    transaction = connection.begin()
-    yield connection
-    transaction.rollback()
-    connection.close()
+    with rolled_back(engine) as connection:
+        yield connection
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ scratch database it creates and drops, never in COOPCHAIN_TEST_POSTGRES_URL's ow
 
 import hashlib
 import os
-import secrets
 import shutil
 import sqlite3
 from contextlib import closing, contextmanager
@@ -28,6 +27,7 @@ from coopchain.db import make_engine, session_scope
 from coopchain.demo import load_demo
 from coopchain.farms.models import Producer
 from coopchain.ledger.services import verify_chain
+from tests.helpers import scratch_postgres_database
 
 POSTGRES_URL = os.environ.get("COOPCHAIN_TEST_POSTGRES_URL")
 # Changes the producers checksum; a DELETE would trip the foreign keys of plots and agreements.
@@ -225,15 +225,8 @@ def scratch_postgres() -> str:
         pytest.skip(
             "COOPCHAIN_TEST_POSTGRES_URL is not set (e.g. postgresql://postgres@127.0.0.1:5432/test)"
         )
-    name = f"coopchain_backup_{secrets.token_hex(6)}"
-    with engine_for(POSTGRES_URL) as admin:
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with scratch_postgres_database(POSTGRES_URL, "coopchain_backup") as url:
+        yield url
 
 
 def test_postgres_round_trip(scratch_postgres, tmp_path):

@@ -1,6 +1,6 @@
 """JSON API for the farm registry: producers, agreements (with visits), plots, import/export."""
 
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 from flask_babel import gettext as _
 
 from coopchain.auth.access import (
@@ -12,7 +12,7 @@ from coopchain.auth.access import (
     current_user_id,
 )
 from coopchain.clock import today
-from coopchain.db import get_session
+from coopchain.db import get_session, settings_of
 from coopchain.farms import rules
 from coopchain.farms.agreements import (
     add_visit,
@@ -283,7 +283,7 @@ def _plot_out(plot) -> dict:
             "organic_since": rules.organic_since(plot.organic_conversion_start),
             "organic_status_today": plot_organic_status(plot).value,
             "expected_yield_effective_kg_ha": expected_yield(
-                plot, current_app.config["DEFAULT_EXPECTED_YIELD"]
+                plot, settings_of(get_session()).default_expected_yield
             ),
         }
     )

@@ -66,7 +66,7 @@ def validate_plot_geometry(
 
 
 #: Vertices one plot's geometry may have. A boundary walked with a phone at a point every few
-#: metres has a few hundred; 100,000 took 3.8 s to check and 2.5 MB to store.
+#: metres has a few hundred; 100,000 took 3.8 s to check and 2.5 MB to store (issue: trust).
 MAX_VERTICES = 10_000
 
 

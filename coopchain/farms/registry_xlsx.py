@@ -52,19 +52,8 @@ class PlotRow(_SpreadsheetRow, PlotIn):
     geojson = fields.Str(load_default=None)
 
 
-PRODUCER_COLUMNS = [
-    "member_code",
-    "first_name",
-    "last_name",
-    "national_id",
-    "sex",
-    "community",
-    "sector",
-    "phone",
-    "joined_on",
-    "public_name_consent",
-    "status",
-]
+#: The sheet has a column for every field a producer has, in the same order.
+PRODUCER_COLUMNS = list(producers.PRODUCER_FIELDS)
 AGREEMENT_COLUMNS = [
     "number",
     "kind",

@@ -163,8 +163,9 @@ def _unknown():
     return _public_headers(response)
 
 
-def _page(kind: str, token: str, find, via: str):
-    key = (kind, token, str(get_locale()))
+def _cached_or_built(key: tuple, target_of) -> CachedPage | None:
+    """The page `key` from the cache, else rendered once for everyone asking at the same
+    moment (the others wait and take it); None when `target_of()` finds nothing."""
     cache = _cache()
     page = cache.get(key, today(), _revision)
     if page is None:
@@ -172,12 +173,17 @@ def _page(kind: str, token: str, find, via: str):
             # Another request may have rendered it while this one waited.
             page = cache.get(key, today(), _revision)
             if page is None:
-                target = find(get_session(), token)
+                target = target_of()
                 if target is None:
                     cache.drop(key)
-                    return _unknown()
+                    return None
                 page = _build(key, target)
-    return _serve(page, via)
+    return page
+
+
+def _page(kind: str, token: str, find, via: str):
+    page = _cached_or_built((kind, token, str(get_locale())), lambda: find(get_session(), token))
+    return _unknown() if page is None else _serve(page, via)
 
 
 @bp.get("/b/<token>")
@@ -206,10 +212,5 @@ def digital_link(_rest: str):
     kind, token = (
         ("bag", target.bag.public_token) if target.bag else ("lot", target.lot.public_token)
     )
-    key = (kind, token, str(get_locale()))
-    cache = _cache()
-    page = cache.get(key, today(), _revision)
-    if page is None:
-        with cache.build_lock(key):
-            page = cache.get(key, today(), _revision) or _build(key, target)
+    page = _cached_or_built((kind, token, str(get_locale())), lambda: target)
     return _serve(page, "gs1")

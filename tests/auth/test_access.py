@@ -14,7 +14,7 @@ from coopchain.quality import cupping_sessions as sessions
 from coopchain.quality import gradings
 from coopchain.shipments import services as shipments
 from tests import factories
-from tests.helpers import joined_session
+from tests.helpers import joined_session, rolled_back, savepoint
 
 #: The route × role × organisation table runs on SQLite only (conftest.py).
 pytestmark = pytest.mark.one_database
@@ -237,30 +237,24 @@ def access_world(engine, app_factory):
     contents (the certificate tests render and check real ones)."""
     from coopchain.certs import certificate_pdf
 
-    connection = engine.connect()
-    transaction = connection.begin()
     app = app_factory()
-    db_session = joined_session(connection, app.extensions["coopchain.db"].settings)
-    with pytest.MonkeyPatch.context() as monkeypatch, app_factory("context").app_context():
-        monkeypatch.setattr(
-            certificate_pdf, "render_certificate_pdf", lambda _context: b"%PDF-1.7 stub"
-        )
-        org = factories.organization(db_session, "COOPAM")
-        urls = _urls_for_rows(app, db_session, org)
-        db_session.commit()  # releases the session's savepoint into the module's transaction
-    yield connection, org.id, urls
-    transaction.rollback()
-    connection.close()
+    with rolled_back(engine) as connection:
+        db_session = joined_session(connection, app.extensions["coopchain.db"].settings)
+        with pytest.MonkeyPatch.context() as monkeypatch, app_factory("context").app_context():
+            monkeypatch.setattr(
+                certificate_pdf, "render_certificate_pdf", lambda _context: b"%PDF-1.7 stub"
+            )
+            org = factories.organization(db_session, "COOPAM")
+            urls = _urls_for_rows(app, db_session, org)
+            db_session.commit()  # releases the session's savepoint into the module's transaction
+        yield connection, org.id, urls
 
 
 @pytest.fixture
 def connection(access_world):
     """This test's changes go into a savepoint inside the module's transaction."""
-    module_connection = access_world[0]
-    savepoint = module_connection.begin_nested()
-    yield module_connection
-    if savepoint.is_active:
-        savepoint.rollback()
+    with savepoint(access_world[0]) as module_connection:
+        yield module_connection
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ SQLite file (the default setup) and on PostgreSQL, many calls at once (issue: tr
 
 import json
 import os
-import secrets
 import threading
 import time
 import urllib.error
@@ -14,7 +13,7 @@ from decimal import Decimal
 
 import pytest
 from alembic import command
-from sqlalchemy import func, make_url, select, text
+from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from coopchain import create_app
@@ -22,12 +21,13 @@ from coopchain.auth import services as auth
 from coopchain.auth.models import ApiToken, Role
 from coopchain.cli import alembic_config
 from coopchain.clock import utcnow
-from coopchain.db import make_engine, session_scope
+from coopchain.db import session_scope
 from coopchain.ledger.services import verify_chain
 from coopchain.lots.bags import create_bags
 from coopchain.lots.models import Bag, Lot
 from coopchain.trace import public_views
 from tests import factories
+from tests.helpers import scratch_postgres_database
 
 POSTGRES_URL = os.environ.get("COOPCHAIN_TEST_POSTGRES_URL")
 DATABASES = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
@@ -42,16 +42,9 @@ def database(request, tmp_path_factory):
         command.upgrade(alembic_config(url), "head")
         yield url
         return
-    name = f"coopchain_concurrent_{secrets.token_hex(6)}"
-    admin = make_engine(POSTGRES_URL).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    command.upgrade(alembic_config(url), "head")
-    yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_postgres_database(POSTGRES_URL, "coopchain_concurrent") as url:
+        command.upgrade(alembic_config(url), "head")
+        yield url
 
 
 @pytest.fixture(scope="module")

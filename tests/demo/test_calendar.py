@@ -9,7 +9,8 @@ from coopchain.demo.calendar import LOADING_STARTS, calendar_for
 from coopchain.demo.season import SEASON_DAYS
 from tests.pinned_clock import PINNED_TODAY
 
-#: Every day of two years, a leap day among them, and the suite's own pinned day.
+#: Every seventh day of two years, a leap day, the day before loading starts and the day it
+#: does, and the suite's own pinned day.
 DAYS = [date(2027, 1, 1) + timedelta(days=n) for n in range(0, 731, 7)] + [
     date(2028, 2, 29),
     date(2026, 10, 17),
