@@ -77,3 +77,43 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class UserSession(SQLModel, table=True):
+    """A signed-in browser. The cookie carries only a random key whose hash is stored here, so
+    a session can be ended on the server: logout ends one, a password change or losing a
+    membership ends all of a user's sessions, and a copied cookie stops working with them."""
+
+    __tablename__ = "user_sessions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    #: sha256 of the key in the cookie.
+    key_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: logout, password_changed, membership_removed, replaced.
+    ended_reason: str | None = Field(default=None, max_length=30)
+
+
+class Invitation(SQLModel, table=True):
+    """An admin's offer of a role in their organisation to an email address. It becomes a
+    membership only when the person holding the link accepts it, signed in as that email or
+    creating the account: an admin can neither attach someone else's account nor learn
+    whether an email has one."""
+
+    __tablename__ = "invitations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organizations.id", index=True)
+    #: Stored lower-case.
+    email: str = Field(max_length=254)
+    role: str = Field(max_length=20)
+    invited_by: int | None = Field(default=None, foreign_key="users.id")
+    #: sha256 of the token in the invitation link; the token is shown once to the admin.
+    token_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    accepted_by: int | None = Field(default=None, foreign_key="users.id")
+    withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -56,5 +56,11 @@ class Certificate(SQLModel, table=True):
     status: str = Field(default=CertificateStatus.VALID, max_length=20)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoke_reason: str | None = Field(default=None, max_length=500)
+    #: The organisation's ledger head when the certificate was issued (seq 0 and the genesis
+    #: hash for an empty ledger): printed on it and shown on /verify, so a certificate anchors
+    #: the audit chain and `verify-ledger` can prove no event up to it was rewritten since.
+    #: None only on certificates issued before anchoring existed.
+    ledger_seq: int | None = Field(default=None)
+    ledger_hash: str | None = Field(default=None, max_length=64)
     #: The certificate this one replaces (re-issue).
     replaces_id: int | None = Field(default=None, foreign_key="certificates.id")
