@@ -1,4 +1,4 @@
-"""Shared marshmallow bases: form-friendly loading and paginated lists."""
+"""Shared marshmallow bases: form-friendly loading, exact decimals and paginated lists."""
 
 import re
 from datetime import date, datetime
@@ -71,6 +71,43 @@ def _problems(value, multiline: bool) -> list[str]:
     if isinstance(value, list | tuple):
         return next((found for item in value if (found := _problems(item, multiline))), [])
     return []
+
+
+#: An exact decimal as JSON carries it (docs/API.md): a string of digits with an optional
+#: fractional part, never a JSON number (a float would round 0.1 kg before we saw it).
+DECIMAL_PATTERN = r"^-?\d+(\.\d+)?$"
+_DECIMAL = re.compile(DECIMAL_PATTERN)
+
+
+def decimal_pattern(places: int | None) -> str:
+    """The pattern of a decimal written with exactly `places` decimals (any when None)."""
+    return DECIMAL_PATTERN if places is None else rf"^-?\d+\.\d{{{places}}}$"
+
+
+class DecimalIn(fields.Decimal):
+    """An exact decimal sent as a string matching DECIMAL_PATTERN ("1250.5"), rounded to
+    `places` when given. A JSON number is accepted too, read by its shortest decimal form
+    (1250.5 → "1250.5"), so spreadsheets and older clients keep working; strings are the
+    documented form. The OpenAPI document shows it as a string (web/api.py)."""
+
+    def __init__(self, *, metadata: dict | None = None, **kwargs):
+        # as_string only shapes how the document prints this field's bounds and default.
+        metadata = {"pattern": DECIMAL_PATTERN, **(metadata or {})}
+        super().__init__(as_string=True, metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and not _DECIMAL.fullmatch(value):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class DecimalOut(fields.Decimal):
+    """An exact decimal answered as a string; with `places`, always with that many decimals
+    (the column's scale: "1250.500" kg), so the same value reads the same on every database."""
+
+    def __init__(self, *, places: int | None = None, metadata: dict | None = None, **kwargs):
+        metadata = {"pattern": decimal_pattern(places), **(metadata or {})}
+        super().__init__(places=places, as_string=True, metadata=metadata, **kwargs)
 
 
 class LoadSchema(Schema):

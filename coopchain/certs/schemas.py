@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 from coopchain.certs.registry import LANGUAGES
 from coopchain.farms.models import ForestResult
 from coopchain.forest.evidence import HAND_KINDS
-from coopchain.schemas import LoadSchema, PageSchema
+from coopchain.schemas import DecimalIn, DecimalOut, LoadSchema, PageSchema
 
 # --- compliance -------------------------------------------------------------------------------
 
@@ -29,7 +29,7 @@ class ComplianceSummaryOut(Schema):
     plots = fields.Int()
     producers = fields.Int()
     bags = fields.Int()
-    net_kg = fields.Decimal(as_string=True)
+    net_kg = DecimalOut(places=3)
     #: The date claims are judged on: the shipment date (else planned loading), today for a lot.
     judged_on = fields.Date()
     #: Worst organic status of the origins (organic only if every one was).
@@ -117,7 +117,7 @@ class ForestEvidenceIn(LoadSchema):
     #: The day the evidence describes (image date, visit date); not in the future.
     observed_on = fields.Date(required=True)
     #: Required when result is loss_after_cutoff.
-    loss_after_cutoff_ha = fields.Decimal(load_default=None, allow_none=True)
+    loss_after_cutoff_ha = DecimalIn(load_default=None, allow_none=True)
     notes = fields.Str(load_default=None, validate=validate.Length(max=1000))
 
 
@@ -126,7 +126,7 @@ class ForestEvidenceOut(Schema):
     plot_id = fields.Int()
     kind = fields.Str()
     result = fields.Str()
-    loss_after_cutoff_ha = fields.Decimal(as_string=True, allow_none=True)
+    loss_after_cutoff_ha = DecimalOut(places=4, allow_none=True)
     source = fields.Str()
     observed_on = fields.Date()
     notes = fields.Str(allow_none=True)

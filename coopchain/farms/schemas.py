@@ -14,7 +14,7 @@ from coopchain.farms.models import (
     Sex,
     VisitResult,
 )
-from coopchain.schemas import LoadSchema
+from coopchain.schemas import DecimalIn, DecimalOut, LoadSchema
 
 _CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$", error="Letters, digits and . _ / - only.")
 
@@ -82,7 +82,7 @@ class PlotIn(LoadSchema):
     name = fields.Str(required=True, validate=validate.Length(1, 120))
     crop = fields.Str(required=True, validate=_one_of(Crop))
     geometry = GeometryField(load_default=None)
-    declared_area_ha = fields.Decimal(
+    declared_area_ha = DecimalIn(
         places=4, validate=validate.Range(min=0, min_inclusive=False, max=10000), load_default=None
     )
     altitude_m = fields.Int(validate=validate.Range(0, 6500), load_default=None)
@@ -93,7 +93,7 @@ class PlotIn(LoadSchema):
     organic_certifier = fields.Str(validate=validate.Length(max=120), load_default=None)
     organic_certificate_number = fields.Str(validate=validate.Length(max=60), load_default=None)
     organic_certificate_valid_until = fields.Date(load_default=None)
-    expected_yield_kg_ha = fields.Decimal(
+    expected_yield_kg_ha = DecimalIn(
         places=2, validate=validate.Range(min=0, max=100000), load_default=None
     )
 
@@ -151,8 +151,8 @@ class PlotOut(Schema):
     name = fields.Str()
     crop = fields.Str()
     geometry = fields.Dict(allow_none=True)
-    declared_area_ha = fields.Decimal(as_string=True, allow_none=True)
-    computed_area_ha = fields.Decimal(as_string=True, allow_none=True)
+    declared_area_ha = DecimalOut(places=4, allow_none=True)
+    computed_area_ha = DecimalOut(places=4, allow_none=True)
     geometry_issues = fields.List(fields.Nested(GeometryIssueOut))
     altitude_m = fields.Int(allow_none=True)
     varieties = fields.Str(allow_none=True)
@@ -164,6 +164,6 @@ class PlotOut(Schema):
     organic_certifier = fields.Str(allow_none=True)
     organic_certificate_number = fields.Str(allow_none=True)
     organic_certificate_valid_until = fields.Date(allow_none=True)
-    expected_yield_kg_ha = fields.Decimal(as_string=True, allow_none=True)
+    expected_yield_kg_ha = DecimalOut(places=2, allow_none=True)
     #: The plot's own expected yield, or the crop default when it has none.
-    expected_yield_effective_kg_ha = fields.Decimal(as_string=True, allow_none=True)
+    expected_yield_effective_kg_ha = DecimalOut(places=2, allow_none=True)

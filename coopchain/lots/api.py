@@ -28,16 +28,16 @@ from coopchain.lots.schemas import (
     DeliveryOut,
     LotDetailOut,
     LotOut,
-    MergeIn,
+    MergeApiIn,
     OriginOut,
-    ProcessIn,
+    ProcessApiIn,
     QuantityOut,
-    SampleIn,
-    SplitIn,
+    SampleApiIn,
+    SplitApiIn,
     TransformationOut,
     VoidIn,
 )
-from coopchain.schemas import PageSchema
+from coopchain.schemas import DecimalOut, PageSchema
 from coopchain.web.api import (
     OPENAPI_SCHEMAS,
     api_blueprint,
@@ -63,9 +63,9 @@ class LotOriginsOut(Schema):
     """A lot's origins and the totals an auditor checks them against."""
 
     lot = fields.Str()
-    quantity_kg = fields.Decimal(as_string=True)
+    quantity_kg = DecimalOut(places=3)
     #: Σ origins' kg; always equal to quantity_kg.
-    origins_kg = fields.Decimal(as_string=True)
+    origins_kg = DecimalOut(places=3)
     organic_status = fields.Str()
     downgraded = fields.Bool()
     all_under_agreement = fields.Bool()
@@ -88,10 +88,10 @@ OPENAPI_SCHEMAS.update(
     LotOut=LotOut,
     LotDetailOut=LotDetailOut,
     LotOriginsOut=LotOriginsOut,
-    MergeIn=MergeIn,
-    SplitIn=SplitIn,
-    ProcessIn=ProcessIn,
-    SampleIn=SampleIn,
+    MergeApiIn=MergeApiIn,
+    SplitApiIn=SplitApiIn,
+    ProcessApiIn=ProcessApiIn,
+    SampleApiIn=SampleApiIn,
     TransformationOut=TransformationOut,
     BagsIn=BagsIn,
     BagOut=BagOut,

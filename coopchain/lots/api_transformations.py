@@ -18,16 +18,23 @@ from coopchain.auth.access import (
 from coopchain.db import get_session
 from coopchain.lots import transformations
 from coopchain.lots.models import TransformationKind
-from coopchain.lots.schemas import MergeIn, ProcessIn, SampleIn, SplitIn, TransformationOut, VoidIn
+from coopchain.lots.schemas import (
+    MergeApiIn,
+    ProcessApiIn,
+    SampleApiIn,
+    SplitApiIn,
+    TransformationOut,
+    VoidIn,
+)
 from coopchain.web.api import api_blueprint, document, dump_with, page_args, page_of
 from coopchain.web.api import json_body as _json_body
 
 #: The body's "kind" picks the schema and the service (transformations.py).
 _KINDS = {
-    TransformationKind.MERGE: MergeIn,
-    TransformationKind.SPLIT: SplitIn,
-    TransformationKind.PROCESS: ProcessIn,
-    TransformationKind.SAMPLE: SampleIn,
+    TransformationKind.MERGE: MergeApiIn,
+    TransformationKind.SPLIT: SplitApiIn,
+    TransformationKind.PROCESS: ProcessApiIn,
+    TransformationKind.SAMPLE: SampleApiIn,
 }
 
 
@@ -42,24 +49,16 @@ _create_transformation = document(
     "/api/v1/transformations",
     "post",
     "Merge, split, process or sample lots (body: kind + that kind's fields)",
-    body="MergeIn",
+    body="MergeApiIn",
     response="TransformationOut",
 )
-# One body per kind, told apart by "kind".
+# One body per kind, each naming its kind (a required one-value enum), told apart by "kind".
+_references = {
+    kind.value: f"#/components/schemas/{schema.__name__}" for kind, schema in _KINDS.items()
+}
 _create_transformation["requestBody"]["content"]["application/json"]["schema"] = {
-    "oneOf": [
-        {
-            "allOf": [
-                {"$ref": f"#/components/schemas/{schema.__name__}"},
-                {
-                    "type": "object",
-                    "required": ["kind"],
-                    "properties": {"kind": {"type": "string", "enum": [kind.value]}},
-                },
-            ]
-        }
-        for kind, schema in _KINDS.items()
-    ]
+    "oneOf": [{"$ref": reference} for reference in _references.values()],
+    "discriminator": {"propertyName": "kind", "mapping": _references},
 }
 document(
     "/api/v1/transformations/{transformation_id}",
@@ -142,7 +141,7 @@ def transformations_list():
 @api_requires(REGISTRY_WRITE)
 def transformations_create():
     body = _json_body()
-    kind = body.pop("kind", None)
+    kind = body.get("kind")
     if not isinstance(kind, str) or kind not in _KINDS:
         raise ValidationError(
             {"kind": [_("Choose one of: %(kinds)s.", kinds=", ".join(k.value for k in _KINDS))]}

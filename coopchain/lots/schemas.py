@@ -4,7 +4,7 @@ shared by the HTML forms, the JSON API and the spreadsheet import (one set of ru
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from coopchain.lots.models import ProductForm
-from coopchain.schemas import LoadSchema
+from coopchain.schemas import DecimalIn, DecimalOut, LoadSchema
 
 _FORMS = validate.OneOf([form.value for form in ProductForm])
 _KG = {"places": 3, "validate": validate.Range(min=0, min_inclusive=False, max=10_000_000)}
@@ -19,12 +19,12 @@ class DeliveryIn(LoadSchema):
     producer_code = fields.Str(validate=validate.Length(1, 32), load_default=None)
     plot_id = fields.Int(required=True)
     product_form = fields.Str(required=True, validate=_FORMS)
-    gross_kg = fields.Decimal(required=True, **_KG)
-    tare_kg = fields.Decimal(places=3, load_default=0, validate=validate.Range(min=0, max=100000))
+    gross_kg = DecimalIn(required=True, **_KG)
+    tare_kg = DecimalIn(places=3, load_default=0, validate=validate.Range(min=0, max=100000))
     # The 0–70 % rule is checked by the service, with the other intake rules.
-    moisture_pct = fields.Decimal(places=2, load_default=None)
+    moisture_pct = DecimalIn(places=2, load_default=None)
     delivered_on = fields.Date(required=True)
-    price_per_kg = fields.Decimal(
+    price_per_kg = DecimalIn(
         places=2, validate=validate.Range(min=0, max=100000), load_default=None
     )
     notes = fields.Str(validate=_TEXT, load_default=None)
@@ -38,7 +38,7 @@ class DeliveryIn(LoadSchema):
 class InputIn(Schema):
     lot = fields.Str(required=True, validate=validate.Length(1, 40))
     #: Omitted: everything the lot has available.
-    kg = fields.Decimal(load_default=None, **_KG)
+    kg = DecimalIn(load_default=None, **_KG)
 
 
 class MergeIn(LoadSchema):
@@ -51,9 +51,7 @@ class MergeIn(LoadSchema):
 
 class SplitIn(LoadSchema):
     lot = fields.Str(required=True, validate=validate.Length(1, 40))
-    outputs = fields.List(
-        fields.Decimal(**_KG), required=True, validate=validate.Length(min=2, max=100)
-    )
+    outputs = fields.List(DecimalIn(**_KG), required=True, validate=validate.Length(min=2, max=100))
     occurred_on = fields.Date(required=True)
     notes = fields.Str(validate=_TEXT, load_default=None)
 
@@ -61,9 +59,9 @@ class SplitIn(LoadSchema):
 class ProcessIn(LoadSchema):
     lot = fields.Str(required=True, validate=validate.Length(1, 40))
     #: Omitted: everything the lot has available.
-    input_kg = fields.Decimal(load_default=None, **_KG)
+    input_kg = DecimalIn(load_default=None, **_KG)
     to_form = fields.Str(required=True, validate=_FORMS)
-    output_kg = fields.Decimal(required=True, **_KG)
+    output_kg = DecimalIn(required=True, **_KG)
     occurred_on = fields.Date(required=True)
     confirm_yield = fields.Bool(load_default=False)
     notes = fields.Str(validate=_TEXT, load_default=None)
@@ -72,16 +70,38 @@ class ProcessIn(LoadSchema):
 class SampleIn(LoadSchema):
     lot = fields.Str(required=True, validate=validate.Length(1, 40))
     #: Omitted: the SAMPLE_KG setting.
-    kg = fields.Decimal(load_default=None, **_KG)
+    kg = DecimalIn(load_default=None, **_KG)
     occurred_on = fields.Date(required=True)
     notes = fields.Str(validate=_TEXT, load_default=None)
+
+
+def _kind(kind: str) -> fields.Str:
+    return fields.Str(required=True, validate=validate.OneOf([kind]))
+
+
+# The API's bodies carry their kind (the HTML pages know it from the page they post to), so the
+# OpenAPI document can tell them apart with a discriminator and each body validates as a whole.
+class MergeApiIn(MergeIn):
+    kind = _kind("merge")
+
+
+class SplitApiIn(SplitIn):
+    kind = _kind("split")
+
+
+class ProcessApiIn(ProcessIn):
+    kind = _kind("process")
+
+
+class SampleApiIn(SampleIn):
+    kind = _kind("sample")
 
 
 class BagsIn(LoadSchema):
     lot = fields.Str(required=True, validate=validate.Length(1, 40))
     count = fields.Int(required=True, validate=validate.Range(1, 2000))
     #: Omitted: the BAG_NET_KG setting for the lot's crop.
-    net_kg = fields.Decimal(load_default=None, **_KG)
+    net_kg = DecimalIn(load_default=None, **_KG)
 
 
 class VoidIn(LoadSchema):
@@ -90,7 +110,8 @@ class VoidIn(LoadSchema):
 
 # --- output -----------------------------------------------------------------------------------
 
-_OUT_KG = {"as_string": True}
+#: Kilograms to the gram, as the columns keep them (KG = Numeric(12, 3)).
+_OUT_KG = {"places": 3}
 
 
 class DeliveryOut(Schema):
@@ -101,12 +122,12 @@ class DeliveryOut(Schema):
     plot_id = fields.Int()
     crop = fields.Str()
     product_form = fields.Str()
-    gross_kg = fields.Decimal(**_OUT_KG)
-    tare_kg = fields.Decimal(**_OUT_KG)
-    net_kg = fields.Decimal(**_OUT_KG)
-    moisture_pct = fields.Decimal(as_string=True, allow_none=True)
+    gross_kg = DecimalOut(**_OUT_KG)
+    tare_kg = DecimalOut(**_OUT_KG)
+    net_kg = DecimalOut(**_OUT_KG)
+    moisture_pct = DecimalOut(places=2, allow_none=True)
     delivered_on = fields.Date()
-    price_per_kg = fields.Decimal(as_string=True, allow_none=True)
+    price_per_kg = DecimalOut(places=2, allow_none=True)
     notes = fields.Str(allow_none=True)
     lot_code = fields.Str()
     voided_at = fields.DateTime(allow_none=True)
@@ -117,8 +138,8 @@ class LotOut(Schema):
     code = fields.Str()
     crop = fields.Str()
     product_form = fields.Str()
-    quantity_kg = fields.Decimal(**_OUT_KG)
-    available_kg = fields.Decimal(**_OUT_KG)
+    quantity_kg = DecimalOut(**_OUT_KG)
+    available_kg = DecimalOut(**_OUT_KG)
     status = fields.Str()
     produced_on = fields.Date()
     delivery_id = fields.Int(allow_none=True)
@@ -132,10 +153,10 @@ class OriginOut(Schema):
     delivered_on = fields.Date()
     origin_lot_code = fields.Str()
     product_form = fields.Str()
-    delivered_kg = fields.Decimal(**_OUT_KG)
+    delivered_kg = DecimalOut(**_OUT_KG)
     plot_id = fields.Int()
     plot_name = fields.Str()
-    plot_area_ha = fields.Decimal(as_string=True, allow_none=True)
+    plot_area_ha = DecimalOut(places=4, allow_none=True)
     altitude_m = fields.Int(allow_none=True)
     producer_id = fields.Int()
     producer_code = fields.Str()
@@ -146,11 +167,11 @@ class OriginOut(Schema):
     agreement_active = fields.Bool()
     agreement_numbers = fields.List(fields.Str())
     #: kg of this lot that come from the delivery.
-    kg = fields.Decimal(**_OUT_KG)
+    kg = DecimalOut(**_OUT_KG)
 
 
 class LotDetailOut(LotOut):
-    consumed_kg = fields.Decimal(**_OUT_KG)
+    consumed_kg = DecimalOut(**_OUT_KG)
     organic_status = fields.Str()
     all_under_agreement = fields.Bool()
     producer_count = fields.Int()
@@ -161,7 +182,7 @@ class LotDetailOut(LotOut):
 class QuantityOut(Schema):
     lot = fields.Str()
     product_form = fields.Str()
-    kg = fields.Decimal(**_OUT_KG)
+    kg = DecimalOut(**_OUT_KG)
 
 
 class TransformationOut(Schema):
@@ -170,7 +191,7 @@ class TransformationOut(Schema):
     occurred_on = fields.Date()
     inputs = fields.List(fields.Nested(QuantityOut))
     outputs = fields.List(fields.Nested(QuantityOut))
-    loss_kg = fields.Decimal(**_OUT_KG)
+    loss_kg = DecimalOut(**_OUT_KG)
     downgrade_reason = fields.Str(allow_none=True)
     yield_confirmed = fields.Bool()
     notes = fields.Str(allow_none=True)
@@ -181,7 +202,7 @@ class TransformationOut(Schema):
 class BagOut(Schema):
     serial = fields.Str()
     lot = fields.Str()
-    net_kg = fields.Decimal(**_OUT_KG)
+    net_kg = DecimalOut(**_OUT_KG)
     #: Opens the public trace page /b/<token> (issue: public trace pages).
     public_token = fields.Str()
     created_at = fields.DateTime()

@@ -14,7 +14,7 @@ from marshmallow import Schema, ValidationError, fields, pre_load, validate, val
 from coopchain.quality.grades import PITAHAYA_DEFECTS, SCREEN_SIZES, CodexClass, GreenGrade
 from coopchain.quality.models import SessionStatus
 from coopchain.quality.rules import Classification, Protocol
-from coopchain.schemas import LoadSchema, PageSchema
+from coopchain.schemas import DecimalIn, DecimalOut, LoadSchema, PageSchema
 
 _TEXT = validate.Length(max=500)
 _CODE = validate.Length(1, 40)
@@ -71,7 +71,7 @@ class CuppingSessionIn(LoadSchema):
 class CuppingSampleIn(LoadSchema):
     lot_code = fields.Str(required=True, validate=_CODE)
     #: Omitted: the SAMPLE_KG setting.
-    sample_kg = fields.Decimal(
+    sample_kg = DecimalIn(
         places=3,
         load_default=None,
         validate=validate.Range(min=0, min_inclusive=False, max=1000),
@@ -150,16 +150,13 @@ class PitahayaGradingIn(LoadSchema):
 # --- output -----------------------------------------------------------------------------------
 
 
-def _score(**kwargs) -> fields.Decimal:
+def _score(**kwargs) -> DecimalOut:
     """A score to the cent, rounded half up as the panel mean is (quality.rules)."""
-    return fields.Decimal(places=2, rounding=ROUND_HALF_UP, as_string=True, **kwargs)
+    return DecimalOut(places=2, rounding=ROUND_HALF_UP, **kwargs)
 
 
-class ExactScore(fields.Decimal):
+class ExactScore(DecimalOut):
     """A score with every decimal it has (CVA finals have up to five), at least two."""
-
-    def __init__(self, **kwargs):
-        super().__init__(as_string=True, **kwargs)
 
     def _format_num(self, value):
         num = Decimal(str(value)).normalize()
@@ -254,7 +251,7 @@ class CuppingScoreOut(Schema):
     held_on = fields.Date(allow_none=True)
     cupper_count = fields.Int(allow_none=True)
     #: Share (0–1) of the lot's input kilograms the derived score rests on; 1 when measured.
-    coverage = fields.Decimal(places=4, rounding=ROUND_HALF_UP, as_string=True)
+    coverage = DecimalOut(places=4, rounding=ROUND_HALF_UP)
     measured_lots = fields.List(fields.Str())
 
 
@@ -262,11 +259,11 @@ class GreenGradingOut(Schema):
     id = fields.Int()
     lot_code = fields.Str()
     graded_on = fields.Date()
-    sample_g = fields.Decimal(as_string=True)
+    sample_g = DecimalOut(places=1)
     defect_counts = fields.Dict(keys=fields.Str(), values=fields.Int())
     quakers = fields.Int(allow_none=True)
-    moisture_pct = fields.Decimal(as_string=True)
-    water_activity = fields.Decimal(as_string=True, allow_none=True)
+    moisture_pct = DecimalOut(places=2)
+    water_activity = DecimalOut(places=3, allow_none=True)
     screen_sizes = fields.Dict(keys=fields.Str(), values=fields.Str())
     category_1 = fields.Int()
     category_2 = fields.Int()
@@ -286,15 +283,15 @@ class PitahayaGradingOut(Schema):
     lot_code = fields.Str()
     graded_on = fields.Date()
     codex_class = fields.Str(metadata={"enum": [c.value for c in CodexClass]})
-    brix = fields.Decimal(as_string=True)
-    mean_fruit_g = fields.Decimal(as_string=True)
+    brix = DecimalOut(places=1)
+    mean_fruit_g = DecimalOut(places=1)
     #: From the size-code setting; None when the weight is outside every range.
     size_code = fields.Str(allow_none=True)
-    defective_pct = fields.Decimal(as_string=True)
+    defective_pct = DecimalOut(places=2)
     defects = fields.List(fields.Str())
     within_tolerance = fields.Bool()
     #: The class's Codex tolerance (% of fruit not meeting it).
-    tolerance_pct = fields.Decimal(as_string=True)
+    tolerance_pct = DecimalOut()
     notes = fields.Str(allow_none=True)
     created_at = fields.DateTime()
     voided_at = fields.DateTime(allow_none=True)

@@ -9,7 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from coopchain.clock import today
 from coopchain.farms.models import Crop
-from coopchain.schemas import LoadSchema, PageSchema
+from coopchain.schemas import DecimalOut, LoadSchema, PageSchema
 from coopchain.shipments.models import ShipmentStatus
 
 
@@ -87,7 +87,8 @@ class ShipmentListArgs(PageSchema):
 
 # --- output -----------------------------------------------------------------------------------
 
-_KG = {"as_string": True}
+#: Kilograms to the gram, as the bags keep them.
+_KG = {"places": 3}
 
 
 class ShipmentOut(Schema):
@@ -120,7 +121,7 @@ class ShipmentOut(Schema):
     updated_at = fields.DateTime()
     #: Running totals of the allocated (live) bags.
     bags = fields.Int()
-    net_kg = fields.Decimal(**_KG)
+    net_kg = DecimalOut(**_KG)
 
 
 class ShipmentLotOut(Schema):
@@ -129,7 +130,7 @@ class ShipmentLotOut(Schema):
     lot = fields.Str()
     product_form = fields.Str()
     bags = fields.Int()
-    net_kg = fields.Decimal(**_KG)
+    net_kg = DecimalOut(**_KG)
     first_serial = fields.Str()
     last_serial = fields.Str()
 

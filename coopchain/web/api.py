@@ -17,7 +17,7 @@ from marshmallow import Schema
 
 from coopchain.auth.access import public
 from coopchain.errors import DomainError
-from coopchain.schemas import PageSchema
+from coopchain.schemas import DecimalIn, DecimalOut, PageSchema
 
 api_blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -48,7 +48,7 @@ def document(
     `params` are integer path parameters (ids), `text_params` string ones (lot codes, bag
     serials); `query` adds query parameters; a list takes page/per_page and, when
     `searchable`, q; `status` overrides the success code (200 for a POST that changes an
-    existing record, such as a void)."""
+    existing record, such as a void; 201 otherwise for a POST, 200 for GET and PUT)."""
     operation: dict = {"summary": summary, "security": [{"bearer": []}], "responses": {}}
     parameters = [
         {"name": p, "in": "path", "required": True, "schema": {"type": "integer"}} for p in params
@@ -85,7 +85,8 @@ def document(
                 }
             }
         }
-    operation["responses"][status or ("200" if method == "get" else "201")] = ok
+    # POST creates (201); GET reads and PUT replaces what exists (200).
+    operation["responses"][status or ("201" if method == "post" else "200")] = ok
     operation["responses"]["4XX"] = {
         "description": "Error",
         "content": {"application/json": {"schema": _ref("Error")}},
@@ -131,13 +132,19 @@ def dump_with(schema: Schema, obj, **derived) -> dict:
 @api_blueprint.get("/openapi.json")
 @public
 def openapi():
+    marshmallow_plugin = MarshmallowPlugin()
     spec = APISpec(
         title="CoopChain API",
         version="1.0.0",
         openapi_version="3.0.3",
-        plugins=[MarshmallowPlugin()],
+        plugins=[marshmallow_plugin],
         servers=[{"url": request.host_url.rstrip("/")}],
+        info={"description": "Exact decimals are strings; see docs/API.md for the conventions."},
     )
+    # Exact decimals travel as strings with a pattern (DESIGN.md §5); their bounds then go to
+    # x-minimum/x-maximum, since JSON Schema's minimum applies to numbers only.
+    for decimal_field in (DecimalIn, DecimalOut):
+        marshmallow_plugin.map_to_openapi_type(decimal_field, "string", None)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema(
         "Error",

@@ -454,4 +454,4 @@ def test_openapi_describes_the_lots_api(client):
     assert len(body["schema"]["oneOf"]) == 4
     assert "200" in paths["/api/v1/bags/{serial}/void"]["post"]["responses"]
     schemas = spec["components"]["schemas"]
-    assert {"DeliveryIn", "LotDetailOut", "OriginOut", "MergeIn", "BagsOut"} <= set(schemas)
+    assert {"DeliveryIn", "LotDetailOut", "OriginOut", "MergeApiIn", "BagsOut"} <= set(schemas)
