@@ -11,6 +11,9 @@ from coopchain.clock import today
 #: The largest integer a database column holds (PostgreSQL bigint, SQLite INTEGER): a larger
 #: id or count can only be a mistake or an attack, and the driver would fail on it.
 MAX_INTEGER = 2**63 - 1
+#: The largest id: id columns are PostgreSQL `integer` (32 bits), and a larger id in a query
+#: overflows there ("integer out of range", a 500) where SQLite would just find nothing.
+MAX_ID = 2**31 - 1
 #: Texts people type on several lines; every other text is a single line.
 MULTILINE_FIELDS = frozenset(
     {
@@ -39,8 +42,9 @@ EARLIEST_DATE = date(1950, 1, 1)
 YEARS_AHEAD = 30
 
 
-def _problems(value, multiline: bool) -> list[str]:
-    """What is wrong with one loaded value (texts, integers and dates, in lists too)."""
+def _problems(value, multiline: bool, limit: int = MAX_INTEGER) -> list[str]:
+    """What is wrong with one loaded value (texts, integers and dates, in lists too); `limit`
+    is the largest integer the value's column holds."""
     if isinstance(value, date):
         day = value.date() if isinstance(value, datetime) else value
         now = today()
@@ -63,13 +67,13 @@ def _problems(value, multiline: bool) -> list[str]:
             return [str(_l("One line only."))]
         return []
     if isinstance(value, int) and not isinstance(value, bool):
-        if abs(value) > MAX_INTEGER:
+        if abs(value) > limit:
             return [str(_l("This number is too large."))]
         return []
     if isinstance(value, dict):
         value = list(value.values())
     if isinstance(value, list | tuple):
-        return next((found for item in value if (found := _problems(item, multiline))), [])
+        return next((found for item in value if (found := _problems(item, multiline, limit))), [])
     return []
 
 
@@ -110,10 +114,14 @@ class DecimalOut(fields.Decimal):
         super().__init__(places=places, as_string=True, metadata=metadata, **kwargs)
 
 
+def _integer_limit(name: str) -> int:
+    return MAX_ID if name.endswith(("_id", "_ids")) else MAX_INTEGER
+
+
 class LoadSchema(Schema):
     """Whitelisted input: unknown fields are refused, blank strings mean "not given", and no
     text carries control characters (nor line breaks outside MULTILINE_FIELDS) and no integer
-    is beyond what the database holds."""
+    is beyond what the database holds (ids, in fields named *_id or *_ids, beyond MAX_ID)."""
 
     class Meta:
         unknown = RAISE
@@ -123,7 +131,7 @@ class LoadSchema(Schema):
         errors = {
             name: found
             for name, value in data.items()
-            if (found := _problems(value, multiline=name in MULTILINE_FIELDS))
+            if (found := _problems(value, name in MULTILINE_FIELDS, _integer_limit(name)))
         }
         if errors:
             raise ValidationError(errors)
@@ -147,3 +155,15 @@ class PageSchema(Schema):
     page = fields.Int(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     per_page = fields.Int(load_default=25, validate=validate.Range(min=1, max=200))
     q = fields.Str(load_default=None)
+
+    @validates_schema
+    def _searchable(self, data, **_kwargs):
+        """A search or filter with a control character finds nothing, and PostgreSQL refuses
+        a NUL in any text parameter (a 500): refused like the same text in a body."""
+        errors = {
+            name: found
+            for name, value in data.items()
+            if (found := _problems(value, multiline=True, limit=_integer_limit(name)))
+        }
+        if errors:
+            raise ValidationError(errors)

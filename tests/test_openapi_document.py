@@ -59,9 +59,19 @@ def test_an_update_answers_200_and_a_creation_201(spec):
         "4XX",
     }
     assert "201" in spec["paths"]["/api/v1/producers"]["post"]["responses"]
+    # Changing a record's status changes what exists: 200, as a void does.
+    status = spec["paths"]["/api/v1/agreements/{agreement_id}/status"]["post"]["responses"]
+    assert set(status) == {"200", "4XX"}
     for path, operations in spec["paths"].items():
         if "put" in operations:
             assert "201" not in operations["put"]["responses"], path
+
+
+def test_the_eudr_package_is_described_as_the_geojson_object_it_is(spec):
+    ok = spec["paths"]["/api/v1/shipments/{reference}/eudr.geojson"]["get"]["responses"]["200"]
+    schema = ok["content"]["application/geo+json"]["schema"]
+    assert schema["type"] == "object"
+    assert schema["properties"]["type"]["enum"] == ["FeatureCollection"]
 
 
 def test_each_transformation_body_names_its_kind(spec):

@@ -14,7 +14,6 @@ from coopchain.auth.access import (
     current_org_id,
     current_user_id,
 )
-from coopchain.certs.api import _binary
 from coopchain.certs.eudr import package_summary, part_bytes
 from coopchain.certs.eudr_shipment import shipment_package
 from coopchain.certs.schemas import (
@@ -51,18 +50,29 @@ OPENAPI_SCHEMAS.update(
 
 # --- EUDR geolocation package ------------------------------------------------------------------
 
-_binary(
-    document(
-        "/api/v1/shipments/{reference}/eudr.geojson",
-        "get",
-        "The EUDR geolocation package (GeoJSON Type II FeatureCollection, one feature per "
-        "origin plot); ?part=N for a package split over the EU limits; header X-EUDR-Parts; "
-        "422 eudr_invalid lists the plots that are not EUDR-valid",
-        text_params=("reference",),
-        query={"part": {"type": "integer", "minimum": 1}},
-    ),
-    GEOJSON,
+_geojson = document(
+    "/api/v1/shipments/{reference}/eudr.geojson",
+    "get",
+    "The EUDR geolocation package (GeoJSON Type II FeatureCollection, one feature per "
+    "origin plot); ?part=N for a package split over the EU limits; header X-EUDR-Parts; "
+    "422 eudr_invalid lists the plots that are not EUDR-valid",
+    text_params=("reference",),
+    query={"part": {"type": "integer", "minimum": 1}},
 )
+# GeoJSON is JSON (RFC 7946): described as the object it is, not as opaque bytes, so clients
+# and the contract test read it as JSON.
+_geojson["responses"]["200"]["content"] = {
+    GEOJSON: {
+        "schema": {
+            "type": "object",
+            "required": ["type", "features"],
+            "properties": {
+                "type": {"type": "string", "enum": ["FeatureCollection"]},
+                "features": {"type": "array", "items": {"type": "object"}},
+            },
+        }
+    }
+}
 document(
     "/api/v1/shipments/{reference}/eudr.json",
     "get",

@@ -165,6 +165,7 @@ document(
     body="AgreementStatusIn",
     response="AgreementOut",
     params=("agreement_id",),
+    status="200",
 )
 document(
     "/api/v1/agreements/{agreement_id}/visits",

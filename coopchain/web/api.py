@@ -17,7 +17,7 @@ from marshmallow import Schema
 
 from coopchain.auth.access import public
 from coopchain.errors import DomainError
-from coopchain.schemas import DecimalIn, DecimalOut, PageSchema
+from coopchain.schemas import MAX_ID, DecimalIn, DecimalOut, PageSchema
 
 api_blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -50,8 +50,10 @@ def document(
     `searchable`, q; `status` overrides the success code (200 for a POST that changes an
     existing record, such as a void; 201 otherwise for a POST, 200 for GET and PUT)."""
     operation: dict = {"summary": summary, "security": [{"bearer": []}], "responses": {}}
+    # Ids fit a PostgreSQL integer; a larger one names nothing (404, web/input_limits.py).
+    id_schema = {"type": "integer", "minimum": 0, "maximum": MAX_ID}
     parameters = [
-        {"name": p, "in": "path", "required": True, "schema": {"type": "integer"}} for p in params
+        {"name": p, "in": "path", "required": True, "schema": dict(id_schema)} for p in params
     ] + [
         {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
         for p in text_params

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 
 from coopchain.errors import DomainError
-from coopchain.schemas import MAX_INTEGER
+from coopchain.schemas import MAX_ID
 
 #: Deepest nesting of a JSON body: a GeoJSON MultiPolygon needs 5 levels inside its object;
 #: 1,000 levels made the parser recurse until it crashed (a 500).
@@ -18,7 +18,7 @@ class BoundedIntConverter(IntegerConverter):
     instead of overflowing the driver (500)."""
 
     def __init__(self, map, *args, **kwargs):  # noqa: A002  (werkzeug's own parameter name)
-        kwargs.setdefault("max", MAX_INTEGER)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
 
 
