@@ -93,6 +93,7 @@ def configure_proxy(app: Flask) -> None:
 #: Modules whose routes attach to a blueprint when imported. The blueprints (blueprint.py,
 #: web/api.py) know nothing of them, so nothing imports back: no import cycles.
 ROUTE_MODULES = (
+    "coopchain.auth.invitation_views",
     "coopchain.farms.views",
     "coopchain.forest.evidence_views",
     "coopchain.forest.whisp_views",

@@ -75,36 +75,6 @@ def add_member(
     return membership
 
 
-def add_member_by_email(
-    session: Session,
-    organization_id: int,
-    by_user_id: int,
-    email: str,
-    name: str,
-    role: Role,
-    password: str | None,
-) -> Membership:
-    """Give `email` a role here: an existing user keeps their password, a new one gets it."""
-    user = session.scalar(select(User).where(User.email == email.strip().lower()))
-    if user is None:
-        if not password:
-            raise DomainError(
-                str(_l("A new user needs an initial password.")),
-                {"password": [str(_l("Required for a new user."))]},
-            )
-        user = create_user(session, email, name or email, password)
-    elif session.scalar(
-        select(Membership.id).where(
-            Membership.user_id == user.id, in_organization(Membership, organization_id)
-        )
-    ):
-        raise Conflict(
-            str(_l("%(email)s is already a member.", email=user.email)),
-            {"email": [str(_l("Already a member."))]},
-        )
-    return add_member(session, organization_id, user, role, by_user_id=by_user_id)
-
-
 def members_of(session: Session, organization_id: int) -> list[tuple[Membership, User]]:
     rows = session.execute(
         select(Membership, User)

@@ -13,10 +13,11 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from marshmallow import fields, validate
 
-from coopchain.auth import services
+from coopchain.auth import invitations, services
+from coopchain.auth import sessions as user_sessions
 from coopchain.auth.access import ADMIN, READ, current_principal, public, requires
 from coopchain.auth.models import Role, User
 from coopchain.db import discard_changes, get_session
@@ -31,24 +32,26 @@ bp = Blueprint("auth", __name__)
 
 @dataclass
 class LoginUser:
-    """What Flask-Login keeps in the session: only the user id, reloaded on each request."""
+    """The signed-in user. The cookie keeps only the session's random key (`get_id`), looked
+    up on each request, so ending the session on the server signs the browser out."""
 
     id: int
     name: str
     email: str
+    session_key: str
     is_authenticated: bool = True
     is_active: bool = True
     is_anonymous: bool = False
 
     def get_id(self) -> str:
-        return str(self.id)
+        return self.session_key
 
     @classmethod
-    def load(cls, user_id: str):
-        user = get_session().get(User, int(user_id)) if user_id.isdigit() else None
-        if user is None or not user.is_active:
+    def load(cls, session_key: str):
+        user = user_sessions.user_of(get_session(), session_key)
+        if user is None:
             return None
-        return cls(user.id, user.name, user.email)
+        return cls(user.id, user.name, user.email, session_key)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -62,7 +65,8 @@ def login():
             flash(_("Wrong email or password."), "error")
             return render_template("auth/login.html", email=email), 401
         session.clear()  # a fresh session on login: no fixation of a pre-login session id
-        login_user(LoginUser(user.id, user.name, user.email))
+        key = user_sessions.start(get_session(), user.id)
+        login_user(LoginUser(user.id, user.name, user.email, key))
         if user.locale:
             session["lang"] = user.locale
         return redirect(local_path_or_home(request.args.get("next")))
@@ -72,6 +76,7 @@ def login():
 @bp.post("/logout")
 @requires(READ)
 def logout():
+    user_sessions.end(get_session(), current_user.session_key, "logout")
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))
@@ -89,43 +94,62 @@ def switch_organization():
     return redirect(url_for("core.dashboard"))
 
 
-class MemberIn(LoadSchema):
-    email = fields.Email(required=True)
-    name = fields.Str(validate=validate.Length(max=200), load_default="")
+class InvitationIn(LoadSchema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
     role = fields.Str(required=True, validate=validate.OneOf([r.value for r in Role]))
-    password = fields.Str(validate=validate.Length(min=8, max=200), load_default=None)
 
 
 @bp.route("/members", methods=["GET", "POST"])
 @requires(ADMIN)
 def members():
+    """Members and pending invitations; POST invites an email (the answer is the same whether
+    or not it has an account: issue trust, part 3)."""
     principal = current_principal()
     db = get_session()
 
-    def save(data):
-        return services.add_member_by_email(
-            db,
-            principal.organization_id,
-            principal.user_id,
-            data["email"],
-            data["name"],
-            Role(data["role"]),
-            data["password"],
-        )
+    def page_context():
+        return {
+            "rows": services.members_of(db, principal.organization_id),
+            "pending": invitations.pending(db, principal.organization_id),
+            "roles": list(Role),
+        }
 
-    def done(_membership):
-        flash(_("Member added."), "success")
-        return redirect(url_for("auth.members"))
+    def save(data):
+        _invitation, token = invitations.invite(
+            db, principal.organization_id, principal.user_id, data["email"], data["role"]
+        )
+        return data["email"].strip().lower(), token
+
+    def done(invited):
+        email, token = invited
+        link = url_for("auth.invitation", token=token, _external=True)
+        # Shown on this response only (we keep the token's hash), like a new API token.
+        return render_template(
+            "auth/members.html",
+            values={"role": "staff"},
+            errors={},
+            invited_email=email,
+            invitation_link=link,
+            **page_context(),
+        )
 
     return handle_form(
         "auth/members.html",
-        MemberIn(),
+        InvitationIn(),
         save,
         done,
         defaults={"role": "staff"},
-        rows=services.members_of(db, principal.organization_id),
-        roles=list(Role),
+        **page_context(),
     )
+
+
+@bp.post("/members/invitations/<int:invitation_id>/withdraw")
+@requires(ADMIN)
+def withdraw_invitation(invitation_id: int):
+    principal = current_principal()
+    invitations.withdraw(get_session(), principal.organization_id, principal.user_id, invitation_id)
+    flash(_("Invitation withdrawn: its link no longer works."), "success")
+    return redirect(url_for("auth.members"))
 
 
 @bp.post("/members/<int:membership_id>/role")
@@ -148,6 +172,51 @@ def member_role(membership_id: int):
         return redirect(url_for("auth.members")), 303
     flash(_("Role changed."), "success")
     return redirect(url_for("auth.members"))
+
+
+@bp.post("/members/<int:membership_id>/remove")
+@requires(ADMIN)
+def remove_member(membership_id: int):
+    principal = current_principal()
+    try:
+        user_sessions.remove_member(
+            get_session(), principal.organization_id, principal.user_id, membership_id
+        )
+    except NotFound:
+        raise
+    except DomainError as exc:
+        discard_changes()
+        flash(exc.message, "error")
+        return redirect(url_for("auth.members")), 303
+    flash(_("Member removed; their sessions have ended."), "success")
+    return redirect(url_for("auth.members"))
+
+
+class PasswordChangeIn(LoadSchema):
+    # Lengths are checked by the service with a message naming the rule; here only a ceiling.
+    current = fields.Str(required=True, validate=validate.Length(max=200))
+    new = fields.Str(required=True, validate=validate.Length(max=200))
+    repeat = fields.Str(required=True, validate=validate.Length(max=200))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@requires(READ)
+def change_password():
+    def save(data):
+        user_sessions.change_password(
+            get_session(),
+            current_principal().user_id,
+            data["current"],
+            data["new"],
+            data["repeat"],
+            keep=current_user.session_key,
+        )
+
+    def done(_result):
+        flash(_("Password changed. Your other sessions have ended."), "success")
+        return redirect(url_for("core.dashboard"))
+
+    return handle_form("auth/password.html", PasswordChangeIn(), save, done)
 
 
 @bp.get("/account/tokens")

@@ -6,3 +6,12 @@ document.addEventListener("change", function (event) {
     target.form.submit();
   }
 });
+
+// A <form data-confirm="question"> asks before it submits (removing a member, say).
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  var question = form.getAttribute && form.getAttribute("data-confirm");
+  if (question && !window.confirm(question)) {
+    event.preventDefault();
+  }
+});

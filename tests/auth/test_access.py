@@ -37,6 +37,11 @@ RULES = {
     "auth.tokens": ("GET", ALL),
     "auth.members": ("POST", {"admin"}),
     "auth.member_role": ("POST", {"admin"}),
+    "auth.remove_member": ("POST", {"admin"}),
+    "auth.withdraw_invitation": ("POST", {"admin"}),
+    "auth.invitation": ("GET", PUBLIC),
+    "auth.accept_invitation": ("POST", PUBLIC),
+    "auth.change_password": ("POST", ALL),
     "auth.create_token": ("POST", ALL),
     "auth.revoke_token": ("POST", ALL),
     "ledger.ledger": ("GET", ALL),
@@ -280,6 +285,9 @@ def _urls_for_rows(app, db_session, org) -> dict:
     from coopchain.auth.models import Membership
 
     owner_membership = db_session.scalar(select(Membership).where(Membership.user_id == owner.id))
+    from coopchain.auth.invitations import invite
+
+    invitation, _token = invite(db_session, org.id, owner.id, "invited@access.test", "staff")
     delivery, lot = factories.delivery(db_session, org, producer, plot, product_form="green")
     (bag,) = bags.create_bags(db_session, org.id, None, lot.code, 1)
     sample = transformations.take_sample(db_session, org.id, None, lot.code, None, date(2026, 6, 2))
@@ -336,6 +344,7 @@ def _urls_for_rows(app, db_session, org) -> dict:
         "agreement_id": agreement.id,
         "token_id": token.id,
         "membership_id": owner_membership.id,
+        "invitation_id": invitation.id,
         "code": lot.code,
         "filename": "app.css",
         "number": cupping.number,
@@ -422,6 +431,7 @@ ID_ARGUMENTS = {
     "agreement_id",
     "token_id",
     "membership_id",
+    "invitation_id",
     "delivery_id",
     "transformation_id",
     "serial",
