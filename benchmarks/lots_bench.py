@@ -155,7 +155,7 @@ def build_farms(session, org_id: int, count: int, prefix: str) -> list:
                 "shade_agroforestry": True,
                 "planting_year": 2015,
                 "organic_conversion_start": date(2015, 1, 1),
-                "organic_certifier": None,
+                "organic_certifier_id": None,
                 "organic_certificate_number": None,
                 "organic_certificate_valid_until": None,
                 "expected_yield_kg_ha": None,

@@ -95,6 +95,7 @@ def configure_proxy(app: Flask) -> None:
 ROUTE_MODULES = (
     "coopchain.auth.invitation_views",
     "coopchain.farms.views",
+    "coopchain.farms.certifier_views",
     "coopchain.forest.evidence_views",
     "coopchain.forest.whisp_views",
     "coopchain.forest.assessment_views",

@@ -76,13 +76,22 @@ def plot(session, org, producer_obj, **fields):
         "shade_agroforestry": True,
         "planting_year": 2015,
         "organic_conversion_start": date(2015, 1, 1),
-        "organic_certifier": None,
+        "organic_certifier_id": None,
         "organic_certificate_number": None,
         "organic_certificate_valid_until": None,
         "expected_yield_kg_ha": None,
         **fields,
     }
     return create_plot(session, org.id, None, data)
+
+
+def certifier(session, org, name: str = "Control Union Peru", **fields):
+    """The organisation's record of the control body `name`, made the first time it is asked."""
+    from coopchain.farms.certifiers import create_certifier, find_certifier
+
+    return find_certifier(session, org.id, name) or create_certifier(
+        session, org.id, None, {"name": name, "country": "PE", **fields}
+    )
 
 
 def agreement(session, org, producers, **fields):

@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
+from coopchain.certs.claims import claims_of
 from coopchain.farms.models import ForestResult
 from coopchain.formatting import moment_with_zone
 from coopchain.lots.mass_balance import BalanceFlag
@@ -126,6 +127,9 @@ def certificate_context(report, meta: dict) -> dict:
         "override_reason": meta.get("override_reason"),
         "replaces": meta.get("replaces"),
         "subject": _subject_summary(subject),
+        # What the certificate claims (organic, agreements, forest): the findings' verdict, as
+        # on the public page and the labels (certs/claims.py).
+        "claims": claims_of(report),
         "origins": origins,
         "totals": {
             "plots": len(origins),

@@ -9,6 +9,7 @@ from RULES makes its test fail.
 
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 
 from sqlmodel import Session
@@ -26,6 +27,7 @@ from coopchain.certs.compliance_rules import (
 )
 from coopchain.clock import today
 from coopchain.db import owned, settings_of
+from coopchain.farms.certifiers import certifiers_by_id
 from coopchain.farms.models import Plot
 from coopchain.farms.rules import OrganicStatus
 from coopchain.forest.evidence import latest_evidence
@@ -103,6 +105,9 @@ def _subject(
         downgraded=downgraded,
         plots=plots,
         evidence=latest_evidence(session, org_id, plot_ids),
+        certifiers=certifiers_by_id(
+            session, org_id, [plot.organic_certifier_id for plot in plots.values()]
+        ),
         balances=_balances(session, org_id, [o for o, _kg in weighted_origins]),
         balance_tolerance_pct=settings_of(session).mass_balance_tolerance_pct,
         cupping={lot.code: cupping_of(session, lot) for lot in lots},
@@ -112,7 +117,9 @@ def _subject(
     )
 
 
-def lot_subject(session: Session, org_id: int, code: str) -> Subject:
+def lot_subject(session: Session, org_id: int, code: str, judged_on: date | None = None) -> Subject:
+    """The lot's facts, judged today unless `judged_on` says another day (a bag's public page
+    judges the day its shipment left)."""
     lot = get_lot(session, org_id, code)
     found = origins_of(session, lot)
     return _subject(
@@ -121,7 +128,7 @@ def lot_subject(session: Session, org_id: int, code: str) -> Subject:
         kind="lot",
         reference=lot.code,
         crop=lot.crop,
-        judged_on=today(),
+        judged_on=judged_on or today(),
         lots=[lot],
         weighted_origins=[(o, o.kg) for o in found.origins],
         statuses=[found.organic_status],
@@ -161,8 +168,10 @@ def shipment_subject(session: Session, org_id: int, reference: str) -> Subject:
     )
 
 
-def check_lot(session: Session, org_id: int, code: str) -> ComplianceReport:
-    return evaluate(lot_subject(session, org_id, code))
+def check_lot(
+    session: Session, org_id: int, code: str, judged_on: date | None = None
+) -> ComplianceReport:
+    return evaluate(lot_subject(session, org_id, code, judged_on))
 
 
 def check_shipment(session: Session, org_id: int, reference: str) -> ComplianceReport:

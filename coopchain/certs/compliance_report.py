@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from coopchain.farms.models import ForestEvidence, Plot
+from coopchain.farms.models import Certifier, ForestEvidence, Plot
 from coopchain.farms.rules import OrganicStatus
 from coopchain.lots import rules as lot_rules
 from coopchain.lots.mass_balance import PlotBalance
@@ -69,6 +69,8 @@ class Subject:
     bags: int = 0
     #: The mass-balance tolerance the balances were judged with (a setting).
     balance_tolerance_pct: Decimal = Decimal("20")
+    #: The control bodies certifying the origin plots, by id (Plot.organic_certifier_id).
+    certifiers: dict[int, Certifier] = field(default_factory=dict)
 
     def plot_label(self, plot_id: int) -> str:
         origin = next(o for o, _kg in self.origins if o.plot_id == plot_id)

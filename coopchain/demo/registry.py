@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from coopchain.demo.calendar import DemoCalendar
 from coopchain.farms.agreements import add_visit, create_agreement
+from coopchain.farms.certifiers import create_certifier, find_certifier
 from coopchain.farms.geometry import point_geometry
 from coopchain.farms.geometry_validation import validate_plot_geometry
 from coopchain.farms.plots import create_plot
@@ -69,6 +70,10 @@ COMMUNITIES = [
 ]
 CENTRE = (-77.40, -5.70)  # lon, lat near the Alto Mayo Protection Forest
 METRES_PER_DEGREE = 111_320
+
+
+#: The control body certifying every demo plot (its EU control-body code).
+CERTIFIER = {"name": "Control Union Peru", "code": "PE-BIO-149", "country": "PE"}
 
 
 def polygon_around(rng: random.Random, lon: float, lat: float, hectares: float) -> dict:
@@ -204,12 +209,20 @@ def _plot(session, rng, cal, org_id, producer, crop, n, k):
             "shade_agroforestry": crop == "coffee",
             "planting_year": rng.randint(2008, 2020),
             "organic_conversion_start": conversion,
-            "organic_certifier": "Control Union Peru",
+            "organic_certifier_id": _control_union(session, org_id),
             "organic_certificate_number": f"CU-{8000 + n}",
             "organic_certificate_valid_until": cal.certificates_valid_until,
             "expected_yield_kg_ha": None,
         },
     )
+
+
+def _control_union(session, org_id: int) -> int:
+    """The demo's one control body, recorded the first time a plot needs it."""
+    certifier = find_certifier(session, org_id, CERTIFIER["code"]) or create_certifier(
+        session, org_id, None, CERTIFIER
+    )
+    return certifier.id
 
 
 def _declared_area(rng, geometry: dict, crop: str) -> Decimal:
@@ -226,7 +239,7 @@ def _special_cases(session, rng, cal, org_id, crop, prefix):
         "crop": crop,
         "altitude_m": 1200,
         "shade_agroforestry": crop == "coffee",
-        "organic_certifier": "Control Union Peru",
+        "organic_certifier_id": _control_union(session, org_id),
     }
     new_plot = polygon_around(rng, -77.35, -5.66, 1.2)
     create_plot(

@@ -24,6 +24,7 @@ from coopchain.farms.agreements import (
     set_agreement_status,
     visits_of,
 )
+from coopchain.farms.certifiers import certifiers_by_id
 from coopchain.farms.plots import (
     create_plot,
     expected_yield,
@@ -49,6 +50,7 @@ from coopchain.farms.schemas import (
     AgreementIn,
     AgreementOut,
     AgreementStatusIn,
+    CertifierOut,
     PlotIn,
     PlotOut,
     ProducerIn,
@@ -70,6 +72,7 @@ OPENAPI_SCHEMAS.update(
     VisitOut=VisitOut,
     PlotIn=PlotIn,
     PlotOut=PlotOut,
+    CertifierOut=CertifierOut,
 )
 
 
@@ -273,14 +276,24 @@ document(
 )
 
 
-_DERIVED = {"organic_since", "organic_status_today", "expected_yield_effective_kg_ha"}
+_DERIVED = {
+    "organic_since",
+    "organic_status_today",
+    "expected_yield_effective_kg_ha",
+    "organic_certifier",
+}
 
 
-def _plot_out(plot) -> dict:
+def _plot_out(plot, certifiers: dict | None = None) -> dict:
+    """The plot as the API shows it; `certifiers` by id when a page of plots was looked up."""
     stored = {name: getattr(plot, name) for name in PlotOut().fields if name not in _DERIVED}
+    if certifiers is None:
+        wanted = [plot.organic_certifier_id]
+        certifiers = certifiers_by_id(get_session(), plot.organization_id, wanted)
     return PlotOut().dump(
         {
             **stored,
+            "organic_certifier": certifiers.get(plot.organic_certifier_id),
             "organic_since": rules.organic_since(plot.organic_conversion_start),
             "organic_status_today": plot_organic_status(plot).value,
             "expected_yield_effective_kg_ha": expected_yield(
@@ -295,8 +308,11 @@ def _plot_out(plot) -> dict:
 def plots_list():
     args = page_args()
     items, total = list_plots(get_session(), current_org_id(), args["page"], args["per_page"])
+    certifiers = certifiers_by_id(
+        get_session(), current_org_id(), [p.organic_certifier_id for p in items]
+    )
     return jsonify(
-        items=[_plot_out(p) for p in items],
+        items=[_plot_out(p, certifiers) for p in items],
         page=args["page"],
         per_page=args["per_page"],
         total=total,

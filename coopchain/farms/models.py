@@ -149,6 +149,31 @@ class AgreementVisit(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class Certifier(SQLModel, table=True):
+    """An organic control body (EU 2018/848 Art. 40; the EU lists each with a code such as
+    "PE-BIO-149"). Kept per organisation: its admins edit it, its ledger records the edits, and
+    no other cooperative's pages change when they do."""
+
+    __tablename__ = "certifiers"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "name_key"),
+        UniqueConstraint("organization_id", "code"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organizations.id", index=True)
+    name: str = Field(max_length=120)
+    #: The name without case, accents or extra spaces (rules.certifier_key): one control body is
+    #: one record, not "Control Union Peru" and "control union Perú ".
+    name_key: str = Field(max_length=120)
+    #: The control body's code, e.g. the EU's "PE-BIO-149"; None until staff record it.
+    code: str | None = Field(default=None, max_length=40)
+    #: ISO 3166-1 alpha-2 of the country it certifies in; None for records made from old text.
+    country: str | None = Field(default=None, max_length=2)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 class Plot(SQLModel, table=True):
     __tablename__ = "plots"
 
@@ -173,7 +198,8 @@ class Plot(SQLModel, table=True):
     planting_year: int | None = None
     #: Last prohibited input; organic 36 months later (DOMAIN.md §3). None = conventional.
     organic_conversion_start: date | None = None
-    organic_certifier: str | None = Field(default=None, max_length=120)
+    #: The control body that certifies the plot (a Certifier of the same organisation).
+    organic_certifier_id: int | None = Field(default=None, foreign_key="certifiers.id", index=True)
     organic_certificate_number: str | None = Field(default=None, max_length=60)
     organic_certificate_valid_until: date | None = None
     #: kg/ha/yr; None uses the crop's default setting.

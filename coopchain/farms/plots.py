@@ -14,9 +14,10 @@ from sqlmodel import Session
 
 from coopchain.clock import today, utcnow
 from coopchain.db import in_organization, owned
-from coopchain.errors import InvalidGeometry, NotFound
+from coopchain.errors import DomainError, InvalidGeometry, NotFound
 from coopchain.farms import rules
 from coopchain.farms.agreements import agreements_in_force
+from coopchain.farms.certifiers import get_certifier
 from coopchain.farms.geometry import GeometryIssue
 from coopchain.farms.geometry_validation import validate_plot_geometry
 from coopchain.farms.models import Agreement, Plot, Producer
@@ -33,7 +34,7 @@ PLOT_FIELDS = (
     "shade_agroforestry",
     "planting_year",
     "organic_conversion_start",
-    "organic_certifier",
+    "organic_certifier_id",
     "organic_certificate_number",
     "organic_certificate_valid_until",
     "expected_yield_kg_ha",
@@ -85,8 +86,19 @@ def check_plot_geometry(data: dict) -> tuple[dict | None, Decimal | None, list[d
     return report.geometry, report.computed_area_ha, warnings
 
 
+def _check_certifier(session: Session, org_id: int, data: dict) -> None:
+    """The certifier must be one of the organisation's records."""
+    if data.get("organic_certifier_id") is None:
+        return
+    try:
+        get_certifier(session, org_id, data["organic_certifier_id"])
+    except NotFound as exc:
+        raise DomainError(exc.message, {"organic_certifier_id": [exc.message]}) from exc
+
+
 def create_plot(session: Session, org_id: int, user_id: int | None, data: dict) -> Plot:
     producer = get_producer(session, org_id, data["producer_id"])
+    _check_certifier(session, org_id, data)
     geometry, computed_area, warnings = check_plot_geometry(data)
     plot = Plot(
         organization_id=org_id,
@@ -119,6 +131,7 @@ def update_plot(
 ) -> Plot:
     plot = get_plot(session, org_id, plot_id)
     producer = get_producer(session, org_id, data["producer_id"])
+    _check_certifier(session, org_id, data)
     geometry, computed_area, warnings = check_plot_geometry(data)
     before = {
         **_snapshot(plot, PLOT_FIELDS),

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from coopchain.clock import today
 from coopchain.db import owned
 from coopchain.farms.agreements import agreement_producer_ids, agreements_in_force
+from coopchain.farms.certifiers import list_certifiers
 from coopchain.farms.geometry import GeometryIssue
 from coopchain.farms.models import Agreement, AgreementVisit, Plot, Producer
 from coopchain.farms.plots import plot_organic_status
@@ -36,6 +37,8 @@ def export_registry(session: Session, org_id: int, *, with_private: bool) -> byt
     )
     number_of = {a.id: a.number for a in agreements}
     plots = session.scalars(owned(Plot, org_id).order_by(Plot.producer_id, Plot.id))
+    # The import reads a certifier back by code or name: the code when recorded, it is exact.
+    certifier_of = {c.id: c.code or c.name for c in list_certifiers(session, org_id)}
     in_force = agreements_in_force(session, agreements, today())
     return write_workbook(
         [
@@ -68,7 +71,7 @@ def export_registry(session: Session, org_id: int, *, with_private: bool) -> byt
                 [*PLOT_COLUMNS, "computed_area_ha", "organic_status_today", "issues"],
                 (
                     [
-                        *(_plot_cell(p, c, code_of) for c in PLOT_COLUMNS),
+                        *(_plot_cell(p, c, code_of, certifier_of) for c in PLOT_COLUMNS),
                         p.computed_area_ha,
                         plot_organic_status(p).value,
                         "; ".join(GeometryIssue.describe(i) for i in p.geometry_issues),
@@ -88,7 +91,9 @@ def _agreement_cell(agreement, column, links, code_of):
     return getattr(agreement, column)
 
 
-def _plot_cell(plot, column, code_of):
+def _plot_cell(plot, column, code_of, certifier_of):
+    if column == "organic_certifier":
+        return certifier_of.get(plot.organic_certifier_id)
     geometry = plot.geometry or {}
     is_point = geometry.get("type") == "Point"
     if column == "producer_code":

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from coopchain.db import in_organization
 from coopchain.errors import DomainError
 from coopchain.farms import agreements, plots, producers
+from coopchain.farms.certifiers import find_certifier
 from coopchain.farms.geometry import point_geometry
 from coopchain.farms.models import Commitment, Producer
 from coopchain.farms.schemas import AgreementIn, PlotIn, ProducerIn
@@ -47,6 +48,8 @@ class AgreementRow(_SpreadsheetRow, AgreementIn):
 
 class PlotRow(_SpreadsheetRow, PlotIn):
     producer_code = fields.Str(required=True)
+    #: The control body by its code or its name (any case, with or without accents).
+    organic_certifier = fields.Str(validate=validate.Length(max=120), load_default=None)
     lon = fields.Float(validate=validate.Range(-180, 180), load_default=None)
     lat = fields.Float(validate=validate.Range(-90, 90), load_default=None)
     geojson = fields.Str(load_default=None)
@@ -125,7 +128,7 @@ def sheet_specs() -> list[SheetSpec]:
         ),
         SheetSpec(
             "Plots",
-            PlotRow(exclude=("producer_id", "geometry")),
+            PlotRow(exclude=("producer_id", "geometry", "organic_certifier_id")),
             {c: c for c in PLOT_COLUMNS},
             required_columns=("producer_code", "name", "crop"),
             required=False,
@@ -230,6 +233,7 @@ def import_registry(session: Session, org_id: int, user_id: int | None, data: by
                 )
             )
         _attach_geometry(values, row, errors)
+        _attach_certifier(session, org_id, values, row, errors)
     # Write inside a savepoint even when rows already failed, so the services' own rules
     # (duplicate agreement number, dates, …) are reported in the same list; any error rolls
     # the savepoint back, and the caller's transaction with it.
@@ -276,6 +280,7 @@ _COLUMN_OF = {
     "producer_ids": "producer_codes",
     "producer_id": "producer_code",
     "geometry": "geojson",
+    "organic_certifier_id": "organic_certifier",
 }
 _COMMITMENT_CODES = {c.value for c in Commitment}
 _SHEET_ORDER = {"Producers": 0, "Agreements": 1, "Plots": 2}
@@ -312,6 +317,21 @@ def _attach_geometry(values: dict, row: int, errors: list[RowError]) -> None:
                     "; ".join(exc.fields.get("geometry", [exc.message])),
                 )
             )
+
+
+def _attach_certifier(session, org_id, values: dict, row: int, errors: list[RowError]) -> None:
+    text = values.pop("organic_certifier", None)
+    if not text:
+        values["organic_certifier_id"] = None
+        return
+    certifier = find_certifier(session, org_id, text)
+    if certifier is None:
+        message = _l(
+            "Unknown certifier %(text)s: give the code or name of one under Certifiers.", text=text
+        )
+        errors.append(RowError("Plots", row, "organic_certifier", str(message)))
+        return
+    values["organic_certifier_id"] = certifier.id
 
 
 def _producer_id(session: Session, org_id: int, code: str, ids: dict) -> int:

@@ -2,6 +2,7 @@
 
 import calendar
 import functools
+import unicodedata
 from datetime import date
 from enum import StrEnum
 
@@ -61,3 +62,11 @@ def agreement_active_on(
             break
         status = changed_to
     return status == "active"
+
+
+def certifier_key(name: str) -> str:
+    """A control body's name folded for comparison: no case, no accents, single spaces, so
+    "Control Union Perú " and "control union peru" are the same certifier."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.casefold().split())

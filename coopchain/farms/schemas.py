@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from babel import Locale
 from marshmallow import Schema, ValidationError, fields, validate
 
 from coopchain.clock import today
@@ -16,6 +17,8 @@ from coopchain.farms.models import (
 )
 from coopchain.schemas import DecimalIn, DecimalOut, LoadSchema
 
+#: ISO 3166-1 alpha-2 codes as CLDR knows them (its territories also hold regions: "001").
+COUNTRIES = frozenset(code for code in Locale("en").territories if code.isalpha())
 _CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$", error="Letters, digits and . _ / - only.")
 
 
@@ -90,12 +93,38 @@ class PlotIn(LoadSchema):
     shade_agroforestry = fields.Bool(load_default=False)
     planting_year = fields.Int(validate=validate.Range(1900, 2100), load_default=None)
     organic_conversion_start = fields.Date(validate=_not_future, load_default=None)
-    organic_certifier = fields.Str(validate=validate.Length(max=120), load_default=None)
+    organic_certifier_id = fields.Int(load_default=None, allow_none=True)
     organic_certificate_number = fields.Str(validate=validate.Length(max=60), load_default=None)
     organic_certificate_valid_until = fields.Date(load_default=None)
     expected_yield_kg_ha = DecimalIn(
         places=2, validate=validate.Range(min=0, max=100000), load_default=None
     )
+
+
+def _country(value: str) -> None:
+    if value.upper() not in COUNTRIES:
+        raise ValidationError("Give the ISO 3166 two-letter country code, e.g. PE.")
+
+
+class CertifierIn(LoadSchema):
+    """An organic control body: its name, its code (the EU's, e.g. PE-BIO-149) and country."""
+
+    name = fields.Str(required=True, validate=validate.Length(1, 120))
+    code = fields.Str(
+        validate=[
+            validate.Length(max=40),
+            validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9./-]*$", error="Letters, digits and . / -"),
+        ],
+        load_default=None,
+    )
+    country = fields.Str(required=True, validate=_country)
+
+
+class CertifierOut(Schema):
+    id = fields.Int()
+    name = fields.Str()
+    code = fields.Str(allow_none=True)
+    country = fields.Str(allow_none=True)
 
 
 class ProducerOut(Schema):
@@ -161,7 +190,8 @@ class PlotOut(Schema):
     organic_conversion_start = fields.Date(allow_none=True)
     organic_since = fields.Date(allow_none=True)
     organic_status_today = fields.Str()
-    organic_certifier = fields.Str(allow_none=True)
+    organic_certifier_id = fields.Int(allow_none=True)
+    organic_certifier = fields.Nested(lambda: CertifierOut(), allow_none=True)
     organic_certificate_number = fields.Str(allow_none=True)
     organic_certificate_valid_until = fields.Date(allow_none=True)
     expected_yield_kg_ha = DecimalOut(places=2, allow_none=True)

@@ -28,6 +28,7 @@ from coopchain.farms.agreements import (
     visits_of,
 )
 from coopchain.farms.blueprint import bp
+from coopchain.farms.certifiers import list_certifiers
 from coopchain.farms.models import (
     AgreementKind,
     AgreementStatus,
@@ -302,6 +303,7 @@ def _plot_form(plot_id: int | None, producer_id: int):
         defaults=defaults,
         prepare=_plot_geometry_from_request,
         choices=CHOICES,
+        certifiers=list_certifiers(db, current_org_id()),
         producer=producer,
         plot=plot,
     )

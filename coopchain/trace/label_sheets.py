@@ -1,6 +1,7 @@
 """Bag labels: an A4 sheet to cut (several labels per page) or one 100 × 150 mm label per bag,
 each with the QR code of the bag's public page, its serial, lot, product, net kg, organic
-status and the organisation.
+claim (the compliance engine's, as on the public page and the certificate) and the
+organisation.
 
 Two steps, like the intake receipt (lots/receipt.py, DESIGN.md §3, §6): `bag_labels` reads the
 database into plain dicts, and the render functions turn them into PDF bytes with WeasyPrint.
@@ -23,10 +24,11 @@ from sqlmodel import Session
 from weasyprint.urls import URLFetcherResponse
 
 from coopchain.auth.models import Organization
+from coopchain.certs.claims import claims_of
+from coopchain.certs.compliance import check_lot
 from coopchain.db import owned
 from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.lots.models import Bag, Lot
-from coopchain.lots.origins import origins_of
 from coopchain.lots.services import get_lot
 from coopchain.pdf import RefuseAllFetcher, render_pdf
 from coopchain.trace.qr import bag_qr_data, qr_png
@@ -52,10 +54,11 @@ def bag_labels(session: Session, org_id: int, bags: Sequence[Bag]) -> list[dict]
             raise Conflict(str(_l("Bag %(serial)s is voided: no label.", serial=bag.serial)))
     lot_ids = {bag.lot_id for bag in bags}
     lots = {lot.id: lot for lot in session.scalars(owned(Lot, org_id).where(Lot.id.in_(lot_ids)))}
-    # Many bags share a lot: its origins (DOMAIN.md §3, organic only if every origin was) are
-    # computed once per lot, not once per bag.
+    # The organic claim is the compliance engine's for the lot today (certs/claims.py: organic
+    # origins, no commingling, valid certificates), judged once per lot, not once per bag.
     organic = {
-        lot_id: origins_of(session, lot).organic_status.value for lot_id, lot in lots.items()
+        lot_id: claims_of(check_lot(session, org_id, lot.code))["organic"]
+        for lot_id, lot in lots.items()
     }
     labels = []
     for bag in bags:
@@ -70,7 +73,7 @@ def bag_labels(session: Session, org_id: int, bags: Sequence[Bag]) -> list[dict]
                 "crop": str(lot.crop),
                 "product_form": str(lot.product_form),
                 "net_kg": bag.net_kg,
-                "organic_status": organic[lot.id],
+                "organic_claim": organic[lot.id]["claim"],
                 "organization_name": organization.name,
             }
         )

@@ -13,7 +13,6 @@ coordinates are never read into the facts at all, and the map is drawn from coar
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -21,17 +20,18 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from coopchain.auth.models import Organization
+from coopchain.certs import compliance
+from coopchain.certs.claims import claims_of
+from coopchain.certs.compliance_report import Subject
 from coopchain.certs.models import Certificate, CertificateStatus, SubjectKind
 from coopchain.clock import today
 from coopchain.db import in_organization, owned, settings_of
 from coopchain.farms.models import Agreement, Plot
-from coopchain.farms.rules import OrganicStatus
-from coopchain.forest.evidence import latest_evidence
 from coopchain.lots import rules as lot_rules
 from coopchain.lots.models import Bag, Lot
-from coopchain.lots.origins import Origin, origins_of
+from coopchain.lots.origins import Origin
 from coopchain.quality.gradings import latest_grading
-from coopchain.quality.lot_quality import cupping_of
+from coopchain.quality.lot_quality import CuppingScore
 from coopchain.shipments.models import Shipment, ShipmentStatus
 from coopchain.trace.coarse_map import coarse_map_svg
 from coopchain.trace.qr import gs1_serial
@@ -108,17 +108,26 @@ def _agreement_years(session: Session, org_id: int, origins: list[Origin]) -> di
     return {number: signed_on.year for number, signed_on in rows}
 
 
-def _plot_rows(session: Session, org_id: int, origins: list[Origin]) -> list[dict]:
-    """One row per plot, largest contribution first, with the public facts only."""
+def _plot_rows(session: Session, org_id: int, subject: Subject) -> list[dict]:
+    """One row per plot, largest contribution first, with the public facts only; forest
+    evidence and agreement status are those the compliance engine judged."""
+    origins = [origin for origin, _kg in subject.origins]
     by_plot: dict[int, dict] = {}
     for origin in origins:
         row = by_plot.setdefault(
             origin.plot_id,
-            {"origin": origin, "kg": Decimal("0"), "statuses": set(), "agreements": set()},
+            {
+                "origin": origin,
+                "kg": Decimal("0"),
+                "statuses": set(),
+                "agreements": set(),
+                "agreement_active": True,
+            },
         )
         row["kg"] += origin.kg
         row["statuses"].add(origin.organic_status)
         row["agreements"].update(origin.agreement_numbers)
+        row["agreement_active"] = row["agreement_active"] and origin.agreement_active
     producer_kg: dict[int, Decimal] = defaultdict(Decimal)
     for row in by_plot.values():
         producer_kg[row["origin"].producer_id] += row["kg"]
@@ -129,13 +138,16 @@ def _plot_rows(session: Session, org_id: int, origins: list[Origin]) -> list[dic
         )
     }
     years = _agreement_years(session, org_id, origins)
-    evidence = latest_evidence(session, org_id, list(by_plot))
     total = sum((row["kg"] for row in by_plot.values()), Decimal("0")) or Decimal("1")
     rows = []
     for plot_id, row in by_plot.items():
         origin: Origin = row["origin"]
-        found = evidence.get(plot_id)
+        found = subject.evidence.get(plot_id)
+        # The year an agreement began is said only of a plot whose agreement was in force on
+        # every delivery (rule AGR-ACTIVE judges the same origins).
         agreement_years = [years[n] for n in row["agreements"] if n in years]
+        if not row["agreement_active"]:
+            agreement_years = []
         rows.append(
             {
                 "plot_id": plot_id,
@@ -158,31 +170,7 @@ def _plot_rows(session: Session, org_id: int, origins: list[Origin]) -> list[dic
     return rows
 
 
-def _organic(session, org_id, status: OrganicStatus, downgraded: bool, plot_ids, judged_on):
-    """The lot's organic claim and who certifies it: each certifier of the origin plots with the
-    earliest expiry among its certificates, judged on the shipment date (or today)."""
-    facts = {"status": status.value, "downgraded": downgraded, "certifiers": []}
-    if status != OrganicStatus.ORGANIC or not plot_ids:
-        return facts
-    expiries: dict[str, date | None] = {}
-    rows = session.execute(
-        select(Plot.organic_certifier, Plot.organic_certificate_valid_until).where(
-            in_organization(Plot, org_id), Plot.id.in_(plot_ids)
-        )
-    )
-    for certifier, valid_until in rows:
-        name = certifier or ""
-        if name not in expiries or (valid_until and (expiries[name] or date.max) > valid_until):
-            expiries[name] = valid_until
-    facts["certifiers"] = [
-        {"name": name or None, "valid_until": until, "valid": bool(until and until >= judged_on)}
-        for name, until in sorted(expiries.items())
-    ]
-    return facts
-
-
-def _cupping(session: Session, lot: Lot) -> dict | None:
-    score = cupping_of(session, lot)
+def _cupping(score: CuppingScore | None) -> dict | None:
     if score is None:
         return None
     return {
@@ -258,12 +246,18 @@ def _map(session: Session, org_id: int, plot_ids: list[int]) -> str | None:
 
 
 def page_facts(session: Session, target: Target) -> dict:
-    """Everything the public page shows about `target`, as plain values."""
+    """Everything the public page shows about `target`, as plain values.
+
+    Organic, agreement and forest claims are the compliance engine's (certs/claims.py) for this
+    lot on the day the bag shipped, else today: the page never judges a second time. The
+    engine runs once per page build, and its facts (origins, evidence, cupping) are reused."""
     lot, org_id = target.lot, target.lot.organization_id
-    found = origins_of(session, lot)
     shipment = _shipment(target.shipment)
     judged_on = shipment["shipped_on"] if shipment and shipment["shipped_on"] else today()
-    plots = _plot_rows(session, org_id, found.origins)
+    report = compliance.evaluate(compliance.lot_subject(session, org_id, lot.code, judged_on))
+    subject = report.subject
+    claims = claims_of(report)
+    plots = _plot_rows(session, org_id, subject)
     plot_ids = [row["plot_id"] for row in plots]
     settings = settings_of(session)
     limit = settings.public_max_plot_rows
@@ -280,14 +274,15 @@ def page_facts(session: Session, target: Target) -> dict:
         },
         "bag": {"serial": target.bag.serial, "net_kg": target.bag.net_kg} if target.bag else None,
         "seasons": sorted(
-            {lot_rules.season_of(o.delivered_on, start_month) for o in found.origins}
+            {lot_rules.season_of(o.delivered_on, start_month) for o, _kg in subject.origins}
         ),
         "shipment": shipment,
-        "cupping": _cupping(session, lot) if lot.crop == "coffee" else None,
+        "cupping": _cupping(subject.cupping.get(lot.code)) if lot.crop == "coffee" else None,
         "pitahaya": _pitahaya(session, lot) if lot.crop == "pitahaya" else None,
-        "organic": _organic(
-            session, org_id, found.organic_status, found.downgraded, plot_ids, judged_on
-        ),
+        "judged_on": claims["judged_on"],
+        "organic": claims["organic"],
+        "agreement": claims["agreement"],
+        "forest": claims["forest"],
         "origin": {
             "families": len({row["producer_id"] for row in plots}),
             "plots": len(plots),

@@ -58,6 +58,9 @@ RULES = {
     "farms.registry_import": ("POST", WRITE),
     "farms.registry_template": ("GET", ALL),
     "farms.registry_export": ("GET", ALL),
+    "farms.certifier_list": ("GET", ALL),
+    "farms.certifier_new": ("POST", {"admin"}),
+    "farms.certifier_edit": ("POST", {"admin"}),
     "api.producers_list": ("GET", ALL),
     "api.producers_create": ("POST", WRITE),
     "api.producers_get": ("GET", ALL),
@@ -276,6 +279,7 @@ def _urls_for_rows(app, db_session, org) -> dict:
     producer = factories.producer(db_session, org)
     plot = factories.plot(db_session, org, producer)
     agreement = factories.agreement(db_session, org, [producer])
+    certifier = factories.certifier(db_session, org)
     owner = factories.user(db_session, org, "staff")
     from coopchain.auth.services import create_api_token
 
@@ -342,6 +346,7 @@ def _urls_for_rows(app, db_session, org) -> dict:
         "producer_id": producer.id,
         "plot_id": plot.id,
         "agreement_id": agreement.id,
+        "certifier_id": certifier.id,
         "token_id": token.id,
         "membership_id": owner_membership.id,
         "invitation_id": invitation.id,

@@ -17,7 +17,6 @@ from tests import factories
 
 ON = date(2026, 6, 1)
 CERTIFIED = {
-    "organic_certifier": "Control Union",
     "organic_certificate_number": "CU-PE-2026-001",
     "organic_certificate_valid_until": date(2099, 12, 31),
 }

@@ -52,13 +52,15 @@ def grower(
     altitude: int = 1200,
     certifier: str | None = None,
     valid_until: date | None = None,
+    certificate: bool = True,
     conversion_start: date | None = date(2015, 1, 1),
     agreement_signed: date = date(2025, 1, 10),
     crop: str = "coffee",
     **producer_fields,
 ):
     """A producer with one plot of `crop` (a square of `side` degrees at lon/lat) under an
-    agreement signed on `agreement_signed`. Returns (producer, plot)."""
+    agreement signed on `agreement_signed`, certified by `certifier` (with a certificate number
+    unless `certificate` is False). Returns (producer, plot)."""
     producer = factories.producer(db_session, org, **producer_fields)
     plot = factories.plot(
         db_session,
@@ -68,9 +70,11 @@ def grower(
         geometry=factories.square(lon, lat, side),
         altitude_m=altitude,
         organic_conversion_start=conversion_start,
-        organic_certifier=certifier,
+        organic_certifier_id=factories.certifier(db_session, org, certifier).id
+        if certifier
+        else None,
         organic_certificate_valid_until=valid_until,
-        organic_certificate_number="PE-BIO-149-0042" if certifier else None,
+        organic_certificate_number="PE-BIO-149-0042" if certifier and certificate else None,
     )
     factories.agreement(db_session, org, [producer], signed_on=agreement_signed)
     return producer, plot

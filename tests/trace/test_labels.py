@@ -185,12 +185,12 @@ def test_bag_labels_are_plain_data_per_bag(db_session, org, green_lot, public_ap
     assert first["lot_code"] == green_lot.code
     assert (first["crop"], first["product_form"]) == ("coffee", "green")
     assert first["net_kg"] == Decimal("69")
-    assert first["organic_status"] == "organic"
+    assert first["organic_claim"] == "organic_not_certified"  # organic, but no certificate
     assert first["organization_name"] == org.name
     assert first["qr_png"].startswith("data:image/png;base64,")
 
 
-def test_organic_status_is_computed_once_per_lot_not_per_bag(
+def test_the_organic_claim_is_judged_once_per_lot_not_per_bag(
     db_session, org, farm, green_lot, monkeypatch
 ):
     producer, _plot = farm
@@ -201,15 +201,19 @@ def test_organic_status_is_computed_once_per_lot_not_per_bag(
     bags = create_bags(db_session, org.id, None, green_lot.code, 7)
     bags += create_bags(db_session, org.id, None, conventional_lot.code, 5)
     calls = []
-    real = labels_module.origins_of
+    real = labels_module.check_lot
     monkeypatch.setattr(
-        labels_module, "origins_of", lambda session, lot: calls.append(lot.id) or real(session, lot)
+        labels_module,
+        "check_lot",
+        lambda session, org_id, code: calls.append(code) or real(session, org_id, code),
     )
 
     labels = bag_labels(db_session, org.id, bags)
 
-    assert sorted(calls) == sorted({green_lot.id, conventional_lot.id})
-    assert [label["organic_status"] for label in labels] == ["organic"] * 7 + ["conventional"] * 5
+    assert sorted(calls) == sorted({green_lot.code, conventional_lot.code})
+    assert [label["organic_claim"] for label in labels] == ["organic_not_certified"] * 7 + [
+        "conventional"
+    ] * 5
 
 
 def test_voided_and_foreign_bags_get_no_label(db_session, org, other_org, green_lot):

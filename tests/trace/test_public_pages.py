@@ -97,7 +97,7 @@ def test_bag_page_shows_organic_certifiers_and_the_cup_score(client, traced):
     text = visible_text(get_page(client, bag_path(traced.bag)).text)
 
     assert (
-        "Organic organic "
+        "Organic certified organic ✓ "
         f"Certified by BioLatina: valid until {english_date(date(2029, 3, 31))} "
         f"Certified by Control Union Peru: valid until {english_date(date(2030, 12, 31))}"
     ) in text
