@@ -201,3 +201,17 @@ def test_the_certificate_claims_what_the_engine_found(db_session, org, uncertifi
     assert "ORG-CERTIFICATE" in text
     assert re.search(r"Organic claim not certified organic", text)
     assert "Organic status organic" not in text
+
+
+def test_a_clean_lots_certificate_claims_all_three(db_session, org, certified, tmp_path):
+    lot, _bag, _producer = certified
+    with force_locale("en"):
+        certificate = registry.issue_certificate(
+            db_session, org.id, None, kind="lot", reference=lot.code, language="en"
+        )
+
+    text = pdf_text(certificate.pdf, tmp_path, "c.pdf")
+
+    assert "Organic claim certified organic" in text
+    assert "Conservation agreements active on every delivery" in text
+    assert "Forest no loss after 2020-12-31 on any plot" in text
