@@ -1,7 +1,6 @@
 """The `coopchain` command: a Flask CLI group (so `coopchain run` serves the app)."""
 
 import functools
-import sys
 from pathlib import Path
 
 import click
@@ -15,6 +14,7 @@ from coopchain.auth.models import Organization, OrganizationKind, Role, User
 from coopchain.config import PROJECT_ROOT
 from coopchain.db import session_scope
 from coopchain.errors import DomainError
+from coopchain.ledger import commands as ledger_commands
 
 
 def _create_app(*_args, **_kwargs):
@@ -198,28 +198,6 @@ def import_deliveries_command(path, org_code):
     click.echo(f"Registered {len(created)} deliveries.")
 
 
-@cli.command("verify-ledger")
-@with_appcontext
-def verify_ledger_command():
-    """Recompute every organisation's hash chain; name the first broken event."""
-    from coopchain.ledger.services import verify_chain
-
-    failed = False
-    with session_scope() as session:
-        for org in session.scalars(select(Organization).order_by(Organization.code)):
-            checked, broken = verify_chain(session, org.id)
-            if broken:
-                failed = True
-                click.echo(
-                    f"{org.code}: BROKEN at event #{broken.seq} (id {broken.event_id}, "
-                    f"{broken.kind}): {broken.reason}; {checked} events before it are "
-                    "intact."
-                )
-            else:
-                click.echo(f"{org.code}: {checked} events, chain intact.")
-    sys.exit(1 if failed else 0)
-
-
 @cli.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
@@ -352,3 +330,8 @@ def assess_forest_command(org_code, dataset_ids, plot_ids, canopy, resume_id, ba
             click.echo(f"\nInterrupted: resume with --resume {assessment_id}.", err=True)
             raise SystemExit(130) from None
     click.echo(f"Assessment {assessment_id} {result.status}: {result.done} plot(s) measured.")
+
+
+# Commands that live with their domain, added here so `coopchain --help` lists them all.
+cli.add_command(ledger_commands.verify_ledger_command)
+cli.add_command(ledger_commands.ledger_head_command)

@@ -97,6 +97,70 @@ def test_verify_ledger_names_the_first_broken_event(run):
     assert "BROKEN at event #5" in broken.output
 
 
+def test_a_published_head_catches_the_newest_event_rewritten_with_its_hash(run, tmp_path):
+    import json
+
+    from coopchain.ledger.services import event_hash
+
+    run("demo")
+    head_file = tmp_path / "coopam-head.json"
+    assert run("ledger-head", "--org", "coopam", "--output", str(head_file)).exit_code == 0
+    head = json.loads(head_file.read_text())
+    assert head["organization"] == "COOPAM" and len(head["hash"]) == 64
+    assert run("verify-ledger", "--head", str(head_file)).exit_code == 0
+    engine = make_engine(run.url)
+    with engine.begin() as connection:
+        org_id = connection.execute(
+            text("select id from organizations where code = 'COOPAM'")
+        ).scalar()
+        row = connection.execute(
+            text(
+                "select id, payload from ledger_events where organization_id = :o "
+                "order by seq desc limit 1"
+            ),
+            {"o": org_id},
+        ).one()
+        body = json.loads(row.payload) if isinstance(row.payload, str) else row.payload
+        body["data"] = {**body["data"], "forged": True}
+        connection.execute(
+            text("update ledger_events set payload = :p, hash = :h where id = :i"),
+            {"p": json.dumps(body), "h": event_hash(body), "i": row.id},
+        )
+    engine.dispose()
+
+    without_head = CliRunner().invoke(cli, ["verify-ledger"])
+    with_head = CliRunner().invoke(cli, ["verify-ledger", "--head", str(head_file)])
+
+    assert without_head.exit_code == 0  # nothing inside the database can tell
+    assert with_head.exit_code == 1
+    assert f"ANCHOR BROKEN: head file coopam-head.json recorded event #{head['seq']}" in (
+        with_head.output
+    )
+
+
+def test_verify_ledger_names_a_row_changed_behind_the_applications_back(run):
+    run("demo")
+    engine = make_engine(run.url)
+    with engine.begin() as connection:
+        lot = connection.execute(
+            text("select code from lots where voided_at is null order by id limit 1")
+        ).scalar()
+        connection.execute(
+            text("update lots set available_kg = available_kg + 100 where code = :c"), {"c": lot}
+        )
+    engine.dispose()
+    result = CliRunner().invoke(cli, ["verify-ledger"])
+    assert result.exit_code == 1
+    assert f"ROW DIFFERS: lots {lot}: available_kg is" in result.output
+
+
+def test_verify_ledger_refuses_a_file_that_is_not_a_head(run, tmp_path):
+    bad = tmp_path / "head.json"
+    bad.write_text("{not json")
+    result = CliRunner().invoke(cli, ["verify-ledger", "--head", str(bad)])
+    assert result.exit_code != 0 and "not a ledger head file" in result.output
+
+
 def test_import_command_reports_rows_and_imports_nothing(run, tmp_path):
     from tests.farms.test_registry_xlsx import producers, workbook
 

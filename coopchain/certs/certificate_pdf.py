@@ -126,6 +126,7 @@ def certificate_context(report, meta: dict) -> dict:
         "verify_url": meta["verify_url"],
         "override_reason": meta.get("override_reason"),
         "replaces": meta.get("replaces"),
+        "ledger_head": meta.get("ledger_head"),
         "subject": _subject_summary(subject),
         # What the certificate claims (organic, agreements, forest): the findings' verdict, as
         # on the public page and the labels (certs/claims.py).

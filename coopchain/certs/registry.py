@@ -22,6 +22,7 @@ from coopchain.certs.models import Certificate, CertificateStatus, SubjectKind
 from coopchain.clock import utcnow
 from coopchain.db import owned
 from coopchain.errors import Conflict, DomainError, NotFound
+from coopchain.ledger.anchors import current_head
 from coopchain.ledger.services import append
 from coopchain.lots.services import reserve_numbers
 
@@ -103,6 +104,9 @@ def issue_certificate(
     number = f"CC-{organization.code}-{year}-{serial:06d}"
     code = secrets.token_urlsafe(16)
     issued_at = utcnow()
+    # The ledger as it stood: printed, shown on /verify and kept by whoever holds the PDF, it
+    # anchors the chain so no event up to it can be rewritten unnoticed (ledger/anchors.py).
+    head = current_head(session, org_id)
     issuer = session.get(User, user_id) if user_id else None
     from coopchain.certs.certificate_pdf import certificate_context, render_certificate_pdf
 
@@ -119,6 +123,7 @@ def issue_certificate(
         "language": language,
         "override_reason": override_reason,
         "replaces": replaces.number if replaces else None,
+        "ledger_head": {"seq": head.seq, "hash": head.hash},
     }
     with force_locale(language):
         pdf = render_certificate_pdf(certificate_context(report, meta))
@@ -136,6 +141,8 @@ def issue_certificate(
         findings=[f.to_dict() for f in report.findings],
         override_reason=override_reason,
         replaces_id=replaces.id if replaces else None,
+        ledger_seq=head.seq,
+        ledger_hash=head.hash,
     )
     session.add(certificate)
     session.flush()
@@ -152,6 +159,7 @@ def issue_certificate(
             "blocking": [f.code for f in report.blocking],
             "override": override_reason,
             "replaces": meta["replaces"],
+            "ledgerHead": meta["ledger_head"],
         },
         user_id=user_id,
     )

@@ -4,7 +4,8 @@
 event exists exactly when the change it records was committed. Each organisation has its own
 chain: event n stores the hash of event n-1, and its own hash is sha256 over the canonical
 JSON of its body (which includes that previous hash). Changing, inserting or deleting any
-event breaks every hash after it, and `verify_chain` names the first one broken.
+event breaks every hash after it, and `verify_chain` names the event changed. A forger who
+also recomputes every later hash is caught by the anchors (ledger/anchors.py).
 """
 
 import hashlib
@@ -195,6 +196,7 @@ def _columns_in(body: dict) -> tuple:
 def verify_chain(session: Session, organization_id: int) -> tuple[int, ChainBreak | None]:
     """Recompute one organisation's chain; return (events checked, first break or None)."""
     expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
+    previous: LedgerEvent | None = None
     events = session.scalars(
         owned(LedgerEvent, organization_id)
         .order_by(LedgerEvent.seq)
@@ -202,18 +204,33 @@ def verify_chain(session: Session, organization_id: int) -> tuple[int, ChainBrea
     )
     for event in events:
         body = event.payload or {}
-        reason = None
         if event.seq != expected_seq:
             reason = f"sequence jumps from {expected_seq - 1} to {event.seq} (event missing)"
-        elif event.prev_hash != expected_prev or body.get("prevHash") != expected_prev:
-            reason = "previous hash does not match the event before it"
+            return checked, ChainBreak(organization_id, event.seq, event.id, event.kind, reason)
+        if event.prev_hash != body.get("prevHash"):
+            reason = "its link column differs from its hashed body (event altered)"
+            return checked, ChainBreak(organization_id, event.seq, event.id, event.kind, reason)
+        if event.prev_hash != expected_prev and previous is not None:
+            # The event before verified on its own, so its hash was recomputed after a change:
+            # name that event, the one rewritten, not this one, whose link kept the old hash.
+            reason = (
+                "rewritten and its hash recomputed: the next event still links to the original hash"
+            )
+            return checked - 1, ChainBreak(
+                organization_id, previous.seq, previous.id, previous.kind, reason
+            )
+        if event.prev_hash != expected_prev:
+            reason = "the first event does not start from the genesis hash (event altered)"
         elif event_hash(body) != event.hash:
             reason = "content does not match its hash (event altered)"
         elif _columns(event) != _columns_in(body):
             reason = "columns differ from the hashed body (event altered)"
+        else:
+            reason = None
         if reason:
             return checked, ChainBreak(organization_id, event.seq, event.id, event.kind, reason)
         expected_prev, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
+        previous = event
     return checked, None
 
 
