@@ -1,7 +1,7 @@
 """The page an invitation link opens: accept signed in as the invited email, or create the
 account (issue: trust, part 3). Public: the unguessable token is the key, as on /verify."""
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from marshmallow import fields, validate

@@ -7,7 +7,7 @@ from coopchain.auth.models import Membership, UserSession
 from tests import factories
 
 
-def _logged_in(app, user, password="pw-1234"):
+def _logged_in(app, user, password="pw-1234"):  # noqa: S107 (the factories' test password)
     client = app.test_client()
     response = client.post("/login", data={"email": user.email, "password": password})
     assert response.status_code == 302, response.data
