@@ -27,6 +27,8 @@ COMMITMENTS = (
     _l("restoration"),
 )
 ORGANIC_STATUSES = (_l("organic"), _l("in_conversion"), _l("conventional"))
+#: certs/claims.py OrganicClaim (the other two are the organic statuses above).
+ORGANIC_CLAIMS = (_l("certified_organic"), _l("organic_not_certified"))
 ISSUE_SEVERITIES = (_l("error"), _l("warning"))
 PRODUCT_FORMS = (
     _l("cherry"),
