@@ -94,6 +94,10 @@ class CertificateOut(Schema):
     #: Re-issues: the number this one replaces, and the number that replaced it.
     replaces = fields.Str(allow_none=True)
     replaced_by = fields.Str(allow_none=True)
+    #: The organisation's audit-ledger head when issued (None only before anchoring existed):
+    #: `coopchain verify-ledger` proves it still lies on the chain (docs/API.md, Ledger).
+    ledger_seq = fields.Int(allow_none=True)
+    ledger_hash = fields.Str(allow_none=True)
 
 
 class BlockingFindingsOut(Schema):

@@ -241,6 +241,13 @@ def _special_cases(session, rng, cal, org_id, crop, prefix):
         "shade_agroforestry": crop == "coffee",
         "organic_certifier_id": _control_union(session, org_id),
     }
+    # Organic since 2016 and inspected like the others: their problems are the shape and the
+    # area, not the certificate (a blank one would block every lot they reach).
+    certified = {
+        **base,
+        "organic_certificate_valid_until": cal.certificates_valid_until,
+    }
+    numbers = iter(range(9001, 9010))
     new_plot = polygon_around(rng, -77.35, -5.66, 1.2)
     create_plot(
         session,
@@ -261,7 +268,8 @@ def _special_cases(session, rng, cal, org_id, crop, prefix):
         org_id,
         None,
         {
-            **base,
+            **certified,
+            "organic_certificate_number": f"CU-{next(numbers)}",
             "producer_id": second.id,
             "name": "El Bajo (área declarada distinta)",
             "geometry": polygon_around(rng, -77.45, -5.74, 2.0),
@@ -275,7 +283,8 @@ def _special_cases(session, rng, cal, org_id, crop, prefix):
             org_id,
             None,
             {
-                **base,
+                **certified,
+                "organic_certificate_number": f"CU-{next(numbers)}",
                 "producer_id": second.id,
                 "name": "Ladera (solo punto, 5 ha)",
                 "geometry": point_geometry(-77.381234, -5.712345),
@@ -291,7 +300,8 @@ def _special_cases(session, rng, cal, org_id, crop, prefix):
         org_id,
         None,
         {
-            **base,
+            **certified,
+            "organic_certificate_number": f"CU-{next(numbers)}",
             "producer_id": second.id,
             "name": "Parcela con contorno cruzado",
             "geometry": None,
