@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, String, UniqueConstraint
+from sqlalchemy import Column, LargeBinary, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from coopchain.clock import utcnow
@@ -36,6 +36,18 @@ class Organization(SQLModel, table=True):
     #: GS1 GTIN-14 of the organisation's export product, when it has one: its QR codes then
     #: carry GS1 Digital Link URLs (DOMAIN.md §6). Set by an admin; a ledger event.
     gtin: str | None = Field(default=None, max_length=14)
+    #: CLDR locale for numbers and dates on pages, PDFs and exports (es_PE writes 4,504.36 and
+    #: dd/mm/aaaa); the UI language is the user's choice, the formats are the cooperative's.
+    locale: str = Field(
+        default="es_PE", sa_column_kwargs={"server_default": "es_PE"}, max_length=10
+    )
+    #: Where the product is from, in the buyer's first line: "Alto Mayo, San Martín".
+    region: str | None = Field(default=None, max_length=120)
+    #: A short story of the cooperative for the public pages, set by an admin (optional).
+    public_story: str | None = Field(default=None, max_length=1000)
+    #: A photo for the public pages (JPEG/PNG/WebP bytes, size-limited), served by the app.
+    public_photo: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    public_photo_type: str | None = Field(default=None, max_length=30)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

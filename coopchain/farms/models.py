@@ -277,3 +277,28 @@ class ForestEvidence(SQLModel, table=True):
     user_id: int | None = Field(default=None, foreign_key="users.id")
     voided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     void_reason: str | None = Field(default=None, max_length=500)
+
+
+class AreaKind(StrEnum):
+    PROTECTED_AREA = "protected_area"
+    BUFFER_ZONE = "buffer_zone"
+
+
+class ProtectedArea(SQLModel, table=True):
+    """A protected area or its buffer zone (e.g. the Alto Mayo Protection Forest), uploaded by
+    an admin as GeoJSON and drawn on the staff maps and, coarsely, on the buyer's page."""
+
+    __tablename__ = "protected_areas"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organizations.id", index=True)
+    name: str = Field(max_length=200)
+    kind: str = Field(default=AreaKind.PROTECTED_AREA, max_length=20)
+    #: GeoJSON Polygon or MultiPolygon, WGS 84 (RFC 7946).
+    geometry: dict = Field(sa_column=Column(JSON, nullable=False))
+    #: Drawn by hand or simplified: every map that shows it says "approximate".
+    approximate: bool = Field(default=False)
+    #: Where the outline comes from (SERNANP, WDPA, hand-drawn…).
+    source: str | None = Field(default=None, max_length=300)
+    uploaded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    user_id: int | None = Field(default=None, foreign_key="users.id")

@@ -12,6 +12,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Column,
     ForeignKey,
@@ -80,6 +81,11 @@ class Delivery(SQLModel, table=True):
     user_id: int | None = Field(default=None, foreign_key="users.id")
     voided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     void_reason: str | None = Field(default=None, max_length=500)
+    #: The intake warnings the clerk saw and saved over (codes with their facts: forest loss,
+    #: no agreement in force, plot not organic, over the mass-balance tolerance).
+    intake_warnings: list[dict] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
 
 
 def new_public_token() -> str:
