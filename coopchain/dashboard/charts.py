@@ -52,6 +52,12 @@ def nice_step(top: float, ticks: int = 4) -> float:
     return 10 * power
 
 
+def _decimal(value: float) -> Decimal:
+    """A tick value as a plain Decimal: 1000, not 1E+3 or 1000.0."""
+    rounded = round(value, 6)
+    return Decimal(int(rounded)) if rounded == int(rounded) else Decimal(str(rounded))
+
+
 def _open(title: str, desc: str, css_class: str) -> tuple[list[str], str]:
     n = next(_ids)
     title_id, desc_id = f"chart-{n}-title", f"chart-{n}-desc"
@@ -114,9 +120,7 @@ def bar_chart(
     step = nice_step(top)
     axis_top = step * math.ceil(top / step)
     y_of = lambda v: TOP + PLOT_H - float(v) / axis_top * PLOT_H  # noqa: E731
-    ticks = [
-        Decimal(str(round(step * i, 6))).normalize() for i in range(round(axis_top / step) + 1)
-    ]
+    ticks = [_decimal(step * i) for i in range(round(axis_top / step) + 1)]
     parts, _title_id = _open(title, desc, css_class)
     _axes(parts, ticks, y_of, fmt, x_title, y_title)
     slot = PLOT_W / len(bars)
@@ -164,7 +168,7 @@ def dot_chart(
     y_of = lambda v: TOP + PLOT_H - float(Decimal(v) - low) / span * PLOT_H  # noqa: E731
     days = max(1, (x_range[1] - x_range[0]).days)
     x_of = lambda d: LEFT + 8 + (d - x_range[0]).days / days * (PLOT_W - 16)  # noqa: E731
-    step = Decimal(str(nice_step(span))).normalize()
+    step = _decimal(nice_step(span))
     first = (low / step).to_integral_value(rounding="ROUND_CEILING") * step
     ticks = []
     while first <= high:
