@@ -8,7 +8,7 @@ check the shipment page runs; shipped ones are frozen and left out, which keeps 
 from datetime import date, timedelta
 from decimal import Decimal
 
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import case
 from sqlmodel import Session
@@ -54,11 +54,13 @@ def deliveries_chart(weeks: list[dict], season: str):
         Bar(
             label=format_date(week["week"], "d MMM"),
             value=week["kg"],
-            text=_(
-                "Week of %(day)s: %(kg)s kg, %(tickets)s tickets",
+            text=ngettext(
+                "Week of %(day)s: %(kg)s kg, %(n)s ticket",
+                "Week of %(day)s: %(kg)s kg, %(n)s tickets",
+                week["tickets"],
                 day=formatting.day(week["week"]),
                 kg=formatting.kg(week["kg"]),
-                tickets=formatting.integer(week["tickets"]),
+                n=formatting.integer(week["tickets"]),
             ),
         )
         for week in weeks
@@ -103,10 +105,13 @@ def cupping_chart(scores: list[dict], season: str, first: date, last: date):
     return dot_chart(
         points,
         title=_("Cupping scores, season %(season)s", season=season),
-        desc=_(
-            "The panel's mean score of each lot cupped this season (%(n)s lots), by session "
+        desc=ngettext(
+            "The panel's mean score of the %(n)s lot cupped this season, by session date; "
+            "the line marks specialty (80).",
+            "The panel's mean score of each of the %(n)s lots cupped this season, by session "
             "date; the line marks specialty (80).",
-            n=len(points),
+            len(points),
+            n=formatting.integer(len(points)),
         ),
         x_range=(first, last),
         x_ticks=months[:: max(1, len(months) // 6)],
