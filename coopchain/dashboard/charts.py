@@ -15,9 +15,9 @@ from xml.sax.saxutils import escape, quoteattr
 
 from markupsafe import Markup
 
-WIDTH, HEIGHT = 640, 240
+WIDTH, HEIGHT = 520, 260
 #: Room for the y-axis labels (left), the x labels (bottom) and the axis titles.
-LEFT, RIGHT, TOP, BOTTOM = 64, 12, 12, 44
+LEFT, RIGHT, TOP, BOTTOM = 76, 14, 14, 54
 PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 _ids = count(1)
 
@@ -87,16 +87,16 @@ def _axes(parts: list[str], y_ticks, y_of, fmt, x_title: str, y_title: str) -> N
             f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
             'stroke="#ddd" stroke-width="1"/>'
             f'<text class="tick" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" '
-            f'font-size="11" fill="#333">{escape(fmt(value))}</text>'
+            f'font-size="14" fill="#333">{escape(fmt(value))}</text>'
         )
     bottom = TOP + PLOT_H
     parts.append(
         f'<line class="axis" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{bottom}" y2="{bottom}" '
         'stroke="#333" stroke-width="1"/>'
         f'<text class="axis-title" x="{LEFT + PLOT_W / 2:.0f}" y="{HEIGHT - 4}" '
-        f'text-anchor="middle" font-size="12" fill="#333">{escape(x_title)}</text>'
-        f'<text class="axis-title" x="12" y="{TOP + PLOT_H / 2:.0f}" text-anchor="middle" '
-        f'font-size="12" fill="#333" transform="rotate(-90 12 {TOP + PLOT_H / 2:.0f})">'
+        f'text-anchor="middle" font-size="14" fill="#333">{escape(x_title)}</text>'
+        f'<text class="axis-title" x="16" y="{TOP + PLOT_H / 2:.0f}" text-anchor="middle" '
+        f'font-size="14" fill="#333" transform="rotate(-90 16 {TOP + PLOT_H / 2:.0f})">'
         f"{escape(y_title)}</text>"
     )
 
@@ -111,7 +111,7 @@ def bar_chart(
     empty: str,
     fmt: Callable[[Decimal], str],
     css_class: str = "bars",
-    max_labels: int = 9,
+    max_labels: int = 6,
 ) -> Markup:
     """Vertical bars from zero; "empty" is said in place of the chart when every bar is 0."""
     if not bars or all(bar.value <= 0 for bar in bars):
@@ -136,8 +136,8 @@ def bar_chart(
         )
         if i % every == 0:
             parts.append(
-                f'<text class="label" x="{x + slot * 0.35:.1f}" y="{TOP + PLOT_H + 14}" '
-                f'text-anchor="middle" font-size="11" fill="#333">{escape(bar.label)}</text>'
+                f'<text class="label" x="{x + slot * 0.35:.1f}" y="{TOP + PLOT_H + 18}" '
+                f'text-anchor="middle" font-size="14" fill="#333">{escape(bar.label)}</text>'
             )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704  (every text above is escaped)
@@ -168,7 +168,7 @@ def dot_chart(
     y_of = lambda v: TOP + PLOT_H - float(Decimal(v) - low) / span * PLOT_H  # noqa: E731
     days = max(1, (x_range[1] - x_range[0]).days)
     x_of = lambda d: LEFT + 8 + (d - x_range[0]).days / days * (PLOT_W - 16)  # noqa: E731
-    step = _decimal(nice_step(span))
+    step = _decimal(nice_step(span, 5))
     first = (low / step).to_integral_value(rounding="ROUND_CEILING") * step
     ticks = []
     while first <= high:
@@ -178,8 +178,8 @@ def dot_chart(
     _axes(parts, ticks, y_of, fmt, x_title, y_title)
     for day, label in x_ticks:
         parts.append(
-            f'<text class="label" x="{x_of(day):.1f}" y="{TOP + PLOT_H + 14}" '
-            f'text-anchor="middle" font-size="11" fill="#333">{escape(label)}</text>'
+            f'<text class="label" x="{x_of(day):.1f}" y="{TOP + PLOT_H + 18}" '
+            f'text-anchor="middle" font-size="14" fill="#333">{escape(label)}</text>'
         )
     if threshold and low <= threshold[0] <= high:
         y = y_of(threshold[0])
@@ -187,12 +187,12 @@ def dot_chart(
             f'<line class="threshold" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" '
             f'y2="{y:.1f}" stroke="#b26b00" stroke-dasharray="4 3" stroke-width="1.5"/>'
             f'<text class="threshold-label" x="{WIDTH - RIGHT - 4}" y="{y - 4:.1f}" '
-            f'text-anchor="end" font-size="11" fill="#7a4a00">{escape(threshold[1])}</text>'
+            f'text-anchor="end" font-size="14" fill="#7a4a00">{escape(threshold[1])}</text>'
         )
     for point in points:
         parts.append(
             f'<circle class="dot {escape(point.kind)}" cx="{x_of(point.x):.1f}" '
-            f'cy="{y_of(point.y):.1f}" r="5" fill="#2f6f4f" stroke="#fff" stroke-width="1" '
+            f'cy="{y_of(point.y):.1f}" r="6" fill="#2f6f4f" stroke="#fff" stroke-width="1" '
             f"data-value={quoteattr(str(point.y))}><title>{escape(point.text)}</title></circle>"
         )
     parts.append("</svg>")

@@ -120,7 +120,7 @@ def cupping_chart(scores: list[dict], season: str, first: date, last: date):
         x_title=_("Session date"),
         y_title=_("Score"),
         empty=_("No lot was cupped this season yet."),
-        fmt=formatting.score,
+        fmt=formatting.integer,
     )
 
 
