@@ -130,12 +130,14 @@ def stock(session: Session, org_id: int, lots: list[Lot]) -> list[dict]:
 def waiting(lots: list[Lot]) -> dict[str, Waiting]:
     """Available lots waiting to be processed (coffee before green: cherry, wet or dry
     parchment) and waiting to be bagged (the crop's export form: green coffee, fresh pitahaya;
-    lots_rules.BAGGED_FORMS). `lots` come oldest first."""
+    lot_rules.BAGGED_FORMS). `lots` come oldest first."""
     found = {"process": Waiting(), "bag": Waiting()}
     for lot in lots:
         if lot.product_form == lot_rules.BAGGED_FORMS.get(lot.crop):
             step = "bag"
-        elif lot_rules.can_process(lot.crop, lot.product_form, lot_rules.BAGGED_FORMS[lot.crop]):
+        elif lot_rules.can_process(
+            lot.crop, lot.product_form, lot_rules.BAGGED_FORMS.get(lot.crop)
+        ):
             step = "process"
         else:
             continue
