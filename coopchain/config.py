@@ -122,6 +122,8 @@ def load_config() -> dict:
             "green": Decimal("1.28"),
             "fresh_fruit": Decimal("1"),
         },
+        # The dashboard flags an organic plot whose certificate lapses within this many days.
+        "CERTIFICATE_WARNING_DAYS": int(os.environ.get("COOPCHAIN_CERTIFICATE_WARNING_DAYS", "60")),
         # Month a harvest season starts: 1 = calendar year (Peru's coffee harvest is Apr–Sep).
         "SEASON_START_MONTH": int(os.environ.get("COOPCHAIN_SEASON_START_MONTH", "1")),
         # Quantity a lab sample takes from a lot (issue: quality), in kg.
@@ -163,6 +165,7 @@ class Settings:
     currency: str
     public_map_cell_deg: float
     public_max_plot_rows: int
+    certificate_warning_days: int = 60
 
     @classmethod
     def from_config(cls, config: Mapping) -> "Settings":
@@ -179,4 +182,5 @@ class Settings:
             currency=config["CURRENCY"],
             public_map_cell_deg=float(config["PUBLIC_MAP_CELL_DEG"]),
             public_max_plot_rows=int(config["PUBLIC_MAX_PLOT_ROWS"]),
+            certificate_warning_days=int(config["CERTIFICATE_WARNING_DAYS"]),
         )

@@ -19,10 +19,11 @@ from sqlalchemy.exc import IntegrityError
 from coopchain import formatting
 from coopchain.auth.access import READ, current_principal, public, requires
 from coopchain.auth.services import memberships_of
+from coopchain.clock import today
+from coopchain.dashboard.page import dashboard as dashboard_figures
 from coopchain.db import discard_changes, get_session
 from coopchain.errors import DomainError
 from coopchain.farms.geometry import GeometryIssue, svg_outline
-from coopchain.farms.plots import dashboard_counts
 from coopchain.urls import local_path_or_home
 
 bp = Blueprint("core", __name__)
@@ -34,8 +35,9 @@ PAGE_KEPT_ARGS = {"q", "per_page", "product_form", "status"}
 @requires(READ)
 def dashboard():
     principal = current_principal()
-    counts = dashboard_counts(get_session(), principal.organization_id)
-    return render_template("dashboard.html", counts=counts)
+    return render_template(
+        "dashboard.html", **dashboard_figures(get_session(), principal.organization_id, today())
+    )
 
 
 @bp.get("/lang/<code>")
@@ -150,7 +152,7 @@ def register_template_helpers(app: Flask) -> None:
         return GeometryIssue.describe(stored)
 
     # The same numbers and dates as the documents print (coopchain/formatting.py).
-    for name in ("kg", "ha", "clock_time"):
+    for name in ("kg", "ha", "clock_time", "integer", "score", "day"):
         app.template_filter(name)(formatting.TEMPLATE_HELPERS[name])
 
     @app.template_global()

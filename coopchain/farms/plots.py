@@ -1,4 +1,4 @@
-"""The farm registry's rules for plots (geometry, organic status, yield) and the dashboard.
+"""The farm registry's rules for plots (geometry, organic status, yield).
 
 Every function takes the session and the organisation id, scopes every query by it, records a
 ledger event for each write, flushes and never commits (DESIGN.md §3).
@@ -16,11 +16,10 @@ from coopchain.clock import today, utcnow
 from coopchain.db import in_organization, owned
 from coopchain.errors import DomainError, InvalidGeometry, NotFound
 from coopchain.farms import rules
-from coopchain.farms.agreements import agreements_in_force
 from coopchain.farms.certifiers import get_certifier
 from coopchain.farms.geometry import GeometryIssue
 from coopchain.farms.geometry_validation import validate_plot_geometry
-from coopchain.farms.models import Agreement, Plot, Producer
+from coopchain.farms.models import Plot
 from coopchain.farms.producers import get_producer
 from coopchain.farms.registry_common import _snapshot
 from coopchain.ledger.services import append, changes
@@ -173,33 +172,3 @@ def expected_yield(plot: Plot, defaults: dict[str, Decimal]) -> Decimal | None:
 
 def plot_organic_status(plot: Plot, on: date | None = None) -> rules.OrganicStatus:
     return rules.organic_status(plot.organic_conversion_start, on or today())
-
-
-# --- dashboard ----------------------------------------------------------------------------------
-
-
-def plots_needing_attention(session: Session, org_id: int) -> list[tuple[Plot, Producer]]:
-    """Plots with geometry problems or no geolocation, with their producer, by member code."""
-    rows = session.execute(
-        select(Plot, Producer)
-        .join(Producer, Producer.id == Plot.producer_id)
-        .where(in_organization(Plot, org_id))
-        .order_by(Producer.member_code, Plot.name)
-    )
-    return [(plot, producer) for plot, producer in rows if plot.geometry_issues]
-
-
-def dashboard_counts(session: Session, org_id: int) -> dict:
-    producers = session.scalar(
-        select(func.count()).select_from(Producer).where(in_organization(Producer, org_id))
-    )
-    plots = list(session.scalars(owned(Plot, org_id)))
-    agreements = list(session.scalars(owned(Agreement, org_id)))
-    active = sum(agreements_in_force(session, agreements, today()).values())
-    return {
-        "producers": producers,
-        "plots": len(plots),
-        "hectares": sum((p.area_ha or Decimal(0) for p in plots), Decimal(0)),
-        "active_agreements": active,
-        "plots_needing_attention": sum(1 for p in plots if p.geometry_issues),
-    }

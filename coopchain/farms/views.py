@@ -2,7 +2,7 @@
 
 import json
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError, fields
 
@@ -15,7 +15,7 @@ from coopchain.auth.access import (
     requires,
 )
 from coopchain.clock import today
-from coopchain.db import discard_changes, get_session
+from coopchain.db import discard_changes, get_session, settings_of
 from coopchain.errors import DomainError
 from coopchain.farms.agreements import (
     add_visit,
@@ -27,6 +27,7 @@ from coopchain.farms.agreements import (
     set_agreement_status,
     visits_of,
 )
+from coopchain.farms.attention import CAUSES, plots_needing_attention
 from coopchain.farms.blueprint import bp
 from coopchain.farms.certifiers import list_certifiers
 from coopchain.farms.models import (
@@ -43,7 +44,6 @@ from coopchain.farms.plots import (
     create_plot,
     get_plot,
     plot_organic_status,
-    plots_needing_attention,
     plots_of_producers,
     update_plot,
 )
@@ -124,8 +124,20 @@ def producer_detail(producer_id: int):
 @bp.get("/plots/attention")
 @requires(READ)
 def plots_attention():
-    rows = plots_needing_attention(get_session(), current_org_id())
-    return render_template("farms/plots_attention.html", rows=rows)
+    cause = request.args.get("cause") or None
+    if cause is not None and cause not in CAUSES:
+        abort(400, description=_("cause: must be one of %(causes)s.", causes=", ".join(CAUSES)))
+    db = get_session()
+    attention = plots_needing_attention(
+        db, current_org_id(), today(), settings_of(db).certificate_warning_days
+    )
+    return render_template(
+        "farms/plots_attention.html",
+        attention=attention,
+        cause=cause,
+        rows=attention.with_cause(cause),
+        causes=CAUSES,
+    )
 
 
 @bp.route("/producers/new", methods=["GET", "POST"])

@@ -54,12 +54,19 @@ def plot_rows(session: Session, org_id: int) -> list[dict]:
     return rows
 
 
+def forest_attention(rows: list[dict]) -> list[dict]:
+    """The rows whose plot needs forest attention: anything but deforestation-free by its
+    latest evidence (loss, more information needed, no data, no evidence). The forest page and
+    the dashboard (farms/attention.py) both count these, so they say the same number."""
+    return [row for row in rows if row["group"] != ForestResult.DEFORESTATION_FREE]
+
+
 def overview(session: Session, org_id: int) -> dict:
     rows = plot_rows(session, org_id)
     counts = {group: 0 for group in GROUPS}
     for row in rows:
         counts[row["group"]] = counts.get(row["group"], 0) + 1
-    attention = [row for row in rows if row["group"] != ForestResult.DEFORESTATION_FREE]
+    attention = forest_attention(rows)
     return {"counts": counts, "total": len(rows), "attention": attention}
 
 

@@ -6,8 +6,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from coopchain.clock import today
 from coopchain.errors import Conflict, DomainError, InvalidGeometry, NotFound
 from coopchain.farms import agreements, plots, producers
+from coopchain.farms.attention import plots_needing_attention
 from coopchain.farms.models import Plot, Producer
 from coopchain.ledger.models import LedgerEvent
 from tests import factories
@@ -218,7 +220,8 @@ def test_declared_area_far_from_computed_is_a_warning(db_session, org):
         db_session, org, factories.producer(db_session, org), declared_area_ha=Decimal("2.0")
     )
     assert [i["rule"] for i in plot.geometry_issues] == ["area.mismatch"]
-    assert plots.dashboard_counts(db_session, org.id)["plots_needing_attention"] == 1
+    found = plots_needing_attention(db_session, org.id, today(), 60)
+    assert [set(row.causes) & {"geometry"} for row in found.rows] == [{"geometry"}]
 
 
 def test_plot_for_another_organisations_producer_is_refused(db_session, org, other_org):

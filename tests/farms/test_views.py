@@ -254,5 +254,5 @@ def test_dashboard_links_to_the_plots_needing_attention(client, login, db_sessio
     factories.plot(db_session, org, producer, name="Mal medida", declared_area_ha=Decimal("3"))
     login("auditor")
     assert b"/plots/attention" in client.get("/").data
-    page = client.get("/plots/attention").data.decode()
+    page = client.get("/plots/attention?cause=geometry").data.decode()
     assert "Mal medida" in page and "Bien" not in page
