@@ -128,7 +128,7 @@ def describe(warning: dict) -> str:
     if code == FOREST_LOSS:
         loss = warning.get("loss_after_cutoff_ha")
         return _(
-            "Plot %(plot)s shows forest loss after 2020-12-31 (%(loss)s ha; %(source)s, "
+            "Plot “%(plot)s” shows forest loss after 2020-12-31 (%(loss)s ha; %(source)s, "
             "%(day)s): its coffee cannot be sold to the EU as deforestation-free.",
             plot=warning.get("plot"),
             loss=formatting.ha(Decimal(loss)) if loss else formatting.NONE,
@@ -145,7 +145,7 @@ def describe(warning: dict) -> str:
         status = _(warning.get("status") or "")
         if since:
             return _(
-                "Plot %(plot)s is %(status)s on %(day)s (organic from %(since)s): this "
+                "Plot “%(plot)s” is %(status)s on %(day)s (organic from %(since)s): this "
                 "delivery is not organic.",
                 plot=warning.get("plot"),
                 status=status,
@@ -153,14 +153,14 @@ def describe(warning: dict) -> str:
                 since=_day(since),
             )
         return _(
-            "Plot %(plot)s is %(status)s on %(day)s: this delivery is not organic.",
+            "Plot “%(plot)s” is %(status)s on %(day)s: this delivery is not organic.",
             plot=warning.get("plot"),
             status=status,
             day=_day(warning.get("on")),
         )
     if code == OVER_BALANCE:
         return _(
-            "With this delivery, plot %(plot)s has delivered %(kg)s kg in season %(season)s "
+            "With this delivery, plot “%(plot)s” has delivered %(kg)s kg in season %(season)s "
             "against %(expected)s kg expected (%(ratio)s %%, tolerance %(tolerance)s %%).",
             plot=warning.get("plot"),
             kg=formatting.kg(warning.get("delivered_kg")),
