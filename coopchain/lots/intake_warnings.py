@@ -52,6 +52,13 @@ class IntakeWarnings(DomainError):
         )
 
 
+def _chunks(ids: list[int], size: int = 900):
+    """Ids in slices under SQLite's bound-parameter limit on old builds (an import may name
+    more plots than that)."""
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
 def _text(value) -> str | None:
     return None if value is None else str(value)
 
@@ -60,15 +67,18 @@ def warnings_of(session: Session, org_id: int, deliveries: list[Delivery]) -> di
     """{delivery id: [warning]} for flushed deliveries; a warning is {"code", …facts}, plain
     JSON (dates ISO, kilograms as exact strings) as stored on the row and in the ledger."""
     info = _delivery_info(session, org_id, [d.id for d in deliveries])
-    evidence = latest_evidence(session, org_id, {d.plot_id for d in deliveries})
+    plot_ids = sorted({d.plot_id for d in deliveries})
+    evidence = {}
+    for chunk in _chunks(plot_ids):
+        evidence.update(latest_evidence(session, org_id, chunk))
     start_month = settings_of(session).season_start_month
     by_season: dict[str, set[int]] = defaultdict(set)
     for delivery in deliveries:
         by_season[rules.season_of(delivery.delivered_on, start_month)].add(delivery.plot_id)
-    balances = {
-        season: plot_balances(session, org_id, season, plot_ids)
-        for season, plot_ids in by_season.items()
-    }
+    balances: dict[str, dict] = defaultdict(dict)
+    for season, ids in by_season.items():
+        for chunk in _chunks(sorted(ids)):
+            balances[season].update(plot_balances(session, org_id, season, chunk))
     found = {}
     for delivery in deliveries:
         _row, plot, _producer, agreements = info[delivery.id]

@@ -1,6 +1,7 @@
 """Intake without friction: the warnings a clerk sees before saving (and what is kept of them),
 the producer found by a typed name, and the suggested ticket number."""
 
+import io
 from datetime import date
 from decimal import Decimal
 
@@ -230,6 +231,37 @@ def test_the_api_and_the_import_record_warnings_without_refusing(
     data = write_workbook([("Deliveries", DELIVERY_COLUMNS, [[row[c] for c in DELIVERY_COLUMNS]])])
     [imported] = import_deliveries(db_session, org.id, None, data)
     assert codes(imported) == ["FOR-LOSS", "AGR-ACTIVE", "ORG-ORIGIN"]
+
+
+def test_the_import_page_says_which_tickets_have_warnings(client, login, db_session, troubled):
+    producer, plot = troubled
+    row = [
+        "XL-2",
+        producer.member_code,
+        plot.id,
+        None,
+        "dry_parchment",
+        100,
+        0,
+        None,
+        JUNE,
+        None,
+        None,
+    ]
+    login("staff")
+    response = client.post(
+        "/deliveries/import",
+        data={
+            "file": (
+                io.BytesIO(write_workbook([("Deliveries", DELIVERY_COLUMNS, [row])])),
+                "d.xlsx",
+            )
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    page = client.get(response.location).data.decode()
+    assert "1 de ellas tiene advertencias de acopio, guardadas en su ticket: XL-2." in page
 
 
 # --- the producer by name ----------------------------------------------------------------------
