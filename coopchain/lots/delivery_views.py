@@ -157,7 +157,9 @@ def delivery_new():
     }
     if asked:
         defaults["producer_code"] = asked
-    plots = _plots_of(org, chosen if request.method == "POST" else asked)
+    # The producer typed (a code, a label or a name), once for the plots and the name shown.
+    typed_producer = _producer(org, chosen if request.method == "POST" else asked)
+    plots = plots_of_producers(db, org, [typed_producer.id]) if typed_producer else []
     if len(plots) == 1:
         defaults["plot_id"] = str(plots[0].id)
     # Which product forms to offer before JavaScript narrows them: the chosen plot's crop, or
@@ -209,8 +211,7 @@ def delivery_new():
         describe_warning=intake_warnings.describe,
         producers=producers,
         producer_names=dict(producers),
-        # The producer resolved from what was typed (a name too): named under the field.
-        chosen=_producer(org, chosen or asked),
+        chosen=typed_producer,
         plots=plots,
         forms=forms,
         all_forms=[f.value for f in ProductForm],

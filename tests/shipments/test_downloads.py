@@ -6,7 +6,7 @@ import json
 import pytest
 
 from coopchain.certs import registry
-from tests.shipments.conftest import VALID_CONTAINER, new_shipment
+from tests.shipments.conftest import VALID_CONTAINER, bagged_lot, new_shipment
 
 
 @pytest.fixture
@@ -104,3 +104,33 @@ def test_no_eudr_button_for_pitahaya_nor_labels_without_bags(client, login, db_s
     ]
     response = client.get("/shipments/P-DL-1/eudr.geojson")
     assert response.status_code == 422 and "outside the EUDR" in response.get_data(as_text=True)
+
+
+def test_a_split_package_is_offered_part_by_part(
+    client, login, db_session, org, farm, loaded, monkeypatch
+):
+    from functools import partial
+
+    from coopchain.certs import eudr, eudr_shipment
+    from coopchain.shipments import services as shipments
+    from tests import factories
+
+    other = factories.producer(db_session, org)
+    factories.agreement(db_session, org, [other])
+    other_plot = factories.plot(db_session, org, other, geometry=factories.square(lat=-5.71))
+    lot, _bags = bagged_lot(db_session, org, other, other_plot, 2)
+    shipments.allocate(db_session, org.id, None, "C-DL-1", lot_codes=[lot.code])
+    # One producer per part, as if the EU limit were 1 producer per statement.
+    monkeypatch.setattr(
+        eudr_shipment, "build_package", partial(eudr.build_package, max_producers=1)
+    )
+    login("auditor")
+    page = client.get("/shipments/C-DL-1/eudr.geojson")
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    text = page.get_data(as_text=True)
+    assert "2 parts" in text or "2 partes" in text
+    assert 'href="/shipments/C-DL-1/eudr.geojson?part=2"' in text
+    second = client.get("/shipments/C-DL-1/eudr.geojson?part=2")
+    assert second.mimetype == "application/geo+json"
+    assert "eudr-C-DL-1-part2of2.geojson" in second.headers["Content-Disposition"]
+    assert len(json.loads(second.data)["features"]) == 1
