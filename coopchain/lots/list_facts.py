@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from coopchain.lots.models import Lot
 from coopchain.lots.origins import origins_of_many
-from coopchain.quality.lot_quality import CuppingScore, cupping_of
+from coopchain.quality.lot_quality import CuppingScore, cupping_of, measured_scores
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,17 @@ def facts_of(session: Session, org_id: int, lots: list[Lot]) -> dict[int, LotFac
     if not lots:
         return {}
     found = origins_of_many(session, org_id, lots)
+    coffee = [lot for lot in lots if lot.crop == "coffee"]  # only coffee is cupped (DOMAIN.md §4)
+    measured = measured_scores(session, org_id, [lot.id for lot in coffee])
+
+    def score(lot: Lot) -> CuppingScore | None:
+        if lot.crop != "coffee":
+            return None
+        if lot.id in measured:
+            return measured[lot.id]
+        # A delivery's lot has no inputs to inherit a score from; only the others may have one.
+        return None if lot.delivery_id is not None else cupping_of(session, lot)
+
     return {
         lot.id: LotFacts(
             organic_status=found[lot.id].organic_status.value,
@@ -34,8 +45,7 @@ def facts_of(session: Session, org_id: int, lots: list[Lot]) -> dict[int, LotFac
             plots=found[lot.id].plot_count,
             producers=found[lot.id].producer_count,
             deliveries=len(found[lot.id].origins),
-            # Only coffee is cupped (DOMAIN.md §4).
-            cupping=cupping_of(session, lot) if lot.crop == "coffee" else None,
+            cupping=score(lot),
         )
         for lot in lots
     }
