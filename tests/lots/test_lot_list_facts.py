@@ -40,7 +40,11 @@ def lots(db_session, org, farm):
         db_session, org, producer, organic_conversion_start=date(2025, 1, 1)
     )
     _d, young = factories.delivery(db_session, org, producer, converting)
-    return {"green": green, "blend": blend, "young": young, "a": a, "b": b}
+    split = transformations.split(
+        db_session, org.id, None, green.code, [Decimal("100"), Decimal("200")], JUNE
+    )
+    part, _rest = transformations.parts_of(db_session, split)[1]
+    return {"green": green, "blend": blend, "young": young, "part": part}
 
 
 def test_the_lot_list_shows_organic_status_origins_and_score(client, login, lots):
@@ -49,12 +53,14 @@ def test_the_lot_list_shows_organic_status_origins_and_score(client, login, lots
     green = row_of(page, lots["green"].code)
     assert "orgánico" in green and "1 parcela" in green and "84,25" in green
     # 4,504.36 kg (4,524.36 gross − 20 tare) read as whole kilograms, exact in the title;
-    # 0.3 kg went to the cupping sample.
-    assert 'title="4.504,36 kg">4.504<' in green and 'title="4.504,06 kg">4.504<' in green
+    # 0.3 kg went to the cupping sample and 300 kg to the split.
+    assert 'title="4.504,36 kg">4.504<' in green and 'title="4.204,06 kg">4.204<' in green
     blend = row_of(page, lots["blend"].code)
     assert "2 parcelas · 2 productores" in blend and "—" in blend
     young = row_of(page, lots["young"].code)
     assert "en conversión" in young
+    # A part of the cupped lot inherits its score, marked as derived.
+    assert "≈ 84,25" in row_of(page, lots["part"].code)
 
 
 def test_the_merge_page_shows_the_facts_and_the_selected_total(
