@@ -210,7 +210,6 @@ def delivery_new():
         intake=shown,
         describe_warning=intake_warnings.describe,
         producers=producers,
-        producer_names=dict(producers),
         chosen=typed_producer,
         plots=plots,
         forms=forms,
