@@ -109,6 +109,7 @@ ROUTE_MODULES = (
     "coopchain.quality.grading_views",
     "coopchain.quality.document_views",
     "coopchain.shipments.detail_views",
+    "coopchain.certs.eudr_views",
     "coopchain.farms.api",
     "coopchain.ledger.api",
     "coopchain.lots.api",

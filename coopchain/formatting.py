@@ -7,7 +7,7 @@ the delivery page print the same 500 kg the same way. Every function prints "—
 
 import functools
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from babel import Locale
 from babel.dates import format_datetime
@@ -32,6 +32,17 @@ def kg(value) -> str:
         text = text.rstrip("0").rstrip(".")
     group, decimal = _number_symbols(str(get_locale()))
     return text.replace(",", "\0").replace(".", decimal).replace("\0", group)
+
+
+def kg_rounded(value) -> str:
+    """Kilograms for reading at a glance (lists, totals): whole kilograms from 100 kg, a tenth
+    below, grams under a kilogram ("4.504", "52,5", "0,3"). Pages show the exact figure on the
+    lot's own page and in a title; exports always carry the exact grams."""
+    if value is None or value == "":
+        return NONE
+    amount = Decimal(value)
+    step = Decimal("1") if abs(amount) >= 100 else Decimal("0.1") if abs(amount) >= 1 else None
+    return kg(amount.quantize(step, rounding=ROUND_HALF_UP) if step else amount)
 
 
 @functools.cache
@@ -119,6 +130,7 @@ def country(code: str | None) -> str:
 #: What templates of pages and documents call them.
 TEMPLATE_HELPERS = {
     "kg": kg,
+    "kg_rounded": kg_rounded,
     "ha": ha,
     "pct": pct,
     "money": money,

@@ -83,8 +83,14 @@ def _delivery_registered(replay: Replay, seq: int, data: dict, _subject: str) ->
         delivered_on=data["delivered_on"],
         voided="no",
     )
+    if "intake_warnings" in data:  # events before intake warnings existed do not say
+        replay.set("deliveries", data["delivery_id"], seq, warnings=_codes(data["intake_warnings"]))
     net = _kg(data["net_kg"])
     replay.set("lots", data["lot"], seq, quantity_kg=net, available_kg=net, voided="no")
+
+
+def _codes(warnings) -> str:
+    return ", ".join(w.get("code", "?") for w in warnings or [])
 
 
 def _delivery_voided(replay: Replay, seq: int, data: dict, subject: str) -> None:
@@ -217,6 +223,7 @@ def stored_rows(session: Session, organization_id: int) -> dict[str, dict[str, d
             "net_kg": _kg(d.net_kg),
             "delivered_on": d.delivered_on.isoformat(),
             "voided": _yes_no(d.voided_at),
+            "warnings": _codes(d.intake_warnings),
         }
         for d in session.scalars(owned(Delivery, organization_id))
     }

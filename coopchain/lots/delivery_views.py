@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from marshmallow import ValidationError, pre_load
+from marshmallow import ValidationError, fields, pre_load, validate
 
 from coopchain.auth.access import READ, REGISTRY_WRITE, current_org_id, current_user_id, requires
 from coopchain.clock import today
@@ -18,10 +18,11 @@ from coopchain.db import discard_changes, get_session
 from coopchain.errors import DomainError
 from coopchain.farms.models import Plot
 from coopchain.farms.plots import get_plot, plots_of_producers
-from coopchain.farms.producers import active_producer_names, get_producer, producer_by_code
+from coopchain.farms.producers import active_producer_names, get_producer
 from coopchain.forms import handle_form
-from coopchain.lots import rules, services
+from coopchain.lots import intake_warnings, rules, services
 from coopchain.lots.blueprint import bp
+from coopchain.lots.intake_lookup import resolve_producer, suggest_ticket
 from coopchain.lots.models import ProductForm
 from coopchain.lots.page_helpers import can_write as _can_write
 from coopchain.lots.page_helpers import page_helpers as _helpers
@@ -34,7 +35,12 @@ _DECIMAL_COMMA = re.compile(r"^\s*-?\d*,\d+\s*$")
 
 
 class DeliveryForm(DeliveryIn):
-    """The intake form: the producer by member code, and a decimal comma accepted."""
+    """The intake form: the producer by member code or full name, a decimal comma accepted,
+    and the clerk's confirmation of the warnings shown (the codes, and the tick)."""
+
+    producer_code = fields.Str(validate=validate.Length(1, 120), load_default=None)
+    save_anyway = fields.Bool(load_default=False)
+    warnings_seen = fields.Str(validate=validate.Length(max=200), load_default="")
 
     @pre_load
     def _form_conventions(self, data, **_kwargs):
@@ -51,11 +57,16 @@ class DeliveryForm(DeliveryIn):
         return data
 
 
-def _plots_of(org_id: int, member_code: str | None) -> list[Plot]:
-    code = (member_code or "").split(" — ", 1)[0].strip()
-    if not code:
-        return []
-    producer = producer_by_code(get_session(), org_id, code)
+def _producer(org_id: int, typed: str | None):
+    """The producer typed (code, label or name), or None when none or several match."""
+    try:
+        return resolve_producer(get_session(), org_id, typed)
+    except DomainError:
+        return None
+
+
+def _plots_of(org_id: int, typed: str | None) -> list[Plot]:
+    producer = _producer(org_id, typed)
     if producer is None:
         return []
     return plots_of_producers(get_session(), org_id, [producer.id])
@@ -124,6 +135,7 @@ def delivery_detail(delivery_id: int):
         plot=plot,
         lot=lot,
         total=rules.amount_due(delivery.net_kg, delivery.price_per_kg),
+        describe_warning=intake_warnings.describe,
         can_write=_can_write(),
         **_helpers(),
     )
@@ -138,10 +150,16 @@ def delivery_new():
     db, org = get_session(), current_org_id()
     chosen = request.form.get("producer_code") if request.method == "POST" else None
     asked = request.args.get("producer", "").strip()
-    defaults = {"tare_kg": "0", "delivered_on": today().isoformat()}
+    defaults = {
+        "tare_kg": "0",
+        "delivered_on": today().isoformat(),
+        "ticket_number": suggest_ticket(db, org),
+    }
     if asked:
         defaults["producer_code"] = asked
-    plots = _plots_of(org, chosen if request.method == "POST" else asked)
+    # The producer typed (a code, a label or a name), once for the plots and the name shown.
+    typed_producer = _producer(org, chosen if request.method == "POST" else asked)
+    plots = plots_of_producers(db, org, [typed_producer.id]) if typed_producer else []
     if len(plots) == 1:
         defaults["plot_id"] = str(plots[0].id)
     # Which product forms to offer before JavaScript narrows them: the chosen plot's crop, or
@@ -152,27 +170,47 @@ def delivery_new():
     if len(forms) == 1:
         defaults["product_form"] = forms[0]
 
+    shown: dict = {"warnings": []}
+
+    def save(data):
+        acknowledged = (
+            set(data.pop("warnings_seen").split(",")) if data.pop("save_anyway") else set()
+        )
+        producer = resolve_producer(db, org, data.get("producer_code"))
+        if producer is not None:
+            data["producer_code"] = producer.member_code
+        try:
+            return services.register_delivery(db, org, current_user_id(), data, acknowledged)
+        except intake_warnings.IntakeWarnings as exc:
+            shown["warnings"] = exc.warnings
+            raise
+
     def on_success(delivery):
         lot = services.lot_of_delivery(db, delivery)
-        flash(
-            _(
-                "Delivery %(ticket)s recorded: lot %(lot)s.",
-                ticket=delivery.ticket_number,
-                lot=lot.code,
-            ),
-            "success",
+        message = _(
+            "Delivery %(ticket)s recorded: lot %(lot)s.",
+            ticket=delivery.ticket_number,
+            lot=lot.code,
         )
+        if delivery.intake_warnings:
+            message += " " + _(
+                "Recorded with its warnings: %(codes)s.",
+                codes=", ".join(intake_warnings.codes_of(delivery.intake_warnings)),
+            )
+        flash(message, "success")
         return redirect(url_for("lots.delivery_detail", delivery_id=delivery.id))
 
     producers = active_producer_names(get_session(), org)
     return handle_form(
         "lots/delivery_form.html",
         DeliveryForm(exclude=("producer_id",)),
-        lambda data: services.register_delivery(db, org, current_user_id(), data),
+        save,
         on_success,
         defaults=defaults,
+        intake=shown,
+        describe_warning=intake_warnings.describe,
         producers=producers,
-        producer_names=dict(producers),
+        chosen=typed_producer,
         plots=plots,
         forms=forms,
         all_forms=[f.value for f in ProductForm],

@@ -6,6 +6,7 @@ import io
 
 from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from coopchain.auth.access import READ, REGISTRY_WRITE, current_org_id, current_principal, requires
 from coopchain.clock import today
@@ -66,6 +67,18 @@ def delivery_import():
     except ImportFailed as exc:
         return render_template(page, errors=exc.errors, file_error=None), 422
     flash(_("Registered %(n)s deliveries.", n=len(created)), "success")
+    warned = [d.ticket_number for d in created if d.intake_warnings]
+    if warned:
+        # Recorded, not refused: a workbook is the paper of deliveries already received.
+        flash(
+            ngettext(
+                "%(num)s of them has intake warnings, kept on the ticket: %(tickets)s.",
+                "%(num)s of them have intake warnings, kept on each ticket: %(tickets)s.",
+                len(warned),
+                tickets=", ".join(warned[:20]) + (" …" if len(warned) > 20 else ""),
+            ),
+            "warning",
+        )
     return redirect(url_for("lots.delivery_list"))
 
 

@@ -21,6 +21,7 @@ from coopchain.forms import flat_errors, form_errors, load_form
 from coopchain.lots import bags, origins, rules, services, transformations
 from coopchain.lots.blueprint import bp
 from coopchain.lots.genealogy import genealogy_svg
+from coopchain.lots.list_facts import facts_of
 from coopchain.lots.lot_forms import _to_lot
 from coopchain.lots.models import Lot, LotStatus, ProductForm
 from coopchain.lots.page_helpers import can_write as _can_write
@@ -64,6 +65,7 @@ def lot_list():
     return render_template(
         "lots/lot_list.html",
         lots=lots,
+        facts=facts_of(get_session(), current_org_id(), lots),
         total=total,
         page=args["page"],
         pages=max(1, -(-total // args["per_page"])),

@@ -133,26 +133,7 @@ def mass_balance(session: Session, org_id: int, season: str) -> MassBalanceRepor
         .where(in_organization(Plot, org_id))
         .order_by(Producer.member_code, Plot.name, Plot.id)
     ).all()
-    delivered: dict[int, dict[str, Decimal]] = {}
-    counts: dict[int, int] = {}
-    for plot_id, form, net, count in session.execute(
-        select(
-            Delivery.plot_id,
-            Delivery.product_form,
-            func.sum(Delivery.net_kg),
-            func.count(Delivery.id),
-        )
-        .where(
-            in_organization(Delivery, org_id),
-            Delivery.voided_at.is_(None),
-            Delivery.delivered_on >= start,
-            Delivery.delivered_on < end,
-        )
-        .group_by(Delivery.plot_id, Delivery.product_form)
-    ):
-        # SQLite sums NUMERIC as REAL; rounding to the gram gives back the exact total.
-        delivered.setdefault(plot_id, {})[form] = rules.kg(net)
-        counts[plot_id] = counts.get(plot_id, 0) + count
+    delivered, counts = _delivered(session, org_id, start, end)
 
     rows = [
         _plot_balance(
@@ -181,6 +162,60 @@ def mass_balance(session: Session, org_id: int, season: str) -> MassBalanceRepor
         plots=rows,
         totals=_totals(rows),
     )
+
+
+def _delivered(session: Session, org_id: int, start: date, end: date, plot_ids=None):
+    """({plot id: {form: net kg}}, {plot id: deliveries}) of the live deliveries in [start,
+    end), of every plot or of `plot_ids`."""
+    query = (
+        select(
+            Delivery.plot_id,
+            Delivery.product_form,
+            func.sum(Delivery.net_kg),
+            func.count(Delivery.id),
+        )
+        .where(
+            in_organization(Delivery, org_id),
+            Delivery.voided_at.is_(None),
+            Delivery.delivered_on >= start,
+            Delivery.delivered_on < end,
+        )
+        .group_by(Delivery.plot_id, Delivery.product_form)
+    )
+    if plot_ids is not None:
+        query = query.where(Delivery.plot_id.in_(list(plot_ids)))
+    delivered: dict[int, dict[str, Decimal]] = {}
+    counts: dict[int, int] = {}
+    for plot_id, form, net, count in session.execute(query):
+        # SQLite sums NUMERIC as REAL; rounding to the gram gives back the exact total.
+        delivered.setdefault(plot_id, {})[form] = rules.kg(net)
+        counts[plot_id] = counts.get(plot_id, 0) + count
+    return delivered, counts
+
+
+def plot_balances(session: Session, org_id: int, season: str, plot_ids) -> dict[int, PlotBalance]:
+    """{plot id: its balance in `season`} for a few plots (the intake warnings): the same
+    computation as the report's rows, without reading the whole register."""
+    settings = settings_of(session)
+    start, end = _bounds(season, settings.season_start_month)
+    delivered, counts = _delivered(session, org_id, start, end, plot_ids)
+    rows = session.execute(
+        select(Plot, Producer)
+        .join(Producer, Producer.id == Plot.producer_id)
+        .where(in_organization(Plot, org_id), Plot.id.in_(list(plot_ids)))
+    ).all()
+    return {
+        plot.id: _plot_balance(
+            plot,
+            producer,
+            delivered.get(plot.id, {}),
+            counts.get(plot.id, 0),
+            settings.yield_form_equivalents,
+            settings.default_expected_yield,
+            settings.mass_balance_tolerance_pct,
+        )
+        for plot, producer in rows
+    }
 
 
 def _plot_balance(plot, producer, by_form, count, equivalents, defaults, tolerance):

@@ -3,6 +3,8 @@ from each, and merge them into one new lot with transformations.merge. Refused i
 form again with status 422 and the choices kept.
 """
 
+from decimal import Decimal, InvalidOperation
+
 from flask import flash, render_template, request
 from flask_babel import gettext as _
 from marshmallow import ValidationError
@@ -11,10 +13,12 @@ from coopchain.auth.access import REGISTRY_WRITE, current_org_id, current_user_i
 from coopchain.clock import today
 from coopchain.db import discard_changes, get_session
 from coopchain.errors import DomainError
+from coopchain.formatting import kg as format_kg
 from coopchain.forms import flat_errors, form_errors
 from coopchain.lots import transformations
 from coopchain.lots.blueprint import bp
 from coopchain.lots.errors import CommingledOrganic
+from coopchain.lots.list_facts import facts_of
 from coopchain.lots.lot_forms import _to_lot
 from coopchain.lots.merge_candidates import merge_candidates
 from coopchain.lots.models import ProductForm
@@ -42,6 +46,28 @@ def _merge_errors_from_validation(messages: dict, codes: list[str]) -> dict:
         errors["lot"] = flat_errors({"lot": inputs})["lot"]
     errors.update(flat_errors(messages))
     return errors
+
+
+def _selected(chosen, values: dict) -> dict:
+    """The picked lots' count and kilograms (what is typed for a lot, else all it has): the
+    total a page without JavaScript shows; merge.js keeps it up to date as boxes are ticked."""
+    total = Decimal("0")
+    for lot in chosen:
+        typed = (values.get(f"kg_{lot.code}") or "").strip().replace(",", ".")
+        try:
+            wanted = Decimal(typed) if typed else lot.available_kg
+        except InvalidOperation:
+            wanted = lot.available_kg
+        total += wanted if wanted.is_finite() and wanted > 0 else lot.available_kg
+    return {"count": len(chosen), "kg": total}
+
+
+def _number_symbols() -> dict:
+    """The grouping and decimal symbols of the page's language, as formatting.py prints them
+    (read off a formatted number, so the script and the server never disagree)."""
+    sample = format_kg(Decimal("1234567.5"))
+    group = sample[1] if not sample[1].isdigit() else ""
+    return {"group": group, "decimal": sample[-2]}
 
 
 @bp.route("/lots/merge", methods=["GET", "POST"])
@@ -99,6 +125,9 @@ def merge():
     )
     return render_template(
         "lots/merge.html",
+        facts=facts_of(db, org, offered.rows),
+        selected=_selected(offered.chosen, values),
+        symbols=_number_symbols(),
         rows=offered.rows,
         checked=[lot.code for lot in offered.chosen],  # echo only what exists in this organisation
         product_form=offered.product_form or "",

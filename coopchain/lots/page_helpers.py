@@ -27,6 +27,8 @@ def page_helpers() -> dict:
     """Formatting and links every lots template uses."""
     return {
         "kg": formatting.kg,
+        "kg_rounded": formatting.kg_rounded,
+        "score": formatting.score,
         "pct": formatting.pct,
         "money": format_money,
         "lot_href": lot_href,

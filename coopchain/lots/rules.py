@@ -154,3 +154,16 @@ def share_out(total: Decimal, weights: Mapping[object, int | Fraction]) -> dict[
     for key in by_remainder[:left]:
         floors[key] += 1
     return {key: Decimal(floors[key]) * GRAM for key in weights}
+
+
+_TRAILING_NUMBER = re.compile(r"^(.*?)(\d+)$")
+
+
+def next_ticket(last: str | None) -> str | None:
+    """The ticket after `last`: its trailing number plus one, zero padding kept ("C-00041" →
+    "C-00042", "T9" → "T10"); None when `last` ends in no number (nothing to count on)."""
+    found = _TRAILING_NUMBER.match((last or "").strip())
+    if not found:
+        return None
+    prefix, digits = found.groups()
+    return f"{prefix}{int(digits) + 1:0{len(digits)}d}"

@@ -132,6 +132,9 @@ class DeliveryOut(Schema):
     lot_code = fields.Str()
     voided_at = fields.DateTime(allow_none=True)
     void_reason = fields.Str(allow_none=True)
+    #: Warnings recorded at intake: [{"code": "FOR-LOSS" | "AGR-ACTIVE" | "ORG-ORIGIN" |
+    #: "MB-OVER", …facts}]; the API records them and never refuses a ticket for them.
+    intake_warnings = fields.List(fields.Dict())
 
 
 class LotOut(Schema):

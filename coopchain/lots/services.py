@@ -21,7 +21,7 @@ from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.farms.models import Plot, Producer, ProducerStatus
 from coopchain.farms.registry_common import like_pattern
 from coopchain.ledger.services import append, append_many
-from coopchain.lots import rules
+from coopchain.lots import intake_warnings, rules
 from coopchain.lots.models import (
     Bag,
     Delivery,
@@ -226,8 +226,11 @@ def delivery_rule_errors(data: dict, producer: Producer | None, plot: Plot | Non
     return errors
 
 
-def register_delivery(session: Session, org_id: int, user_id: int | None, data: dict) -> Delivery:
-    """Record an intake ticket and the origin lot it creates (producer by id or member code)."""
+def register_delivery(
+    session: Session, org_id: int, user_id: int | None, data: dict, acknowledged=None
+) -> Delivery:
+    """Record an intake ticket and the origin lot it creates (producer by id or member code);
+    `acknowledged`: see intake_warnings.record."""
     by_id = data.get("producer_id") is not None
     producer = session.scalar(
         select(Producer).where(
@@ -252,7 +255,7 @@ def register_delivery(session: Session, org_id: int, user_id: int | None, data: 
             str(_l("Ticket %(n)s is already recorded.", n=data["ticket_number"])),
             {"ticket_number": [str(_l("Already used in this organisation."))]},
         )
-    return register_checked_deliveries(session, org_id, user_id, [(data, plot)])[0]
+    return register_checked_deliveries(session, org_id, user_id, [(data, plot)], acknowledged)[0]
 
 
 def ticket_taken(session: Session, org_id: int, tickets: list[str]) -> set[str]:
@@ -270,7 +273,7 @@ def ticket_taken(session: Session, org_id: int, tickets: list[str]) -> set[str]:
 
 
 def register_checked_deliveries(
-    session: Session, org_id: int, user_id: int | None, rows: list[tuple[dict, Plot]]
+    session: Session, org_id: int, user_id: int | None, rows: list[tuple[dict, Plot]], ack=None
 ) -> list[Delivery]:
     """Insert deliveries whose rules were checked, with their lots and events, in bulk."""
     deliveries = [
@@ -310,6 +313,7 @@ def register_checked_deliveries(
     ]
     session.add_all(lots)
     session.flush()
+    intake_warnings.record(session, org_id, deliveries, ack)
     append_many(
         session,
         org_id,
@@ -330,6 +334,7 @@ def register_checked_deliveries(
                     "delivered_on": d.delivered_on,
                     "price_per_kg": d.price_per_kg,
                     "lot": lot.code,
+                    "intake_warnings": d.intake_warnings,
                 },
             }
             for d, lot in zip(deliveries, lots, strict=True)

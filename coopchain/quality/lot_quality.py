@@ -81,6 +81,11 @@ def _measured(session: Session, org_id: int, lot_ids) -> dict[int, CuppingScore]
     return found
 
 
+def measured_scores(session: Session, org_id: int, lot_ids: list[int]) -> dict[int, CuppingScore]:
+    """{lot id: score} for those of `lot_ids` cupped in a closed session (one query: lists)."""
+    return _measured(session, org_id, lot_ids) if lot_ids else {}
+
+
 def cupping_of(session: Session, lot: Lot) -> CuppingScore | None:
     """The lot's cupping score, measured or derived; None when nothing upstream was cupped."""
     ancestry = ancestry_query(lot.id)

@@ -8,9 +8,12 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
 from coopchain.auth.access import READ, REGISTRY_WRITE, current_org_id, current_user_id, requires
+from coopchain.certs.models import SubjectKind
+from coopchain.certs.registry import latest_valid_certificate
 from coopchain.clock import today
 from coopchain.db import discard_changes, get_session
-from coopchain.errors import Conflict, DomainError
+from coopchain.errors import Conflict, DomainError, NotFound
+from coopchain.farms.models import Crop
 from coopchain.formatting import kg as format_kg
 from coopchain.forms import form_errors, load_form, typed_codes
 from coopchain.lots.origins import origins_of
@@ -32,34 +35,57 @@ ADVANCE_LABELS = {
     ShipmentStatus.SHIPPED: _l("Mark as shipped"),
     ShipmentStatus.DELIVERED: _l("Mark as delivered"),
 }
-#: Documents other packages serve for a shipment; linked only once their endpoints exist.
-OTHER_DOCUMENTS = (
+#: Pages about the shipment that other packages serve (not downloads).
+OTHER_PAGES = (
     ("certs.shipment_compliance", _l("Compliance check")),
     ("certs.shipment_certificates", _l("Certificates")),
-    ("certs.shipment_eudr", _l("EUDR geolocation package")),
-    ("trace.shipment_labels", _l("Bag labels")),
 )
 
 
 # --- a shipment's page ------------------------------------------------------------------------
 
 
-def _documents(shipment: Shipment) -> list[tuple[str, str]]:
-    """The packing list, then what the certs and trace packages serve, once they do."""
+def _downloads(shipment: Shipment, bags: int) -> list[tuple[str, str]]:
+    """The documents as buttons, downloaded with the staff session (no API token): packing
+    list, and once bags are on board their labels and (coffee) the EUDR GeoJSON; the
+    certificate once one is issued."""
+    ref = shipment.reference
     links = [
-        (
-            url_for("shipments.packing_list_xlsx", reference=shipment.reference),
-            _("Packing list (.xlsx)"),
-        ),
-        (
-            url_for("shipments.packing_list_pdf", reference=shipment.reference),
-            _("Packing list (PDF)"),
-        ),
+        (url_for("shipments.packing_list_pdf", reference=ref), _("Packing list (PDF)")),
+        (url_for("shipments.packing_list_xlsx", reference=ref), _("Packing list (.xlsx)")),
     ]
-    for endpoint, label in OTHER_DOCUMENTS:
-        if endpoint in current_app.view_functions:
-            links.append((url_for(endpoint, reference=shipment.reference), str(label)))
+    if bags:
+        links += [
+            (url_for("trace.shipment_labels", reference=ref), _("Bag labels (A4 sheet)")),
+            (
+                url_for("trace.shipment_labels", reference=ref, layout="single"),
+                _("Bag labels (one per label)"),
+            ),
+        ]
+        if shipment.crop == Crop.COFFEE:  # pitahaya is outside the EUDR (DOMAIN.md §2)
+            links.append((url_for("certs.shipment_eudr", reference=ref), _("EUDR GeoJSON")))
+    try:
+        certificate = latest_valid_certificate(
+            get_session(), shipment.organization_id, SubjectKind.SHIPMENT, ref
+        )
+    except NotFound:
+        certificate = None
+    if certificate is not None:
+        links.append(
+            (
+                url_for("certs.certificate_pdf", number=certificate.number),
+                _("Certificate %(number)s (PDF)", number=certificate.number),
+            )
+        )
     return links
+
+
+def _documents(shipment: Shipment) -> list[tuple[str, str]]:
+    return [
+        (url_for(endpoint, reference=shipment.reference), str(label))
+        for endpoint, label in OTHER_PAGES
+        if endpoint in current_app.view_functions
+    ]
 
 
 def _page_number(name: str) -> int:
@@ -100,6 +126,7 @@ def _detail_page(shipment: Shipment, *, action=None, errors=None, status: int = 
         next_status=target,
         advance_label=ADVANCE_LABELS.get(target) if target else None,
         documents=_documents(shipment),
+        downloads=_downloads(shipment, totals.bags),
         suggestions=services.lot_suggestions(get_session(), shipment, LOT_SUGGESTIONS)
         if open_allocation
         else [],

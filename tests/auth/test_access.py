@@ -200,6 +200,7 @@ RULES = {
     "api.plots_forest_evidence_void": ("POST", WRITE),
     "trace.lot_labels": ("GET", ALL),
     "trace.shipment_labels": ("GET", ALL),
+    "certs.shipment_eudr": ("GET", ALL),
     "api.lots_labels": ("GET", ALL),
     "farms.forest_overview": ("GET", ALL),
     "farms.whisp_import": ("POST", WRITE),
