@@ -50,4 +50,6 @@ def test_menu_marks_the_current_page(client, login):
     page = client.get("/producers").get_data(as_text=True)
     current = re.findall(r'<a href="([^"]+)" aria-current="page">', page)
     assert current == ["/producers"]
-    assert 'href="#main"' in page and '<main id="main"' in page
+    # A keyboard user skips the menu: the first link jumps into main.
+    assert 'class="skip-link" href="#content"' in page
+    assert '<span id="content" tabindex="-1">' in page.split("<main>")[1]
