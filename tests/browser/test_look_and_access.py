@@ -154,3 +154,21 @@ def test_screenshots_of_the_main_pages(new_page, log_in, results_dir, viewport):
         page.goto(path)
         assert sideways_overflow(page) == [0, []], (name, width)
         page.screenshot(path=str(results_dir / f"ui-{name}-{width}.png"), full_page=True)
+
+
+def test_a_keyboard_user_skips_the_menu_and_sees_the_focus(new_page, log_in):
+    page = log_in(new_page(**DESKTOP))
+    page.goto("/producers")
+    page.keyboard.press("Tab")
+    skip = page.locator("a.skip-link")
+    assert page.evaluate("() => document.activeElement.className") == "skip-link"
+    assert skip.bounding_box()["y"] >= 0  # shown on screen while focused
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    # The next stop is in the page itself, not one of the twelve menu links.
+    assert page.evaluate("() => document.activeElement.closest('main') !== null")
+    ring = page.evaluate(
+        "() => { const s = getComputedStyle(document.activeElement);"
+        " return [s.outlineStyle, parseFloat(s.outlineWidth)]; }"
+    )
+    assert ring[0] != "none" and ring[1] >= 2, ring
