@@ -172,3 +172,18 @@ def test_a_keyboard_user_skips_the_menu_and_sees_the_focus(new_page, log_in):
         " return [s.outlineStyle, parseFloat(s.outlineWidth)]; }"
     )
     assert ring[0] != "none" and ring[1] >= 2, ring
+
+
+def test_a_card_cell_without_its_own_label_takes_its_column_header(new_page, log_in):
+    """A column another template adds later without data-label still reads "Column: value"."""
+    page = log_in(new_page(**PHONE))
+    page.goto("/deliveries")
+    labels = page.evaluate(
+        """() => { const table = document.querySelector("table.cards");
+            table.querySelectorAll("td").forEach(td => td.removeAttribute("data-label"));
+            labelCardCells(table);
+            const row = table.tBodies[0].rows[0];
+            return [...row.cells].map(td => getComputedStyle(td, "::before").content); }"""
+    )
+    headers = page.locator("table.cards thead th").all_inner_texts()
+    assert labels == [f'"{h.strip()}"' for h in headers]
