@@ -93,6 +93,7 @@ def configure_proxy(app: Flask) -> None:
 #: Modules whose routes attach to a blueprint when imported. The blueprints (blueprint.py,
 #: web/api.py) know nothing of them, so nothing imports back: no import cycles.
 ROUTE_MODULES = (
+    "coopchain.web.ui_pages",
     "coopchain.auth.invitation_views",
     "coopchain.farms.views",
     "coopchain.farms.certifier_views",

@@ -179,8 +179,11 @@ def genealogy_svg(
     uid = f"genealogy-{int(target_lot_id)}"
     title = words["title"] % {"code": target_code}
     desc = words["desc"] % {"lots": len(nodes), "steps": len(columns) - 1}
+    # With links the drawing is a group of links (an "img" hides its children from assistive
+    # technology and may not hold anything focusable); without links it is one image.
+    role = "group" if link else "img"
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="genealogy-graph" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="genealogy-graph" role="{role}" '
         f'viewBox="0 0 {width} {height}" width="100%" preserveAspectRatio="xMinYMin meet" '
         f'style="max-width:{width}px;min-width:{min(width, round(width * 0.7))}px" '
         f'aria-labelledby="{uid}-title {uid}-desc" font-family="system-ui, sans-serif">',

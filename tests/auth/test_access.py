@@ -32,6 +32,8 @@ RULES = {
     "auth.login": ("GET", PUBLIC),
     "api.openapi": ("GET", PUBLIC),
     "core.dashboard": ("GET", ALL),
+    "core.styleguide": ("GET", ALL),
+    "core.favicon": ("GET", PUBLIC),
     "auth.logout": ("POST", ALL),
     "auth.switch_organization": ("POST", ALL),
     "auth.tokens": ("GET", ALL),

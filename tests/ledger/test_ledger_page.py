@@ -66,7 +66,7 @@ def trail(db_session, org):
 
 
 def rows(page: str) -> list[str]:
-    body = page.split('<table class="list ledger-events">', 1)[1].split("</tbody>", 1)[0]
+    body = page.split('<table class="list ledger-events cards">', 1)[1].split("</tbody>", 1)[0]
     return body.split("<tr data-kind=")[1:]
 
 

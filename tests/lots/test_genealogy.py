@@ -79,6 +79,15 @@ def test_svg_scales_and_is_labelled_for_screen_readers():
     assert root.get("aria-labelledby") == "genealogy-4-title genealogy-4-desc"
 
 
+def test_a_drawing_with_links_is_a_group_so_its_links_stay_reachable():
+    """An svg role="img" may hold nothing focusable (axe: nested-interactive)."""
+    nodes, edges = three_levels()
+    root = parse(genealogy_svg(nodes, edges, 4, link=lambda code: f"/lots/{code}"))
+    assert root.get("role") == "group"
+    assert root.get("aria-labelledby") == "genealogy-4-title genealogy-4-desc"
+    assert root.findall(f".//{SVG}a")
+
+
 def test_edges_are_styled_by_kind_with_a_legend():
     nodes, edges = three_levels()
     root = parse(genealogy_svg(nodes, edges, 4))
