@@ -131,7 +131,8 @@
     for (var i = 0; i < layers.length; i++) {
       var bounds = layers[i] && layers[i].getLayers().length && layers[i].getBounds();
       if (bounds && bounds.isValid()) {
-        map.fitBounds(bounds, { padding: [20, 20], maxZoom: 17 });
+        // Without animation: a fit never races a zoom still running (data arriving late).
+        map.fitBounds(bounds, { padding: [20, 20], maxZoom: 17, animate: false });
         return true;
       }
     }

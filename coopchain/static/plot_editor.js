@@ -12,6 +12,15 @@
     });
   }
 
+  // GeoJSON text with every coordinate written with 6 decimals, as the EU system wants
+  // (JSON.stringify would write -77.41 for -77.410000).
+  function geometryText(geometry) {
+    function coords(c) {
+      return Array.isArray(c) ? "[" + c.map(coords).join(", ") + "]" : c.toFixed(6);
+    }
+    return '{"type": "' + geometry.type + '", "coordinates": ' + coords(geometry.coordinates) + "}";
+  }
+
   function round6(n) {
     return Math.round(n * 1e6) / 1e6;
   }
@@ -119,7 +128,7 @@
     // --- map -> textarea -------------------------------------------------------------------
     function fromMap() {
       var geometry = geometryOf(drawn);
-      textarea.value = geometry ? JSON.stringify(geometry) : "";
+      textarea.value = geometry ? geometryText(geometry) : "";
       check();
     }
 
@@ -249,10 +258,11 @@
         walk.line = latlngs.length >= 3 ? L.polygon(latlngs) : L.polyline(latlngs);
         drawn.clearLayers();
         drawn.addLayer(walk.line);
-        map.fitBounds(walk.line.getBounds(), { maxZoom: 19, padding: [30, 30] });
+        map.fitBounds(walk.line.getBounds(), { maxZoom: 19, padding: [30, 30], animate: false });
       }
       if (latlngs.length >= 3) {
-        textarea.value = JSON.stringify({ type: "Polygon", coordinates: [ringOf(walk.line.getLatLngs()[0])] });
+        var ring = ringOf(walk.line.getLatLngs()[0]);
+        textarea.value = geometryText({ type: "Polygon", coordinates: [ring] });
         check();
       }
     }

@@ -128,7 +128,7 @@ def test_walk_a_boundary_with_the_phone_gps_and_save_it(
         before = points.count()
         page.context.set_geolocation({"latitude": lat, "longitude": lon, "accuracy": accuracy})
         page.click("#walk-add")
-        page.wait_for_function(f"document.querySelectorAll('#walk-points li').length > {before}")
+        points.nth(before).wait_for()  # the new point is listed
 
     walk_to(-5.700000, -77.410000, 4)
     walk_to(-5.700000, -77.408900, 6)
@@ -145,6 +145,9 @@ def test_walk_a_boundary_with_the_phone_gps_and_save_it(
     assert "±5 m" in points.nth(3).inner_text()
     page.click("#walk-done")
     page.locator("#geometry-check[data-state=ok]").wait_for()
+    # Written with the 6 decimals the EU wants, so no precision warning.
+    assert "[-77.410000, -5.700000]" in page.input_value("textarea[name=geometry]")
+    assert page.locator("#geometry-check li.warning").count() == 0
     page.screenshot(path=str(results_dir / f"maps-walk-boundary-{width}.png"), full_page=True)
 
     save_plot_form(page, producer_id)
@@ -205,3 +208,22 @@ def test_the_cooperative_map_shows_plots_by_status_and_the_outline(
     with page.expect_navigation():
         link.click()
     assert PRODUCER_PATH.match(urlparse(page.url).path)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_intake_form_shows_the_chosen_plots_outline(new_page, log_in, results_dir, width):
+    page = staff_at(new_page, log_in, width)
+    page.goto("/deliveries/new")
+    block = page.locator("#intake-map-block")
+    assert block.is_hidden()  # no plot chosen yet
+    page.fill("input[name=producer_code]", "CAF-0002")
+    page.locator("input[name=producer_code]").dispatch_event("change")
+    page.wait_for_selector('#plot_id option[value]:not([value=""])', state="attached")
+    plot_id = page.eval_on_selector("#plot_id", "s => [...s.options].find(o => o.value).value")
+    page.select_option("#plot_id", plot_id)
+    page.locator(f"#intake-map[data-plot-id='{plot_id}']").wait_for()
+    assert block.is_visible()
+    # The outline (or the point) of that plot, and only it, is drawn.
+    shapes = page.locator("#intake-map .leaflet-overlay-pane path:not([data-area])")
+    assert shapes.count() == 1
+    page.screenshot(path=str(results_dir / f"maps-intake-plot-{width}.png"), full_page=True)
