@@ -35,7 +35,9 @@ def parse_area_geojson(text: str | bytes) -> dict:
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise _refuse(_l("The file is not UTF-8 text (byte %(at)s).", at=exc.start + 1)) from exc
+            raise _refuse(
+                _l("The file is not UTF-8 text (byte %(at)s).", at=exc.start + 1)
+            ) from exc
     text = text.removeprefix("\ufeff")
     if not text.strip():
         raise _refuse(_l("No GeoJSON given: paste it or choose a file."))
@@ -66,7 +68,7 @@ def parse_area_geojson(text: str | bytes) -> dict:
 def _geometries(data) -> list[tuple[str, object]]:
     """(label, geometry) for a bare geometry, a Feature or each feature of a collection."""
     if not isinstance(data, dict):
-        raise _refuse(_l("The GeoJSON must be an object with a \"type\"."))
+        raise _refuse(_l('The GeoJSON must be an object with a "type".'))
     if data.get("type") == "FeatureCollection":
         features = data.get("features")
         if not isinstance(features, list) or not features:
