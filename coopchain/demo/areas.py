@@ -7,7 +7,10 @@ from sqlmodel import Session
 
 from coopchain.farms.protected_areas import create_area
 
-SOURCE = "Hand-drawn approximation for the demo, not an official boundary (SERNANP/WDPA)"
+SOURCE = (
+    "Trazado a mano, aproximado, solo para la demo; no es el límite oficial del SERNANP "
+    "(hand-drawn approximation for the demo, not the official boundary)"
+)
 
 #: Roughly the forest north of the demo plots (lon, lat), traced by eye: not for any decision.
 FOREST = [

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from coopchain import formatting
 from coopchain.auth.access import (
     ADMIN,
     READ,
@@ -134,11 +135,12 @@ def plot_geometry_check():
 
 
 def _areas_page(values=None, errors=None, status=200):
-    db = get_session()
+    areas = list_areas(get_session(), current_org_id())
     return (
         render_template(
             "farms/protected_areas.html",
-            areas=list_areas(db, current_org_id()),
+            areas=areas,
+            uploaded={a.id: formatting.moment(a.uploaded_at) for a in areas},
             kinds=list(AreaKind),
             values=values or {"kind": AreaKind.PROTECTED_AREA},
             errors=errors or {},

@@ -113,7 +113,8 @@
       if (!data.features.length) M.notice(el, M.t("no_plots"));
     });
     Promise.all([loaded, areas]).then(function (layers) {
-      M.fit(map, [plots, layers[1]]);
+      // The outlines page opens on the outlines; the other maps on the plots.
+      M.fit(map, el.dataset.fit === "areas" ? [layers[1], plots] : [plots, layers[1]]);
       el.setAttribute("data-ready", "true");
     }).catch(function () {
       M.notice(el, M.t("load_failed"), "warn");

@@ -6,6 +6,7 @@ Tile requests are refused, as on a collection centre's laptop without network: t
 still draw the plots and say the tiles are unavailable.
 """
 
+import json
 import re
 from urllib.parse import urlparse
 
@@ -227,3 +228,41 @@ def test_the_intake_form_shows_the_chosen_plots_outline(new_page, log_in, result
     shapes = page.locator("#intake-map .leaflet-overlay-pane path:not([data-area])")
     assert shapes.count() == 1
     page.screenshot(path=str(results_dir / f"maps-intake-plot-{width}.png"), full_page=True)
+
+
+def test_an_admin_uploads_a_buffer_zone_and_sees_it_on_the_map(new_page, log_in, results_dir):
+    page = new_page(viewport={"width": 1366, "height": 900})
+    offline_tiles(page)
+    log_in(page, "admin@demo.coop")  # Spanish, the cooperative's language
+    page.goto("/map/areas")
+    page.locator("#areas-map[data-ready=true]").wait_for()
+    ring = [[-77.5, -5.9], [-77.3, -5.9], [-77.3, -6.0], [-77.5, -6.0], [-77.5, -5.9]]
+    outline = {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]}}
+    page.fill("input[name=name]", "Zona de prueba")
+    page.select_option("select[name=kind]", "buffer_zone")
+    page.set_input_files(
+        "input[name=geometry_file]",
+        files=[
+            {
+                "name": "zona.geojson",
+                "mimeType": "application/geo+json",
+                "buffer": json.dumps(outline).encode(),
+            }
+        ],
+    )
+    with page.expect_navigation():
+        page.click("form.grid button[type=submit]")
+    assert "Zona de prueba" in page.locator("#areas").inner_text()
+    page.locator("#areas-map[data-ready=true]").wait_for()
+    assert page.locator("#areas-map path[data-area='Zona de prueba']").count() == 1
+    page.screenshot(path=str(results_dir / "maps-protected-areas-es-1366.png"), full_page=True)
+
+    # A line is refused, naming what is wrong, and nothing is added.
+    page.fill("input[name=name]", "Línea")
+    page.fill(
+        "textarea[name=geometry]", '{"type": "LineString", "coordinates": [[-77, -5], [-76, -6]]}'
+    )
+    with page.expect_navigation():
+        page.click("form.grid button[type=submit]")
+    assert "LineString" in page.locator(".errors").inner_text()
+    assert "Línea" not in page.locator("#areas").inner_text()
