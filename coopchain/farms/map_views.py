@@ -120,7 +120,11 @@ def plot_geometry_check():
         parsed = None
 
     def described(issue) -> dict:
-        return {**issue.to_dict(), "marks": issue_marks(parsed, issue)}
+        try:
+            marks = issue_marks(parsed, issue)
+        except RecursionError:  # collections nested absurdly deep: the message says enough
+            marks = []
+        return {**issue.to_dict(), "marks": marks}
 
     return jsonify(
         {

@@ -151,6 +151,9 @@ def test_live_check_refuses_what_is_not_a_draft(client, login):
     assert client.post("/plots/geometry/check", data="not json").status_code == 400
     broken = client.post("/plots/geometry/check", json={"geometry": '{"type": '}).get_json()
     assert broken["errors"][0]["rule"] == "json.invalid"
+    deep = '{"type": "GeometryCollection", "geometries": [' * 2000 + "]}" * 2000
+    nested = client.post("/plots/geometry/check", json={"geometry": deep})
+    assert nested.status_code == 200 and nested.get_json()["ok"] is False
 
 
 def logged_in_client(app, db_session, org, role="staff", token=None):
