@@ -38,10 +38,13 @@
     var polygons = [], points = [];
     group.eachLayer(function (layer) {
       if (layer instanceof L.Polygon) {
-        var rings = layer.getLatLngs();
-        var outer = Array.isArray(rings[0]) ? rings[0] : rings;
-        if (Array.isArray(outer[0])) outer = outer[0];  // a multi-polygon layer: first part
-        polygons.push([ringOf(outer)]);
+        // A polygon's latlngs are [outer, holes…]; a multi-polygon layer's, a list of those.
+        // Every part and ring is kept, so the rules can still report holes.
+        var latlngs = layer.getLatLngs();
+        var parts = L.LineUtil.isFlat(latlngs[0]) ? [latlngs] : latlngs;
+        parts.forEach(function (rings) {
+          polygons.push(rings.map(ringOf));
+        });
       } else if (layer instanceof L.Marker || layer instanceof L.CircleMarker) {
         var at = layer.getLatLng();
         points.push([round6(at.lng), round6(at.lat)]);

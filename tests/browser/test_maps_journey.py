@@ -11,6 +11,7 @@ import re
 from urllib.parse import urlparse
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -266,3 +267,34 @@ def test_an_admin_uploads_a_buffer_zone_and_sees_it_on_the_map(new_page, log_in,
         page.click("form.grid button[type=submit]")
     assert "LineString" in page.locator(".errors").inner_text()
     assert "Línea" not in page.locator("#areas").inner_text()
+
+
+def test_editing_one_part_of_a_multipolygon_keeps_the_other(new_page, log_in):
+    page = staff_at(new_page, log_in, 1366)
+    producer_id = a_producer(page)
+    page.goto(f"/producers/{producer_id}/plots/new")
+    page.locator("#plot-map[data-ready=true]").wait_for()
+    first = [[-77.41, -5.7], [-77.4089, -5.7], [-77.4089, -5.70111], [-77.41, -5.70111]]
+    second = [[lon + 0.003, lat] for lon, lat in first]
+    multi = {
+        "type": "MultiPolygon",
+        "coordinates": [[[*first, first[0]]], [[*second, second[0]]]],
+    }
+    page.fill("textarea[name=geometry]", json.dumps(multi))
+    page.locator("#geometry-check[data-state=ok]").wait_for()
+    # Drag the whole shape with Geoman's drag mode: both parts move, both are kept.
+    page.click("#plot-map .leaflet-pm-icon-drag")
+    shape = page.locator("#plot-map .leaflet-overlay-pane path.leaflet-interactive").first
+    box = shape.bounding_box()
+    x, y = box["x"] + 5, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 40, y + 10, steps=5)
+    page.mouse.up()
+    # Geoman ends the drag a moment later; the map then rewrites the textarea.
+    text = page.locator("textarea[name=geometry]")
+    expect(text).not_to_have_value(json.dumps(multi))
+    page.locator("#geometry-check[data-state=ok]").wait_for()
+    edited = json.loads(page.input_value("textarea[name=geometry]"))
+    assert edited["type"] == "MultiPolygon" and len(edited["coordinates"]) == 2
+    assert edited["coordinates"] != multi["coordinates"]  # it moved
