@@ -97,6 +97,7 @@ ROUTE_MODULES = (
     "coopchain.auth.invitation_views",
     "coopchain.farms.views",
     "coopchain.farms.certifier_views",
+    "coopchain.farms.map_views",
     "coopchain.forest.evidence_views",
     "coopchain.forest.whisp_views",
     "coopchain.forest.assessment_views",

@@ -71,6 +71,21 @@ def load_config() -> dict:
         "PUBLIC_BASE_URL": os.environ.get(
             "COOPCHAIN_PUBLIC_BASE_URL", "http://localhost:5000"
         ).rstrip("/"),
+        # Basemap of the staff maps (issue 15): a Leaflet URL template and its attribution.
+        # Pages allow images from this host only (web/security_headers.py). The satellite
+        # layer is offered when its template is set. Without network the maps still draw.
+        "MAP_TILES": os.environ.get(
+            "COOPCHAIN_MAP_TILES", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+        ),
+        "MAP_ATTRIBUTION": os.environ.get(
+            "COOPCHAIN_MAP_ATTRIBUTION",
+            '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
+            "contributors",
+        ),
+        "MAP_SATELLITE_TILES": os.environ.get("COOPCHAIN_MAP_SATELLITE_TILES", ""),
+        "MAP_SATELLITE_ATTRIBUTION": os.environ.get("COOPCHAIN_MAP_SATELLITE_ATTRIBUTION", ""),
+        # Walking a plot's boundary: a GPS fix less precise than this (metres) gets a warning.
+        "GPS_MAX_ACCURACY_M": float(os.environ.get("COOPCHAIN_GPS_MAX_ACCURACY_M", "10")),
         # Raster assessments started from the forest page run in a background thread of the
         # worker (forest/assessment_views.py); the test suite runs them in the request instead.
         "FOREST_ASSESS_IN_BACKGROUND": env != "test",

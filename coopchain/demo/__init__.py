@@ -15,6 +15,7 @@ from sqlmodel import Session
 from coopchain.auth import services as auth_services
 from coopchain.auth.models import Organization, Role
 from coopchain.clock import today
+from coopchain.demo.areas import load_demo_areas
 from coopchain.demo.calendar import DemoCalendar, calendar_for
 from coopchain.demo.registry import load_registry
 from coopchain.demo.season import load_demo_season
@@ -48,6 +49,7 @@ def load_demo(session: Session, password: str, calendar: DemoCalendar | None = N
         (pitahaya, "pitahaya", 12, "PIT"),
     ):
         load_registry(session, rng, cal, org.id, crop, producers, prefix)
+        load_demo_areas(session, org.id)
         load_demo_season(session, rng, cal, org.id, crop)
         load_demo_shipments(session, cal, org.id, crop)
     return True

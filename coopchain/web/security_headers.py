@@ -4,13 +4,14 @@ framing, no MIME sniffing, no referrer to other sites. The public trace pages se
 policy of their own (trace/public_views.py), which is kept."""
 
 import secrets
+from urllib.parse import urlsplit
 
-from flask import Flask, g
+from flask import Flask, current_app, g
 
 #: Styles may be inline (style attributes in the templates); scripts never without the nonce.
 STAFF_POLICY = (
     "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "img-src 'self' data:{tiles}; object-src 'none'; base-uri 'self'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
 
@@ -22,9 +23,24 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
+def tile_sources(config) -> str:
+    """The configured basemap hosts as CSP sources (" https://tile.openstreetmap.org"): the
+    staff maps may load tile images from there and nowhere else. A Leaflet subdomain
+    placeholder ({s}.tile.example.org) becomes a wildcard (*.tile.example.org)."""
+    sources = []
+    for key in ("MAP_TILES", "MAP_SATELLITE_TILES"):
+        parts = urlsplit(config.get(key) or "")
+        if parts.scheme in ("http", "https") and parts.netloc:
+            host = parts.netloc.replace("{s}", "*")
+            if "{" not in host and f"{parts.scheme}://{host}" not in sources:
+                sources.append(f"{parts.scheme}://{host}")
+    return "".join(f" {source}" for source in sources)
+
+
 def _secure(response):
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", STAFF_POLICY.format(nonce=csp_nonce()))
+    policy = STAFF_POLICY.format(nonce=csp_nonce(), tiles=tile_sources(current_app.config))
+    headers.setdefault("Content-Security-Policy", policy)
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")

@@ -223,6 +223,13 @@ RULES = {
     "api.bags_qr": ("GET", ALL),
     "api.mass_balance_report": ("GET", ALL),
     "api.mass_balance_export": ("GET", ALL),
+    "farms.coop_map": ("GET", ALL),
+    "farms.map_plots": ("GET", ALL),
+    "farms.map_areas": ("GET", ALL),
+    "farms.plot_geometry_check": ("POST", WRITE),
+    "farms.protected_areas": ("GET", {"admin"}),
+    "farms.protected_area_upload": ("POST", {"admin"}),
+    "farms.protected_area_delete": ("POST", {"admin"}),
 }
 
 
@@ -342,7 +349,16 @@ def _urls_for_rows(app, db_session, org) -> dict:
         lot.code,
         {"moisture_pct": "11", "graded_on": date(2026, 6, 3)},
     )
+    from coopchain.farms.protected_areas import create_area
+
+    area = create_area(
+        db_session,
+        org.id,
+        None,
+        {"name": "BPAM", "geometry": factories.square(side=0.1), "approximate": True},
+    )
     values = {
+        "area_id": area.id,
         "delivery_id": delivery.id,
         "transformation_id": sample.id,
         "serial": bag.serial,

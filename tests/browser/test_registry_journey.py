@@ -116,7 +116,10 @@ def test_self_intersecting_plot_is_refused_with_a_reason(staff_page, dialogs):
     open_add_plot(page, producer_id)
     page.fill("input[name=name]", "Lote Corbata")
     page.fill("textarea[name=geometry]", BOW_TIE_GEOJSON)
-    with page.expect_response(lambda r: r.request.method == "POST") as posted:
+    # The form's own POST (the map's live geometry check posts too).
+    with page.expect_response(
+        lambda r: r.request.method == "POST" and "/plots/new" in r.url
+    ) as posted:
         page.click("form.grid button[type=submit]")
     assert posted.value.status == 422
 
