@@ -22,6 +22,7 @@ from coopchain.demo.shipments import load_demo_shipments, sample_bag_token
 
 COFFEE_ORG = ("COOPAM", "Cooperativa Agraria Cafetalera Alto Mayo", "cooperative")
 PITAHAYA_ORG = ("APAM", "Asociación de Productores de Pitahaya Alto Mayo", "association")
+DEMO_ORGS = (COFFEE_ORG, PITAHAYA_ORG)
 DEMO_USERS = [
     ("admin@demo.coop", Role.ADMIN, "Ana Quispe (admin)"),
     ("staff@demo.coop", Role.STAFF, "Luis Tapia (acopio)"),
@@ -53,4 +54,4 @@ def load_demo(session: Session, password: str, calendar: DemoCalendar | None = N
     return True
 
 
-__all__ = ["DEMO_USERS", "load_demo", "sample_bag_token"]
+__all__ = ["DEMO_ORGS", "DEMO_USERS", "load_demo", "sample_bag_token"]
