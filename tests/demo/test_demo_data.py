@@ -147,3 +147,18 @@ def test_the_demo_has_a_clean_shipment_with_an_issued_certificate(db_session):
     # The page the demo command prints is one of this shipment's bags.
     bag = db_session.scalar(select(Bag).where(Bag.public_token == sample_bag_token(db_session)))
     assert bag.shipment_id == shipment.id
+
+
+def test_the_demo_bag_page_says_where_when_and_that_it_is_deforestation_free(db_session):
+    from coopchain.demo import sample_bag_token
+    from coopchain.trace.public import find_bag, page_facts
+
+    facts = page_facts(db_session, find_bag(db_session, sample_bag_token(db_session)))
+
+    assert facts["headline"]["region"] == "Alto Mayo, San Martín"
+    assert facts["headline"]["country"] == "PE" and facts["headline"]["agreements"]
+    assert facts["eudr"]["deforestation_free"] and facts["organic"]["certified"]
+    dates = facts["dates"]
+    assert dates["harvest_from"] <= dates["harvest_to"] < dates["processed_on"]
+    assert dates["processed_on"] < dates["exported_on"] <= today()
+    assert facts["story"] and facts["certificate"]["subject_kind"] == "shipment"
