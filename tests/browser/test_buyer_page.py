@@ -53,7 +53,8 @@ def test_where_when_and_eudr_come_first(
         assert buyer.get_by_text("Processed").count() == 1
     else:
         assert re.match(
-            r"Alto Mayo, San Martín, Perú — cultivado por \d+ familias con acuerdos de conservación",
+            r"Alto Mayo, San Martín, Perú — cultivado por \d+ familias "
+            r"con acuerdos de conservación",
             line,
         ), line
         assert eudr.startswith("EUDR · Libre de deforestación")
