@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from coopchain.certs import compliance, registry
-from coopchain.db import owned
+from coopchain.db import owned, settings_of
 from coopchain.demo.calendar import DemoCalendar
 from coopchain.lots import bags, transformations
 from coopchain.lots.models import Delivery, Lot
@@ -64,12 +64,14 @@ def load_clean_shipment(session: Session, cal: DemoCalendar, org_id: int) -> Non
         notes="Bremen contract, September deliveries",
     )
     (parchment,) = transformations.parts_of(session, merge)[1]
-    green_kg = (parchment.quantity_kg * HULLING_YIELD).quantize(Decimal("0.001"))
+    # Hulled to whole export bags: the green lot is all shipped, none left to bag again.
+    bag_kg = settings_of(session).bag_net_kg["coffee"]
+    green_kg = (parchment.quantity_kg * HULLING_YIELD // bag_kg) * bag_kg
     hulled = transformations.process(
         session, org_id, None, parchment.code, None, "green", green_kg, merged_on
     )
     (green,) = transformations.parts_of(session, hulled)[1]
-    bags.create_bags(session, org_id, None, green.code, int(green.available_kg // Decimal("69")))
+    bags.create_bags(session, org_id, None, green.code, int(green.available_kg // bag_kg))
     reference = bremen_reference(cal.harvest_year)
     shipments.create_shipment(
         session,
