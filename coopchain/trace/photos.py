@@ -34,6 +34,12 @@ def photo_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
+def photo_size(data: bytes) -> tuple[int, int]:
+    """Width and height of a stored photo (read from its header only)."""
+    with Image.open(io.BytesIO(data)) as image:
+        return image.size
+
+
 def clean_photo(data: bytes) -> bytes:
     """The upload as a JPEG without metadata, at most MAX_SIDE_PX on its longest side.
     Raises InvalidPhoto naming the reason (too large, not an image, another format)."""

@@ -294,7 +294,7 @@ def page_facts(session: Session, target: Target) -> dict:
         "dates": public_origin.dates(session, subject, lot, shipment),
         "eudr": public_origin.eudr(claims, subject),
         "story": (target.organization.public_story or "").strip() or None,
-        "photo_url": public_origin.photo_url(target.organization),
+        "photo": public_origin.photo(target.organization),
         "areas": [{"name": a.name, "approximate": a.approximate} for a in areas],
         "lot": {
             "code": lot.code,

@@ -99,3 +99,14 @@ def photo_url(organization) -> str | None:
     from coopchain.trace.photos import photo_digest
 
     return f"/o/{organization.code}/photo-{photo_digest(organization.public_photo)}.jpg"
+
+
+def photo(organization) -> dict | None:
+    """The photo's address and size: the page reserves its space before it loads."""
+    url = photo_url(organization)
+    if url is None:
+        return None
+    from coopchain.trace.photos import photo_size
+
+    width, height = photo_size(organization.public_photo)
+    return {"url": url, "width": width, "height": height}

@@ -118,6 +118,7 @@ def test_a_photo_is_stored_without_camera_data_and_served_with_caching(
 
     html = bag_page(client, traced).text
     src = re.search(r'<img src="(/o/[^"]+\.jpg)"', html).group(1)
+    assert 'width="1200" height="675"' in html  # its space is kept while it loads
     served = client.get(src)
     assert served.status_code == 200 and served.data == stored
     assert served.headers["Content-Type"] == "image/jpeg"
