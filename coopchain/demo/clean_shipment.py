@@ -3,9 +3,9 @@
 The Hamburg shipment keeps a producer whose agreement lapsed (AGR-ACTIVE), so it has findings to
 follow. This one is built from the September deliveries the season left unmerged whose lots the
 compliance engine finds nothing against (organic, certified, agreement in force, forest-free,
-within the mass balance): merged, hulled to green, bagged, shipped to Bremen, and certified, so
-the demo holds an issued certificate to check at /verify and bags whose public page can say
-everything a buyer asks.
+within the mass balance): merged, cupped, hulled to green, bagged, shipped to Bremen, and
+certified, so the demo holds an issued certificate to check at /verify and bags whose public
+page can say everything a buyer asks.
 """
 
 from datetime import date
@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from coopchain.certs import compliance, registry
 from coopchain.db import owned, settings_of
+from coopchain.demo import quality as demo_quality
 from coopchain.demo.calendar import DemoCalendar
 from coopchain.lots import bags, transformations
 from coopchain.lots.models import Delivery, Lot
@@ -64,9 +65,11 @@ def load_clean_shipment(session: Session, cal: DemoCalendar, org_id: int) -> Non
         notes="Bremen contract, September deliveries",
     )
     (parchment,) = transformations.parts_of(session, merge)[1]
+    demo_quality.cup_before_hulling(session, merged_on, org_id, parchment)
+    session.refresh(parchment)  # the lab's sample left the lot
     # Hulled to whole export bags: the green lot is all shipped, none left to bag again.
     bag_kg = settings_of(session).bag_net_kg["coffee"]
-    green_kg = (parchment.quantity_kg * HULLING_YIELD // bag_kg) * bag_kg
+    green_kg = (parchment.available_kg * HULLING_YIELD // bag_kg) * bag_kg
     hulled = transformations.process(
         session, org_id, None, parchment.code, None, "green", green_kg, merged_on
     )
