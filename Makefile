@@ -24,12 +24,16 @@ translations: install
 migrate: translations
 	COOPCHAIN_ENV=$${COOPCHAIN_ENV:-demo} $(BIN)/coopchain migrate
 
+# FLASK_RUN_HOST/PORT: where `coopchain run` serves, and so (in the demo) the address the
+# demo's printed bag page and QR codes use.
 demo: migrate
-	COOPCHAIN_ENV=$${COOPCHAIN_ENV:-demo} $(BIN)/coopchain demo
+	COOPCHAIN_ENV=$${COOPCHAIN_ENV:-demo} FLASK_RUN_HOST=$(HOST) FLASK_RUN_PORT=$(PORT) \
+		$(BIN)/coopchain demo
 
 run: demo
 	@echo "CoopChain on http://$(HOST):$(PORT)/"
-	COOPCHAIN_ENV=$${COOPCHAIN_ENV:-demo} $(BIN)/coopchain run --host $(HOST) --port $(PORT)
+	COOPCHAIN_ENV=$${COOPCHAIN_ENV:-demo} FLASK_RUN_HOST=$(HOST) FLASK_RUN_PORT=$(PORT) \
+		$(BIN)/coopchain run
 
 # On every core (pytest-xdist), each test module on one worker so its module fixtures are
 # built once; each worker has its own SQLite file and PostgreSQL database. The browser

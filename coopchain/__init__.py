@@ -10,12 +10,13 @@ from flask import Flask
 
 # db sets the metadata naming convention; it must run before any model module defines a table.
 from coopchain import db
-from coopchain.config import INSECURE_SECRET_KEYS, PROJECT_ROOT, load_config
+from coopchain.config import INSECURE_SECRET_KEYS, load_config
+from coopchain.demo_instance import demo_secret, instance_dir
 
 
 def create_app(config: dict | None = None) -> Flask:
     # Templates live inside the package (coopchain/templates), so an installed wheel has them.
-    app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
+    app = Flask(__name__, instance_path=str(instance_dir()))
     configure(app, config)
     check_secret_key(app)
     configure_db(app)
@@ -40,9 +41,13 @@ def configure(app: Flask, overrides: dict | None) -> None:
 def check_secret_key(app: Flask) -> None:
     """Refuse to run for real with a missing or well-known key (sessions could be forged)."""
     key = app.config.get("SECRET_KEY") or ""
-    if app.config["COOPCHAIN_ENV"] in {"demo", "test"}:
+    if app.config["COOPCHAIN_ENV"] == "test":
         if not key:
-            app.config["SECRET_KEY"] = "demo-not-secret"  # noqa: S105  (demo/test only)
+            app.config["SECRET_KEY"] = "demo-not-secret"  # noqa: S105  (tests only)
+        return
+    if app.config["COOPCHAIN_ENV"] == "demo":
+        if not key:  # generated once into instance/demo.json, shared by `make run` and the CLI
+            app.config["SECRET_KEY"] = demo_secret(instance_dir(), app.config["DATABASE_URL"])
         return
     if key in INSECURE_SECRET_KEYS or len(key) < 24:
         raise RuntimeError(

@@ -65,7 +65,7 @@ def migrate_command():
 @with_appcontext
 def demo_command():
     """Load the demo organisations, users, producers and plots (safe to run twice)."""
-    from coopchain.demo import DEMO_USERS, load_demo
+    from coopchain.demo import DEMO_ORGS, DEMO_USERS, load_demo
 
     password = current_app.config["DEMO_PASSWORD"]
     with session_scope() as session:
@@ -76,13 +76,22 @@ def demo_command():
     click.echo(f"Demo logins (password: {shown}):")
     for email, role, _name in DEMO_USERS:
         click.echo(f"  {email:<22} {role}")
+    # The codes --org takes in create-user, import, assess-forest…
+    click.echo("Organisations (--org CODE):")
+    for code, name, _kind in DEMO_ORGS:
+        click.echo(f"  {code:<22} {name}")
     from coopchain.demo import sample_bag_token
 
     with session_scope() as session:
         token = sample_bag_token(session)
     if token:
-        base = current_app.config["PUBLIC_BASE_URL"]
-        click.echo(f"A bag's public page (what its QR code opens): {base}/b/{token}")
+        from coopchain.public_url import PublicBaseUrlMissing
+        from coopchain.trace.qr import bag_url
+
+        try:
+            click.echo(f"A bag's public page (what its QR code opens): {bag_url(token)}")
+        except PublicBaseUrlMissing as exc:
+            click.echo(exc.message)
 
 
 @cli.command("create-org")

@@ -12,11 +12,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from types import MappingProxyType
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-INSTANCE_DIR = PROJECT_ROOT / "instance"
+from coopchain.demo_instance import PROJECT_ROOT as PROJECT_ROOT
+from coopchain.demo_instance import inferred_env, instance_dir
 
 #: Secret keys that must never run in production: the demo one and Flask's documentation one.
 INSECURE_SECRET_KEYS = {"", "dev", "demo-not-secret", "changeme"}
@@ -31,14 +30,17 @@ def _env_bool(name: str, default: bool) -> bool:
 
 def load_config() -> dict:
     """Return the settings as a plain dict (read at call time so tests can monkeypatch env)."""
-    env = os.environ.get("COOPCHAIN_ENV", "production")
+    database_url = os.environ.get(
+        "COOPCHAIN_DATABASE_URL", f"sqlite:///{instance_dir() / 'coopchain.sqlite'}"
+    )
+    # Unset: the demo's own database without a SECRET_KEY is the demo (demo_instance.py), so
+    # the README's commands work after `make run`; anything else is production.
+    env = os.environ.get("COOPCHAIN_ENV") or inferred_env(instance_dir(), database_url)
     return {
         #: "production", "demo" or "test"; only demo and test may run without a real SECRET_KEY.
         "COOPCHAIN_ENV": env,
         "SECRET_KEY": os.environ.get("SECRET_KEY", ""),
-        "DATABASE_URL": os.environ.get(
-            "COOPCHAIN_DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'coopchain.sqlite'}"
-        ),
+        "DATABASE_URL": database_url,
         # Uploads above this are refused with 413 before they reach any parser.
         "MAX_CONTENT_LENGTH": int(os.environ.get("COOPCHAIN_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)),
         "SESSION_COOKIE_HTTPONLY": True,
@@ -68,9 +70,13 @@ def load_config() -> dict:
         # Address the public sees (scheme + host [+ path], no trailing slash): QR codes printed
         # on bags and certificates point here, so it must be the real public address, not the
         # host a request happened to come in on.
-        "PUBLIC_BASE_URL": os.environ.get(
-            "COOPCHAIN_PUBLIC_BASE_URL", "http://localhost:5000"
-        ).rstrip("/"),
+        # Required in production (public_url.py refuses labels and certificates without it); in
+        # the demo, empty means "the address the app is served on".
+        "PUBLIC_BASE_URL": os.environ.get("COOPCHAIN_PUBLIC_BASE_URL", "").strip().rstrip("/"),
+        # Where `coopchain run` serves (Flask's own variables, which `make run` sets): the demo's
+        # public address outside a request (the demo command's printed bag page).
+        "SERVE_HOST": os.environ.get("FLASK_RUN_HOST", "127.0.0.1"),
+        "SERVE_PORT": int(os.environ.get("FLASK_RUN_PORT", "5000") or 5000),
         # Basemap of the staff maps (issue 15): a Leaflet URL template and its attribution.
         # Pages allow images from this host only (web/security_headers.py). The satellite
         # layer is offered when its template is set. Without network the maps still draw.

@@ -204,7 +204,7 @@ def _certificate_out(certificate: Certificate) -> dict:
     return dump_with(
         CertificateOut(),
         certificate,
-        verify_url=registry.verify_url(certificate.verify_code),
+        verify_url=registry.shown_verify_url(certificate.verify_code),
         pdf_url=f"/api/v1/certificates/{certificate.number}/certificate.pdf",
         replaces=replaces.number if replaces else None,
         replaced_by=replaced_by.number if replaced_by else None,

@@ -10,7 +10,7 @@ is never regenerated in place: re-issuing creates a new number and revokes the o
 import hashlib
 import secrets
 
-from flask import current_app
+from flask import url_for
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -25,6 +25,7 @@ from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.ledger.anchors import current_head
 from coopchain.ledger.services import append
 from coopchain.lots.services import reserve_numbers
+from coopchain.public_url import PublicBaseUrlMissing, public_base_url
 
 LANGUAGES = ("es", "en")
 
@@ -45,7 +46,18 @@ class OverrideNotAllowed(DomainError):
 
 
 def verify_url(code: str) -> str:
-    return f"{current_app.config['PUBLIC_BASE_URL']}/verify/{code}"
+    """Where a certificate is checked: printed on it, so PublicBaseUrlMissing in production
+    without the public address (public_url.py)."""
+    return f"{public_base_url()}/verify/{code}"
+
+
+def shown_verify_url(code: str) -> str:
+    """The check address of an issued certificate for a page: the public one, or this
+    server's when production has none configured (the stored PDF carries the printed one)."""
+    try:
+        return verify_url(code)
+    except PublicBaseUrlMissing:
+        return url_for("verify.certificate", code=code, _external=True)
 
 
 def report_for(session: Session, org_id: int, kind: str, reference: str):
@@ -73,6 +85,7 @@ def issue_certificate(
         raise DomainError(
             str(_l("Some fields need attention.")), {"language": [str(_l("Spanish or English."))]}
         )
+    public_base_url()  # production without a public address: refused before any work
     override_reason = (override_reason or "").strip() or None
     if override_reason and len(override_reason) > 1000:
         raise DomainError(

@@ -265,7 +265,7 @@ def _detail_page(certificate: Certificate, *, action=None, values=None, errors=N
         issuer=_issuers([certificate]).get(certificate.issued_by),
         replaces=replaces,
         replaced_by=replaced_by,
-        verify_url=registry.verify_url(certificate.verify_code),
+        verify_url=registry.shown_verify_url(certificate.verify_code),
         current=current,
         action=action,
         values=values or {"language": certificate.language},

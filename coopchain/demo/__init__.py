@@ -20,9 +20,20 @@ from coopchain.demo.calendar import DemoCalendar, calendar_for
 from coopchain.demo.registry import load_registry
 from coopchain.demo.season import load_demo_season
 from coopchain.demo.shipments import load_demo_shipments, sample_bag_token
+from coopchain.trace.settings import set_public_profile
 
 COFFEE_ORG = ("COOPAM", "Cooperativa Agraria Cafetalera Alto Mayo", "cooperative")
 PITAHAYA_ORG = ("APAM", "Asociación de Productores de Pitahaya Alto Mayo", "association")
+DEMO_ORGS = (COFFEE_ORG, PITAHAYA_ORG)
+DEMO_REGION = "Alto Mayo, San Martín"
+#: The short stories on the public pages (an admin's text, in the cooperative's language).
+DEMO_STORIES = {
+    "coffee": (
+        "Somos familias cafetaleras del valle del Alto Mayo. Cultivamos café bajo sombra de "
+        "ingas y árboles nativos, y cuidamos el bosque vecino con acuerdos de conservación."
+    ),
+    "pitahaya": None,
+}
 DEMO_USERS = [
     ("admin@demo.coop", Role.ADMIN, "Ana Quispe (admin)"),
     ("staff@demo.coop", Role.STAFF, "Luis Tapia (acopio)"),
@@ -48,6 +59,8 @@ def load_demo(session: Session, password: str, calendar: DemoCalendar | None = N
         (coffee, "coffee", 28, "CAF"),
         (pitahaya, "pitahaya", 12, "PIT"),
     ):
+        # The first words of every public page: "Alto Mayo, San Martín, Peru — …".
+        set_public_profile(session, org.id, None, region=DEMO_REGION, story=DEMO_STORIES[crop])
         load_registry(session, rng, cal, org.id, crop, producers, prefix)
         load_demo_areas(session, org.id)
         load_demo_season(session, rng, cal, org.id, crop)
@@ -55,4 +68,4 @@ def load_demo(session: Session, password: str, calendar: DemoCalendar | None = N
     return True
 
 
-__all__ = ["DEMO_USERS", "load_demo", "sample_bag_token"]
+__all__ = ["DEMO_ORGS", "DEMO_USERS", "load_demo", "sample_bag_token"]

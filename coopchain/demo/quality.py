@@ -174,3 +174,24 @@ def grade_pitahaya(session: Session, cal: DemoCalendar, org_id: int, lot: Lot) -
 
 
 __all__ = ["cup_export_lots", "cup_half_year_lots", "grade_pitahaya"]
+
+
+def cup_before_hulling(session: Session, held_on, org_id: int, lot: Lot) -> None:
+    """The Bremen parchment (demo/clean_shipment.py), cupped before hulling, SCA 2004, closed:
+    the green lot made from it carries the derived score."""
+    cs = sessions.open_session(
+        session,
+        org_id,
+        None,
+        {
+            "held_on": held_on,
+            "protocol": rules.Protocol.SCA_2004,
+            "cupper_user_ids": _panel(session, org_id),
+            "guest_cuppers": [GUEST],
+            "lot_codes": [lot.code],
+            "notes": "Contract Bremen",
+        },
+    )
+    sheets = [_sca("8.25"), _sca("8.25", flavor="8.50"), _sca("8.00", acidity="8.25")]
+    _score_all(session, org_id, cs, [(lot, sheets)])
+    sessions.close_session(session, org_id, None, cs)

@@ -3,7 +3,8 @@
 Every plot gets forest evidence typed from a map review (as staff would before CoopChain
 measures rasters). One shade-coffee plot reads "more information needed" until a ranger's
 visit confirms it; the in-conversion plot shows loss after 2020, so its coffee could never go
-into an EUDR shipment. COOPAM's export lot is loading for Hamburg; APAM has a pitahaya
+into an EUDR shipment. COOPAM's export lot is loading for Hamburg, and its clean September
+coffee has shipped to Bremen with a certificate (demo/clean_shipment.py); APAM has a pitahaya
 shipment planned for Rotterdam that still lacks its SENASA certificate.
 """
 
@@ -12,6 +13,7 @@ from sqlmodel import Session
 
 from coopchain.db import in_organization, owned
 from coopchain.demo.calendar import LOADING_STARTS, DemoCalendar
+from coopchain.demo.clean_shipment import load_clean_shipment
 from coopchain.farms.models import Plot
 from coopchain.forest.evidence import record_evidence
 from coopchain.lots.models import Bag, Lot
@@ -114,6 +116,7 @@ def load_demo_shipments(session: Session, cal: DemoCalendar, org_id: int, crop: 
         # GS1's own example GTIN (prefix 950: GS1 Global Office, used in its documentation), so
         # the demo's bag labels carry GS1 Digital Links as a member with a real GTIN would.
         set_gtin(session, org_id, None, DEMO_GTIN)
+        load_clean_shipment(session, cal, org_id)
     else:
         shipment = shipments.create_shipment(
             session,
@@ -137,8 +140,11 @@ def load_demo_shipments(session: Session, cal: DemoCalendar, org_id: int, crop: 
 
 
 def sample_bag_token(session: Session) -> str | None:
-    """A live bag on the demo's Hamburg shipment, for the demo command to print its page."""
-    return session.scalar(
+    """A bag whose public page the demo command prints: one of the clean, certified Bremen
+    shipment (demo/clean_shipment.py), else one on the Hamburg shipment."""
+    from coopchain.demo.clean_shipment import clean_bag_token
+
+    return clean_bag_token(session) or session.scalar(
         select(Bag.public_token)
         .join(Shipment, Shipment.id == Bag.shipment_id)
         .where(Shipment.reference.like("HH-%-014"), Bag.voided_at.is_(None))

@@ -18,7 +18,6 @@ and no script, a pure function of plain data (DESIGN.md §3).
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,26 +27,16 @@ from typing import NamedTuple
 
 import numpy as np
 import shapely
-from markupsafe import escape
 from shapely import MultiPolygon, Point, affinity
 from shapely.errors import ShapelyError
 from shapely.geometry.base import BaseGeometry
 
-#: Kilometres per degree of latitude (mean Earth radius 6,371 km): close enough for a scale bar.
-KM_PER_DEGREE = 6371.0088 * math.pi / 180
-#: Scale bar lengths to choose from, in metres.
-SCALE_BAR_METRES = tuple(n * 10**e for e in range(2, 7) for n in (1, 2, 5))  # 100 m … 5,000 km
+from coopchain.trace.coarse_map_draw import CELL_FILL, KM_PER_DEGREE, draw_svg
+
+__all__ = ["CELL_FILL", "KM_PER_DEGREE", "coarse_map_svg"]
+
 #: A point declaring more than this (100 km²) is not a farm; its area is ignored as unreadable.
 MAX_POINT_AREA_HA = 10_000.0
-
-#: Bounds of the map's shape (height / width, width / height) before cells are added to it.
-MAX_TALLNESS = 1.25
-MAX_WIDENESS = 2.0
-
-BACKGROUND = "#f2f0e9"
-CELL_FILL = "#2e7d32"
-BORDER = "#8c8c84"
-INK = "#333"
 
 # Interiors meet: a plot that only touches a cell's edge does not shade it.
 _INTERIORS_MEET = "T********"
@@ -61,13 +50,15 @@ def coarse_map_svg(
     cell_deg: float = 0.01,
     max_cells: int = 40,
     title: str = "",
+    areas: tuple | list = (),
 ) -> str | None:
     """An inline <svg> of the grid cells the plots occupy, or None when no plot can be drawn.
 
     `plots` are (GeoJSON geometry as stored on a plot, declared area in ha) pairs; a plot with no
     geometry, or one that cannot be read, is skipped. A Point is drawn as a circle of its
     declared area, or as its single cell when it has none. `title` names the map for screen
-    readers (escaped: it may hold user text)."""
+    readers (escaped: it may hold user text). `areas` are GeoJSON outlines of protected areas,
+    drawn clipped to the map (coarse_map_draw.py)."""
     cell_deg = float(cell_deg)  # the setting may come as a Decimal or text from the config
     if not (math.isfinite(cell_deg) and cell_deg > 0):
         raise ValueError(f"cell_deg must be a positive number of degrees, not {cell_deg!r}")
@@ -86,7 +77,7 @@ def coarse_map_svg(
             if not cells:  # every shape that needed testing was unreadable
                 return None
             if _span(cells) <= max_cells:
-                return _svg(cells, size, str(title))
+                return draw_svg(cells, size, str(title), tuple(areas), max_cells)
         size *= 2
     return None  # not reached: coordinates lie on the globe, which fits in a few doublings
 
@@ -294,107 +285,3 @@ def _span(cells: set[tuple[int, int]]) -> int:
     xs = [x for x, _ in cells]
     ys = [y for _, y in cells]
     return max(max(xs) - min(xs), max(ys) - min(ys)) + 1
-
-
-# --- drawing -------------------------------------------------------------------------------
-
-
-def _num(value: float) -> str:
-    """A short decimal for the SVG (3 places at most, no trailing zeros)."""
-    text = f"{value:.3f}".rstrip("0").rstrip(".")
-    return "0" if text in ("", "-0") else text
-
-
-def _runs_path(cells: set[tuple[int, int]], left: int, top: int) -> str:
-    """The cells as one path: per row, each run of adjacent cells is one rectangle, like the
-    modules of a QR code. Columns grow eastwards and rows southwards from the extent's
-    top-left corner, padding included, so only relative positions are written."""
-    rows: dict[int, list[int]] = {}
-    for x, y in cells:
-        rows.setdefault(top - y, []).append(x - left)
-    parts = []
-    for row in sorted(rows):
-        columns = sorted(rows[row])
-        start = previous = columns[0]
-        for column in [*columns[1:], None]:
-            if column is not None and column == previous + 1:
-                previous = column
-                continue
-            width = previous - start + 1
-            parts.append(f"M{start} {row}h{width}v1h-{width}z")
-            if column is not None:
-                start = previous = column
-    return "".join(parts)
-
-
-def _scale_bar_metres(map_width_km: float) -> int:
-    """The longest round length that takes at most a third of the map's width."""
-    fitting = [m for m in SCALE_BAR_METRES if m <= map_width_km * 1000 / 3]
-    return fitting[-1] if fitting else SCALE_BAR_METRES[0]
-
-
-def _label(metres: int) -> str:
-    return f"{metres // 1000} km" if metres >= 1000 else f"{metres} m"
-
-
-def _svg(cells: set[tuple[int, int]], size: float, title: str) -> str:
-    xs = [x for x, _ in cells]
-    ys = [y for _, y in cells]
-    # One cell of padding on every side: left/top are the grid indices of the extent's
-    # top-left padding cell (rows count southwards, so "top" is the northernmost row + 1).
-    left, top = min(xs) - 1, max(ys) + 1
-    columns = max(xs) - min(xs) + 3
-    rows = max(ys) - min(ys) + 3
-    # A degree of longitude is cos(latitude) as long as one of latitude: cells are drawn that
-    # much narrower so the map is not stretched. Rounded to 3 places, so the factor tells no
-    # more about where the plots are than the region already does.
-    centre_lat = (min(ys) + max(ys) + 1) / 2 * size
-    aspect = round(max(math.cos(math.radians(centre_lat)), 0.01), 3)
-    # The map is as wide as the page, so keep it from a little taller than wide to twice as
-    # wide as tall: a valley of farms strung north-south must not become a map taller than the
-    # phone's screen. Cells added for that are split between both sides (an odd one as half a
-    # cell each side) so the plots stay centred.
-    shift_x = shift_y = 0.0
-    if columns * aspect < rows / MAX_TALLNESS:
-        extra = math.ceil(rows / MAX_TALLNESS / aspect) - columns
-        left -= extra // 2
-        shift_x = (extra % 2) / 2
-        columns += extra
-    elif columns * aspect > MAX_WIDENESS * rows:
-        extra = math.ceil(columns * aspect / MAX_WIDENESS) - rows
-        top += extra // 2
-        shift_y = (extra % 2) / 2
-        rows += extra
-    width = columns * aspect
-    # Text and strokes scale with the width, which is what the page scales to its column.
-    font = width / 20
-    band = font * 2.2  # room under the cells for the scale bar
-    height = rows + band
-    km_per_unit = size * KM_PER_DEGREE  # one viewBox unit, either direction, after `aspect`
-    metres = _scale_bar_metres(width * km_per_unit)
-    bar = metres / 1000 / km_per_unit
-    stroke = font / 8
-    bar_x, bar_y = font * 0.8, rows + band * 0.55
-    tick = font * 0.35
-
-    body = (
-        f'<rect width="{_num(width)}" height="{_num(height)}" fill="{BACKGROUND}"/>'
-        f'<path transform="scale({_num(aspect)} 1) translate({_num(shift_x)} {_num(shift_y)})" '
-        f'shape-rendering="crispEdges" '
-        f'fill="{CELL_FILL}" d="{_runs_path(cells, left, top)}"/>'
-        f'<rect x="{_num(stroke / 2)}" y="{_num(stroke / 2)}" width="{_num(width - stroke)}" '
-        f'height="{_num(height - stroke)}" fill="none" stroke="{BORDER}" '
-        f'stroke-width="{_num(stroke)}"/>'
-        f'<path d="M{_num(bar_x)} {_num(bar_y - tick)}v{_num(tick)}h{_num(bar)}v-{_num(tick)}" '
-        f'fill="none" stroke="{INK}" stroke-width="{_num(stroke * 1.2)}"/>'
-        f'<text x="{_num(bar_x + bar + font * 0.4)}" y="{_num(bar_y)}" font-size="{_num(font)}" '
-        f'font-family="sans-serif" fill="{INK}">{_label(metres)}</text>'
-    )
-    # The id only has to be unique on the page: derived from the drawing, so it is stable.
-    title_id = "coarse-map-" + hashlib.sha256(body.encode()).hexdigest()[:8]
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_num(width)} {_num(height)}" '
-        f'width="100%" preserveAspectRatio="xMidYMid meet" role="img" '
-        f'aria-labelledby="{title_id}">'
-        f'<title id="{title_id}">{escape(title)}</title>{body}</svg>'
-    )

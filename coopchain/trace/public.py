@@ -13,6 +13,7 @@ coordinates are never read into the facts at all, and the map is drawn from coar
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -24,7 +25,7 @@ from coopchain.certs import compliance
 from coopchain.certs.claims import claims_of
 from coopchain.certs.compliance_report import Subject
 from coopchain.certs.models import Certificate, CertificateStatus, SubjectKind
-from coopchain.clock import today
+from coopchain.clock import cooperative_zone, today
 from coopchain.db import in_organization, owned, settings_of
 from coopchain.farms.models import Agreement, Plot
 from coopchain.lots import rules as lot_rules
@@ -33,6 +34,7 @@ from coopchain.lots.origins import Origin
 from coopchain.quality.gradings import latest_grading
 from coopchain.quality.lot_quality import CuppingScore
 from coopchain.shipments.models import Shipment, ShipmentStatus
+from coopchain.trace import public_origin
 from coopchain.trace.coarse_map import coarse_map_svg
 from coopchain.trace.qr import gs1_serial
 
@@ -91,6 +93,19 @@ def find_digital_link(session: Session, parsed: dict) -> Target | None:
     ):
         return None
     return target
+
+
+def voided_day(session: Session, kind: str, token: str) -> date | None:
+    """The day (on the cooperative's clock) a bag or lot behind `token` was voided — the bag
+    itself, or the lot it was cut from — or None when the token leads to nothing voided."""
+    if kind == "bag":
+        bag = session.scalar(select(Bag).where(Bag.public_token == token))
+        lot = session.get(Lot, bag.lot_id) if bag else None
+        moment = (bag.voided_at or lot.voided_at) if bag else None
+    else:
+        lot = session.scalar(select(Lot).where(Lot.public_token == token))
+        moment = lot.voided_at if lot else None
+    return moment.astimezone(cooperative_zone()).date() if moment else None
 
 
 # --- the facts ---------------------------------------------------------------------------------
@@ -234,7 +249,7 @@ def _shipment(shipment: Shipment | None) -> dict | None:
     }
 
 
-def _map(session: Session, org_id: int, plot_ids: list[int]) -> str | None:
+def _map(session: Session, org_id: int, plot_ids: list[int], areas) -> str | None:
     rows = session.execute(
         select(Plot.geometry, Plot.declared_area_ha).where(
             in_organization(Plot, org_id), Plot.id.in_(plot_ids)
@@ -242,7 +257,12 @@ def _map(session: Session, org_id: int, plot_ids: list[int]) -> str | None:
     )
     plots = [(geometry, float(area) if area else None) for geometry, area in rows]
     title = _("Where the farms are: each shaded square of about a kilometre holds at least one.")
-    return coarse_map_svg(plots, cell_deg=settings_of(session).public_map_cell_deg, title=title)
+    return coarse_map_svg(
+        plots,
+        cell_deg=settings_of(session).public_map_cell_deg,
+        title=title,
+        areas=[area.geometry for area in areas],
+    )
 
 
 def page_facts(session: Session, target: Target) -> dict:
@@ -263,9 +283,19 @@ def page_facts(session: Session, target: Target) -> dict:
     limit = settings.public_max_plot_rows
     altitudes = [row["altitude_m"] for row in plots if row["altitude_m"] is not None]
     start_month = settings.season_start_month
+    families = len({row["producer_id"] for row in plots})
+    areas = public_origin.protected_areas(session, org_id)
     return {
         "kind": target.kind,
         "organization": target.organization.name,
+        "headline": public_origin.headline(
+            target.organization, families, claims["agreement"]["holds"], areas
+        ),
+        "dates": public_origin.dates(session, subject, lot, shipment),
+        "eudr": public_origin.eudr(claims, subject),
+        "story": (target.organization.public_story or "").strip() or None,
+        "photo": public_origin.photo(target.organization),
+        "areas": [{"name": a.name, "approximate": a.approximate} for a in areas],
         "lot": {
             "code": lot.code,
             "crop": lot.crop,
@@ -284,7 +314,7 @@ def page_facts(session: Session, target: Target) -> dict:
         "agreement": claims["agreement"],
         "forest": claims["forest"],
         "origin": {
-            "families": len({row["producer_id"] for row in plots}),
+            "families": families,
             "plots": len(plots),
             "hectares": sum((row["area_ha"] or Decimal("0") for row in plots), Decimal("0")),
             "altitude_min": min(altitudes) if altitudes else None,
@@ -296,7 +326,7 @@ def page_facts(session: Session, target: Target) -> dict:
             "count": max(len(plots) - limit, 0),
             "hectares": sum((r["area_ha"] or Decimal("0") for r in plots[limit:]), Decimal("0")),
         },
-        "map_svg": _map(session, org_id, plot_ids),
+        "map_svg": _map(session, org_id, plot_ids, areas),
         "certificate": _certificate(session, target),
     }
 

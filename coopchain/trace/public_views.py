@@ -24,6 +24,7 @@ from limits import parse as parse_limit
 from sqlalchemy import func, select
 
 from coopchain.auth.access import public
+from coopchain.auth.models import Organization
 from coopchain.clock import today
 from coopchain.db import get_session, in_organization
 from coopchain.extensions import limiter
@@ -31,13 +32,22 @@ from coopchain.ledger.models import LedgerEvent
 from coopchain.trace import scans
 from coopchain.trace.gs1 import parse_digital_link
 from coopchain.trace.page_cache import CachedPage, PageCache
-from coopchain.trace.public import Target, find_bag, find_digital_link, find_lot, page_facts
+from coopchain.trace.photos import photo_digest
+from coopchain.trace.public import (
+    Target,
+    find_bag,
+    find_digital_link,
+    find_lot,
+    page_facts,
+    voided_day,
+)
 
 bp = Blueprint("public_trace", __name__)
 
 #: Nothing may load from anywhere: the page is one document with its styles and map inline.
+# Images: inline, or the cooperative's photo from this app ('self'); never another host.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; "
     "form-action 'none'; frame-ancestors 'none'"
 )
 
@@ -163,6 +173,15 @@ def _unknown():
     return _public_headers(response)
 
 
+def _voided(voided_on):
+    """A bag or lot that existed and was voided says so, with the day: a buyer holding the bag
+    learns its label no longer counts (the token is unguessable, so this teaches a guesser
+    nothing a 404 would not)."""
+    response = make_response(_render("trace/public_voided.html", voided_on=voided_on), 410)
+    response.headers["Cache-Control"] = "no-store"
+    return _public_headers(response)
+
+
 def _cached_or_built(key: tuple, target_of) -> CachedPage | None:
     """The page `key` from the cache, else rendered once for everyone asking at the same
     moment (the others wait and take it); None when `target_of()` finds nothing."""
@@ -183,7 +202,10 @@ def _cached_or_built(key: tuple, target_of) -> CachedPage | None:
 
 def _page(kind: str, token: str, find, via: str):
     page = _cached_or_built((kind, token, str(get_locale())), lambda: find(get_session(), token))
-    return _unknown() if page is None else _serve(page, via)
+    if page is not None:
+        return _serve(page, via)
+    voided_on = voided_day(get_session(), kind, token)
+    return _unknown() if voided_on is None else _voided(voided_on)
 
 
 @bp.get("/b/<token>")
@@ -214,3 +236,20 @@ def digital_link(_rest: str):
     )
     page = _cached_or_built((kind, token, str(get_locale())), lambda: target)
     return _serve(page, "gs1")
+
+
+@bp.get("/o/<code>/photo-<digest>.jpg")
+@public
+def photo(code: str, digest: str):
+    """The cooperative's photo on its public pages. The digest names the photo's bytes, so a
+    URL never changes meaning and may be cached for a year; an old digest is a 404."""
+    organization = get_session().scalar(select(Organization).where(Organization.code == code))
+    data = organization.public_photo if organization else None
+    if not data or photo_digest(data) != digest:
+        return _unknown()
+    response = make_response(data)
+    response.headers["Content-Type"] = organization.public_photo_type or "image/jpeg"
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.set_etag(digest)
+    return _public_headers(response).make_conditional(request)

@@ -1,7 +1,7 @@
 """QR codes for the public trace URLs: as inline SVG for PDFs and pages, as PNG for downloads.
 
 Pure functions from a string to markup or bytes (DESIGN.md §3); the only setting read is the
-public base URL, so a printed label points at the address buyers can actually reach.
+public base URL (public_url.py), so a printed label points at an address buyers can reach.
 """
 
 import io
@@ -9,9 +9,9 @@ import logging
 from urllib.parse import quote
 
 import qrcode
-from flask import current_app
 from qrcode.constants import ERROR_CORRECT_M
 
+from coopchain.public_url import public_base_url
 from coopchain.trace.gs1 import GS1Error, digital_link
 
 log = logging.getLogger(__name__)
@@ -22,14 +22,12 @@ QUIET_ZONE = 4
 
 def bag_url(token: str) -> str:
     """The public page of a bag, where its QR code leads: {PUBLIC_BASE_URL}/b/<token>."""
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    return f"{base}/b/{quote(token, safe='')}"
+    return f"{public_base_url()}/b/{quote(token, safe='')}"
 
 
 def lot_url(token: str) -> str:
     """The public page of a lot: {PUBLIC_BASE_URL}/l/<token>."""
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    return f"{base}/l/{quote(token, safe='')}"
+    return f"{public_base_url()}/l/{quote(token, safe='')}"
 
 
 def gs1_serial(serial: str, organization_code: str) -> str:
@@ -46,7 +44,7 @@ def bag_qr_data(organization, lot, bag) -> str:
     if organization.gtin:
         try:
             return digital_link(
-                current_app.config["PUBLIC_BASE_URL"],
+                public_base_url(),
                 organization.gtin,
                 lot.code,
                 gs1_serial(bag.serial, organization.code),
@@ -62,7 +60,7 @@ def lot_qr_data(organization, lot) -> str:
     if organization.gtin:
         try:
             return digital_link(
-                current_app.config["PUBLIC_BASE_URL"],
+                public_base_url(),
                 organization.gtin,
                 lot.code,
                 key=lot.public_token,

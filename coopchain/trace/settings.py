@@ -1,13 +1,18 @@
 """The organisation's public-trace settings: its GTIN, which turns its QR codes into GS1
-Digital Links (DOMAIN.md §6). Set by an admin; every change is a ledger event, which also makes
-the public pages' cache gather again (trace/page_cache.py)."""
+Digital Links (DOMAIN.md §6), and what the public pages say of it (region, story, photo).
+Set by an admin; every change is a ledger event, which also makes the public pages' cache
+gather again (trace/page_cache.py)."""
 
+import hashlib
+
+from flask_babel import lazy_gettext as _l
 from sqlmodel import Session
 
 from coopchain.auth.models import Organization
 from coopchain.errors import DomainError
 from coopchain.ledger.services import append
 from coopchain.trace.gs1 import GS1Error, normalise_gtin
+from coopchain.trace.photos import clean_photo, photo_digest
 
 
 class InvalidGtin(DomainError):
@@ -39,3 +44,77 @@ def set_gtin(session: Session, org_id: int, user_id: int | None, value: str | No
     )
     session.flush()
     return gtin
+
+
+#: Longest story the public page shows (characters).
+MAX_STORY_CHARS = 1000
+#: Longest region name (Organization.region's column).
+MAX_REGION_CHARS = 120
+
+
+def set_public_profile(
+    session: Session, org_id: int, user_id: int | None, *, region: str, story: str
+) -> bool:
+    """The region and the short story the public pages show (blank clears them). Refused,
+    changing nothing, when either is too long. Returns True when something changed."""
+    region = " ".join((region or "").split()) or None
+    story = (story or "").replace("\r\n", "\n").strip() or None
+    errors = {}
+    if region and len(region) > MAX_REGION_CHARS:
+        errors["region"] = [str(_l("At most %(n)s characters.", n=MAX_REGION_CHARS))]
+    if story and len(story) > MAX_STORY_CHARS:
+        errors["story"] = [str(_l("At most %(n)s characters.", n=MAX_STORY_CHARS))]
+    if errors:
+        raise DomainError(str(_l("Some fields need attention.")), errors)
+    organization = session.get(Organization, org_id)
+    if (organization.region, organization.public_story) == (region, story):
+        return False
+    organization.region, organization.public_story = region, story
+    session.add(organization)
+    append(
+        session,
+        org_id,
+        "organization.public_profile_set",
+        ("organization", organization.code),
+        {"region": region, "story": story},
+        user_id=user_id,
+    )
+    session.flush()
+    return True
+
+
+def set_public_photo(session: Session, org_id: int, user_id: int | None, data: bytes) -> str:
+    """Store the cooperative's photo, re-encoded (trace/photos.py); its digest is recorded in
+    the ledger. A refused upload raises InvalidPhoto and changes nothing."""
+    photo = clean_photo(data)
+    organization = session.get(Organization, org_id)
+    organization.public_photo, organization.public_photo_type = photo, "image/jpeg"
+    session.add(organization)
+    append(
+        session,
+        org_id,
+        "organization.public_photo_set",
+        ("organization", organization.code),
+        {"sha256": hashlib.sha256(photo).hexdigest(), "bytes": len(photo)},
+        user_id=user_id,
+    )
+    session.flush()
+    return photo_digest(photo)
+
+
+def remove_public_photo(session: Session, org_id: int, user_id: int | None) -> bool:
+    organization = session.get(Organization, org_id)
+    if organization.public_photo is None:
+        return False
+    organization.public_photo = organization.public_photo_type = None
+    session.add(organization)
+    append(
+        session,
+        org_id,
+        "organization.public_photo_removed",
+        ("organization", organization.code),
+        {},
+        user_id=user_id,
+    )
+    session.flush()
+    return True

@@ -16,8 +16,17 @@ from coopchain.lots.models import Lot
 from coopchain.lots.services import get_lot
 from coopchain.shipments.services import bags_of, get_shipment
 from coopchain.trace.label_sheets import labels_pdf, live_bags_of_lot
+from coopchain.trace.photos import MAX_PHOTO_BYTES
+from coopchain.trace.public_origin import photo_url
 from coopchain.trace.qr import bag_qr_data, lot_qr_data, qr_png, qr_svg
-from coopchain.trace.settings import set_gtin
+from coopchain.trace.settings import (
+    MAX_REGION_CHARS,
+    MAX_STORY_CHARS,
+    remove_public_photo,
+    set_gtin,
+    set_public_photo,
+    set_public_profile,
+)
 
 bp = Blueprint("trace", __name__)
 
@@ -98,25 +107,75 @@ def bag_qr_image(serial: str, fmt: str):
 @bp.route("/settings/public-trace", methods=["GET", "POST"])
 @requires(ADMIN)
 def public_settings():
-    """The GTIN that makes QR codes GS1 Digital Links (admins only)."""
+    """The GTIN that makes QR codes GS1 Digital Links, and the region, story and photo the
+    public pages show (admins only). Each form posts `form` (the GTIN form predates it)."""
     session, principal = get_session(), current_principal()
     organization = session.get(Organization, principal.organization_id)
-    error, value = None, organization.gtin or ""
-    if request.method == "POST":
-        value = request.form.get("gtin", "")[:40]
+    form = request.form.get("form", "gtin") if request.method == "POST" else None
+    errors: dict[str, str] = {}
+    values = {
+        "gtin": organization.gtin or "",
+        "region": organization.region or "",
+        "story": organization.public_story or "",
+    }
+    if form in PROFILE_FORMS:
         try:
-            saved = set_gtin(session, principal.organization_id, principal.user_id, value)
+            message = PROFILE_FORMS[form](session, principal, values)
         except DomainError as exc:
             discard_changes()
-            error = exc.message
+            errors = {name: msgs[0] for name, msgs in exc.fields.items()} or {form: exc.message}
         else:
-            message = (
-                _("GTIN saved: QR codes now carry GS1 Digital Links.")
-                if saved
-                else _("GTIN removed: QR codes carry the plain page address.")
-            )
             flash(message, "success")
             return redirect(url_for("trace.public_settings"))
     return render_template(
-        "trace/public_settings.html", value=value, error=error, gtin=organization.gtin
-    ), (422 if error else 200)
+        "trace/public_settings.html",
+        value=values["gtin"],
+        error=errors.get("gtin"),
+        errors=errors,
+        values=values,
+        gtin=organization.gtin,
+        photo_url=photo_url(organization),
+        max_story=MAX_STORY_CHARS,
+    ), (422 if errors else 200)
+
+
+def _save_gtin(session, principal, values) -> str:
+    values["gtin"] = request.form.get("gtin", "")[:40]
+    if set_gtin(session, principal.organization_id, principal.user_id, values["gtin"]):
+        return _("GTIN saved: QR codes now carry GS1 Digital Links.")
+    return _("GTIN removed: QR codes carry the plain page address.")
+
+
+def _save_profile(session, principal, values) -> str:
+    # Kept as typed (a little past the limits) so the form can show what was refused.
+    values["region"] = request.form.get("region", "")[: MAX_REGION_CHARS * 2]
+    values["story"] = request.form.get("story", "")[: MAX_STORY_CHARS * 2]
+    set_public_profile(
+        session,
+        principal.organization_id,
+        principal.user_id,
+        region=values["region"],
+        story=values["story"],
+    )
+    return _("Saved: the public pages show the new region and story.")
+
+
+def _save_photo(session, principal, values) -> str:
+    upload = request.files.get("photo")
+    # One byte past the limit is enough to know it is too large; never read more.
+    data = upload.stream.read(MAX_PHOTO_BYTES + 1) if upload else b""
+    set_public_photo(session, principal.organization_id, principal.user_id, data)
+    return _("Photo saved: the public pages show it.")
+
+
+def _remove_photo(session, principal, values) -> str:
+    remove_public_photo(session, principal.organization_id, principal.user_id)
+    return _("Photo removed from the public pages.")
+
+
+PROFILE_FORMS = {
+    "gtin": _save_gtin,
+    "profile": _save_profile,
+    "photo": _save_photo,
+    "remove_photo": _remove_photo,
+}

@@ -216,6 +216,7 @@ RULES = {
     "public_trace.bag": ("GET", PUBLIC),
     "public_trace.lot": ("GET", PUBLIC),
     "public_trace.digital_link": ("GET", PUBLIC),
+    "public_trace.photo": ("GET", PUBLIC),
     "trace.lot_qr_image": ("GET", ALL),
     "trace.bag_qr_image": ("GET", ALL),
     "trace.public_settings": ("POST", {"admin"}),
@@ -382,6 +383,7 @@ def _urls_for_rows(app, db_session, org) -> dict:
         "token": bag.public_token,
         "fmt": "svg",
         "_rest": f"00000000000000/10/{lot.code}",
+        "digest": "0" * 16,
     }
     #: Routes whose <number> is a certificate's, not a cupping session's.
     certificate_values = values | {"number": certificate.number}

@@ -16,7 +16,7 @@ from coopchain.farms.models import Agreement
 from coopchain.ledger.services import verify_chain
 from coopchain.lots import services
 from coopchain.lots.mass_balance import BalanceFlag, mass_balance
-from coopchain.lots.models import Bag, Delivery, Lot
+from coopchain.lots.models import Bag, Delivery, Lot, Transformation
 from coopchain.lots.origins import origins_of
 from coopchain.quality import cupping_sessions as sessions
 from coopchain.quality import gradings
@@ -60,18 +60,18 @@ def test_the_demo_has_cupped_and_graded_lots(db_session):
     # two half-year lots cupped before blending.
     blend = db_session.scalar(
         select(Lot)
+        .join(Transformation, Transformation.id == Lot.transformation_id)
         .where(
             Lot.organization_id == coffee.id,
             Lot.product_form == "dry_parchment",
-            Lot.transformation_id.is_not(None),
+            Transformation.notes.like("Export lot%"),
         )
-        .order_by(Lot.id.desc())
     )
     derived = cupping_of(db_session, blend)
     assert derived.derived and len(derived.measured_lots) == 2
 
     listed, total = sessions.list_sessions(db_session, coffee.id)
-    assert total == 3 and [s.status for s in listed].count("open") == 1
+    assert total == 4 and [s.status for s in listed].count("open") == 1
 
     pitahaya = db_session.scalar(select(Organization).where(Organization.code != "COOPAM"))
     boxed = db_session.scalars(
@@ -125,3 +125,41 @@ def test_the_demo_is_dated_around_the_day_it_was_loaded(db_session):
 
 def test_loading_the_demo_twice_changes_nothing(db_session):
     assert not load_demo(db_session, "demo")
+
+
+def test_the_demo_has_a_clean_shipment_with_an_issued_certificate(db_session):
+    from coopchain.certs.models import Certificate
+    from coopchain.demo import sample_bag_token
+    from coopchain.demo.clean_shipment import bremen_reference
+
+    coffee = db_session.scalar(select(Organization).where(Organization.code == "COOPAM"))
+    reference = bremen_reference(CALENDAR.harvest_year)
+    report = compliance.check_shipment(db_session, coffee.id, reference)
+    shipment = report.subject.shipment
+
+    assert report.subject.bags > 10
+    assert not report.findings  # nothing stops an auditor's certificate, nothing to warn of
+    assert shipment.status == "shipped"
+    assert CALENDAR.harvest(9, 1) < shipment.shipped_on <= today()
+    certificate = db_session.scalar(select(Certificate).where(Certificate.subject_ref == reference))
+    assert certificate.status == "valid" and certificate.override_reason is None
+    assert certificate.pdf.startswith(b"%PDF")
+    # The page the demo command prints is one of this shipment's bags.
+    bag = db_session.scalar(select(Bag).where(Bag.public_token == sample_bag_token(db_session)))
+    assert bag.shipment_id == shipment.id
+
+
+def test_the_demo_bag_page_says_where_when_and_that_it_is_deforestation_free(db_session):
+    from coopchain.demo import sample_bag_token
+    from coopchain.trace.public import find_bag, page_facts
+
+    facts = page_facts(db_session, find_bag(db_session, sample_bag_token(db_session)))
+
+    assert facts["headline"]["region"] == "Alto Mayo, San Martín"
+    assert facts["headline"]["country"] == "PE" and facts["headline"]["agreements"]
+    assert facts["eudr"]["deforestation_free"] and facts["organic"]["certified"]
+    dates = facts["dates"]
+    assert dates["harvest_from"] <= dates["harvest_to"] < dates["processed_on"]
+    assert dates["processed_on"] < dates["exported_on"] <= today()
+    assert facts["story"] and facts["certificate"]["subject_kind"] == "shipment"
+    assert facts["cupping"]["derived"] and facts["cupping"]["score"] >= 80

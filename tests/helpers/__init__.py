@@ -21,6 +21,8 @@ TEST_CONFIG = {
     "RATELIMIT_ENABLED": False,
     # A background thread would share the test's one connection: run assessments in the request.
     "FOREST_ASSESS_IN_BACKGROUND": False,
+    # Printed addresses as production configures them (tests/test_public_url.py covers none).
+    "PUBLIC_BASE_URL": "http://localhost:5000",
 }
 
 

@@ -128,7 +128,7 @@ def test_public_base_url_setting_drops_a_trailing_slash(monkeypatch):
     monkeypatch.setenv("COOPCHAIN_PUBLIC_BASE_URL", "https://trazabilidad.coopam.pe/")
     assert load_config()["PUBLIC_BASE_URL"] == "https://trazabilidad.coopam.pe"
     monkeypatch.delenv("COOPCHAIN_PUBLIC_BASE_URL")
-    assert load_config()["PUBLIC_BASE_URL"] == "http://localhost:5000"
+    assert load_config()["PUBLIC_BASE_URL"] == ""  # no default: production must set it
 
 
 def test_qr_svg_is_self_contained_markup():

@@ -13,7 +13,7 @@ import pytest
 from flask_babel import force_locale
 
 from coopchain.certs import registry
-from coopchain.clock import utcnow
+from coopchain.clock import cooperative_zone, utcnow
 from coopchain.farms.producers import PRODUCER_FIELDS, update_producer
 from coopchain.lots.bags import create_bags, void_bag
 from coopchain.lots.services import lot_of_delivery, void_delivery
@@ -328,31 +328,44 @@ def test_hostile_names_are_shown_as_text(client, db_session, org):
 # --- codes that lead nowhere -----------------------------------------------------------------
 
 
-def test_a_voided_bag_gets_the_same_page_as_a_code_that_never_existed(client, db_session, traced):
+def voided_on_page(response, day: date) -> bool:
+    """The page says the code was voided, on that day, and shows nothing of the bag."""
+    text = visible_text(response.text)
+    return (
+        response.status_code == 410
+        and "This code was voided" in text
+        and f"voided this label on {english_date(day)}" in text
+        and "Code not recognised" not in text
+        and "Net weight" not in text
+    )
+
+
+def test_a_voided_bag_says_it_was_voided_and_when(client, db_session, traced):
     (other,) = create_bags(db_session, traced.org.id, None, traced.lot.code, 1)
     assert get_page(client, bag_path(other)).status_code == 200
     void_bag(db_session, traced.org.id, None, other.serial, "Torn")
 
     voided = get_page(client, bag_path(other))
 
-    assert voided.status_code == 404
-    assert voided.data == unknown_body(client)
-    assert "Code not recognised" in visible_text(voided.text)
-    assert other.public_token not in voided.text
+    assert voided_on_page(voided, utcnow().astimezone(cooperative_zone()).date())
+    assert other.public_token not in voided.text and other.serial not in voided.text
+    assert "Torn" not in voided.text  # the reason is the cooperative's, not the public's
+    assert voided.headers["Cache-Control"] == "no-store"
+    spanish = get_page(client, bag_path(other), lang="es")
+    assert "Este código fue anulado" in visible_text(spanish.text)
 
 
-def test_a_bag_of_a_voided_lot_gets_the_unknown_page(client, db_session, traced):
+def test_a_bag_of_a_voided_lot_says_it_was_voided(client, db_session, traced):
     # No service voids a lot that still has live bags; the page must not rely on that.
     traced.lot.voided_at = utcnow()
     db_session.flush()
 
     for path in (bag_path(traced.bag), lot_path(traced.lot)):
         response = get_page(client, path)
-        assert response.status_code == 404, path
-        assert response.data == unknown_body(client)
+        assert voided_on_page(response, utcnow().astimezone(cooperative_zone()).date()), path
 
 
-def test_a_voided_delivery_lot_gets_the_unknown_page(client, db_session, org):
+def test_a_voided_delivery_lot_says_it_was_voided(client, db_session, org):
     producer, plot = grower(db_session, org)
     delivery, lot = factories.delivery(db_session, org, producer, plot)
     assert get_page(client, lot_path(lot)).status_code == 200
@@ -361,8 +374,7 @@ def test_a_voided_delivery_lot_gets_the_unknown_page(client, db_session, org):
 
     assert lot_of_delivery(db_session, delivery).voided_at is not None
     response = get_page(client, lot_path(lot))
-    assert response.status_code == 404
-    assert response.data == unknown_body(client)
+    assert voided_on_page(response, utcnow().astimezone(cooperative_zone()).date())
 
 
 def test_guessing_codes_opens_nothing_and_teaches_nothing(client, traced):
@@ -602,8 +614,8 @@ def test_voiding_a_cached_bag_closes_its_page_at_once(client, db_session, traced
     void_bag(db_session, traced.org.id, None, other.serial, "Torn")
 
     response = get_page(client, bag_path(other))
-    assert response.status_code == 404
-    assert response.data == unknown_body(client)
+    assert response.status_code == 410
+    assert "This code was voided" in response.text
 
 
 def test_a_producers_consent_shows_the_name_on_the_next_scan(client, db_session, traced):
