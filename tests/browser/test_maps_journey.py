@@ -13,6 +13,8 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.axe import assert_accessible
+
 pytestmark = pytest.mark.browser
 
 WIDTHS = [1366, 360]
@@ -193,6 +195,7 @@ def test_the_cooperative_map_shows_plots_by_status_and_the_outline(
     outline = page.locator("#coop-map path[data-area='Bosque de Protección Alto Mayo']")
     assert outline.count() == 1
     assert "approximate outline" in page.locator(".map-areas").inner_text()
+    assert_accessible(page)
     page.screenshot(path=str(results_dir / f"maps-cooperative-{width}.png"), full_page=True)
 
     # Colour by geometry and keep only the plots with geometry errors: the demo's bow tie.
