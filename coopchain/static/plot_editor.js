@@ -100,6 +100,12 @@
       cutPolygon: false,
       rotateMode: false,
     });
+    // Geoman's buttons are links with an icon and a title on their wrapper: give each the
+    // title as its accessible name, or a screen reader announces an empty link.
+    map.getContainer().querySelectorAll(".leaflet-buttons-control-button").forEach(function (button) {
+      var title = button.parentNode && button.parentNode.getAttribute("title");
+      if (title && !button.getAttribute("aria-label")) button.setAttribute("aria-label", title);
+    });
     // Crossing edges are allowed while drawing so the rules can point at them.
     map.pm.setGlobalOptions({ allowSelfIntersection: true, layerGroup: drawn, snappable: true });
 
