@@ -77,7 +77,7 @@ def test_valid_ticket_creates_the_delivery_and_its_lot(client, login, db_session
     page = client.get(response.location).data.decode()
     assert "T-7001" in page and "500" in page and lot.code in page
     assert f'href="/lots/{lot.code}"' in page
-    assert "7.100,00 PEN" in page  # 500 kg × 14,20 in Spanish
+    assert "7,100.00 PEN" in page  # 500 kg × 14.20 as Peru writes it (es_PE)
 
 
 def test_success_flash_names_ticket_and_lot(client, login, db_session, farm):
@@ -300,4 +300,4 @@ def test_the_ticket_page_and_the_receipt_pay_the_same_cent(client, login, db_ses
     )
     login("staff")
     page = client.get(f"/deliveries/{delivery.id}").data.decode()
-    assert "5.236,39 PEN" in page
+    assert "5,236.39 PEN" in page
