@@ -109,6 +109,8 @@ ROUTE_MODULES = (
     "coopchain.quality.grading_views",
     "coopchain.quality.document_views",
     "coopchain.shipments.detail_views",
+    "coopchain.search.views",
+    "coopchain.auth.locale_views",
     "coopchain.farms.api",
     "coopchain.ledger.api",
     "coopchain.lots.api",

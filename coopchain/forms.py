@@ -31,7 +31,8 @@ def form_errors(exc: DomainError) -> dict[str, list[str]]:
     """A refused service call as the form's errors: each field's messages, and the summary
     once (a field's own message may already say it)."""
     errors = flat_errors(exc.fields) if exc.fields else {}
-    if not any(exc.message in messages for messages in errors.values()):
+    said = [m for messages in errors.values() for m in messages]
+    if not any(m == exc.message or (m and m in exc.message) for m in said):
         errors["_"] = [exc.message]
     return errors
 
@@ -121,7 +122,7 @@ def handle_form(
                 data = prepare(data)
             return on_success(save(data))
         except ValidationError as exc:
-            errors = exc.messages if isinstance(exc.messages, dict) else {"_": exc.messages}
+            errors = flat_errors(exc.messages)
         except DomainError as exc:
             errors = form_errors(exc)
         values = request.form.to_dict(flat=True)

@@ -24,6 +24,7 @@ from coopchain.errors import DomainError
 from coopchain.farms.geometry import GeometryIssue, svg_outline
 from coopchain.farms.plots import dashboard_counts
 from coopchain.urls import local_path_or_home
+from coopchain.web import form_labels
 
 bp = Blueprint("core", __name__)
 #: A list's own query arguments, kept on its pager links (filters of the lot list included).
@@ -157,6 +158,7 @@ def register_template_helpers(app: Flask) -> None:
     # The same numbers and dates as the documents print (coopchain/formatting.py), in the
     # signed-in organisation's locale unless a page chose another (formatting.use_locale).
     app.extensions[formatting.RESOLVER_KEY] = _organization_locale
+    form_labels.init_app(app)
     for name, helper in formatting.TEMPLATE_HELPERS.items():
         app.template_filter(name)(helper)
 

@@ -5,15 +5,17 @@ ledger event for each write, flushes and never commits (DESIGN.md §3).
 """
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
 from coopchain.clock import utcnow
 from coopchain.db import in_organization, owned
 from coopchain.errors import Conflict, NotFound
 from coopchain.farms.models import Producer, ProducerStatus
-from coopchain.farms.registry_common import _masked_changes, _snapshot, like_pattern
+from coopchain.farms.registry_common import _masked_changes, _snapshot
 from coopchain.ledger.services import append
+from coopchain.search.folding import digits, digits_only, fold, folded, like_pattern
 
 PRODUCER_FIELDS = (
     "member_code",
@@ -43,26 +45,46 @@ def producer_by_code(session: Session, org_id: int, member_code: str) -> Produce
     return session.scalar(owned(Producer, org_id).where(Producer.member_code == member_code))
 
 
-def search_producers(
-    session: Session, org_id: int, q: str | None, page: int, per_page: int
-) -> tuple[list[Producer], int]:
-    query = owned(Producer, org_id)
-    if q:
-        pattern = like_pattern(q.strip())
-        query = query.where(
+#: What a producer is found by, accents and case aside (search/folding.py).
+_NAME_COLUMNS = ("member_code", "first_name", "last_name", "community", "sector")
+
+
+def producer_match(q: str, private: bool = False) -> ColumnElement | None:
+    """Producers whose code, names, community or sector hold every word of `q`, accents and
+    case aside ("vasquez rosa" finds Rosa Vásquez); with `private`, also those whose national
+    ID or phone holds the digits of a number typed whole ("4512 3456"). None for a blank `q`."""
+    words = fold(q).split()
+    if not words:
+        return None
+    match = and_(
+        *(
             or_(
                 *(
-                    func.lower(column).like(pattern, escape="\\")
-                    for column in (
-                        Producer.member_code,
-                        Producer.first_name,
-                        Producer.last_name,
-                        Producer.community,
-                        Producer.first_name + " " + Producer.last_name,
-                    )
+                    folded(getattr(Producer, name)).like(like_pattern(word), escape="\\")
+                    for name in _NAME_COLUMNS
                 )
             )
+            for word in words
         )
+    )
+    number = digits(q)
+    if private and len(number) >= 4 and not any(c.isalpha() for c in q):
+        pattern = like_pattern(number)
+        match = or_(
+            match,
+            digits_only(Producer.national_id).like(pattern, escape="\\"),
+            digits_only(Producer.phone).like(pattern, escape="\\"),
+        )
+    return match
+
+
+def search_producers(
+    session: Session, org_id: int, q: str | None, page: int, per_page: int, private: bool = False
+) -> tuple[list[Producer], int]:
+    query = owned(Producer, org_id)
+    match = producer_match(q or "", private)
+    if match is not None:
+        query = query.where(match)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     items = session.scalars(
         query.order_by(Producer.member_code).offset((page - 1) * per_page).limit(per_page)

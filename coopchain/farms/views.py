@@ -87,7 +87,12 @@ def producer_list():
     except ValidationError:
         args = {"page": 1, "per_page": 25, "q": None}
     producers, total = search_producers(
-        get_session(), current_org_id(), args["q"], args["page"], args["per_page"]
+        get_session(),
+        current_org_id(),
+        args["q"],
+        args["page"],
+        args["per_page"],
+        private=current_principal().sees_private_data,
     )
     pages = max(1, -(-total // args["per_page"]))
     return render_template(

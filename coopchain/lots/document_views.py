@@ -6,6 +6,7 @@ import io
 
 from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from coopchain.auth.access import READ, REGISTRY_WRITE, current_org_id, current_principal, requires
 from coopchain.clock import today
@@ -65,7 +66,10 @@ def delivery_import():
         return render_template(page, errors=None, file_error=exc.message), 422
     except ImportFailed as exc:
         return render_template(page, errors=exc.errors, file_error=None), 422
-    flash(_("Registered %(n)s deliveries.", n=len(created)), "success")
+    flash(
+        ngettext("Registered %(num)s delivery.", "Registered %(num)s deliveries.", len(created)),
+        "success",
+    )
     return redirect(url_for("lots.delivery_list"))
 
 

@@ -32,6 +32,8 @@ RULES = {
     "auth.login": ("GET", PUBLIC),
     "api.openapi": ("GET", PUBLIC),
     "core.dashboard": ("GET", ALL),
+    "core.search": ("GET", ALL),
+    "auth.locale_settings": ("POST", {"admin"}),
     "auth.logout": ("POST", ALL),
     "auth.switch_organization": ("POST", ALL),
     "auth.tokens": ("GET", ALL),
