@@ -4,6 +4,8 @@ Every function takes the session and the organisation id, scopes every query by 
 ledger event for each write, flushes and never commits (DESIGN.md §3).
 """
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
@@ -90,6 +92,29 @@ def search_producers(
         query.order_by(Producer.member_code).offset((page - 1) * per_page).limit(per_page)
     )
     return list(items), total
+
+
+_NUMBERED = re.compile(r"^(.*?)(\d+)$")
+
+
+def next_member_code(session: Session, org_id: int) -> str | None:
+    """The code the next member would get by the organisation's own pattern: the prefix most
+    codes share, one above its highest number, as wide as its codes ("CAF-0042" → "CAF-0043").
+    A suggestion only: two clerks may get the same one, and the unique code still decides."""
+    counts: dict[str, list[int]] = {}
+    widths: dict[str, int] = {}
+    for code in session.scalars(
+        select(Producer.member_code).where(in_organization(Producer, org_id))
+    ):
+        found = _NUMBERED.match(code.strip())
+        if found:
+            prefix, number = found.groups()
+            counts.setdefault(prefix, []).append(int(number))
+            widths[prefix] = max(widths.get(prefix, 0), len(number))
+    if not counts:
+        return None
+    prefix = max(counts, key=lambda p: (len(counts[p]), max(counts[p])))
+    return f"{prefix}{max(counts[prefix]) + 1:0{widths[prefix]}d}"
 
 
 def create_producer(session: Session, org_id: int, user_id: int | None, data: dict) -> Producer:

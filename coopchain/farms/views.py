@@ -51,6 +51,7 @@ from coopchain.farms.producers import (
     PRODUCER_FIELDS,
     create_producer,
     get_producer,
+    next_member_code,
     producer_by_code,
     search_producers,
     update_producer,
@@ -141,7 +142,11 @@ def producer_new():
         ProducerIn(),
         lambda data: create_producer(get_session(), current_org_id(), current_user_id(), data),
         lambda producer: redirect(url_for("farms.producer_detail", producer_id=producer.id)),
-        defaults={"status": "active", "joined_on": today().isoformat()},
+        defaults={
+            "status": "active",
+            "joined_on": today().isoformat(),
+            "member_code": next_member_code(get_session(), current_org_id()),
+        },
         choices=CHOICES,
         producer=None,
     )
