@@ -18,12 +18,12 @@ _MACRO_CALL = re.compile(
     r"""\b(?:input|select|checkbox)\(\s*['"](\w+)['"]\s*,\s*_\(\s*"((?:[^"\\]|\\.)*)"\s*\)"""
 )
 _LABEL_BLOCK = re.compile(
-    r"""errors\.get\(\s*['"](\w+)['"]\s*\)[^>]*>\s*<span>\s*\{\{\s*_\(\s*"((?:[^"\\]|\\.)*)"\s*\)"""
+    r"""\w+\.get\(\s*['"](\w+)['"]\s*\)[^>]*>\s*<span>\s*\{\{\s*_\(\s*"((?:[^"\\]|\\.)*)"\s*\)"""
 )
-_INLINE = re.compile(r"""field_errors\(\s*errors\s*,\s*['"](\w+)['"]\s*\)""")
-_INLINE_PREFIX = re.compile(r"""field_errors\(\s*errors\s*,\s*['"](\w+)['"]\s*~""")
+_INLINE = re.compile(r"""field_errors\(\s*\w+\s*,\s*['"](\w+)['"]\s*\)""")
+_INLINE_PREFIX = re.compile(r"""field_errors\(\s*\w+\s*,\s*['"](\w+)['"]\s*~""")
 #: field_errors(errors, name) with a variable: every field of such a form shows its own message.
-_INLINE_ANY = re.compile(r"""field_errors\(\s*errors\s*,\s*[a-z_]+\s*\)""")
+_INLINE_ANY = re.compile(r"""field_errors\(\s*\w+\s*,\s*[a-z_]+\s*\)""")
 _INCLUDE = re.compile(r"""\{%-?\s*(?:include|extends)\s+["']([^"']+)["']""")
 
 
