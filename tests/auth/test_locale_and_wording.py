@@ -32,7 +32,7 @@ def test_an_admin_sets_the_locale_and_every_page_follows(client, login, db_sessi
     event = db_session.scalar(
         select(LedgerEvent).where(LedgerEvent.kind == "organization.locale_set")
     )
-    assert event is not None and event.body["data"] == {"locale": "es_ES", "previous": "es_PE"}
+    assert event is not None and event.payload["data"] == {"locale": "es_ES", "previous": "es_PE"}
 
 
 def test_an_unknown_locale_is_refused_by_name(client, login, db_session, org):
