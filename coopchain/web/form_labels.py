@@ -46,9 +46,11 @@ def _fields_of(name: str) -> tuple[dict[str, str], frozenset[str], tuple[str, ..
             source = env.loader.get_source(env, current)[0]
         except TemplateNotFound:  # a name built at run time: it adds no labels
             continue
-        for field, label in _MACRO_CALL.findall(source) + _LABEL_BLOCK.findall(source):
+        for field, label in _MACRO_CALL.findall(source):  # the macros show their messages
             labels.setdefault(field, label)
             inline.add(field)
+        for field, label in _LABEL_BLOCK.findall(source):  # a label; its message maybe not
+            labels.setdefault(field, label)
         inline.update(_INLINE.findall(source))
         prefixes.extend(_INLINE_PREFIX.findall(source))
         any_inline = any_inline or bool(_INLINE_ANY.search(source))
