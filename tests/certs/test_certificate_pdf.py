@@ -383,7 +383,7 @@ def test_every_finding_and_the_override_reason_are_printed(tmp_path):
     assert (
         "Issued despite blocking findings by decision of an administrator: " + reason
     ) in text  # the reason as typed, markup and all
-    assert "1 blocking, 1 warnings." in text
+    assert "1 blocking, 1 warning." in text
     assert "FOR-MISSING BLOCKING 1 origin plots have no forest evidence." in text
     assert "Plots: CAF-0002 · Parcela 2" in text
     assert "MB-OVER WARNING" in text and "Deliveries: T-00001" in text
