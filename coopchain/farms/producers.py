@@ -8,7 +8,6 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
 from coopchain.clock import utcnow
@@ -17,7 +16,7 @@ from coopchain.errors import Conflict, NotFound
 from coopchain.farms.models import Producer, ProducerStatus
 from coopchain.farms.registry_common import _masked_changes, _snapshot
 from coopchain.ledger.services import append
-from coopchain.search.folding import digits, digits_only, fold, folded, like_pattern
+from coopchain.search.folding import digits, digits_pattern, fold, loosely_like
 
 PRODUCER_FIELDS = (
     "member_code",
@@ -49,44 +48,44 @@ def producer_by_code(session: Session, org_id: int, member_code: str) -> Produce
 
 #: What a producer is found by, accents and case aside (search/folding.py).
 _NAME_COLUMNS = ("member_code", "first_name", "last_name", "community", "sector")
+#: A number typed whole, at least this long, is looked up in national IDs and phones.
+_MIN_DIGITS = 4
 
 
-def producer_match(q: str, private: bool = False) -> ColumnElement | None:
+def find_producers(session: Session, org_id: int, q: str, private: bool = False) -> list[Producer]:
     """Producers whose code, names, community or sector hold every word of `q`, accents and
-    case aside ("vasquez rosa" finds Rosa Vásquez); with `private`, also those whose national
-    ID or phone holds the digits of a number typed whole ("4512 3456"). None for a blank `q`."""
+    case aside ("vasquez rosa" finds Rosa Vásquez), by member code; with `private`, also those
+    whose national ID or phone holds the digits of a number typed whole ("942 118 307")."""
     words = fold(q).split()
     if not words:
-        return None
-    match = and_(
-        *(
-            or_(
-                *(
-                    folded(getattr(Producer, name)).like(like_pattern(word), escape="\\")
-                    for name in _NAME_COLUMNS
-                )
-            )
-            for word in words
+        return []
+    columns = [getattr(Producer, name) for name in _NAME_COLUMNS]
+    by_name = and_(*(or_(*(loosely_like(c, word) for c in columns)) for word in words))
+    number = digits(q) if private and not any(c.isalpha() for c in q) else ""
+    by_number = len(number) >= _MIN_DIGITS
+    if by_number:
+        pattern = digits_pattern(number)
+        by_name = or_(by_name, Producer.national_id.like(pattern), Producer.phone.like(pattern))
+    found = session.scalars(owned(Producer, org_id).where(by_name).order_by(Producer.member_code))
+
+    def holds(producer: Producer) -> bool:
+        texts = [fold(getattr(producer, name)) for name in _NAME_COLUMNS]
+        if all(any(word in text for text in texts) for word in words):
+            return True
+        return by_number and any(
+            number in digits(value) for value in (producer.national_id, producer.phone)
         )
-    )
-    number = digits(q)
-    if private and len(number) >= 4 and not any(c.isalpha() for c in q):
-        pattern = like_pattern(number)
-        match = or_(
-            match,
-            digits_only(Producer.national_id).like(pattern, escape="\\"),
-            digits_only(Producer.phone).like(pattern, escape="\\"),
-        )
-    return match
+
+    return [producer for producer in found if holds(producer)]
 
 
 def search_producers(
     session: Session, org_id: int, q: str | None, page: int, per_page: int, private: bool = False
 ) -> tuple[list[Producer], int]:
+    if q and q.strip():
+        found = find_producers(session, org_id, q, private)
+        return found[(page - 1) * per_page : page * per_page], len(found)
     query = owned(Producer, org_id)
-    match = producer_match(q or "", private)
-    if match is not None:
-        query = query.where(match)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     items = session.scalars(
         query.order_by(Producer.member_code).offset((page - 1) * per_page).limit(per_page)

@@ -9,10 +9,9 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from coopchain.db import owned
-from coopchain.farms.models import Producer
-from coopchain.farms.producers import producer_match
+from coopchain.farms.producers import find_producers
 from coopchain.lots.models import Bag, Delivery, Lot
-from coopchain.search.folding import fold, folded, like_pattern
+from coopchain.search.folding import fold, like_pattern, loosely_like
 from coopchain.shipments.models import Shipment
 
 #: Results shown per group; the page says how many more there are.
@@ -40,8 +39,8 @@ class Group:
 
 
 def _codes_like(column, q: str):
-    """A code typed in any case, whole or in part, without accents ("caf-2026-0001")."""
-    return folded(column).like(like_pattern(fold(q)), escape="\\")
+    """A code typed in any case, whole or in part ("caf-2026-0001"): codes are plain ASCII."""
+    return func.lower(column).like(like_pattern(fold(q)), escape="\\")
 
 
 def _group(session: Session, kind: str, query, order, to_hit) -> Group:
@@ -54,21 +53,22 @@ def search_all(session: Session, org_id: int, q: str, private: bool) -> list[Gro
     """The groups with at least one hit, in a fixed order (producers, lots, bags, tickets,
     shipments). National IDs and phones are searched only when `private` is true."""
     q = q.strip()[:MAX_QUERY]
-    match = producer_match(q, private)
-    if match is None:
+    if not fold(q).split():
         return []
+    producers = find_producers(session, org_id, q, private)
     groups = [
-        _group(
-            session,
+        Group(
             "producers",
-            owned(Producer, org_id).where(match),
-            Producer.member_code,
-            lambda p: Hit(
-                f"{p.member_code} · {p.full_name}",
-                " · ".join(part for part in (p.community, p.sector) if part),
-                "farms.producer_detail",
-                {"producer_id": p.id},
-            ),
+            len(producers),
+            [
+                Hit(
+                    f"{p.member_code} · {p.full_name}",
+                    " · ".join(part for part in (p.community, p.sector) if part),
+                    "farms.producer_detail",
+                    {"producer_id": p.id},
+                )
+                for p in producers[:GROUP_LIMIT]
+            ],
         ),
         _group(
             session,
@@ -97,7 +97,7 @@ def search_all(session: Session, org_id: int, q: str, private: bool) -> list[Gro
             session,
             "shipments",
             owned(Shipment, org_id).where(
-                _codes_like(Shipment.reference, q) | _codes_like(Shipment.buyer_name, q)
+                _codes_like(Shipment.reference, q) | loosely_like(Shipment.buyer_name, fold(q))
             ),
             Shipment.reference,
             lambda s: Hit(
