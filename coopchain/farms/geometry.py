@@ -62,7 +62,7 @@ MESSAGES = {
     "ring.unclosed": _l(
         "Polygon %(polygon)s, ring %(ring)s is not closed: the last position must repeat the first."
     ),
-    "polygon.holes": _l("Polygon %(polygon)s has %(holes)s hole(s); holes are not accepted."),
+    "polygon.holes": _l("Polygon %(polygon)s has holes (%(holes)s); holes are not accepted."),
     "vertex.duplicate_after_rounding": _l(
         "Polygon %(polygon)s, ring %(ring)s: vertex %(vertex)s equals the previous one "
         "when rounded to 6 decimals."

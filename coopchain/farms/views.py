@@ -4,6 +4,7 @@ import json
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from marshmallow import ValidationError, fields
 
 from coopchain.auth.access import (
@@ -350,10 +351,10 @@ def registry_import():
         return render_template("farms/import.html", errors=exc.errors, file_error=None), 422
     flash(
         _(
-            "Imported %(producers)s producers, %(agreements)s agreements, %(plots)s plots.",
-            producers=result.producers,
-            agreements=result.agreements,
-            plots=result.plots,
+            "Imported %(producers)s, %(agreements)s, %(plots)s.",
+            producers=ngettext("%(num)s producer", "%(num)s producers", result.producers),
+            agreements=ngettext("%(num)s agreement", "%(num)s agreements", result.agreements),
+            plots=ngettext("%(num)s plot", "%(num)s plots", result.plots),
         ),
         "success",
     )
