@@ -156,3 +156,22 @@ def test_no_suggestion_without_numbered_codes(client, login, db_session, org):
     login("staff")
     page = client.get("/producers/new").get_data(as_text=True)
     assert 'name="member_code" id="member_code" value=""' in page
+
+
+def test_the_merge_page_reads_kilograms_like_every_form(client, login, db_session, org):
+    producer = factories.producer(db_session, org)
+    plot = factories.plot(db_session, org, producer)
+    lots = [factories.delivery(db_session, org, producer, plot)[1] for _ in range(2)]
+    login("staff")
+    form = {"lot": [lot.code for lot in lots], "occurred_on": "2026-06-02"}
+    refused = client.post(
+        "/lots/merge", data={**form, f"kg_{lots[0].code}": "1,234", f"kg_{lots[1].code}": "2,5"}
+    )
+    assert refused.status_code == 422
+    assert refused.get_data(as_text=True).count("1234 o 1.234") == 1
+    merged = client.post(
+        "/lots/merge", data={**form, f"kg_{lots[0].code}": "1,5", f"kg_{lots[1].code}": "2.5"}
+    )
+    assert merged.status_code == 302
+    db_session.expire_all()
+    assert [lot.available_kg for lot in lots] == [Decimal("498.5"), Decimal("497.5")]
