@@ -117,6 +117,8 @@ ROUTE_MODULES = (
     "coopchain.quality.document_views",
     "coopchain.shipments.detail_views",
     "coopchain.certs.eudr_views",
+    "coopchain.search.views",
+    "coopchain.auth.locale_views",
     "coopchain.farms.api",
     "coopchain.ledger.api",
     "coopchain.lots.api",

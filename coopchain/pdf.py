@@ -9,7 +9,7 @@ from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
-from coopchain.formatting import TEMPLATE_HELPERS
+from coopchain.formatting import TEMPLATE_HELPERS, use_locale
 
 
 class RefuseAllFetcher(URLFetcher):
@@ -48,6 +48,7 @@ def render_pdf(
     *,
     url_fetcher: URLFetcher | None = None,
     pdf_variant: str | None = None,
+    locale: str | None = None,
     **context,
 ) -> bytes:
     """A document template as PDF bytes, in the current language.
@@ -55,7 +56,10 @@ def render_pdf(
     The template gets `lang`, the formatting helpers every page uses (coopchain/formatting.py:
     kg, pct, money, day, moment…), "Page X of Y" and `css_string`; `context` adds the
     document's own data or overrides a helper. Nothing is fetched unless `url_fetcher` says
-    so (the label sheets let their inline QR images through)."""
+    so (the label sheets let their inline QR images through). Numbers and dates are written
+    in `locale`, the organisation's whose document it is (formatting.use_locale)."""
+    if locale:
+        use_locale(locale)
     html = current_app.jinja_env.get_template(template).render(
         lang=str(get_locale()),
         page_counter=page_counter(),

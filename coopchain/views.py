@@ -25,6 +25,7 @@ from coopchain.db import discard_changes, get_session
 from coopchain.errors import DomainError
 from coopchain.farms.geometry import GeometryIssue, svg_outline
 from coopchain.urls import local_path_or_home
+from coopchain.web import form_labels
 
 bp = Blueprint("core", __name__)
 #: A list's own query arguments, kept on its pager links (filters of the lot list included).
@@ -119,6 +120,11 @@ def register_error_handlers(app: Flask) -> None:
         )
 
 
+def _organization_locale() -> str | None:
+    principal = current_principal()
+    return principal.organization_locale if principal else None
+
+
 def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def inject():
@@ -151,9 +157,12 @@ def register_template_helpers(app: Flask) -> None:
     def issue_message(stored: dict) -> str:
         return GeometryIssue.describe(stored)
 
-    # The same numbers and dates as the documents print (coopchain/formatting.py).
-    for name in ("kg", "ha", "clock_time", "integer", "score", "day"):
-        app.template_filter(name)(formatting.TEMPLATE_HELPERS[name])
+    # The same numbers and dates as the documents print (coopchain/formatting.py), in the
+    # signed-in organisation's locale unless a page chose another (formatting.use_locale).
+    app.extensions[formatting.RESOLVER_KEY] = _organization_locale
+    form_labels.init_app(app)
+    for name, helper in formatting.TEMPLATE_HELPERS.items():
+        app.template_filter(name)(helper)
 
     @app.template_global()
     def url_for_page(page: int) -> str:

@@ -43,6 +43,8 @@ class Principal:
     organization_name: str
     role: Role
     via_token: bool
+    #: The organisation's CLDR locale: how its numbers and dates are written (formatting.py).
+    organization_locale: str = "es_PE"
 
     @property
     def sees_private_data(self) -> bool:
@@ -128,7 +130,9 @@ def _principal_from_token() -> Principal | None:
         g.token_use = token.id  # recorded after the request (record_token_use_after_request)
     for membership, org in memberships_of(db, user.id):
         if org.id == token.organization_id:
-            return Principal(user.id, org.id, org.code, org.name, Role(membership.role), True)
+            return Principal(
+                user.id, org.id, org.code, org.name, Role(membership.role), True, org.locale
+            )
     return None
 
 
@@ -140,7 +144,9 @@ def _principal_from_session() -> Principal | None:
         return None
     chosen = session.get("org_id")
     membership, org = next(((m, o) for m, o in memberships if o.id == chosen), memberships[0])
-    return Principal(current_user.id, org.id, org.code, org.name, Role(membership.role), False)
+    return Principal(
+        current_user.id, org.id, org.code, org.name, Role(membership.role), False, org.locale
+    )
 
 
 def record_token_use_after_request(_exc) -> None:

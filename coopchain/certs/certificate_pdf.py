@@ -122,6 +122,7 @@ def certificate_context(report, meta: dict) -> dict:
             "name": meta["organization"]["name"],
             "code": meta["organization"]["code"],
             "country": meta["organization"].get("country"),
+            "locale": meta["organization"].get("locale"),
         },
         "verify_url": meta["verify_url"],
         "override_reason": meta.get("override_reason"),
@@ -296,6 +297,7 @@ def render_certificate_pdf(context: dict) -> bytes:
     return render_pdf(
         TEMPLATE,
         pdf_variant=PDF_VARIANT,
+        locale=ctx["organization"].get("locale"),
         c=ctx,
         title=_("Organic-compliance certificate %(number)s", number=ctx["number"]),
         created=ctx["issued_at"].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -16,9 +16,10 @@ import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
+from coopchain import formatting
 from coopchain.errors import DomainError
 from coopchain.farms.geometry import (
     EUDR_DECIMALS,
@@ -291,7 +292,7 @@ def format_size(n_bytes: int) -> str:
     """Bytes as people read them: 25 MB, 4.5 KB, 900 bytes (binary units, as the limit)."""
     for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
         if n_bytes >= scale:
-            return f"{format_decimal(round(n_bytes / scale, 1), format='#,##0.#')} {unit}"
+            return f"{formatting.number(round(n_bytes / scale, 1), '#,##0.#')} {unit}"
     return ngettext("%(num)s byte", "%(num)s bytes", n_bytes)
 
 
@@ -314,7 +315,7 @@ def package_summary(pkg: EudrPackage) -> dict:
             "Split into %(parts)s parts: the EU system accepts at most %(producers)s producers "
             "and %(size)s per statement.",
             parts=len(pkg.parts),
-            producers=format_decimal(pkg.max_producers, format="#,##0"),
+            producers=formatting.integer(pkg.max_producers),
             size=format_size(pkg.max_bytes),
         )
     else:

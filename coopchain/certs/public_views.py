@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from coopchain import formatting
 from coopchain.auth.access import public
 from coopchain.auth.models import Organization
 from coopchain.certs.models import CertificateStatus, SubjectKind
@@ -48,6 +49,7 @@ def _page(certificate, *, result=None, error=None, status=200):
             lang_href=lambda lang: url_for("verify.certificate", code=code, lang=lang),
         ), 404
     organization = get_session().get(Organization, certificate.organization_id)
+    formatting.use_locale(organization.locale)
     return render_template(
         "certs/verify.html",
         certificate=certificate,

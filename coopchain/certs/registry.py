@@ -132,6 +132,7 @@ def issue_certificate(
             "name": organization.name,
             "code": organization.code,
             "country": organization.country,
+            "locale": organization.locale,
         },
         "language": language,
         "override_reason": override_reason,

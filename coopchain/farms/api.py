@@ -1,7 +1,7 @@
 """JSON API for the farm registry: producers, agreements (with visits), plots, import/export."""
 
 from flask import jsonify, request
-from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from coopchain.auth.access import (
     READ,
@@ -369,7 +369,11 @@ def producers_import():
     except ImportFailed as exc:
         return jsonify(
             error="bad_rows",
-            message=_("Nothing was imported: %(n)s bad row(s).", n=len(exc.errors)),
+            message=ngettext(
+                "Nothing was imported: %(num)s bad row.",
+                "Nothing was imported: %(num)s bad rows.",
+                len(exc.errors),
+            ),
             fields={},
             rows=[e.to_dict() for e in exc.errors],
         ), 422

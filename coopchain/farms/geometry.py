@@ -35,6 +35,7 @@ _MALFORMED = (ValueError, TypeError, KeyError, AttributeError, IndexError, Shape
 
 MESSAGES = {
     "json.invalid": _l("The file is not valid JSON (line %(line)s, column %(col)s): %(detail)s."),
+    "json.empty": _l("The file is empty: choose a GeoJSON file or paste the geometry."),
     "geometry.empty": _l("The geometry is empty: it has no coordinates."),
     "geometry.missing": _l("No geolocation yet: EUDR needs a point or polygon."),
     "geometry.unreadable": _l("The geometry cannot be read: %(detail)s."),
@@ -61,7 +62,7 @@ MESSAGES = {
     "ring.unclosed": _l(
         "Polygon %(polygon)s, ring %(ring)s is not closed: the last position must repeat the first."
     ),
-    "polygon.holes": _l("Polygon %(polygon)s has %(holes)s hole(s); holes are not accepted."),
+    "polygon.holes": _l("Polygon %(polygon)s has holes (%(holes)s); holes are not accepted."),
     "vertex.duplicate_after_rounding": _l(
         "Polygon %(polygon)s, ring %(ring)s: vertex %(vertex)s equals the previous one "
         "when rounded to 6 decimals."
@@ -85,6 +86,26 @@ _INDEX_PARAMS = frozenset(
 )
 
 
+#: Python's JSON parser explains itself in English; people read these instead.
+JSON_DETAILS = {
+    "Expecting value": _l("a value was expected here"),
+    "Expecting property name enclosed in double quotes": _l(
+        "a name in double quotes was expected here"
+    ),
+    "Expecting ':' delimiter": _l("a colon (:) is missing"),
+    "Expecting ',' delimiter": _l("a comma (,) is missing"),
+    "Unterminated string starting at": _l("a text in quotes is not closed"),
+    "Invalid control character at": _l("a text holds a line break or control character"),
+    "Invalid \\escape": _l("a backslash (\\) starts no valid escape"),
+    "Invalid \\uXXXX escape": _l("a backslash (\\) starts no valid escape"),
+    "Extra data": _l("there is more text after the end"),
+    "Illegal trailing comma before end of object": _l("a comma before } is not allowed"),
+    "Illegal trailing comma before end of array": _l("a comma before ] is not allowed"),
+    "not UTF-8 text": _l("it is not UTF-8 text"),
+}
+JSON_UNREADABLE = _l("it cannot be read")
+
+
 @dataclass(frozen=True)
 class GeometryIssue:
     rule: str
@@ -94,6 +115,8 @@ class GeometryIssue:
     def message(self) -> str:
         # params keep 0-based GeoJSON indices for programs; people count from 1.
         shown = {k: v + 1 if k in _INDEX_PARAMS else v for k, v in self.params.items()}
+        if self.rule == "json.invalid":
+            shown["detail"] = str(JSON_DETAILS.get(str(shown.get("detail")), JSON_UNREADABLE))
         return str(MESSAGES[self.rule]) % shown
 
     @classmethod

@@ -154,6 +154,8 @@ def _load(geojson) -> tuple[object, GeometryIssue | None]:
             return None, GeometryIssue(
                 "json.invalid", {"line": line, "col": col, "detail": "not UTF-8 text"}
             )
+    if not geojson.removeprefix("\ufeff").strip():
+        return None, GeometryIssue("json.empty")
     try:  # Files saved by Windows tools often start with a byte-order mark.
         return json.loads(geojson.removeprefix("\ufeff"), parse_float=Decimal), None
     except json.JSONDecodeError as exc:

@@ -4,6 +4,7 @@ import json
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from marshmallow import ValidationError, fields
 
 from coopchain.auth.access import (
@@ -51,6 +52,7 @@ from coopchain.farms.producers import (
     PRODUCER_FIELDS,
     create_producer,
     get_producer,
+    next_member_code,
     producer_by_code,
     search_producers,
     update_producer,
@@ -87,7 +89,12 @@ def producer_list():
     except ValidationError:
         args = {"page": 1, "per_page": 25, "q": None}
     producers, total = search_producers(
-        get_session(), current_org_id(), args["q"], args["page"], args["per_page"]
+        get_session(),
+        current_org_id(),
+        args["q"],
+        args["page"],
+        args["per_page"],
+        private=current_principal().sees_private_data,
     )
     pages = max(1, -(-total // args["per_page"]))
     return render_template(
@@ -148,7 +155,11 @@ def producer_new():
         ProducerIn(),
         lambda data: create_producer(get_session(), current_org_id(), current_user_id(), data),
         lambda producer: redirect(url_for("farms.producer_detail", producer_id=producer.id)),
-        defaults={"status": "active", "joined_on": today().isoformat()},
+        defaults={
+            "status": "active",
+            "joined_on": today().isoformat(),
+            "member_code": next_member_code(get_session(), current_org_id()),
+        },
         choices=CHOICES,
         producer=None,
     )
@@ -352,10 +363,10 @@ def registry_import():
         return render_template("farms/import.html", errors=exc.errors, file_error=None), 422
     flash(
         _(
-            "Imported %(producers)s producers, %(agreements)s agreements, %(plots)s plots.",
-            producers=result.producers,
-            agreements=result.agreements,
-            plots=result.plots,
+            "Imported %(producers)s, %(agreements)s, %(plots)s.",
+            producers=ngettext("%(num)s producer", "%(num)s producers", result.producers),
+            agreements=ngettext("%(num)s agreement", "%(num)s agreements", result.agreements),
+            plots=ngettext("%(num)s plot", "%(num)s plots", result.plots),
         ),
         "success",
     )

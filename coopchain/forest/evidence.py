@@ -6,7 +6,7 @@ evidence by hand with its source and date (issue: shipments). The compliance eng
 """
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session
@@ -16,6 +16,7 @@ from coopchain.db import owned
 from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.farms.models import EvidenceKind, ForestEvidence, ForestResult
 from coopchain.farms.plots import get_plot
+from coopchain.formatting import AmbiguousNumber, read_decimal
 from coopchain.ledger.services import append
 
 #: Kinds staff may type in; raster and Whisp evidence come from their importers.
@@ -44,10 +45,13 @@ def record_evidence(session: Session, org_id: int, user_id, plot_id: int, data: 
         loss = None
     else:
         try:
-            loss = Decimal(str(loss).replace(",", "."))
-            if not loss.is_finite() or loss < 0 or loss > 100000:
+            loss = read_decimal(str(loss))
+            if loss < 0 or loss > 100000:
                 raise InvalidOperation
-        except InvalidOperation:
+        except AmbiguousNumber as exc:
+            errors["loss_after_cutoff_ha"] = [exc.message()]
+            loss = None
+        except (ValueError, InvalidOperation):
             errors["loss_after_cutoff_ha"] = [str(_l("Hectares, 0 or more."))]
             loss = None
     if (

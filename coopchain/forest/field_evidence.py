@@ -24,6 +24,7 @@ from coopchain.errors import DomainError
 from coopchain.farms.models import EvidenceKind, ForestEvidence, ForestResult
 from coopchain.farms.plots import get_plot
 from coopchain.forest.evidence import latest_evidence
+from coopchain.formatting import AmbiguousNumber, read_decimal
 from coopchain.ledger.services import append
 
 MB = 1024 * 1024
@@ -253,10 +254,13 @@ def _hectares(raw, errors: dict) -> Decimal | None:
     if raw in ("", None):
         return None
     try:
-        value = Decimal(str(raw).strip().replace(",", "."))
-        if not value.is_finite() or value < 0 or value > 100000:
+        value = read_decimal(str(raw))
+        if value < 0 or value > 100000:
             raise InvalidOperation
-    except InvalidOperation:
+    except AmbiguousNumber as exc:
+        errors["loss_after_cutoff_ha"] = [exc.message()]
+        return None
+    except (ValueError, InvalidOperation):
         errors["loss_after_cutoff_ha"] = [str(_l("Hectares, 0 or more."))]
         return None
     return value

@@ -4,7 +4,7 @@ lot export, mass balance (DESIGN.md §5: `…/<name>.xlsx` for spreadsheet expor
 from dataclasses import asdict
 
 from flask import jsonify, request
-from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from coopchain.auth.access import (
     READ,
@@ -81,7 +81,11 @@ def deliveries_import():
     except ImportFailed as exc:
         return jsonify(
             error="bad_rows",
-            message=_("Nothing was imported: %(n)s bad row(s).", n=len(exc.errors)),
+            message=ngettext(
+                "Nothing was imported: %(num)s bad row.",
+                "Nothing was imported: %(num)s bad rows.",
+                len(exc.errors),
+            ),
             fields={},
             rows=[e.to_dict() for e in exc.errors],
         ), 422

@@ -66,7 +66,10 @@ def delivery_import():
         return render_template(page, errors=None, file_error=exc.message), 422
     except ImportFailed as exc:
         return render_template(page, errors=exc.errors, file_error=None), 422
-    flash(_("Registered %(n)s deliveries.", n=len(created)), "success")
+    flash(
+        ngettext("Registered %(num)s delivery.", "Registered %(num)s deliveries.", len(created)),
+        "success",
+    )
     warned = [d.ticket_number for d in created if d.intake_warnings]
     if warned:
         # Recorded, not refused: a workbook is the paper of deliveries already received.

@@ -9,6 +9,7 @@ A refused action shows the lot page again with status 422, so the request rolls 
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from marshmallow import ValidationError
 
 from coopchain.auth.access import READ, REGISTRY_WRITE, current_org_id, current_user_id, requires
@@ -291,9 +292,10 @@ def lot_bags(code: str):
 
     def done(lot, made):
         flash(
-            _(
-                "%(count)s bags created: %(first)s – %(last)s.",
-                count=len(made),
+            ngettext(
+                "%(num)s bag created: %(first)s – %(last)s.",
+                "%(num)s bags created: %(first)s – %(last)s.",
+                len(made),
                 first=made[0].serial,
                 last=made[-1].serial,
             ),

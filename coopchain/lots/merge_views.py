@@ -13,8 +13,9 @@ from coopchain.auth.access import REGISTRY_WRITE, current_org_id, current_user_i
 from coopchain.clock import today
 from coopchain.db import discard_changes, get_session
 from coopchain.errors import DomainError
+from coopchain.formatting import AmbiguousNumber
 from coopchain.formatting import kg as format_kg
-from coopchain.forms import flat_errors, form_errors
+from coopchain.forms import flat_errors, form_errors, typed_decimal
 from coopchain.lots import transformations
 from coopchain.lots.blueprint import bp
 from coopchain.lots.errors import CommingledOrganic
@@ -27,10 +28,17 @@ from coopchain.lots.schemas import MergeIn
 
 
 def _merge_inputs(codes: list[str]) -> list[dict]:
-    inputs = []
+    """The kilograms typed per lot, read like every form's decimals (forms.typed_decimal)."""
+    inputs, ambiguous = [], {}
     for code in codes:
-        kg = request.form.get(f"kg_{code}", "").strip().replace(",", ".")
+        kg = request.form.get(f"kg_{code}", "").strip()
+        try:
+            kg = typed_decimal(kg) if kg else kg
+        except AmbiguousNumber as exc:
+            ambiguous[f"kg_{code}"] = [exc.message()]
         inputs.append({"lot": code, **({"kg": kg} if kg else {})})
+    if ambiguous:
+        raise ValidationError(ambiguous)
     return inputs
 
 
@@ -82,14 +90,14 @@ def merge():
         if len(codes) < 2:
             errors["lot"] = [_("Choose at least two lots to merge.")]
         else:
-            raw = {
-                "inputs": _merge_inputs(codes),
-                **{
-                    name: request.form.get(name, "")
-                    for name in ("occurred_on", "downgrade_reason", "notes")
-                },
-            }
             try:
+                raw = {
+                    "inputs": _merge_inputs(codes),
+                    **{
+                        name: request.form.get(name, "")
+                        for name in ("occurred_on", "downgrade_reason", "notes")
+                    },
+                }
                 data = MergeIn().load(raw)
                 made = transformations.merge(
                     db,

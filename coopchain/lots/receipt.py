@@ -36,6 +36,7 @@ def receipt_context(session: Session, org_id: int, delivery_id: int) -> dict:
     total = rules.amount_due(delivery.net_kg, price)
     return {
         "organization_name": organization.name,
+        "locale": organization.locale,
         "organization_code": organization.code,
         "ticket_number": delivery.ticket_number,
         "delivered_on": delivery.delivered_on,
@@ -63,4 +64,4 @@ def receipt_context(session: Session, org_id: int, delivery_id: int) -> dict:
 
 def render_receipt_pdf(context: dict) -> bytes:
     """The receipt as PDF bytes, in the current Babel locale."""
-    return render_pdf(TEMPLATE, r=context)
+    return render_pdf(TEMPLATE, r=context, locale=context.get("locale"))

@@ -11,10 +11,11 @@ from datetime import date
 from decimal import Decimal
 
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
+from coopchain import formatting
 from coopchain.auth.access import QUALITY_WRITE, current_org_id, current_user_id, requires
 from coopchain.clock import today
 from coopchain.db import discard_changes, get_session
@@ -97,7 +98,7 @@ def quality_number(value, places: int = 2) -> str:
     stored = max(0, -number.as_tuple().exponent) if number.is_finite() else 0
     extra = max(0, stored - places)
     pattern = "#,##0" + ("." + "0" * places + "#" * extra if places or extra else "")
-    return format_decimal(number, format=pattern)
+    return formatting.number(number, pattern)
 
 
 # --- shared form handling ---------------------------------------------------------------------

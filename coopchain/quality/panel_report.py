@@ -8,12 +8,11 @@ PDF is rendered, in the current locale, so the context itself holds codes, not w
 
 from decimal import Decimal
 
-from flask_babel import format_decimal
 from sqlmodel import Session
 
 from coopchain.auth.models import Organization
 from coopchain.clock import utcnow
-from coopchain.formatting import integer, score
+from coopchain.formatting import integer, number, score
 from coopchain.pdf import render_pdf
 from coopchain.quality import display_names as labels
 from coopchain.quality import rules
@@ -81,6 +80,7 @@ def panel_report_context(session: Session, org_id: int, number: str) -> dict:
         )
     return {
         "organization_name": organization.name,
+        "locale": organization.locale,
         "organization_code": organization.code,
         "number": cs.number,
         "held_on": cs.held_on,
@@ -104,7 +104,7 @@ def render_panel_report_pdf(context: dict) -> bytes:
 
     def exact_score(value):
         # CVA totals have up to five decimals (84.78125): the panel report shows them whole.
-        return "—" if value is None else format_decimal(value, format="#,##0.00###")
+        return "—" if value is None else number(value, "#,##0.00###")
 
     quarter_points = DECIMAL_FIELDS.get(context["protocol"], frozenset())
 
@@ -126,6 +126,7 @@ def render_panel_report_pdf(context: dict) -> bytes:
     ]
     return render_pdf(
         TEMPLATE,
+        locale=context.get("locale"),
         r=context,
         calibration_blocks=calibration_blocks,
         score=exact_score,

@@ -12,6 +12,7 @@ from enum import StrEnum
 from flask_babel import lazy_gettext as _l
 
 from coopchain.errors import DomainError
+from coopchain.formatting import read_decimal
 
 
 class Protocol(StrEnum):
@@ -97,11 +98,16 @@ class SheetScore:
 def parse_decimal(value) -> Decimal | None:
     if value is None or isinstance(value, bool) or (isinstance(value, str) and not value.strip()):
         return None
-    try:
-        number = Decimal(str(value).strip().replace(",", "."))
-    except InvalidOperation:
+    if isinstance(value, int | float | Decimal):  # a JSON number (the API)
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            return None
+        return number if number.is_finite() else None
+    try:  # typed on a form: either decimal mark (formatting.read_decimal)
+        return read_decimal(str(value))
+    except ValueError:  # unreadable, or ambiguous: no score has thousands
         return None
-    return number if number.is_finite() else None
 
 
 def parse_whole(value, low: int, high: int) -> int | None:

@@ -12,11 +12,11 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
+from coopchain import formatting
 from coopchain.auth.access import (
     QUALITY_WRITE,
     READ,
@@ -58,7 +58,7 @@ def format_score(value) -> str:
     """A score as on the form: two decimals, half up (84.75; CVA's 84.78125 → 84.78)."""
     if value is None:
         return "—"
-    return format_decimal(Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP), format="0.00")
+    return formatting.number(Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP), "0.00")
 
 
 def format_deviation(value) -> str:

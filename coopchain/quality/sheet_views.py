@@ -6,11 +6,10 @@ recomputes every figure (quality.rules) and says so in the flash after saving.
 
 from decimal import Decimal
 
-from babel.numbers import get_decimal_symbol
 from flask import flash, render_template, request
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from coopchain import formatting
 from coopchain.auth.access import QUALITY_WRITE, READ, current_org_id, current_user_id, requires
 from coopchain.db import discard_changes, get_session
 from coopchain.errors import Conflict, DomainError, NotFound
@@ -114,7 +113,7 @@ def _sheet_page(cs, sample, lot, cupper, *, values=None, errors=None, status: in
         values=values,
         errors=errors or {},
         preview=_preview(cs.protocol, values),
-        decimal_symbol=get_decimal_symbol(str(get_locale())),
+        decimal_symbol=formatting.decimal_symbol(),
         sca=cs.protocol == rules.Protocol.SCA_2004,
         sca_attributes=rules.SCA_ATTRIBUTES,
         sca_cup_attributes=rules.SCA_CUP_ATTRIBUTES,

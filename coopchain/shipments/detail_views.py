@@ -5,6 +5,7 @@ and the actions taken from it (advance the status, allocate and release bags).
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from marshmallow import ValidationError
 
 from coopchain.auth.access import READ, REGISTRY_WRITE, current_org_id, current_user_id, requires
@@ -209,9 +210,10 @@ def shipment_allocate(reference: str):
     def done(added):
         if added:
             flash(
-                _(
-                    "%(n)s bags added (%(kg)s kg).",
-                    n=len(added),
+                ngettext(
+                    "%(num)s bag added (%(kg)s kg).",
+                    "%(num)s bags added (%(kg)s kg).",
+                    len(added),
                     kg=format_kg(sum(bag.net_kg for bag in added)),
                 ),
                 "success",
@@ -239,9 +241,10 @@ def shipment_release(reference: str):
 
     def done(released):
         flash(
-            _(
-                "%(n)s bags removed from the shipment (%(kg)s kg).",
-                n=len(released),
+            ngettext(
+                "%(num)s bag removed from the shipment (%(kg)s kg).",
+                "%(num)s bags removed from the shipment (%(kg)s kg).",
+                len(released),
                 kg=format_kg(sum(bag.net_kg for bag in released)),
             ),
             "success",

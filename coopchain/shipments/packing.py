@@ -115,6 +115,7 @@ def packing_list_context(session: Session, org_id: int, reference: str) -> dict:
     ]
     return {
         "organization_name": organization.name,
+        "locale": organization.locale,
         "organization_code": organization.code,
         "shipment": {name: getattr(shipment, name) for name in HEADER_FIELDS},
         "lines": lines,
@@ -172,4 +173,6 @@ def packing_list_workbook(context: dict) -> bytes:
 
 def render_packing_list_pdf(context: dict) -> bytes:
     """The packing list as A4 PDF bytes, in the current Babel locale, "page X of Y"."""
-    return render_pdf(TEMPLATE, r=context, s=context["shipment"], run_end=run_end)
+    return render_pdf(
+        TEMPLATE, r=context, s=context["shipment"], run_end=run_end, locale=context.get("locale")
+    )

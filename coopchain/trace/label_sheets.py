@@ -75,6 +75,7 @@ def bag_labels(session: Session, org_id: int, bags: Sequence[Bag]) -> list[dict]
                 "net_kg": bag.net_kg,
                 "organic_claim": organic[lot.id]["claim"],
                 "organization_name": organization.name,
+                "locale": organization.locale,
             }
         )
     return labels
@@ -152,6 +153,7 @@ def _render(layout: str, pages: list[list[dict]]) -> bytes:
     return render_pdf(
         TEMPLATE,
         url_fetcher=InlinePngOnlyFetcher(),
+        locale=next((label["locale"] for page in pages for label in page), None),
         layout=layout,
         pages=pages,
         product=lambda label: product_name(label["crop"], label["product_form"]),

@@ -16,13 +16,13 @@ import math
 import time
 from urllib.parse import urlsplit
 
-from babel.numbers import get_decimal_symbol
 from flask import Blueprint, current_app, make_response, request
-from flask_babel import format_date, get_locale
+from flask_babel import get_locale
 from flask_limiter.util import get_remote_address
 from limits import parse as parse_limit
 from sqlalchemy import func, select
 
+from coopchain import formatting
 from coopchain.auth.access import public
 from coopchain.auth.models import Organization
 from coopchain.clock import today
@@ -101,9 +101,9 @@ def _render(template: str, **context) -> str:
     locale = get_locale()
     return current_app.jinja_env.get_template(template).render(
         lang=str(locale),
-        fmt_date=lambda d: format_date(d, "medium") if d else "—",
+        fmt_date=formatting.day,
         country=lambda code: locale.territories.get(code, code),
-        decimal_sign=get_decimal_symbol(locale),
+        decimal_sign=formatting.decimal_symbol(),
         **context,
     )
 
@@ -112,6 +112,9 @@ def _build(key: tuple, target: Target) -> CachedPage:
     organization_id = target.lot.organization_id
     revision = _revision(organization_id)  # read before gathering: a change meanwhile shows next
     _cache().note_revision(organization_id, revision)
+    # The bag's cooperative writes the numbers and dates, whoever scans (its locale change is
+    # a ledger event, so a cached page is rebuilt with the new formats).
+    formatting.use_locale(get_session().get(Organization, organization_id).locale)
     facts = page_facts(get_session(), target)
     body = _render("trace/public_page.html", facts=facts).encode()
     page = CachedPage(

@@ -34,6 +34,8 @@ RULES = {
     "core.dashboard": ("GET", ALL),
     "core.styleguide": ("GET", ALL),
     "core.favicon": ("GET", PUBLIC),
+    "core.search": ("GET", ALL),
+    "auth.locale_settings": ("POST", {"admin"}),
     "auth.logout": ("POST", ALL),
     "auth.switch_organization": ("POST", ALL),
     "auth.tokens": ("GET", ALL),

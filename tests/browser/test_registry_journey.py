@@ -123,13 +123,15 @@ def test_self_intersecting_plot_is_refused_with_a_reason(staff_page, dialogs):
         page.click("form.grid button[type=submit]")
     assert posted.value.status == 422
 
-    # The form comes back with the reason, on the page and at the field; the input is kept.
+    # The form comes back naming the field by its label, with the reason said once, at the
+    # field; the input is kept.
     errors = page.locator(".errors")
     assert errors.is_visible()
-    assert "crosses or overlaps itself" in errors.inner_text(), errors.inner_text()
-    assert re.search(r"edge \d+ meets edge \d+", errors.inner_text()), errors.inner_text()
+    assert errors.locator('a[href="#geometry"]').inner_text().startswith("Geometry")
     field = page.locator("label.field.invalid", has=page.locator("textarea[name=geometry]"))
-    assert field.locator(".error").is_visible()
+    reason = field.locator(".error").inner_text()
+    assert "crosses or overlaps itself" in reason and re.search(r"edge \d+ meets edge \d+", reason)
+    assert page.locator("main").inner_text().count("crosses or overlaps itself") == 1
     assert page.input_value("textarea[name=geometry]") == BOW_TIE_GEOJSON
     assert page.input_value("input[name=name]") == "Lote Corbata"
 

@@ -241,11 +241,11 @@ def test_the_origin_table_shows_what_an_auditor_asks_of_each_plot(tmp_path):
     assert "AC-0001 · active" in text and "AC-0002 · NOT active" in text
     # Area, altitude, organic status with the day it became organic, the plot's certificate.
     assert "2.25 ha · 1,201 m" in text
-    assert "organic · 2018-01-01" in text and "in conversion · 2018-01-01" in text
-    assert "CU-PE-00001 · 2027-03-31" in text
+    assert "organic · 01/01/2018" in text and "in conversion · 01/01/2018" in text
+    assert "CU-PE-00001 · 31/03/2027" in text
     # Forest: the latest evidence's result and date; a plot without evidence says so.
-    assert "no loss · field" in text and "2025-11-03" in text
-    assert "field check · manual" in text and "2025-10-01" in text
+    assert "no loss · field" in text and "03/11/2025" in text
+    assert "field check · manual" in text and "01/10/2025" in text
     assert "no evidence" in text
     # Totals of the table and the key figures.
     assert "3 plots" in text and "999.75" in text
@@ -383,7 +383,7 @@ def test_every_finding_and_the_override_reason_are_printed(tmp_path):
     assert (
         "Issued despite blocking findings by decision of an administrator: " + reason
     ) in text  # the reason as typed, markup and all
-    assert "1 blocking, 1 warnings." in text
+    assert "1 blocking, 1 warning." in text
     assert "FOR-MISSING BLOCKING 1 origin plots have no forest evidence." in text
     assert "Plots: CAF-0002 · Parcela 2" in text
     assert "MB-OVER WARNING" in text and "Deliveries: T-00001" in text
@@ -470,7 +470,7 @@ def test_a_shipment_certificate_names_the_consignment_and_its_documents(tmp_path
     ):
         assert expected in text, expected
     # Cupping: score, measured (session) or derived (coverage), protocol.
-    assert "86.25 Excellent Measured: session CS-2026-0042, 2026-08-14, 5 cuppers" in text
+    assert "86.25 Excellent Measured: session CS-2026-0042, 14/08/2026, 5 cuppers" in text
     assert "84.10 Very good Derived" in text and "92.0 % of the kilograms cupped" in text
 
 
@@ -627,7 +627,7 @@ def test_a_lot_certificate_through_the_registry(db_session, org, certified_origi
     row = next(line for line in text.splitlines() if producer.member_code in line)
     assert "Ñusta Muñoz Ávila" in row and "Señor de Huamán" in row and "500" in row
     assert lot.code in text and certificate.number in text
-    assert "2026-05-01" in text and "PE-BIO-149-0042" in text
+    assert "01/05/2026" in text and "PE-BIO-149-0042" in text
     assert "Issued despite" not in text and "Emitido pese" not in text
     assert re.search(r'pdfaid:part(="|>)3', pdf_objects(certificate.pdf))
 

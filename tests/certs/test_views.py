@@ -7,6 +7,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 import pytest
+from babel.dates import format_time
 from sqlalchemy import select
 
 from coopchain.certs import registry
@@ -410,7 +411,7 @@ def test_shipment_compliance_folds_long_lists_and_issues_with_override(
     page = client.get(f"/shipments/{shipment.reference}/compliance").get_data(as_text=True)
 
     assert "Compliance of shipment CT-2026-017" in page
-    assert "Bags: <strong>10</strong>" in page and "Judged on: <strong>2026-12-10</strong>" in page
+    assert "Bags: <strong>10</strong>" in page and "Judged on: <strong>10/12/2026</strong>" in page
     missing = re.search(r'data-code="FOR-MISSING">(.*?)</li>\s*</ul>', page, re.S).group(1)
     assert "<details>" in missing and "Plots (10)" in missing  # ten plots: folded away
     assert 'data-code="CUP-MISSING"' in page and 'data-code="SHP-CONTAINER"' in page
@@ -439,8 +440,9 @@ def test_staff_pages_show_moments_on_the_cooperatives_clock_labelled(
     certificate = issue(db_session, org, clean, language="en")
     as_role("staff")
     local = certificate.issued_at.astimezone(ZoneInfo("America/Lima"))
-    shown = f"{local:%Y-%m-%d %H:%M} (America/Lima)"
+    # dd/mm/yyyy and h:mm a: the cooperative's locale (es_PE), in the page's language.
+    shown = f"{local:%d/%m/%Y} {format_time(local, 'h:mm a', locale='en')} (America/Lima)"
     for path in (f"/certificates/{certificate.number}", f"/lots/{clean.code}/certificates"):
         page = client.get(path).get_data(as_text=True)
-        assert shown in page, path
+        assert shown in page.replace("\u202f", " "), path
         assert f"{certificate.issued_at:%Y-%m-%d %H:%M} UTC" not in page, path

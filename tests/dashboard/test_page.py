@@ -50,7 +50,7 @@ def test_the_dashboard_shows_todays_intake_stock_waiting_lots_and_shipments(
     today_card = page[page.index('data-intake="today"') : page.index('data-intake="week"')]
     assert re.search(r'data-figure="tickets">2<', today_card)
     assert 'data-kg="570.500"' in today_card and ">570.5<" in today_card  # 500 + 70.5 kg
-    stock = page[page.index('class="compact stock"') :]
+    stock = page[page.index('class="compact stock cards"') :]
     assert re.search(r'data-form="dry_parchment" data-organic="organic">.*?1,070.5', stock, re.S)
     waiting = page[page.index('data-waiting="process"') : page.index('data-waiting="bag"')]
     assert 'data-figure="lots">3<' in waiting

@@ -198,7 +198,7 @@ def test_suspending_an_agreement_needs_a_reason_and_shows_on_the_page(
     )
     db_session.expire_all()
     page = client.get(f"/producers/{producer.id}").data.decode()
-    assert "Tala en la parcela 2" in page and "2026-01-05" in page
+    assert "Tala en la parcela 2" in page and "05/01/2026" in page
 
 
 def test_stored_geometry_warnings_follow_the_reader_language(client, login, db_session, org):

@@ -342,7 +342,7 @@ def test_the_page_lists_every_problem_and_keeps_nothing(client, login, db_sessio
 
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert "Nothing was imported: 2 problem(s) to fix." in page
+    assert "Nothing was imported: 2 problems to fix." in page
     assert "Plot 999999 is not one of yours." in page and "is not a Whisp risk" in page
     assert evidence_count(db_session) == 0
 

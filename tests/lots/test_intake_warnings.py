@@ -149,7 +149,7 @@ def test_the_form_shows_the_warnings_and_saves_nothing(client, login, db_session
     assert response.status_code == 422
     page = response.data.decode()
     assert 'id="intake-warnings"' in page
-    assert "La Quebrada" in page and "0,35 ha" in page and "GFW map review" in page
+    assert "La Quebrada" in page and "0.35 ha" in page and "GFW map review" in page
     assert "no tiene un acuerdo de conservación vigente" in page
     assert 'name="warnings_seen" value="FOR-LOSS,AGR-ACTIVE,ORG-ORIGIN"' in page
     assert (

@@ -51,16 +51,17 @@ def test_the_lot_list_shows_organic_status_origins_and_score(client, login, lots
     login("staff")
     page = client.get("/lots").data.decode()
     green = row_of(page, lots["green"].code)
-    assert "orgánico" in green and "1 parcela" in green and "84,25" in green
-    # 4,504.36 kg (4,524.36 gross − 20 tare) read as whole kilograms, exact in the title;
+    assert "orgánico" in green and "1 parcela" in green and "84.25" in green
+    # 4,504.36 kg (4,524.36 gross − 20 tare; es_PE, the default locale) read as whole
+    # kilograms, exact in the title;
     # 0.3 kg went to the cupping sample and 300 kg to the split.
-    assert 'title="4.504,36 kg">4.504<' in green and 'title="4.204,06 kg">4.204<' in green
+    assert 'title="4,504.36 kg">4,504<' in green and 'title="4,204.06 kg">4,204<' in green
     blend = row_of(page, lots["blend"].code)
     assert "2 parcelas · 2 productores" in blend and "—" in blend
     young = row_of(page, lots["young"].code)
     assert "en conversión" in young
     # A part of the cupped lot inherits its score, marked as derived.
-    assert "≈ 84,25" in row_of(page, lots["part"].code)
+    assert "≈ 84.25" in row_of(page, lots["part"].code)
 
 
 def test_the_merge_page_shows_the_facts_and_the_selected_total(
@@ -74,14 +75,14 @@ def test_the_merge_page_shows_the_facts_and_the_selected_total(
     assert "orgánico" in row_of(page, a.code) and "1 parcela" in row_of(page, b.code)
     # Without JavaScript: the lots picked when the page opened, all they have available.
     assert 'id="merge-count">2<' in page
-    assert 'data-group="." data-decimal=","' in page
+    assert 'data-group="," data-decimal="."' in page
     assert ">553 kg</output>" in page  # 52.55 + 500, whole kilograms from 100 kg
     assert 'data-available="52.550"' in page and 'data-available="500.000"' in page
     assert '<script src="/static/merge.js"></script>' in page
 
 
 def test_kilograms_for_reading_are_rounded_to_what_matters(app_context):
-    assert kg_rounded(Decimal("4504.36")) == "4.504"
-    assert kg_rounded(Decimal("52.55")) == "52,6"
-    assert kg_rounded(Decimal("0.3")) == "0,3"
+    assert kg_rounded(Decimal("4504.36")) == "4,504"
+    assert kg_rounded(Decimal("52.55")) == "52.6"
+    assert kg_rounded(Decimal("0.3")) == "0.3"
     assert kg_rounded(None) == "—"

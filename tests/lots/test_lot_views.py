@@ -146,7 +146,7 @@ def test_origins_without_agreement_are_listed(client, staff, db_session, org, fa
     )
     page = client.get(lot_url(lot.code)).data.decode()
     assert "1 of 2 origins from producers without an agreement in force" in page
-    assert f"{d2.ticket_number}</a> · 2026-06-01 · M-SOLA" in page
+    assert f"{d2.ticket_number}</a> · 01/06/2026 · M-SOLA" in page
 
 
 def test_a_lot_with_many_origins_shows_the_first_100_deliveries(

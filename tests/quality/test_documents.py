@@ -227,7 +227,13 @@ def test_the_report_shows_results_lots_and_cuppers_with_accents(db_session, org,
 
 
 @needs_pdftotext
-def test_the_report_numbers_follow_the_locale(db_session, org, closed, tmp_path):
+def test_the_report_numbers_follow_the_organisations_locale(db_session, org, closed, tmp_path):
+    context = panel_report_context(db_session, org.id, closed[0].number)
+    with force_locale("es"):
+        text = pdf_text(render_panel_report_pdf(context), tmp_path)
+    assert "84.50" in text and "84,50" not in text  # Peru (es_PE), the default
+    org.locale = "es_ES"
+    db_session.flush()
     context = panel_report_context(db_session, org.id, closed[0].number)
     with force_locale("es"):
         text = pdf_text(render_panel_report_pdf(context), tmp_path)

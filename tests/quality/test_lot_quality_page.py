@@ -90,7 +90,7 @@ def test_measured_score_names_its_session(client, viewer, db_session, org, green
     page = client.get(lot_url(green_lot.code)).text
     line = score_line(page)
     assert line.startswith("84.75 · ")
-    assert f"session {cs.number} (2026-06-15, 3 cuppers)" in line
+    assert f"session {cs.number} (15/06/2026, 3 cuppers)" in line
     assert 'data-derived="no"' in page and 'data-classification="very_good"' in page
     assert "derived-note" not in page
     app = client.application
@@ -99,7 +99,8 @@ def test_measured_score_names_its_session(client, viewer, db_session, org, green
             href = url_for("quality.session_detail", number=cs.number)
         assert f'<a href="{href}">{cs.number}</a>' in page
     client.get("/lang/es")
-    assert score_line(client.get(lot_url(green_lot.code)).text).startswith("84,75 · ")
+    # The Spanish page writes the score as the cooperative does (es_PE), not as Spain does.
+    assert score_line(client.get(lot_url(green_lot.code)).text).startswith("84.75 · muy bueno")
 
 
 def test_latest_session_wins(client, viewer, db_session, org, green_lot):

@@ -252,7 +252,7 @@ def test_an_off_step_score_is_refused_with_the_field_named(client, db_session, l
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "A score from 6.00 to 10.00 in steps of 0.25." in text_of(response)
-    assert "<code>acidity</code>" in page
+    assert 'href="#acidity"' in page
     assert re.search(r'class="field invalid">\s*<span>Acidity', page)
     assert 'value="8.30"' in page  # what the cupper typed comes back to be corrected
     assert len(re.findall(r'name="sweetness_cups" value="\d"[^>]*checked', page)) == 4

@@ -12,7 +12,6 @@ from decimal import Decimal
 from html import unescape
 
 import pytest
-from babel.dates import format_date
 
 from coopchain.forest import evidence as forest
 from coopchain.lots import transformations
@@ -243,7 +242,8 @@ def visible_text(html: str) -> str:
 
 
 def english_date(day: date) -> str:
-    return format_date(day, "medium", locale="en")
+    """A date on the English page: as the bag's cooperative writes it (es_PE, dd/mm/yyyy)."""
+    return day.strftime("%d/%m/%Y")
 
 
 def plot_items(html: str) -> list[str]:

@@ -144,8 +144,8 @@ def test_harvest_processing_and_export_dates(client, db_session, org):
     assert f"Processed {english_date(date(2026, 7, 2))}" in text
     assert f"Shipped {english_date(date(2026, 7, 20))} → Hamburg, Germany" in text
     spanish = visible_text(get_page(client, bag_path(bag), lang="es").text)
-    assert "Procesado 2 jul 2026" in spanish
-    assert "entregado del 4 may 2026 al 20 jun 2026" in spanish
+    assert "Procesado 02/07/2026" in spanish  # es_PE, the default locale
+    assert "entregado del 04/05/2026 al 20/06/2026" in spanish
 
 
 def eudr_line(html: str) -> str:
@@ -170,7 +170,7 @@ def test_the_eudr_line_follows_the_forest_evidence(client, db_session, traced):
     )
     spanish = eudr_line(get_page(client, bag_path(traced.bag), lang="es").text)
     assert spanish.startswith("EUDR · Libre de deforestación: ninguna de sus fincas perdió bosque")
-    assert "según la evidencia forestal hasta el 20 may 2026" in spanish
+    assert "según la evidencia forestal hasta el 20/05/2026" in spanish
 
 
 def test_forest_loss_is_said_plainly(client, db_session, traced):

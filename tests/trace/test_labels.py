@@ -302,7 +302,7 @@ def test_single_labels_are_one_100_by_150_mm_page_per_bag(
         text = pdf_text(path, page=number)
         assert bag.serial in text
         assert green_lot.code in text
-        assert "60,5 kg" in text  # Spanish decimal comma
+        assert "60.5 kg" in text  # as Peru writes it (es_PE)
 
 
 def test_labels_speak_the_current_language(db_session, org, green_lot, tmp_path):

@@ -1,0 +1,1 @@
+"""One search box for the whole registry: producers, lots, bags, tickets and shipments."""
