@@ -72,7 +72,10 @@ def test_the_merge_total_follows_the_ticks(staff_page, results_dir):
     rows.nth(1).locator("input.kg-input").fill("10")
     first = float(rows.nth(0).get_attribute("data-available"))
     expected = round(first + 10) if first + 10 >= 100 else round(first + 10, 1)
-    shown = page.inner_text("#merge-total").removesuffix(" kg").replace(".", "").replace(",", ".")
+    # Read in the page's own locale (es_PE by default: "1,234.5").
+    total = page.locator("#merge-total")
+    group, decimal = total.get_attribute("data-group"), total.get_attribute("data-decimal")
+    shown = total.inner_text().removesuffix(" kg").replace(group, "").replace(decimal, ".")
     assert float(shown) == pytest.approx(expected), shown
     assert page.inner_text("#merge-count") == "2"
     page.screenshot(path=str(results_dir / "merge-total.png"), full_page=False)

@@ -268,7 +268,8 @@ def test_an_admin_uploads_a_buffer_zone_and_sees_it_on_the_map(new_page, log_in,
     )
     with page.expect_navigation():
         page.click("form.grid button[type=submit]")
-    assert "LineString" in page.locator(".errors").inner_text()
+    # The summary names the field; the message stands under it (said once).
+    assert "LineString" in page.locator("main").inner_text()
     assert "Línea" not in page.locator("#areas").inner_text()
 
 

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 def test_find_a_producer_by_typing_vasquez(new_page, log_in, results_dir, width, height):
     page = log_in(new_page(viewport={"width": width, "height": height}))
     page.goto("/search")
-    box = page.locator("form.search-box input[name=q]")
+    box = page.locator("main form.search-box input[name=q]")
     box.fill("vasquez")
     with page.expect_navigation():
         box.press("Enter")
