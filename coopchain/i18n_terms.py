@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 # Enum values rendered with _(value) -------------------------------------------------------------
 
-ROLES = (_l("admin"), _l("staff"), _l("quality"), _l("auditor"))
+ROLES = (_l("admin"), _l("staff"), _l("quality"), _l("auditor"), _l("treasurer"))
 PRODUCER_STATUSES = (_l("active"), _l("inactive"), _l("withdrawn"))
 SEXES = (_l("female"), _l("male"), _l("other"))
 CROPS = (_l("coffee"), _l("pitahaya"))

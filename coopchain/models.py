@@ -21,6 +21,16 @@ from coopchain.lots.models import (
     Transformation,
     TransformationInput,
 )
+from coopchain.payments.models import (
+    FundEntry,
+    Payment,
+    PaymentAllocation,
+    PaymentRun,
+    PremiumRule,
+    ProducerDebt,
+    Settlement,
+    SettlementLine,
+)
 from coopchain.quality.models import (
     Cupper,
     CuppingSample,
@@ -51,6 +61,14 @@ __all__ = [
     "GreenGrading",
     "PitahayaGrading",
     "Delivery",
+    "FundEntry",
+    "Payment",
+    "PaymentAllocation",
+    "PaymentRun",
+    "PremiumRule",
+    "ProducerDebt",
+    "Settlement",
+    "SettlementLine",
     "LedgerEvent",
     "Lot",
     "Membership",

@@ -29,10 +29,12 @@ READ = frozenset(Role)
 #: Who may change the farm registry.
 REGISTRY_WRITE = frozenset({Role.ADMIN, Role.STAFF})
 ADMIN = frozenset({Role.ADMIN})
+#: Pays producers: payment runs, settlements, debts, premium fund (issue: paying producers).
+PAY = frozenset({Role.ADMIN, Role.TREASURER})
 #: Who may record cupping sessions, score sheets and gradings: the lab, and administrators.
 QUALITY_WRITE = frozenset({Role.ADMIN, Role.QUALITY})
 #: Who may see producers' national IDs and phone numbers: the quality lab has no need.
-PRIVATE_DATA = frozenset({Role.ADMIN, Role.STAFF, Role.AUDITOR})
+PRIVATE_DATA = frozenset({Role.ADMIN, Role.STAFF, Role.AUDITOR, Role.TREASURER})
 
 
 @dataclass(frozen=True)

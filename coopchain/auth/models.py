@@ -1,9 +1,10 @@
 """Organisations, users, their roles per organisation, and personal API tokens."""
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Column, LargeBinary, String, UniqueConstraint
+from sqlalchemy import Column, LargeBinary, Numeric, String, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from coopchain.clock import utcnow
@@ -16,6 +17,8 @@ class Role(StrEnum):
     QUALITY = "quality"
     #: Read-only, may download everything (certifiers, EUDR due diligence).
     AUDITOR = "auditor"
+    #: Pays producers: payment runs, settlements, debts (issue: paying producers).
+    TREASURER = "treasurer"
 
 
 class OrganizationKind(StrEnum):
@@ -48,6 +51,11 @@ class Organization(SQLModel, table=True):
     #: A photo for the public pages (JPEG/PNG/WebP bytes, size-limited), served by the app.
     public_photo: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     public_photo_type: str | None = Field(default=None, max_length=30)
+    #: Price transparency on the public bag page (off by default): what the families were paid
+    #: against a market reference per kg of the delivered form that an admin enters.
+    price_transparency: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    market_reference_per_kg: Decimal | None = Field(default=None, sa_type=Numeric(10, 2))
+    market_reference_on: date | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

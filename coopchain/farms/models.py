@@ -73,6 +73,8 @@ class Producer(SQLModel, table=True):
     sector: str | None = Field(default=None, max_length=120)
     #: Private, like national_id.
     phone: str | None = Field(default=None, max_length=32)
+    #: The 20-digit interbank account code (CCI) payments are transferred to (DOMAIN.md §11).
+    cci: str | None = Field(default=None, max_length=20)
     joined_on: date | None = None
     #: Whether the name may appear on public trace pages and certificates.
     public_name_consent: bool = Field(default=False)

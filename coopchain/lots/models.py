@@ -76,6 +76,11 @@ class Delivery(SQLModel, table=True):
     delivered_on: date = Field(index=True)
     #: Price paid per kg of net weight, in the organisation's currency.
     price_per_kg: Decimal | None = Field(default=None, sa_type=Numeric(10, 2))
+    #: The unit the clerk priced in ("kg" or "qq", the 46 kg quintal; a setting per product
+    #: form); price_per_kg is always per kg, converted exactly from what was entered.
+    price_unit: str = Field(default="kg", max_length=5, sa_column_kwargs={"server_default": "kg"})
+    #: The price as entered, in `price_unit` (kept so the receipt prints what was agreed).
+    price_entered: Decimal | None = Field(default=None, sa_type=Numeric(12, 4))
     notes: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     user_id: int | None = Field(default=None, foreign_key="users.id")

@@ -19,7 +19,7 @@ from tests.helpers import joined_session, rolled_back, savepoint
 #: The route × role × organisation table runs on SQLite only (conftest.py).
 pytestmark = pytest.mark.one_database
 
-ALL = {"admin", "staff", "quality", "auditor"}
+ALL = {"admin", "staff", "quality", "auditor", "treasurer"}
 WRITE = {"admin", "staff"}
 LAB = {"admin", "quality"}
 PUBLIC = None

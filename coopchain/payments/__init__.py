@@ -1,0 +1,1 @@
+"""Paying producers: advances, payment runs, settlements, premiums, debts, statements."""
