@@ -4,10 +4,11 @@ protected-area uploads with precise refusals and a ledger event per write, and t
 in the pages' Content-Security-Policy."""
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from coopchain.clock import today
 from coopchain.farms.models import ProtectedArea
 from coopchain.forest.evidence import record_evidence
 from coopchain.ledger.models import LedgerEvent
@@ -62,7 +63,9 @@ def test_plot_geojson_is_the_organisations_plots_with_their_statuses(
             "observed_on": date(2025, 1, 5),
         },
     )
-    factories.plot(db_session, org, alone, name="Nueva", organic_conversion_start=date(2025, 1, 1))
+    # Converting since a year before the (pinned) day: still in its 36-month conversion.
+    converting_since = today() - timedelta(days=365)
+    factories.plot(db_session, org, alone, name="Nueva", organic_conversion_start=converting_since)
     factories.plot(db_session, org, alone, name="Sin mapa", geometry=None)
     stranger = factories.producer(db_session, other_org)
     factories.plot(db_session, other_org, stranger, name="Ajena")
