@@ -9,6 +9,9 @@ from urllib.parse import urlparse
 
 import pytest
 
+from tests.browser.axe import axe_violations, describe
+from tests.browser.test_look_and_access import sideways_overflow
+
 pytestmark = pytest.mark.browser
 
 SIZES = {"desk": {"width": 1366, "height": 900}, "phone": {"width": 360, "height": 780}}
@@ -45,6 +48,8 @@ def test_an_advance_at_intake_and_its_receipt(new_page, log_in, results_dir, tmp
     main = page.inner_text("main")
     assert "500.00 PEN" in main and "Yape" in main and "adelanto" in main
     page.screenshot(path=str(results_dir / f"payment-page-{size}.png"), full_page=True)
+    assert not axe_violations(page), describe(axe_violations(page))
+    assert sideways_overflow(page)[0] <= 0
 
     with page.expect_download() as download:
         page.click("#receipt-pdf")
@@ -75,4 +80,6 @@ def test_an_advance_at_intake_and_its_receipt(new_page, log_in, results_dir, tmp
     assert "500.00 PEN" in text and number in text and "válido" in text.lower()
     for private in producer.split(" · "):
         assert private not in text
+    assert not axe_violations(public), describe(axe_violations(public))
+    assert sideways_overflow(public)[0] <= 0
     public.screenshot(path=str(results_dir / f"payment-public-check-{size}.png"), full_page=True)
