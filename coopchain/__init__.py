@@ -116,6 +116,8 @@ ROUTE_MODULES = (
     "coopchain.quality.grading_views",
     "coopchain.quality.document_views",
     "coopchain.shipments.detail_views",
+    "coopchain.payments.settlement_views",
+    "coopchain.payments.statement_views",
     "coopchain.certs.eudr_views",
     "coopchain.search.views",
     "coopchain.auth.locale_views",
@@ -132,6 +134,7 @@ ROUTE_MODULES = (
     "coopchain.certs.api",
     "coopchain.certs.api_eudr",
     "coopchain.trace.api",
+    "coopchain.payments.settle_api",
 )
 
 
@@ -143,6 +146,7 @@ def register_blueprints(app: Flask) -> None:
     from coopchain.farms.blueprint import bp as farms_bp
     from coopchain.ledger.views import bp as ledger_bp
     from coopchain.lots.blueprint import bp as lots_bp
+    from coopchain.payments.settle_blueprint import bp as settle_bp
     from coopchain.quality.blueprint import bp as quality_bp
     from coopchain.shipments.views import bp as shipments_bp
     from coopchain.trace.public_views import bp as public_trace_bp
@@ -160,6 +164,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(lots_bp)
     app.register_blueprint(quality_bp)
     app.register_blueprint(shipments_bp)
+    app.register_blueprint(settle_bp)
     app.register_blueprint(certs_bp)
     app.register_blueprint(verify_bp)
     app.register_blueprint(trace_bp)

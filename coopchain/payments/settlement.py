@@ -81,7 +81,7 @@ class Preview:
 
 def _decimal(raw, name: str, errors: dict) -> Decimal | None:
     try:
-        value = Decimal(str(raw).strip().replace(",", "."))
+        value = Decimal(str(raw).strip())
     except (InvalidOperation, ValueError, AttributeError):
         errors[name] = [str(_l("Enter a number."))]
         return None
@@ -128,7 +128,7 @@ def clean_terms(data: dict) -> Terms:
     return Terms(price, codes["price_currency"], unit, rate, rate_on, costs, codes["currency"])
 
 
-def _shipment(session: Session, org_id: int, reference: str) -> Shipment:
+def shipment_of(session: Session, org_id: int, reference: str) -> Shipment:
     shipment = session.scalar(owned(Shipment, org_id).where(Shipment.reference == reference))
     if shipment is None:
         raise NotFound(str(_l("No shipment %(reference)s.", reference=reference)))
@@ -137,7 +137,7 @@ def _shipment(session: Session, org_id: int, reference: str) -> Shipment:
 
 def preview(session: Session, org_id: int, reference: str, data: dict) -> Preview:
     """The settlement as it would be confirmed; writes nothing."""
-    shipment = _shipment(session, org_id, reference)
+    shipment = shipment_of(session, org_id, reference)
     if shipment.status not in SETTLEABLE:
         raise Conflict(
             str(

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import extract, or_, select
 from sqlmodel import Session
 
@@ -92,10 +93,11 @@ def producer_statement(
 ) -> Statement:
     producer = session.scalar(owned(Producer, org_id).where(Producer.id == producer_id))
     if producer is None:
-        raise NotFound("No such producer.")
+        raise NotFound(str(_l("No such producer.")))
     deliveries = list(
         session.scalars(
-            owned(Delivery, org_id).where(
+            owned(Delivery, org_id)
+            .where(
                 Delivery.producer_id == producer_id,
                 Delivery.voided_at.is_(None),
                 extract("year", Delivery.delivered_on) == season,
