@@ -134,6 +134,9 @@ ROUTE_MODULES = (
     "coopchain.certs.api",
     "coopchain.certs.api_eudr",
     "coopchain.trace.api",
+    "coopchain.payments.views",
+    "coopchain.payments.public_views",
+    "coopchain.payments.api",
     "coopchain.payments.settle_api",
 )
 
@@ -146,6 +149,8 @@ def register_blueprints(app: Flask) -> None:
     from coopchain.farms.blueprint import bp as farms_bp
     from coopchain.ledger.views import bp as ledger_bp
     from coopchain.lots.blueprint import bp as lots_bp
+    from coopchain.payments.blueprint import bp as payments_bp
+    from coopchain.payments.blueprint import public_bp as payment_receipts_bp
     from coopchain.payments.settle_blueprint import bp as settle_bp
     from coopchain.quality.blueprint import bp as quality_bp
     from coopchain.shipments.views import bp as shipments_bp
@@ -169,6 +174,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(verify_bp)
     app.register_blueprint(trace_bp)
     app.register_blueprint(public_trace_bp)
+    app.register_blueprint(payments_bp)
+    app.register_blueprint(payment_receipts_bp)
     init_public_trace(app)
     # The API authenticates with bearer tokens only, never cookies, so CSRF cannot apply.
     csrf.exempt(api_blueprint)
