@@ -19,6 +19,7 @@ from coopchain.farms.models import Producer
 from coopchain.formatting import kg as format_kg
 from coopchain.formatting import money, read_decimal
 from coopchain.forms import form_errors
+from coopchain.lots.models import Delivery
 from coopchain.payments import settlement as settling
 from coopchain.payments.models import PaymentMethod
 from coopchain.payments.settle_blueprint import bp
@@ -74,7 +75,16 @@ def _page(reference: str, *, preview=None, errors=None, action=None, status=200)
         lines = settling.lines_of(db, row)
         paid = settling.paid_producers(db, row.id)
         producers = _producers({line.producer_id for line in lines})
-        settlements.append({"row": row, "lines": lines, "paid": paid, "producers": producers})
+        tickets = dict(
+            db.execute(
+                select(Delivery.id, Delivery.ticket_number).where(
+                    Delivery.id.in_([line.delivery_id for line in lines])
+                )
+            ).all()
+        )
+        settlements.append(
+            {"row": row, "lines": lines, "paid": paid, "producers": producers, "tickets": tickets}
+        )
     shares_by = _producers({s.producer_id for s in preview.shares}) if preview else {}
     return render_template(
         "payments/settlement.html",
