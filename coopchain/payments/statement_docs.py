@@ -79,7 +79,7 @@ def statement_xlsx(data: dict) -> bytes:
         _("Price per kg"),
         _("Owed"),
         _("Paid"),
-        _("Balance"),
+        _("Running balance"),
     ]
     rows = [
         [
