@@ -162,6 +162,11 @@ def preview(session: Session, org_id: int, reference: str, data: dict) -> Previe
             {"costs_per_kg": [str(_l("Costs exceed the price."))]},
         )
     weights = delivered_kg_behind(session, org_id, by_lot)
+    if not weights:
+        raise Conflict(
+            str(_l("No delivery is traced into shipment %(reference)s.", reference=reference)),
+            {"shipment": [str(_l("Nothing to distribute to."))]},
+        )
     amounts = rules.largest_remainder(total, weights)
     deliveries = {
         row.id: row

@@ -56,11 +56,11 @@ def sold(db_session, org):
     merged = transformations.merge(
         db_session, org.id, None, [(lots[0].code, D("500")), (lots[1].code, D("300"))], on
     )
-    parchment = merged.outputs[0] if hasattr(merged, "outputs") else _output(db_session, merged)
+    parchment = _output(db_session, merged)
     hulled = transformations.process(
         db_session, org.id, None, parchment.code, None, "green", D("640"), on, confirm_yield=True
     )
-    green = hulled.outputs[0] if hasattr(hulled, "outputs") else _output(db_session, hulled)
+    green = _output(db_session, hulled)
     create_bags(db_session, org.id, None, green.code, 9, D("69"))
     shipment = shipments.create_shipment(
         db_session,
@@ -204,3 +204,46 @@ def test_a_shipment_not_yet_shipped_is_refused_naming_its_status(db_session, org
     with pytest.raises(Conflict) as refused:
         settling.preview(db_session, org.id, shipment.reference, TERMS)
     assert "planned" in refused.value.message
+
+
+def test_only_what_each_delivery_gave_counts_when_a_lot_is_partly_used(db_session, org):
+    """400 of a 500 kg delivery and all of a 300 kg one, merged, hulled to 560 kg green (0.8),
+    8 bags of 69 kg shipped: 552 ÷ 0.8 = 690 kg parchment behind them, shared 400 : 300."""
+    made = []
+    for net in ("500", "300"):
+        producer = factories.producer(db_session, org)
+        plot = factories.plot(db_session, org, producer)
+        made.append(
+            factories.delivery(
+                db_session, org, producer, plot, gross_kg=D(net) + 20, tare_kg=D("20")
+            )
+        )
+    on = date(2026, 6, 10)
+    merged = transformations.merge(
+        db_session, org.id, None, [(made[0][1].code, D("400")), (made[1][1].code, D("300"))], on
+    )
+    parchment = _output(db_session, merged)
+    hulled = transformations.process(
+        db_session, org.id, None, parchment.code, None, "green", D("560"), on, confirm_yield=True
+    )
+    green = _output(db_session, hulled)
+    create_bags(db_session, org.id, None, green.code, 8, D("69"))
+    shipment = shipments.create_shipment(
+        db_session,
+        org.id,
+        None,
+        {
+            "reference": "C-2026-PART",
+            "crop": "coffee",
+            "buyer_name": "B",
+            "buyer_country": "DE",
+            "container_number": "CSQU3054383",
+        },
+    )
+    shipments.allocate(db_session, org.id, None, shipment.reference, lot_codes=[green.code])
+    shipments.advance_status(db_session, org.id, None, shipment.reference, on)
+    shipments.advance_status(db_session, org.id, None, shipment.reference, on)
+    result = settling.preview(db_session, org.id, shipment.reference, TERMS)
+    kg = {share.delivery_id: share.kg for share in result.shares}
+    assert kg == {made[0][0].id: D("394.286"), made[1][0].id: D("295.714")}
+    assert result.traced_kg == D("690.000")
