@@ -47,6 +47,7 @@ def _settle_bremen(page, results_dir, width: int):
 def test_settle_the_demo_shipment_then_read_a_statement(new_page, log_in, results_dir):
     page = log_in(new_page(viewport={"width": 1366, "height": 900}), "admin@demo.coop")
     _settle_bremen(page, results_dir, 1366)
+    settlement_url = page.url.split("#")[0]
     first = page.locator(".settlement table.settlement-lines tbody tr").first
     share = _amount(first.locator("td").nth(3).inner_text())
     assert first.locator("td").nth(4).inner_text().strip() == "yes"
@@ -79,6 +80,10 @@ def test_settle_the_demo_shipment_then_read_a_statement(new_page, log_in, result
     overflow = phone.evaluate("document.documentElement.scrollWidth")
     assert overflow <= 360, overflow
     phone.screenshot(path=str(results_dir / "statement-360.png"), full_page=True)
+    phone.goto(settlement_url)
+    assert phone.locator(".settlement table.settlement-lines tbody tr").count() > 10
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    phone.screenshot(path=str(results_dir / "settlement-360.png"), full_page=True)
     phone.goto(page.url.split("/producers/")[0] + "/reports/owed")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     phone.screenshot(path=str(results_dir / "owed-360.png"), full_page=True)
