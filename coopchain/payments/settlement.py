@@ -79,6 +79,13 @@ class Preview:
         return sum((share.kg for share in self.shares), Decimal("0.000"))
 
 
+#: Decimals each entry keeps (its column: Numeric(14, 4) prices, Numeric(16, 6) rates) and the
+#: largest value accepted: far beyond any real price, and small enough that the arithmetic
+#: stays instant and the total fits its column.
+PLACES = {"price": 4, "costs_per_kg": 4, "exchange_rate": 6}
+LARGEST = Decimal("1000000")
+
+
 def _decimal(raw, name: str, errors: dict) -> Decimal | None:
     try:
         value = Decimal(str(raw).strip())
@@ -87,6 +94,12 @@ def _decimal(raw, name: str, errors: dict) -> Decimal | None:
         return None
     if not value.is_finite():
         errors[name] = [str(_l("Enter a number."))]
+        return None
+    if abs(value) >= LARGEST:
+        errors[name] = [str(_l("Must be less than 1,000,000."))]
+        return None
+    if value != value.quantize(Decimal(1).scaleb(-PLACES[name]), rounding=ROUND_HALF_UP):
+        errors[name] = [str(_l("At most %(places)s decimals.", places=PLACES[name]))]
         return None
     return value
 

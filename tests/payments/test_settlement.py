@@ -183,6 +183,10 @@ def test_paying_makes_one_payment_per_producer_and_never_twice(db_session, org, 
         ({"price_currency": "ZZZ"}, "price_currency"),
         ({"rate_on": "12/10/2026"}, "rate_on"),
         ({"costs_per_kg": "100"}, "costs_per_kg"),
+        ({"price": "1e999999"}, "price"),
+        ({"price": "3.25001"}, "price"),
+        ({"exchange_rate": "3.7312345"}, "exchange_rate"),
+        ({"costs_per_kg": "NaN"}, "costs_per_kg"),
     ],
 )
 def test_bad_terms_are_refused_naming_the_field(db_session, org, sold, change, field):
