@@ -275,6 +275,7 @@ def confirm(session: Session, org_id: int, user_id, reference: str, data: dict) 
             "total": str(result.total),
             "shipped_kg": str(result.shipped_kg),
             "deliveries": len(result.shares),
+            "lines_total": str(sum((share.amount for share in result.shares), Decimal("0.00"))),
         },
         event_type="TransactionEvent",
         user_id=user_id,
