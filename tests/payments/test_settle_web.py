@@ -130,3 +130,18 @@ def test_reports_for_the_treasurer_and_auditors_only(client, login, sold):
     login("quality")
     assert client.get("/reports/owed").status_code == 403
     assert date(2026, 1, 1)
+
+
+def test_void_needs_a_reason_then_the_shipment_can_be_settled_again(client, login, sold):
+    shipment, _deliveries, _green = sold
+    login("treasurer")
+    client.post(f"/shipments/{shipment.reference}/settlement", data=TERMS)
+    page = client.get(f"/shipments/{shipment.reference}/settlement").get_data(as_text=True)
+    settlement_id = page.split("/settlements/")[1].split("/")[0]
+    refused = client.post(f"/settlements/{settlement_id}/void", data={"reason": " "})
+    assert refused.status_code == 422
+    assert "Say why the settlement is voided." in refused.get_data(as_text=True)
+    voided = client.post(f"/settlements/{settlement_id}/void", data={"reason": "Wrong rate"})
+    assert voided.status_code == 302
+    page = client.get(f"/shipments/{shipment.reference}/settlement").get_data(as_text=True)
+    assert "voided" in page and "Wrong rate" in page and 'id="terms"' in page
