@@ -7,6 +7,8 @@ from datetime import date
 
 import pytest
 
+from tests.browser.axe import axe_violations, describe
+
 pytestmark = pytest.mark.browser
 
 
@@ -72,10 +74,15 @@ def test_settle_the_demo_shipment_then_read_a_statement(new_page, log_in, result
     settled = float(_amount(page.inner_text("dd.settlement_shares")))
     assert float(last_balance) == pytest.approx(value + settled - paid_for)
     page.screenshot(path=str(results_dir / "statement-1366.png"), full_page=True)
+    statement_url = page.url
+    for path in (statement_url, settlement_url, "/reports/owed", "/reports/premiums"):
+        page.goto(path)
+        violations = axe_violations(page)
+        assert not violations, f"{path}:\n{describe(violations)}"
 
     phone = log_in(new_page(viewport={"width": 360, "height": 780}), "admin@demo.coop")
     phone.goto("/lang/en")
-    phone.goto(page.url)
+    phone.goto(statement_url)
     assert phone.locator("table.statement-lines tbody tr.settlement_share").count() >= 1
     overflow = phone.evaluate("document.documentElement.scrollWidth")
     assert overflow <= 360, overflow
@@ -84,6 +91,8 @@ def test_settle_the_demo_shipment_then_read_a_statement(new_page, log_in, result
     assert phone.locator(".settlement table.settlement-lines tbody tr").count() > 10
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     phone.screenshot(path=str(results_dir / "settlement-360.png"), full_page=True)
-    phone.goto(page.url.split("/producers/")[0] + "/reports/owed")
+    phone.goto("/reports/owed")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     phone.screenshot(path=str(results_dir / "owed-360.png"), full_page=True)
+    violations = axe_violations(phone)
+    assert not violations, describe(violations)
