@@ -116,6 +116,8 @@ ROUTE_MODULES = (
     "coopchain.quality.grading_views",
     "coopchain.quality.document_views",
     "coopchain.shipments.detail_views",
+    "coopchain.payments.settlement_views",
+    "coopchain.payments.statement_views",
     "coopchain.certs.eudr_views",
     "coopchain.search.views",
     "coopchain.auth.locale_views",
@@ -135,6 +137,7 @@ ROUTE_MODULES = (
     "coopchain.payments.views",
     "coopchain.payments.public_views",
     "coopchain.payments.api",
+    "coopchain.payments.settle_api",
 )
 
 
@@ -148,6 +151,7 @@ def register_blueprints(app: Flask) -> None:
     from coopchain.lots.blueprint import bp as lots_bp
     from coopchain.payments.blueprint import bp as payments_bp
     from coopchain.payments.blueprint import public_bp as payment_receipts_bp
+    from coopchain.payments.settle_blueprint import bp as settle_bp
     from coopchain.quality.blueprint import bp as quality_bp
     from coopchain.shipments.views import bp as shipments_bp
     from coopchain.trace.public_views import bp as public_trace_bp
@@ -165,6 +169,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(lots_bp)
     app.register_blueprint(quality_bp)
     app.register_blueprint(shipments_bp)
+    app.register_blueprint(settle_bp)
     app.register_blueprint(certs_bp)
     app.register_blueprint(verify_bp)
     app.register_blueprint(trace_bp)

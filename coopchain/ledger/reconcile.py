@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from coopchain.certs.models import Certificate
 from coopchain.db import in_organization, owned
-from coopchain.ledger import reconcile_payments
+from coopchain.ledger import reconcile_payments, reconcile_settlements
 from coopchain.ledger.models import LedgerEvent
 from coopchain.lots.models import Bag, Delivery, Lot, Transformation, TransformationInput
 from coopchain.shipments.models import Shipment
@@ -189,6 +189,7 @@ HANDLERS = {
     "certificate.issued": _certificate_issued,
     "certificate.revoked": _certificate_revoked,
     **reconcile_payments.HANDLERS,
+    **reconcile_settlements.HANDLERS,
 }
 
 
@@ -283,6 +284,7 @@ def stored_rows(session: Session, organization_id: int) -> dict[str, dict[str, d
         for c in session.scalars(owned(Certificate, organization_id))
     }
     rows["payments"] = reconcile_payments.stored_payments(session, organization_id)
+    rows["settlements"] = reconcile_settlements.stored_settlements(session, organization_id)
     return rows
 
 

@@ -8,7 +8,15 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from marshmallow import ValidationError
 
-from coopchain.auth.access import READ, REGISTRY_WRITE, current_org_id, current_user_id, requires
+from coopchain.auth.access import (
+    PAY,
+    READ,
+    REGISTRY_WRITE,
+    current_org_id,
+    current_principal,
+    current_user_id,
+    requires,
+)
 from coopchain.certs.models import SubjectKind
 from coopchain.certs.registry import latest_valid_certificate
 from coopchain.clock import today
@@ -82,11 +90,17 @@ def _downloads(shipment: Shipment, bags: int) -> list[tuple[str, str]]:
 
 
 def _documents(shipment: Shipment) -> list[tuple[str, str]]:
-    return [
+    pages = [
         (url_for(endpoint, reference=shipment.reference), str(label))
         for endpoint, label in OTHER_PAGES
         if endpoint in current_app.view_functions
     ]
+    # Who pays settles a shipment once it has left (payments/settlement_views.py).
+    if current_principal().role in PAY and shipment.allocation_frozen:
+        pages.append(
+            (url_for("settle.settlement_page", reference=shipment.reference), _("Settlement"))
+        )
+    return pages
 
 
 def _page_number(name: str) -> int:

@@ -161,6 +161,23 @@ RULES = {
     "shipments.shipment_release": ("POST", WRITE),
     "shipments.packing_list_xlsx": ("GET", ALL),
     "shipments.packing_list_pdf": ("GET", ALL),
+    "settle.settlement_page": ("GET", {"admin", "treasurer"}),
+    "settle.settlement_confirm": ("POST", {"admin", "treasurer"}),
+    "settle.settlement_pay": ("POST", {"admin", "treasurer"}),
+    "settle.settlement_void": ("POST", {"admin", "treasurer"}),
+    "settle.producer_statement_page": ("GET", ALL),
+    "settle.producer_statement_pdf": ("GET", ALL),
+    "settle.producer_statement_xlsx": ("GET", ALL),
+    "settle.owed_report": ("GET", {"admin", "treasurer", "auditor"}),
+    "settle.owed_report_xlsx": ("GET", {"admin", "treasurer", "auditor"}),
+    "settle.premiums_report": ("GET", {"admin", "treasurer", "auditor"}),
+    "settle.premiums_report_xlsx": ("GET", {"admin", "treasurer", "auditor"}),
+    "api.settlement_preview_get": ("GET", {"admin", "treasurer"}),
+    "api.settlement_preview_post": ("POST", {"admin", "treasurer"}),
+    "api.settlement_confirm": ("POST", {"admin", "treasurer"}),
+    "api.producer_statement_json": ("GET", ALL),
+    "api.producer_statement_pdf": ("GET", ALL),
+    "api.producer_statement_xlsx": ("GET", ALL),
     "certs.lot_compliance": ("GET", ALL),
     "certs.shipment_compliance": ("GET", ALL),
     "certs.lot_certificate_issue": ("POST", WRITE),
@@ -407,6 +424,7 @@ def _urls_for_rows(app, db_session, org) -> dict:
         "fmt": "svg",
         "_rest": f"00000000000000/10/{lot.code}",
         "digest": "0" * 16,
+        "settlement_id": _settlement(db_session, org, shipment).id,
     }
     #: Routes whose <number> is a certificate's, not a cupping session's.
     certificate_values = values | {"number": certificate.number}
@@ -430,6 +448,28 @@ def _urls_for_rows(app, db_session, org) -> dict:
                     rule.endpoint, **{a: chosen[a] for a in rule.arguments}
                 )
         return urls
+
+
+def _settlement(db_session, org, shipment):
+    """A settlement row for the settlement routes' URLs (who may open them does not depend on
+    its figures)."""
+    from decimal import Decimal
+
+    from coopchain.payments.models import Settlement
+
+    row = Settlement(
+        organization_id=org.id,
+        shipment_id=shipment.id,
+        price=Decimal("3.25"),
+        price_currency="USD",
+        price_unit="lb",
+        exchange_rate=Decimal("3.7"),
+        rate_on=date(2026, 10, 1),
+        total=Decimal("100.00"),
+    )
+    db_session.add(row)
+    db_session.flush()
+    return row
 
 
 def _call(client, endpoint, url, headers=None):

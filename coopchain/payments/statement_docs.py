@@ -1,0 +1,105 @@
+"""A producer's statement as documents: a plain dict, the A4 PDF (WeasyPrint) and the .xlsx.
+
+Pure: from a Statement to bytes (DESIGN.md §3). `private` says whether the reader may see the
+producer's name (auth/access PRIVATE_DATA); without it the statement names the member code.
+"""
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from coopchain.clock import utcnow
+from coopchain.pdf import render_pdf
+from coopchain.spreadsheets.writer import write_workbook
+
+#: What each line is, as the producer reads it.
+LINE_KINDS = {
+    "delivery": _l("Delivery"),
+    "settlement_share": _l("Settlement share"),
+    "advance": _l("Advance"),
+    "balance": _l("Balance payment"),
+    "settlement": _l("Settlement payment"),
+    "premium": _l("Premium"),
+    "deduction": _l("Deduction"),
+}
+TOTALS = (
+    ("kg", _l("Delivered (kg)")),
+    ("value", _l("Value of the deliveries")),
+    ("settlement_shares", _l("Settlement shares")),
+    ("advances", _l("Advances")),
+    ("balance_payments", _l("Balance payments")),
+    ("settlement_payments", _l("Settlement payments")),
+    ("premiums", _l("Premiums")),
+    ("deductions", _l("Deductions")),
+    ("handed_over", _l("Handed over")),
+    ("balance", _l("Balance owed to the producer")),
+)
+
+
+def statement_data(statement, organization_name: str, *, private: bool) -> dict:
+    producer = statement.producer
+    return {
+        "organization_name": organization_name,
+        "member_code": producer.member_code,
+        "name": producer.full_name if private else None,
+        "community": producer.community,
+        "season": statement.season,
+        "currency": statement.currency,
+        "generated_at": utcnow(),
+        "lines": [
+            {
+                "on": line.on,
+                "kind": line.kind,
+                "label": str(LINE_KINDS.get(line.kind, line.kind)),
+                "reference": line.reference,
+                "ticket": line.ticket,
+                "description": line.description,
+                "kg": line.kg,
+                "price_per_kg": line.price_per_kg,
+                "earned": line.earned,
+                "paid": line.paid,
+                "balance": line.balance,
+            }
+            for line in statement.lines
+        ],
+        "totals": [(key, str(label), statement.totals[key]) for key, label in TOTALS],
+    }
+
+
+def statement_pdf(data: dict, locale: str | None = None) -> bytes:
+    return render_pdf("pdf/statement.html", locale=locale, r=data)
+
+
+def statement_xlsx(data: dict) -> bytes:
+    headers = [
+        _("Date"),
+        _("Line"),
+        _("Reference"),
+        _("Ticket"),
+        _("kg"),
+        _("Price per kg"),
+        _("Owed"),
+        _("Paid"),
+        _("Running balance"),
+    ]
+    rows = [
+        [
+            line["on"],
+            line["label"] + (f" · {line['description']}" if line["description"] else ""),
+            line["reference"],
+            line["ticket"],
+            line["kg"],
+            line["price_per_kg"],
+            line["earned"],
+            line["paid"],
+            line["balance"],
+        ]
+        for line in data["lines"]
+    ]
+    totals = [[label, value] for _key, label, value in data["totals"]]
+    who = data["name"] or data["member_code"]
+    totals.insert(
+        0, [_("Producer"), f"{data['member_code']} {who if data['name'] else ''}".strip()]
+    )
+    totals.insert(1, [_("Season"), data["season"]])
+    totals.insert(2, [_("Currency"), data["currency"]])
+    return write_workbook([(_("Statement"), headers, rows), (_("Totals"), ["", ""], totals)])
