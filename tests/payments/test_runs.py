@@ -1,0 +1,186 @@
+"""Payment runs: the preview adds up to the cent, confirming pays each producer once."""
+
+from datetime import date
+from decimal import Decimal
+from io import BytesIO
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from coopchain.errors import Conflict, DomainError
+from coopchain.payments import core, debts, premiums, runs
+from coopchain.payments.bank_file import bank_transfer_xlsx
+from coopchain.payments.models import Payment, PaymentAllocation
+from tests import factories
+
+CCI = "00221300123456789012"
+PERIOD = {"from": "2026-06-01", "to": "2026-06-30"}
+PAID_ON = date(2026, 7, 15)
+
+
+@pytest.fixture
+def season(db_session, org):
+    """Rosa (organic plot, a loan) delivers 500 kg at S/ 14 and got a S/ 1,000 advance;
+    Juan delivers 250.5 kg at S/ 13.50."""
+    rosa = factories.producer(db_session, org, sex="female")
+    juan = factories.producer(db_session, org, sex="male")
+    rosa.cci, juan.cci = CCI, "00310200987654321098"
+    plot_r = factories.plot(db_session, org, rosa)
+    plot_j = factories.plot(db_session, org, juan, organic_conversion_start=None)
+    d1, _ = factories.delivery(db_session, org, rosa, plot_r)
+    d2, _ = factories.delivery(
+        db_session,
+        org,
+        juan,
+        plot_j,
+        gross_kg=Decimal("260.5"),
+        tare_kg=Decimal("10"),
+        price_per_kg=Decimal("13.50"),
+    )
+    core.record_payment(
+        db_session,
+        org.id,
+        None,
+        producer_id=rosa.id,
+        method="cash",
+        paid_on=date(2026, 6, 1),
+        lines=[core.Line("advance", Decimal("1000.00"), d1.id)],
+    )
+    premiums.create_rule(
+        db_session,
+        org.id,
+        None,
+        {"name": "Organic", "kind": "organic", "amount_per_kg": "0.40", "valid_from": "2026-01-01"},
+    )
+    premiums.create_rule(
+        db_session,
+        org.id,
+        None,
+        {
+            "name": "Retention",
+            "kind": "retention",
+            "amount_per_kg": "0.05",
+            "valid_from": "2026-01-01",
+        },
+    )
+    debts.record_debt(
+        db_session,
+        org.id,
+        None,
+        rosa.id,
+        {
+            "kind": "loan",
+            "principal": "300.00",
+            "granted_on": "2026-03-01",
+            "description": "Fertiliser",
+            "schedule": [
+                {"due_on": "2026-07-01", "amount": "100.00"},
+                {"due_on": "2026-12-01", "amount": "200.00"},
+            ],
+        },
+    )
+    return rosa, juan, d1, d2
+
+
+def test_preview_shows_each_producers_balance_premium_and_deductions(db_session, org, season):
+    rosa, juan, _d1, _d2 = season
+    found = runs.preview(db_session, org.id, PERIOD, PAID_ON)
+    by = {row.producer.id: row for row in found.rows}
+    r, j = by[rosa.id], by[juan.id]
+    # Rosa: 500 × 14 = 7,000; advance 1,000; organic 500 × 0.40 = 200; retention 25;
+    # the July instalment of 100 (December's is not due yet).
+    assert (r.gross, r.paid_before, r.outstanding) == (
+        Decimal("7000.00"),
+        Decimal("1000.00"),
+        Decimal("6000.00"),
+    )
+    assert (r.premiums, r.deductions, r.net) == (
+        Decimal("200.00"),
+        Decimal("-125.00"),
+        Decimal("6075.00"),
+    )
+    # Juan: 250.5 × 13.50 = 3,381.75; retention 250.5 × 0.05 = 12.525 → 12.53.
+    assert (j.outstanding, j.premiums, j.deductions, j.net) == (
+        Decimal("3381.75"),
+        Decimal("0.00"),
+        Decimal("-12.53"),
+        Decimal("3369.22"),
+    )
+    assert found.totals()["net"] == "9444.22"
+
+
+def test_confirm_pays_once_and_a_second_run_finds_nothing(db_session, org, season):
+    rosa, _juan, d1, d2 = season
+    run = runs.confirm(db_session, org.id, None, PERIOD, PAID_ON, "PEN", "bank_transfer")
+    paid = runs.run_payments(db_session, org.id, run.id)
+    assert sorted((p.amount, p.cci, p.run_id) for p, _ in paid) == [
+        (Decimal("3369.22"), "00310200987654321098", run.id),
+        (Decimal("6075.00"), CCI, run.id),
+    ]
+    assert sum(p.amount for p, _ in paid) == Decimal(run.totals["net"])
+    assert core.outstanding(db_session, org.id, [d1.id, d2.id]) == {
+        d1.id: Decimal("0.00"),
+        d2.id: Decimal("0.00"),
+    }
+    with pytest.raises(Conflict):
+        runs.confirm(db_session, org.id, None, PERIOD, PAID_ON, "PEN", "bank_transfer")
+    # Premiums and retention are not paid again either.
+    again = runs.preview(db_session, org.id, PERIOD, PAID_ON)
+    assert all(row.net == 0 and row.premiums == 0 for row in again.rows)
+    rosa_debt = debts.debts_of(db_session, org.id, rosa.id)[0]
+    assert rosa_debt[1] == Decimal("100.00")
+
+
+def test_a_deduction_never_takes_a_payment_below_zero(db_session, org, season):
+    rosa, _juan, d1, _d2 = season
+    debts.record_debt(
+        db_session,
+        org.id,
+        None,
+        rosa.id,
+        {
+            "kind": "input_credit",
+            "principal": "9000.00",
+            "granted_on": "2026-04-01",
+            "description": "Tools",
+            "schedule": [{"due_on": "2026-07-01", "amount": "9000.00"}],
+        },
+    )
+    row = runs.preview(db_session, org.id, {"producer_id": rosa.id}, PAID_ON).rows[0]
+    assert row.net == Decimal("0.00") and row.deductions == Decimal("-6200.00")
+
+
+def test_bank_file_lists_cci_amount_and_reference(db_session, org, season):
+    run = runs.confirm(db_session, org.id, None, PERIOD, PAID_ON, "PEN", "bank_transfer")
+    data = bank_transfer_xlsx(run.number, runs.run_payments(db_session, org.id, run.id))
+    rows = list(load_workbook(BytesIO(data)).active.iter_rows(values_only=True))
+    assert rows[0][2] == "CCI" and len(rows) == 3
+    assert {row[2] for row in rows[1:]} == {CCI, "00310200987654321098"}
+    assert sum(Decimal(str(row[3])) for row in rows[1:]) == Decimal("9444.22")
+    assert all(row[5].startswith("PAY-") for row in rows[1:])
+
+
+def test_an_unknown_shipment_is_refused_by_name(db_session, org, season):
+    with pytest.raises(DomainError) as raised:
+        runs.read_selection(db_session, org.id, {"shipment": "NOPE-1"})
+    assert "shipment" in raised.value.fields
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"from": "2026-06-01", "to": "2026-05-01", "paid_on": "2026-07-01"}, "to"),
+        ({**PERIOD, "paid_on": "2026-07-01", "currency": "XYZ"}, "currency"),
+        ({**PERIOD, "paid_on": ""}, "paid_on"),
+        ({**PERIOD, "paid_on": "2026-07-01", "method": "cheque"}, "method"),
+        ({"producer_id": "999999", "paid_on": "2026-07-01"}, "producer_id"),
+    ],
+)
+def test_bad_run_input_names_the_field_and_pays_nothing(db_session, org, season, data, field):
+    before = db_session.scalar(select(func.count(Payment.id)))
+    with pytest.raises(DomainError) as raised:
+        runs.read_run_input(db_session, org.id, data)
+    assert field in raised.value.fields
+    assert db_session.scalar(select(func.count(Payment.id))) == before
+    assert db_session.scalar(select(func.count(PaymentAllocation.id))) == 1
