@@ -119,6 +119,9 @@ ROUTE_MODULES = (
     "coopchain.certs.eudr_views",
     "coopchain.search.views",
     "coopchain.auth.locale_views",
+    "coopchain.payments.run_views",
+    "coopchain.payments.premium_views",
+    "coopchain.payments.debt_views",
     "coopchain.farms.api",
     "coopchain.ledger.api",
     "coopchain.lots.api",
@@ -132,6 +135,7 @@ ROUTE_MODULES = (
     "coopchain.certs.api",
     "coopchain.certs.api_eudr",
     "coopchain.trace.api",
+    "coopchain.payments.api_runs",
 )
 
 
@@ -143,6 +147,7 @@ def register_blueprints(app: Flask) -> None:
     from coopchain.farms.blueprint import bp as farms_bp
     from coopchain.ledger.views import bp as ledger_bp
     from coopchain.lots.blueprint import bp as lots_bp
+    from coopchain.payments.runs_blueprint import bp as pay_runs_bp
     from coopchain.quality.blueprint import bp as quality_bp
     from coopchain.shipments.views import bp as shipments_bp
     from coopchain.trace.public_views import bp as public_trace_bp
@@ -162,6 +167,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(shipments_bp)
     app.register_blueprint(certs_bp)
     app.register_blueprint(verify_bp)
+    app.register_blueprint(pay_runs_bp)
     app.register_blueprint(trace_bp)
     app.register_blueprint(public_trace_bp)
     init_public_trace(app)

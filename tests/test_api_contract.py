@@ -100,6 +100,7 @@ def _demo_records(db_session, org_id: int) -> dict[str, list[dict]]:
             " UNION ALL SELECT l.code, 'pitahaya', g.id FROM pitahaya_gradings g"
             " JOIN lots l ON l.id = g.lot_id WHERE g.organization_id = :org"
         ),
+        "rule_id": rows("SELECT id AS rule_id FROM premium_rules WHERE organization_id = :org"),
         "fmt": [{"fmt": "png"}, {"fmt": "svg"}],
     }
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from coopchain.clock import today, utcnow
-from coopchain.db import owned
+from coopchain.db import in_organization, owned
 from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.farms import rules as farm_rules
 from coopchain.farms.models import Plot, Producer
@@ -163,7 +163,7 @@ def _facts(session: Session, org_id: int, deliveries: list[Delivery]) -> dict[in
     lot_of = dict(
         session.execute(
             select(Lot.delivery_id, Lot.id).where(
-                Lot.organization_id == org_id, Lot.delivery_id.in_(ids)
+                in_organization(Lot, org_id), Lot.delivery_id.in_(ids)
             )
         ).all()
     )
