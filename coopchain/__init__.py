@@ -136,6 +136,9 @@ ROUTE_MODULES = (
     "coopchain.certs.api_eudr",
     "coopchain.trace.api",
     "coopchain.payments.api_runs",
+    "coopchain.payments.views",
+    "coopchain.payments.public_views",
+    "coopchain.payments.api",
 )
 
 
@@ -147,6 +150,8 @@ def register_blueprints(app: Flask) -> None:
     from coopchain.farms.blueprint import bp as farms_bp
     from coopchain.ledger.views import bp as ledger_bp
     from coopchain.lots.blueprint import bp as lots_bp
+    from coopchain.payments.blueprint import bp as payments_bp
+    from coopchain.payments.blueprint import public_bp as payment_receipts_bp
     from coopchain.payments.runs_blueprint import bp as pay_runs_bp
     from coopchain.quality.blueprint import bp as quality_bp
     from coopchain.shipments.views import bp as shipments_bp
@@ -170,6 +175,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(pay_runs_bp)
     app.register_blueprint(trace_bp)
     app.register_blueprint(public_trace_bp)
+    app.register_blueprint(payments_bp)
+    app.register_blueprint(payment_receipts_bp)
     init_public_trace(app)
     # The API authenticates with bearer tokens only, never cookies, so CSRF cannot apply.
     csrf.exempt(api_blueprint)

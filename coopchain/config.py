@@ -10,7 +10,7 @@ DOMAIN.md marks *unverified* are settings, never constants.
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
 
@@ -149,6 +149,15 @@ def load_config() -> dict:
         "SEASON_START_MONTH": int(os.environ.get("COOPCHAIN_SEASON_START_MONTH", "1")),
         # Quantity a lab sample takes from a lot (issue: quality), in kg.
         "SAMPLE_KG": Decimal(os.environ.get("COOPCHAIN_SAMPLE_KG", "0.3")),
+        # The unit a product form is priced in at intake: "kg" or "qq" (the 46 kg quintal
+        # Peruvian parchment coffee is priced by, DOMAIN.md §11). JSON {"form": "qq"}; forms not
+        # named are priced per kg.
+        "PRICE_UNITS": {
+            "dry_parchment": "qq",
+            **json.loads(os.environ.get("COOPCHAIN_PRICE_UNITS", "{}") or "{}"),
+        },
+        # Whether staff may pay an advance at intake (admins and treasurers always may).
+        "ADVANCE_AT_INTAKE": _env_bool("COOPCHAIN_ADVANCE_AT_INTAKE", True),
         # Pitahaya size codes by mean fruit weight in grams, [code, min, max] (DOMAIN.md §5:
         # thresholds unverified, so a setting). JSON list, e.g. [["A", 110, 150], …].
         "PITAHAYA_SIZE_CODES": json.loads(
@@ -187,6 +196,11 @@ class Settings:
     public_map_cell_deg: float
     public_max_plot_rows: int
     certificate_warning_days: int = 60
+    #: Product form -> "kg" | "qq"; forms not named are priced per kg.
+    price_units: Mapping[str, str] = field(
+        default_factory=lambda: MappingProxyType({"dry_parchment": "qq"})
+    )
+    advance_at_intake: bool = True
 
     @classmethod
     def from_config(cls, config: Mapping) -> "Settings":
@@ -204,4 +218,6 @@ class Settings:
             public_map_cell_deg=float(config["PUBLIC_MAP_CELL_DEG"]),
             public_max_plot_rows=int(config["PUBLIC_MAX_PLOT_ROWS"]),
             certificate_warning_days=int(config["CERTIFICATE_WARNING_DAYS"]),
+            price_units=_frozen(config.get("PRICE_UNITS", {"dry_parchment": "qq"})),
+            advance_at_intake=bool(config.get("ADVANCE_AT_INTAKE", True)),
         )

@@ -43,7 +43,7 @@ def select_locale() -> str:
 babel = Babel()
 
 #: Pages that must never set or depend on a cookie (they have no form, so no CSRF token).
-COOKIELESS_PAGES = {"public_trace"}
+COOKIELESS_PAGES = {"public_trace", "payment_receipts"}
 
 
 class SessionInterface(SecureCookieSessionInterface):

@@ -147,3 +147,14 @@ SCHEMA_MESSAGES = (
     _l("Cannot be in the future."),
     _l("Give a GeoJSON object or its text."),
 )
+
+# Paying producers (coopchain/payments/models.py) ----------------------------------------------
+
+PAYMENT_METHODS = (_l("cash"), _l("bank_transfer"), _l("yape"), _l("plin"))
+ALLOCATION_KINDS = (
+    _l("advance"),
+    _l("balance"),
+    _l("settlement"),
+    _l("premium"),
+    _l("deduction"),
+)

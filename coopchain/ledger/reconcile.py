@@ -3,7 +3,8 @@
 The hash chain proves the events were not rewritten; it says nothing of a row changed behind
 the application's back (`UPDATE deliveries SET net_kg = …`). Every service that writes appends
 an event saying what it wrote, so replaying one organisation's events, oldest first, rebuilds
-what every delivery, lot, transformation, bag, shipment allocation and certificate must be now.
+what every delivery, lot, transformation, bag, shipment allocation, certificate and payment
+must be now.
 `reconcile` compares that with the stored rows and lists each difference, first found first.
 """
 
@@ -15,6 +16,7 @@ from sqlmodel import Session
 
 from coopchain.certs.models import Certificate
 from coopchain.db import in_organization, owned
+from coopchain.ledger import reconcile_payments
 from coopchain.ledger.models import LedgerEvent
 from coopchain.lots.models import Bag, Delivery, Lot, Transformation, TransformationInput
 from coopchain.shipments.models import Shipment
@@ -186,6 +188,7 @@ HANDLERS = {
     "shipment.bags_removed": _bags_removed,
     "certificate.issued": _certificate_issued,
     "certificate.revoked": _certificate_revoked,
+    **reconcile_payments.HANDLERS,
 }
 
 
@@ -279,6 +282,7 @@ def stored_rows(session: Session, organization_id: int) -> dict[str, dict[str, d
         }
         for c in session.scalars(owned(Certificate, organization_id))
     }
+    rows["payments"] = reconcile_payments.stored_payments(session, organization_id)
     return rows
 
 

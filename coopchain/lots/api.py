@@ -15,9 +15,10 @@ from coopchain.auth.access import (
     REGISTRY_WRITE,
     api_requires,
     current_org_id,
+    current_principal,
     current_user_id,
 )
-from coopchain.db import get_session
+from coopchain.db import get_session, settings_of
 from coopchain.farms import producers
 from coopchain.lots import origins, services
 from coopchain.lots.models import LotStatus, ProductForm
@@ -37,6 +38,8 @@ from coopchain.lots.schemas import (
     TransformationOut,
     VoidIn,
 )
+from coopchain.payments.intake import may_pay_advance, record_intake_advance
+from coopchain.payments.queries import advances_of
 from coopchain.schemas import DecimalOut, PageSchema
 from coopchain.web.api import (
     OPENAPI_SCHEMAS,
@@ -110,7 +113,9 @@ document(
 document(
     "/api/v1/deliveries",
     "post",
-    "Register an intake ticket; creates its origin lot",
+    "Register an intake ticket; creates its origin lot. price_entered is in price_unit (kg, or "
+    "qq = 46 kg; default: the product form's unit). advance_amount (with advance_method, "
+    "advance_cci, advance_reference) pays an advance at intake in the same transaction",
     body="DeliveryIn",
     response="DeliveryOut",
 )
@@ -136,7 +141,14 @@ def _delivery_out(delivery) -> dict:
     db = get_session()
     producer = producers.get_producer(db, delivery.organization_id, delivery.producer_id)
     lot = services.lot_of_delivery(db, delivery)
-    return dump_with(DeliveryOut(), delivery, producer_code=producer.member_code, lot_code=lot.code)
+    advances = advances_of(db, delivery.organization_id, [delivery.id])
+    return dump_with(
+        DeliveryOut(),
+        delivery,
+        producer_code=producer.member_code,
+        lot_code=lot.code,
+        advance_payment=advances.get(delivery.id),
+    )
 
 
 @api_blueprint.get("/deliveries")
@@ -146,8 +158,15 @@ def deliveries_list():
     rows, total = services.list_deliveries(
         get_session(), current_org_id(), args["q"], args["page"], args["per_page"]
     )
+    advances = advances_of(get_session(), current_org_id(), [d.id for d, *_rest in rows])
     items = [
-        dump_with(DeliveryOut(), d, producer_code=producer.member_code, lot_code=lot.code)
+        dump_with(
+            DeliveryOut(),
+            d,
+            producer_code=producer.member_code,
+            lot_code=lot.code,
+            advance_payment=advances.get(d.id),
+        )
         for d, producer, _plot, lot in rows
     ]
     return page_of(items, total, args)
@@ -157,7 +176,17 @@ def deliveries_list():
 @api_requires(REGISTRY_WRITE)
 def deliveries_create():
     data = DeliveryIn().load(_json_body())
-    delivery = services.register_delivery(get_session(), current_org_id(), current_user_id(), data)
+    db, org = get_session(), current_org_id()
+    delivery = services.register_delivery(db, org, current_user_id(), data)
+    # In the same transaction: a refused advance refuses the ticket too (nothing is written).
+    record_intake_advance(
+        db,
+        org,
+        current_user_id(),
+        delivery,
+        data,
+        allowed=may_pay_advance(current_principal().role, settings_of(db)),
+    )
     return jsonify(_delivery_out(delivery)), 201
 
 

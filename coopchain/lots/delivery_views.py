@@ -12,13 +12,21 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError, fields, pre_load, validate
 
-from coopchain.auth.access import READ, REGISTRY_WRITE, current_org_id, current_user_id, requires
+from coopchain.auth.access import (
+    READ,
+    REGISTRY_WRITE,
+    current_org_id,
+    current_principal,
+    current_user_id,
+    requires,
+)
 from coopchain.clock import today
-from coopchain.db import discard_changes, get_session
+from coopchain.db import discard_changes, get_session, settings_of
 from coopchain.errors import DomainError
 from coopchain.farms.models import Plot
 from coopchain.farms.plots import get_plot, plots_of_producers
 from coopchain.farms.producers import active_producer_names, get_producer
+from coopchain.formatting import money
 from coopchain.forms import handle_form
 from coopchain.lots import intake_warnings, rules, services
 from coopchain.lots.blueprint import bp
@@ -27,9 +35,18 @@ from coopchain.lots.models import ProductForm
 from coopchain.lots.page_helpers import can_write as _can_write
 from coopchain.lots.page_helpers import page_helpers as _helpers
 from coopchain.lots.schemas import DeliveryIn, VoidIn
+from coopchain.payments.intake import may_pay_advance, record_intake_advance
+from coopchain.payments.rules import unit_of
 from coopchain.schemas import PageSchema
 
-_DECIMAL_FIELDS = ("gross_kg", "tare_kg", "moisture_pct", "price_per_kg")
+_DECIMAL_FIELDS = (
+    "gross_kg",
+    "tare_kg",
+    "moisture_pct",
+    "price_per_kg",
+    "price_entered",
+    "advance_amount",
+)
 #: "52,5": phone keyboards in a Spanish locale offer a decimal comma (inputmode="decimal").
 _DECIMAL_COMMA = re.compile(r"^\s*-?\d*,\d+\s*$")
 
@@ -170,7 +187,10 @@ def delivery_new():
     if len(forms) == 1:
         defaults["product_form"] = forms[0]
 
-    shown: dict = {"warnings": []}
+    shown: dict = {"warnings": [], "advance": None}
+    advance_allowed = may_pay_advance(current_principal().role, settings_of(db))
+    price_units = settings_of(db).price_units
+    current_form = request.form.get("product_form") or defaults.get("product_form") or ""
 
     def save(data):
         acknowledged = (
@@ -180,10 +200,14 @@ def delivery_new():
         if producer is not None:
             data["producer_code"] = producer.member_code
         try:
-            return services.register_delivery(db, org, current_user_id(), data, acknowledged)
+            delivery = services.register_delivery(db, org, current_user_id(), data, acknowledged)
         except intake_warnings.IntakeWarnings as exc:
             shown["warnings"] = exc.warnings
             raise
+        shown["advance"] = record_intake_advance(
+            db, org, current_user_id(), delivery, data, allowed=advance_allowed
+        )
+        return delivery
 
     def on_success(delivery):
         lot = services.lot_of_delivery(db, delivery)
@@ -197,7 +221,16 @@ def delivery_new():
                 "Recorded with its warnings: %(codes)s.",
                 codes=", ".join(intake_warnings.codes_of(delivery.intake_warnings)),
             )
+        advance = shown["advance"]
+        if advance is not None:
+            message += " " + _(
+                "Advance %(number)s paid: %(amount)s.",
+                number=advance.number,
+                amount=money(advance.amount, advance.currency),
+            )
         flash(message, "success")
+        if advance is not None:
+            return redirect(url_for("payments.payment_detail", number=advance.number))
         return redirect(url_for("lots.delivery_detail", delivery_id=delivery.id))
 
     producers = active_producer_names(get_session(), org)
@@ -218,6 +251,10 @@ def delivery_new():
         crop_labels={crop: _(crop) for crop in rules.FORM_CHAINS},  # values, in i18n_terms
         net_preview=_net_preview(request.form) if request.method == "POST" else None,
         today=today().isoformat(),
+        price_unit=unit_of(price_units, current_form),
+        price_units={form.value: unit_of(price_units, form.value) for form in ProductForm},
+        advance_allowed=advance_allowed,
+        payment_methods=["cash", "bank_transfer", "yape", "plin"],
         **_helpers(),
     )
 

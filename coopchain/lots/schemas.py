@@ -27,7 +27,27 @@ class DeliveryIn(LoadSchema):
     price_per_kg = DecimalIn(
         places=2, validate=validate.Range(min=0, max=100000), load_default=None
     )
+    #: The price in `price_unit` ("kg", or "qq" = 46 kg); the unit defaults to the product
+    #: form's (the PRICE_UNITS setting). price_per_kg is then computed from it.
+    price_entered = DecimalIn(
+        places=4, validate=validate.Range(min=0, max=10000000), load_default=None
+    )
+    price_unit = fields.Str(validate=validate.OneOf(("kg", "qq")), load_default=None)
     notes = fields.Str(validate=_TEXT, load_default=None)
+    #: An advance paid at intake (optional): amount, method, CCI or wallet/bank reference.
+    advance_amount = DecimalIn(validate=validate.Range(max=100_000_000), load_default=None)
+    advance_method = fields.Str(
+        validate=validate.OneOf(("cash", "bank_transfer", "yape", "plin")), load_default=None
+    )
+    advance_cci = fields.Str(validate=validate.Length(max=40), load_default=None)
+    advance_reference = fields.Str(validate=validate.Length(max=60), load_default=None)
+
+    @validates_schema
+    def _one_price(self, data, **_kwargs):
+        if data.get("price_entered") is not None and data.get("price_per_kg") is not None:
+            raise ValidationError(
+                "Give the price once: price_entered or price_per_kg.", "price_per_kg"
+            )
 
     @validates_schema
     def _one_producer(self, data, **_kwargs):
@@ -128,8 +148,12 @@ class DeliveryOut(Schema):
     moisture_pct = DecimalOut(places=2, allow_none=True)
     delivered_on = fields.Date()
     price_per_kg = DecimalOut(places=2, allow_none=True)
+    price_entered = DecimalOut(places=4, allow_none=True)
+    price_unit = fields.Str()
     notes = fields.Str(allow_none=True)
     lot_code = fields.Str()
+    #: The first live advance paid on this delivery, when one was (its payment number).
+    advance_payment = fields.Str(allow_none=True)
     voided_at = fields.DateTime(allow_none=True)
     void_reason = fields.Str(allow_none=True)
     #: Warnings recorded at intake: [{"code": "FOR-LOSS" | "AGR-ACTIVE" | "ORG-ORIGIN" |

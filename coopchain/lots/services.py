@@ -31,6 +31,7 @@ from coopchain.lots.models import (
     Transformation,
     TransformationInput,
 )
+from coopchain.payments.rules import intake_price_fields
 
 MAX_MOISTURE_PCT = Decimal("70")
 
@@ -289,7 +290,7 @@ def register_checked_deliveries(
             net_kg=rules.net_kg(data["gross_kg"], data["tare_kg"]),
             moisture_pct=data.get("moisture_pct"),
             delivered_on=data["delivered_on"],
-            price_per_kg=data.get("price_per_kg"),
+            **intake_price_fields(data, settings_of(session).price_units),
             notes=data.get("notes"),
             user_id=user_id,
         )
@@ -333,6 +334,7 @@ def register_checked_deliveries(
                     "moisture_pct": d.moisture_pct,
                     "delivered_on": d.delivered_on,
                     "price_per_kg": d.price_per_kg,
+                    **{name: getattr(d, name) for name in ("price_entered", "price_unit")},
                     "lot": lot.code,
                     "intake_warnings": d.intake_warnings,
                 },

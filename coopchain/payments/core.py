@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from babel.numbers import list_currencies
 from flask_babel import lazy_gettext as _l
@@ -26,10 +26,8 @@ from coopchain.ledger.services import append
 from coopchain.lots.models import Delivery
 from coopchain.lots.services import reserve_numbers
 from coopchain.payments.models import AllocationKind, Payment, PaymentAllocation, PaymentMethod
+from coopchain.payments.rules import KG_PER_UNIT, cents, price_per_kg  # noqa: F401 (re-exported)
 
-CENT = Decimal("0.01")
-#: A quintal (qq) of parchment coffee in Peru weighs 46 kg (DOMAIN.md §11).
-KG_PER_UNIT = {"kg": Decimal("1"), "qq": Decimal("46")}
 #: The kinds that pay a delivery's own value, so they reduce what is still owed on it.
 VALUE_KINDS = (AllocationKind.ADVANCE.value, AllocationKind.BALANCE.value)
 #: The CBV has no business-transaction type for a payment; this URN names ours.
@@ -49,16 +47,6 @@ class Line:
     debt_id: int | None = None
     settlement_id: int | None = None
     description: str | None = None
-
-
-def cents(value: Decimal) -> Decimal:
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def price_per_kg(price: Decimal, unit: str) -> Decimal:
-    """A price entered per `unit` (kg or qq), per kg to the cent (what Delivery.price_per_kg
-    keeps; the value itself is computed from the price as entered)."""
-    return cents(Decimal(price) / KG_PER_UNIT[unit])
 
 
 def delivery_value(delivery) -> Decimal | None:
