@@ -51,7 +51,7 @@ def receipt_check(token: str):
     body = _render(
         "payments/public_receipt.html",
         organization_name=organization.name,
-        number=payment.number,
+        receipt_number=payment.number,
         amount=payment.amount,
         currency=payment.currency,
         paid_on=payment.paid_on,

@@ -5,20 +5,31 @@ As for the intake receipt (lots/receipt.py): `payment_receipt_context` reads the
 plain dict, `render_payment_receipt` turns it into PDF bytes touching nothing else.
 """
 
+from decimal import ROUND_UP, Decimal
 from urllib.parse import quote
 
+from flask import current_app
+from flask_babel import get_locale
 from markupsafe import Markup
 from sqlmodel import Session
+from weasyprint import HTML
 
 from coopchain.auth.models import Organization
 from coopchain.clock import utcnow
+from coopchain.formatting import TEMPLATE_HELPERS, use_locale
 from coopchain.payments.core import get_payment
 from coopchain.payments.queries import lines_of, producer_of
-from coopchain.pdf import render_pdf
+from coopchain.pdf import RefuseAllFetcher
 from coopchain.public_url import public_base_url
 from coopchain.trace.qr import qr_svg
 
 TEMPLATE = "pdf/payment_receipt.html"
+#: CSS px are 1/96 inch.
+MM_PER_PX = Decimal("25.4") / Decimal("96")
+_DRAFT_HEIGHT_MM = Decimal("2000")
+_MIN_HEIGHT_MM = Decimal("60")
+#: The page's bottom margin (the top one is inside the measured position).
+_MARGIN_MM = Decimal("4")
 
 
 def receipt_url(token: str) -> str:
@@ -56,5 +67,22 @@ def payment_receipt_context(session: Session, org_id: int, number: str) -> dict:
 
 
 def render_payment_receipt(context: dict) -> bytes:
-    """The receipt as PDF bytes, in the current Babel locale."""
-    return render_pdf(TEMPLATE, r=context, locale=context.get("locale"))
+    """The receipt as PDF bytes, in the current Babel locale, on one page as long as its lines.
+
+    A roll has no page length, but WeasyPrint has no `size: 80mm auto`: the receipt is laid out
+    once on a long page, measured, and laid out again on a page of exactly that length."""
+    if context.get("locale"):
+        use_locale(context["locale"])
+    template = current_app.jinja_env.get_template(TEMPLATE)
+
+    def layout(height_mm: Decimal):
+        html = template.render(
+            lang=str(get_locale()), r=context, page_height_mm=height_mm, **TEMPLATE_HELPERS
+        )
+        return HTML(string=html, url_fetcher=RefuseAllFetcher()).render()
+
+    draft = layout(_DRAFT_HEIGHT_MM)
+    root = draft.pages[0]._page_box.children[0]  # the <html> box, page margin above it
+    used_px = root.position_y + root.margin_height()
+    height = (Decimal(str(used_px)) * MM_PER_PX + _MARGIN_MM).quantize(Decimal("1"), ROUND_UP)
+    return layout(max(height, _MIN_HEIGHT_MM)).write_pdf()

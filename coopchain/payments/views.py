@@ -17,6 +17,7 @@ from coopchain.auth.access import (
 )
 from coopchain.db import discard_changes, get_session
 from coopchain.errors import DomainError
+from coopchain.formatting import TEMPLATE_HELPERS
 from coopchain.payments import core
 from coopchain.payments.blueprint import bp
 from coopchain.payments.queries import lines_of, list_payments, producer_of
@@ -55,6 +56,7 @@ def payment_list():
         url_for_page=lambda n: url_for(
             "payments.payment_list", **{**request.args.to_dict(), "page": n}
         ),
+        **TEMPLATE_HELPERS,
     )
 
 
@@ -70,6 +72,8 @@ def payment_detail(number: str):
         lines=lines_of(db, payment),
         receipt_url=receipt_url(payment.receipt_token),
         can_void=current_principal().role in PAY,
+        sees_private=current_principal().sees_private_data,
+        **TEMPLATE_HELPERS,
     )
 
 

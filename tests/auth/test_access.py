@@ -22,6 +22,7 @@ pytestmark = pytest.mark.one_database
 ALL = {"admin", "staff", "quality", "auditor", "treasurer"}
 WRITE = {"admin", "staff"}
 LAB = {"admin", "quality"}
+PAY = {"admin", "treasurer"}
 PUBLIC = None
 
 #: endpoint -> (method, roles allowed); PUBLIC needs no login.
@@ -233,6 +234,15 @@ RULES = {
     "farms.protected_areas": ("GET", {"admin"}),
     "farms.protected_area_upload": ("POST", {"admin"}),
     "farms.protected_area_delete": ("POST", {"admin"}),
+    "payments.payment_list": ("GET", ALL),
+    "payments.payment_detail": ("GET", ALL),
+    "payments.payment_receipt": ("GET", ALL),
+    "payments.payment_void": ("POST", PAY),
+    "payment_receipts.receipt_check": ("GET", PUBLIC),
+    "api.payments_list": ("GET", ALL),
+    "api.payments_create": ("POST", PAY),
+    "api.payments_get": ("GET", ALL),
+    "api.payments_void": ("POST", PAY),
     # Paying producers: runs, premium rules, debts, the premium fund (PAY read by auditors).
     "pay_runs.run_list": ("GET", {"admin", "treasurer"}),
     "pay_runs.run_preview": ("POST", {"admin", "treasurer"}),
@@ -379,6 +389,17 @@ def _urls_for_rows(app, db_session, org) -> dict:
         None,
         {"name": "BPAM", "geometry": factories.square(side=0.1), "approximate": True},
     )
+    from coopchain.payments.core import Line, record_payment
+
+    payment = record_payment(
+        db_session,
+        org.id,
+        None,
+        producer_id=producer.id,
+        lines=[Line(kind="advance", amount=100, delivery_id=delivery.id)],
+        method="cash",
+        paid_on=date(2026, 6, 2),
+    )
     from coopchain.payments import debts as member_debts
     from coopchain.payments import premiums as premium_rules
     from coopchain.payments import runs as payment_runs
@@ -437,12 +458,15 @@ def _urls_for_rows(app, db_session, org) -> dict:
     }
     #: Routes whose <number> is a certificate's, not a cupping session's.
     certificate_values = values | {"number": certificate.number}
+    #: Routes whose <number> is a payment's, and <token> its receipt's.
+    payment_values = values | {"number": payment.number, "token": payment.receipt_token}
     with app.test_request_context():
         from flask import url_for
 
         urls = {}
         for rule in app.url_map.iter_rules():
             chosen = certificate_values if "certificate" in rule.endpoint else values
+            chosen = payment_values if "payment" in rule.endpoint else chosen
             if rule.endpoint == "core.set_language":
                 urls[rule.endpoint] = url_for(rule.endpoint, code="en")
             elif rule.endpoint == "public_trace.lot":
