@@ -56,6 +56,16 @@ class ProducerRow:
     def net(self) -> Decimal:
         return self.outstanding + self.premiums + self.deductions
 
+    def summary(self) -> list[tuple[str, str, Decimal, int]]:
+        """(kind, description, amount, lines) of the premiums and deductions, one per rule or
+        debt: what the preview and the statement show instead of a line per delivery."""
+        grouped: dict[tuple[str, str], list] = {}
+        for line in self.lines:
+            if line.kind != AllocationKind.BALANCE.value:
+                key = (line.kind, line.description or "")
+                grouped.setdefault(key, []).append(line.amount)
+        return [(k, d, sum(a, ZERO), len(a)) for (k, d), a in grouped.items()]
+
 
 @dataclass
 class Preview:

@@ -35,20 +35,20 @@ def test_preview_then_confirm_pays_and_offers_the_bank_file(client, login, db_se
     confirmed = client.post("/payment-runs/confirm", data=FORM)
     assert confirmed.status_code == 302
     detail = client.get(confirmed.location).get_data(as_text=True)
-    assert "9,444.22 PEN" in detail and CCI in detail and "/r/" in detail
+    assert "9,444.22 PEN" in detail and CCI in detail and "receipt.pdf" in detail
     bank = client.get(confirmed.location + "/bank-file.xlsx")
     rows = list(load_workbook(BytesIO(bank.data)).active.iter_rows(values_only=True))
     assert len(rows) == 3 and {r[2] for r in rows[1:]} >= {CCI}
     again = client.post("/payment-runs/confirm", data=FORM)
     assert again.status_code == 409
-    assert "Nothing is left to pay" in again.get_data(as_text=True)
+    assert "No queda nada por pagar" in again.get_data(as_text=True)
 
 
 def test_a_bad_run_form_is_refused_under_its_field(client, login, season):
     login("treasurer")
     response = client.post("/payment-runs/preview", data={**FORM, "currency": "XYZ"})
     assert response.status_code == 422
-    assert "Unknown currency" in response.get_data(as_text=True)
+    assert "Moneda desconocida" in response.get_data(as_text=True)
 
 
 def test_api_preview_and_confirm(client, api, db_session, season):
@@ -88,7 +88,7 @@ def test_a_debt_form_whose_schedule_misses_the_principal_is_refused(client, logi
         },
     )
     assert response.status_code == 422
-    assert "add up to 400.00" in response.get_data(as_text=True)
+    assert "suman 400.00" in response.get_data(as_text=True)
     page = client.get(f"/producers/{rosa.id}/debts").get_data(as_text=True)
     assert "Fertiliser" in page and "Seedlings" not in page
 
@@ -119,4 +119,4 @@ def test_the_fund_page_records_income_and_shows_the_balance(client, login, org):
             "description": "x",
         },
     )
-    assert bad.status_code == 422 and "greater than zero" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "mayor que cero" in bad.get_data(as_text=True)
