@@ -11,6 +11,7 @@ from coopchain.errors import Conflict, DomainError
 from coopchain.payments import core, debts, runs
 from coopchain.payments.bank_file import bank_transfer_xlsx
 from coopchain.payments.models import Payment, PaymentAllocation
+from tests import factories
 from tests.payments.season import CCI, PAID_ON, PERIOD, make_season
 
 
@@ -120,3 +121,25 @@ def test_bad_run_input_names_the_field_and_pays_nothing(db_session, org, season,
     assert field in raised.value.fields
     assert db_session.scalar(select(func.count(Payment.id))) == before
     assert db_session.scalar(select(func.count(PaymentAllocation.id))) == 1
+
+
+def test_shipment_selection_takes_the_deliveries_traced_into_its_bags(db_session, org):
+    from coopchain.lots import bags
+    from coopchain.shipments import services as shipments
+
+    producer = factories.producer(db_session, org)
+    plot = factories.plot(db_session, org, producer)
+    shipped, lot = factories.delivery(db_session, org, producer, plot, product_form="green")
+    factories.delivery(db_session, org, producer, plot, product_form="green")  # not shipped
+    bags.create_bags(db_session, org.id, None, lot.code, 1)
+    shipments.create_shipment(
+        db_session,
+        org.id,
+        None,
+        {"reference": "HH-1", "crop": "coffee", "buyer_name": "B", "buyer_country": "DE"},
+    )
+    shipments.allocate(db_session, org.id, None, "HH-1", lot_codes=[lot.code])
+    selection = runs.read_selection(db_session, org.id, {"shipment": "HH-1"})
+    assert [d.id for d in runs.chosen_deliveries(db_session, org.id, selection)] == [shipped.id]
+    row = runs.preview(db_session, org.id, selection, PAID_ON).rows[0]
+    assert row.outstanding == Decimal("7000.00")  # 500 kg × S/ 14, the shipped delivery only
