@@ -116,3 +116,28 @@ def test_a_bad_rule_names_its_field_and_writes_nothing(db_session, org, fields, 
         _rule(db_session, org, **fields)
     assert field in raised.value.fields
     assert db_session.scalar(select(func.count(PremiumRule.id))) == 0
+
+
+def test_quality_premium_follows_the_score_band_of_the_deliverys_lot(db_session, org, farm):
+    from tests.quality.test_lot_quality_page import cup
+
+    _woman, man, _organic_plot, plain_plot = farm
+    specialty = _rule(
+        db_session, org, name="84+", kind="quality", amount_per_kg="1.00", min_score="84"
+    )
+    _rule(
+        db_session,
+        org,
+        name="80-84",
+        kind="quality",
+        amount_per_kg="0.50",
+        min_score="80",
+        max_score="84",
+    )
+    high, high_lot = factories.delivery(db_session, org, man, plain_plot, product_form="green")
+    low, low_lot = factories.delivery(db_session, org, man, plain_plot, product_form="green")
+    uncupped, _ = factories.delivery(db_session, org, man, plain_plot, product_form="green")
+    cup(db_session, org, [(high_lot, ["84.00", "85.00"]), (low_lot, ["78.00"])])
+    found = premiums.premiums_for(db_session, org.id, [high, low, uncupped])
+    assert found[high.id] == [(specialty, Decimal("500.00"))]  # panel mean 84.50, 500 kg
+    assert found[low.id] == [] and found[uncupped.id] == []
