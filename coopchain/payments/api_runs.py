@@ -1,6 +1,6 @@
 """/api/v1/premium-rules and /api/v1/payment-runs: the same services as the treasurer's pages."""
 
-from flask import jsonify
+from flask import current_app, jsonify
 from marshmallow import Schema, fields
 
 from coopchain.auth.access import ADMIN, PAY, api_requires, current_org_id, current_user_id
@@ -160,7 +160,9 @@ def premium_rules_end(rule_id: int):
 @api_requires(PAY)
 def payment_runs_preview():
     session, org_id = get_session(), current_org_id()
-    selection, paid_on, currency, _method = runs.read_run_input(session, org_id, json_body())
+    selection, paid_on, currency, _method = runs.read_run_input(
+        session, org_id, json_body(), current_app.config["CURRENCY"]
+    )
     found = runs.preview(session, org_id, selection, paid_on, currency)
     return jsonify(
         selection=selection, totals=found.totals(), producers=[_row(r) for r in found.rows]
@@ -171,7 +173,9 @@ def payment_runs_preview():
 @api_requires(PAY)
 def payment_runs_confirm():
     session, org_id = get_session(), current_org_id()
-    selection, paid_on, currency, method = runs.read_run_input(session, org_id, json_body())
+    selection, paid_on, currency, method = runs.read_run_input(
+        session, org_id, json_body(), current_app.config["CURRENCY"]
+    )
     run = runs.confirm(session, org_id, current_user_id(), selection, paid_on, currency, method)
     payments = [
         {

@@ -1,6 +1,6 @@
 """Payment run pages: choose deliveries, preview, confirm; a run's payments and bank file."""
 
-from flask import redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from coopchain.auth.access import PAY, current_org_id, current_user_id, requires
@@ -37,7 +37,9 @@ def run_list():
 def run_preview():
     session, org_id = get_session(), current_org_id()
     try:
-        selection, paid_on, currency, method = runs.read_run_input(session, org_id, request.form)
+        selection, paid_on, currency, method = runs.read_run_input(
+            session, org_id, request.form, current_app.config["CURRENCY"]
+        )
     except DomainError as exc:
         return _form_page(request.form, exc.fields, 422)
     found = runs.preview(session, org_id, selection, paid_on, currency)
@@ -55,7 +57,9 @@ def run_preview():
 def run_confirm():
     session, org_id = get_session(), current_org_id()
     try:
-        selection, paid_on, currency, method = runs.read_run_input(session, org_id, request.form)
+        selection, paid_on, currency, method = runs.read_run_input(
+            session, org_id, request.form, current_app.config["CURRENCY"]
+        )
         run = runs.confirm(session, org_id, current_user_id(), selection, paid_on, currency, method)
     except DomainError as exc:
         discard_changes()

@@ -234,8 +234,12 @@ def preview(session: Session, org_id: int, selection: dict, paid_on, currency="P
     return Preview(selection, paid_on, currency, ordered)
 
 
-def read_run_input(session: Session, org_id: int, data: dict) -> tuple[dict, object, str, str]:
-    """(selection, paid_on, currency, method) from a form or JSON body; every bad field named."""
+def read_run_input(
+    session: Session, org_id: int, data: dict, priced_in: str = "PEN"
+) -> tuple[dict, object, str, str]:
+    """(selection, paid_on, currency, method) from a form or JSON body; every bad field named.
+    Deliveries are priced in `priced_in` (the CURRENCY setting): a run pays in it, since
+    converting a balance would need a rate of the day the run does not ask for."""
     errors: dict = {}
     try:
         selection = read_selection(session, org_id, data)
@@ -243,7 +247,11 @@ def read_run_input(session: Session, org_id: int, data: dict) -> tuple[dict, obj
         errors.update(error.fields)
         selection = {}
     paid_on = date_field(data, "paid_on", errors)
-    currency = currency_field(data, "currency", errors)
+    currency = currency_field(data, "currency", errors, default=priced_in)
+    if currency and currency != priced_in:
+        errors["currency"] = [
+            str(_l("Deliveries are priced in %(currency)s: a run pays in it.", currency=priced_in))
+        ]
     method = str(data.get("method") or PaymentMethod.BANK_TRANSFER.value)
     if method not in {m.value for m in PaymentMethod}:
         errors["method"] = [str(_l("Choose cash, bank transfer, Yape or Plin."))]

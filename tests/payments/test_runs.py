@@ -109,6 +109,7 @@ def test_an_unknown_shipment_is_refused_by_name(db_session, org, season):
     [
         ({"from": "2026-06-01", "to": "2026-05-01", "paid_on": "2026-07-01"}, "to"),
         ({**PERIOD, "paid_on": "2026-07-01", "currency": "XYZ"}, "currency"),
+        ({**PERIOD, "paid_on": "2026-07-01", "currency": "USD"}, "currency"),
         ({**PERIOD, "paid_on": ""}, "paid_on"),
         ({**PERIOD, "paid_on": "2026-07-01", "method": "cheque"}, "method"),
         ({"producer_id": "999999", "paid_on": "2026-07-01"}, "producer_id"),
