@@ -71,9 +71,12 @@ def test_payment_run_with_a_premium_and_a_deduction(
     with page.expect_navigation():
         page.click("form.card button[type=submit]")
     assert "Abono foliar" in page.inner_text("table.debts")
+    page.screenshot(path=str(results_dir / "producer-debts-1366.png"), full_page=True)
 
     # The preview on a phone first, then on the desktop, where it is confirmed.
     phone = log_in(new_page(viewport={"width": 360, "height": 780}), "admin@demo.coop")
+    phone.goto("/premium-rules")
+    phone.screenshot(path=str(results_dir / "premium-rules-360.png"), full_page=True)
     _fill_run_form(phone, producer_id)
     phone.screenshot(path=str(results_dir / "payment-run-preview-360.png"), full_page=True)
     _fill_run_form(page, producer_id)
@@ -100,6 +103,17 @@ def test_payment_run_with_a_premium_and_a_deduction(
     assert rows[1][2] == CCI and rows[1][5].startswith("PAY-")
     phone.goto(page.url)
     phone.screenshot(path=str(results_dir / "payment-run-done-360.png"), full_page=True)
+
+    # The Fairtrade Premium goes to the fund, not to a member.
+    phone.goto("/premium-fund")
+    phone.fill("#amount", "3968.32")
+    phone.fill("#exchange_rate", "3.75")
+    phone.fill("#occurred_on", "2026-09-01")
+    phone.fill("#description", "USD 0.20/lb, 19,841.6 lb")
+    with phone.expect_navigation():
+        phone.click("form.card button[type=submit]")
+    assert "3,968.32 USD" in phone.inner_text("main")
+    phone.screenshot(path=str(results_dir / "premium-fund-360.png"), full_page=True)
 
     # The same run again finds nothing left to pay.
     _fill_run_form(page, producer_id)
