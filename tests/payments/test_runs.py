@@ -144,3 +144,25 @@ def test_shipment_selection_takes_the_deliveries_traced_into_its_bags(db_session
     assert [d.id for d in runs.chosen_deliveries(db_session, org.id, selection)] == [shipped.id]
     row = runs.preview(db_session, org.id, selection, PAID_ON).rows[0]
     assert row.outstanding == Decimal("7000.00")  # 500 kg × S/ 14, the shipped delivery only
+
+
+def test_voiding_a_runs_payment_makes_its_balance_and_premiums_payable_again(
+    db_session, org, season
+):
+    rosa, _juan, d1, _d2 = season
+    run = runs.confirm(db_session, org.id, None, PERIOD, PAID_ON, "PEN", "cash")
+    rosas = next(
+        p for p, producer in runs.run_payments(db_session, org.id, run.id) if producer.id == rosa.id
+    )
+    core.void_payment(db_session, org.id, None, rosas.number, "Wrong account")
+    row = next(
+        r
+        for r in runs.preview(db_session, org.id, PERIOD, PAID_ON).rows
+        if r.producer.id == rosa.id
+    )
+    assert (row.outstanding, row.premiums, row.net) == (
+        Decimal("6000.00"),
+        Decimal("200.00"),
+        Decimal("6075.00"),
+    )
+    assert core.outstanding(db_session, org.id, [d1.id])[d1.id] == Decimal("6000.00")
