@@ -101,6 +101,7 @@ def _demo_records(db_session, org_id: int) -> dict[str, list[dict]]:
             " JOIN lots l ON l.id = g.lot_id WHERE g.organization_id = :org"
         ),
         "rule_id": rows("SELECT id AS rule_id FROM premium_rules WHERE organization_id = :org"),
+        "payments": rows("SELECT number FROM payments WHERE organization_id = :org"),
         "fmt": [{"fmt": "png"}, {"fmt": "svg"}],
     }
 
@@ -111,6 +112,7 @@ def _real_parameters(path: str, names: set[str], records: dict) -> list[dict]:
         return []
     if "number" in names:  # certificates and cupping sessions both use {number}
         key = "certificates" if path.startswith("/api/v1/certificates") else "cupping-sessions"
+        key = "payments" if path.startswith("/api/v1/payments") else key
     else:
         # The most specific record: it carries its parents (an evidence names its plot).
         key = next(

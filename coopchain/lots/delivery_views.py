@@ -35,6 +35,7 @@ from coopchain.lots.models import ProductForm
 from coopchain.lots.page_helpers import can_write as _can_write
 from coopchain.lots.page_helpers import page_helpers as _helpers
 from coopchain.lots.schemas import DeliveryIn, VoidIn
+from coopchain.payments.core import delivery_value
 from coopchain.payments.intake import may_pay_advance, record_intake_advance
 from coopchain.payments.rules import unit_of
 from coopchain.schemas import PageSchema
@@ -151,7 +152,7 @@ def delivery_detail(delivery_id: int):
         producer=producer,
         plot=plot,
         lot=lot,
-        total=rules.amount_due(delivery.net_kg, delivery.price_per_kg),
+        total=delivery_value(delivery),
         describe_warning=intake_warnings.describe,
         can_write=_can_write(),
         **_helpers(),

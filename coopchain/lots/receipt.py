@@ -12,8 +12,9 @@ from coopchain.auth.models import Organization
 from coopchain.clock import utcnow
 from coopchain.db import in_organization, settings_of
 from coopchain.farms.models import Plot, Producer
-from coopchain.lots import rules, services
+from coopchain.lots import services
 from coopchain.lots.origins import origins_of
+from coopchain.payments.core import delivery_value
 from coopchain.pdf import render_pdf
 
 TEMPLATE = "pdf/receipt.html"
@@ -33,7 +34,8 @@ def receipt_context(session: Session, org_id: int, delivery_id: int) -> dict:
     )
     lot = services.lot_of_delivery(session, delivery)
     price = delivery.price_per_kg
-    total = rules.amount_due(delivery.net_kg, price)
+    # From the price as agreed (per quintal when priced so), exactly as payments value it.
+    total = delivery_value(delivery)
     return {
         "organization_name": organization.name,
         "locale": organization.locale,
@@ -50,6 +52,7 @@ def receipt_context(session: Session, org_id: int, delivery_id: int) -> dict:
         "net_kg": delivery.net_kg,
         "moisture_pct": delivery.moisture_pct,
         "price_per_kg": price,
+        "price_per_quintal": delivery.price_entered if delivery.price_unit == "qq" else None,
         "total_price": total,
         "currency": settings_of(session).currency,
         "lot_code": lot.code,

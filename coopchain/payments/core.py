@@ -301,6 +301,12 @@ def payment_event_data(payment: Payment, lines) -> dict:
 
 
 def get_payment(session: Session, org_id: int, number: str, lock=False) -> Payment:
+    # A number no payment can have (too long, control characters: PostgreSQL refuses a NUL in
+    # a text parameter) is simply not found, without asking the database.
+    if not number or len(number) > 40 or not number.isprintable():
+        raise NotFound(
+            str(_l("No payment %(number)s.", number=number[:40].encode("unicode_escape").decode()))
+        )
     query = owned(Payment, org_id).where(Payment.number == number)
     if lock:
         query = query.with_for_update()

@@ -82,7 +82,7 @@ def producer_of(session: Session, payment: Payment) -> Producer:
 
 def payment_by_token(session: Session, token: str) -> Payment | None:
     """The payment a receipt's QR names (any organisation: the token is the secret)."""
-    if not token or len(token) > 32:
+    if not token or len(token) > 32 or not token.isprintable():
         return None
     return session.scalar(select(Payment).where(Payment.receipt_token == token))
 

@@ -31,6 +31,7 @@ from coopchain.farms.models import Agreement, Plot
 from coopchain.lots import rules as lot_rules
 from coopchain.lots.models import Bag, Lot
 from coopchain.lots.origins import Origin
+from coopchain.payments.transparency import price_facts
 from coopchain.quality.gradings import latest_grading
 from coopchain.quality.lot_quality import CuppingScore
 from coopchain.shipments.models import Shipment, ShipmentStatus
@@ -328,6 +329,7 @@ def page_facts(session: Session, target: Target) -> dict:
         },
         "map_svg": _map(session, org_id, plot_ids, areas),
         "certificate": _certificate(session, target),
+        "price": price_facts(session, target.organization, subject.origins, settings.currency),
     }
 
 

@@ -4,11 +4,14 @@ Set by an admin; every change is a ledger event, which also makes the public pag
 gather again (trace/page_cache.py)."""
 
 import hashlib
+from datetime import date
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session
 
 from coopchain.auth.models import Organization
+from coopchain.clock import today
 from coopchain.errors import DomainError
 from coopchain.ledger.services import append
 from coopchain.trace.gs1 import GS1Error, normalise_gtin
@@ -114,6 +117,61 @@ def remove_public_photo(session: Session, org_id: int, user_id: int | None) -> b
         "organization.public_photo_removed",
         ("organization", organization.code),
         {},
+        user_id=user_id,
+    )
+    session.flush()
+    return True
+
+
+def set_price_transparency(
+    session: Session,
+    org_id: int,
+    user_id: int | None,
+    *,
+    enabled: bool,
+    reference_per_kg: Decimal | None,
+    reference_on: date | None,
+) -> bool:
+    """Show (or stop showing) on the public bag pages what the families were paid against the
+    market reference per kg of the delivered form, and of which day. Showing it needs a
+    reference above zero and its day, not in the future; refused, nothing changes."""
+    errors = {}
+    if reference_per_kg is not None and not (0 < reference_per_kg < Decimal("100000")):
+        errors["market_reference_per_kg"] = [str(_l("A price per kg greater than zero."))]
+    if reference_on is not None and reference_on > today():
+        errors["market_reference_on"] = [str(_l("A date that is not in the future."))]
+    if enabled and reference_per_kg is None:
+        errors.setdefault("market_reference_per_kg", [str(_l("Needed to show prices."))])
+    if enabled and reference_on is None:
+        errors.setdefault("market_reference_on", [str(_l("Needed to show prices."))])
+    if errors:
+        raise DomainError(str(_l("Some fields need attention.")), errors)
+    organization = session.get(Organization, org_id)
+    reference = None if reference_per_kg is None else reference_per_kg.quantize(Decimal("0.01"))
+    new = (enabled, reference, reference_on)
+    old = (
+        organization.price_transparency,
+        organization.market_reference_per_kg,
+        organization.market_reference_on,
+    )
+    if new == old:
+        return False
+    (
+        organization.price_transparency,
+        organization.market_reference_per_kg,
+        organization.market_reference_on,
+    ) = new
+    session.add(organization)
+    append(
+        session,
+        org_id,
+        "organization.price_transparency_set",
+        ("organization", organization.code),
+        {
+            "enabled": enabled,
+            "market_reference_per_kg": reference,
+            "market_reference_on": reference_on,
+        },
         user_id=user_id,
     )
     session.flush()

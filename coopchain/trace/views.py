@@ -3,6 +3,8 @@ organisation's GTIN setting (the public pages a QR opens are in public_views.py)
 only fetch, call and send (DESIGN.md §3)."""
 
 import io
+from datetime import date
+from decimal import Decimal
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -11,6 +13,7 @@ from coopchain.auth.access import ADMIN, READ, current_principal, requires
 from coopchain.auth.models import Organization
 from coopchain.db import discard_changes, get_session
 from coopchain.errors import Conflict, DomainError
+from coopchain.formatting import read_decimal
 from coopchain.lots.bags import get_bag
 from coopchain.lots.models import Lot
 from coopchain.lots.services import get_lot
@@ -24,6 +27,7 @@ from coopchain.trace.settings import (
     MAX_STORY_CHARS,
     remove_public_photo,
     set_gtin,
+    set_price_transparency,
     set_public_photo,
     set_public_profile,
 )
@@ -117,6 +121,9 @@ def public_settings():
         "gtin": organization.gtin or "",
         "region": organization.region or "",
         "story": organization.public_story or "",
+        "price_transparency": organization.price_transparency,
+        "market_reference_per_kg": organization.market_reference_per_kg or "",
+        "market_reference_on": organization.market_reference_on or "",
     }
     if form in PROFILE_FORMS:
         try:
@@ -173,9 +180,50 @@ def _remove_photo(session, principal, values) -> str:
     return _("Photo removed from the public pages.")
 
 
+def _save_prices(session, principal, values) -> str:
+    values["price_transparency"] = request.form.get("price_transparency") == "y"
+    values["market_reference_per_kg"] = request.form.get("market_reference_per_kg", "")[:40]
+    values["market_reference_on"] = request.form.get("market_reference_on", "")[:40]
+    reference, day = _reference_price(values["market_reference_per_kg"]), None
+    if values["market_reference_on"].strip():
+        try:
+            day = date.fromisoformat(values["market_reference_on"].strip())
+        except ValueError:
+            raise DomainError(
+                _("Some fields need attention."), {"market_reference_on": [_("Not a date.")]}
+            ) from None
+    set_price_transparency(
+        session,
+        principal.organization_id,
+        principal.user_id,
+        enabled=values["price_transparency"],
+        reference_per_kg=reference,
+        reference_on=day,
+    )
+    if values["price_transparency"]:
+        return _("Saved: the bag pages show what the families were paid.")
+    return _("Saved: the bag pages show no prices.")
+
+
+def _reference_price(text: str) -> Decimal | None:
+    if not text.strip():
+        return None
+    try:
+        value = read_decimal(text)
+    except ValueError:
+        value = None
+    if value is None or not value.is_finite():
+        raise DomainError(
+            _("Some fields need attention."),
+            {"market_reference_per_kg": [_("Not a number.")]},
+        )
+    return value
+
+
 PROFILE_FORMS = {
     "gtin": _save_gtin,
     "profile": _save_profile,
     "photo": _save_photo,
     "remove_photo": _remove_photo,
+    "prices": _save_prices,
 }

@@ -121,3 +121,29 @@ def test_the_api_pays_the_advance_with_the_ticket(client, api, db_session, farm)
     )
     assert refused.status_code == 422 and "advance_amount" in refused.json["fields"]
     assert db_session.scalar(select(Delivery).where(Delivery.ticket_number == "T-API-ADV2")) is None
+
+
+def test_the_intake_receipt_and_page_total_the_quintal_price_exactly(
+    client, login, db_session, org, farm
+):
+    from coopchain.lots.receipt import receipt_context
+    from tests import factories
+
+    producer, plot = farm
+    delivery, _lot = factories.delivery(
+        db_session,
+        org,
+        producer,
+        plot,
+        gross_kg=D("92"),
+        tare_kg=D("0"),
+        price_per_kg=None,
+        price_entered=D("650"),
+        price_unit="qq",
+    )
+    context = receipt_context(db_session, org.id, delivery.id)
+    # 2 qq × 650 = 1,300.00, where 92 × 14.13 (the rounded price per kg) would be 1,299.96
+    assert (context["total_price"], context["price_per_quintal"]) == (D("1300.00"), D("650"))
+    login("staff")
+    page = client.get(f"/deliveries/{delivery.id}").data.decode()
+    assert "1,300.00" in page and f"/payments?delivery_id={delivery.id}" in page
