@@ -268,7 +268,13 @@ def confirm(
     ids = [d.id for d in chosen_deliveries(session, org_id, selection)]
     # Two confirms over the same deliveries queue here (FOR UPDATE on PostgreSQL; SQLite
     # serialises writers from BEGIN IMMEDIATE): the second reads the first's payments.
-    core._deliveries(session, org_id, ids, lock=True)
+    for start in range(0, len(ids), 900):  # SQLite's bound-parameter limit
+        session.execute(
+            select(Delivery.id)
+            .where(in_organization(Delivery, org_id), Delivery.id.in_(ids[start : start + 900]))
+            .order_by(Delivery.id)
+            .with_for_update()
+        )
     found = preview(session, org_id, selection, paid_on, currency)
     if not found.payable:
         raise Conflict(
