@@ -8,6 +8,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from coopchain.errors import Conflict, DomainError
+from coopchain.ledger.reconcile import reconcile
 from coopchain.payments import core, debts, runs
 from coopchain.payments.bank_file import bank_transfer_xlsx
 from coopchain.payments.models import Payment, PaymentAllocation
@@ -67,6 +68,8 @@ def test_confirm_pays_once_and_a_second_run_finds_nothing(db_session, org, seaso
     assert all(row.net == 0 and row.premiums == 0 for row in again.rows)
     rosa_debt = debts.debts_of(db_session, org.id, rosa.id)[0]
     assert rosa_debt[1] == Decimal("100.00")
+    # The ledger replays to the same payments (the trust issue's reconciliation).
+    assert reconcile(db_session, org.id).differences == []
 
 
 def test_a_deduction_never_takes_a_payment_below_zero(db_session, org, season):
