@@ -136,6 +136,7 @@ ROUTE_MODULES = (
     "coopchain.certs.api_eudr",
     "coopchain.trace.api",
     "coopchain.payments.api_runs",
+    "coopchain.payments.api_debts",
     "coopchain.payments.views",
     "coopchain.payments.public_views",
     "coopchain.payments.api",

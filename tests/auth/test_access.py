@@ -262,6 +262,9 @@ RULES = {
     "api.premium_rules_end": ("POST", {"admin"}),
     "api.payment_runs_preview": ("POST", {"admin", "treasurer"}),
     "api.payment_runs_confirm": ("POST", {"admin", "treasurer"}),
+    "api.producer_debts_list": ("GET", {"admin", "treasurer", "auditor"}),
+    "api.producer_debts_create": ("POST", {"admin", "treasurer"}),
+    "api.producer_debts_void": ("POST", {"admin", "treasurer"}),
 }
 
 

@@ -120,3 +120,27 @@ def test_the_fund_page_records_income_and_shows_the_balance(client, login, org):
         },
     )
     assert bad.status_code == 422 and "mayor que cero" in bad.get_data(as_text=True)
+
+
+def test_api_debts_record_list_and_void(client, api, db_session, season):
+    rosa = season[0]
+    headers = api("treasurer")
+    url = f"/api/v1/producers/{rosa.id}/debts"
+    body = {
+        "kind": "input_credit",
+        "principal": "90.00",
+        "granted_on": "2026-04-01",
+        "description": "Seedlings",
+        "schedule": [{"due_on": "2026-08-01", "amount": "90.00"}],
+    }
+    bad = client.post(url, json={**body, "principal": "95.00"}, headers=headers)
+    assert bad.status_code == 422 and "schedule" in bad.json["fields"]
+    created = client.post(url, json=body, headers=headers)
+    assert created.status_code == 201 and created.json["owed"] == "90.00"
+    listed = client.get(url, headers=api("auditor")).json
+    assert {d["description"] for d in listed["items"]} == {"Fertiliser", "Seedlings"}
+    void_url = f"{url}/{created.json['id']}/void"
+    assert client.post(void_url, json={"reason": ""}, headers=headers).status_code == 422
+    voided = client.post(void_url, json={"reason": "Returned"}, headers=headers)
+    assert voided.status_code == 200 and voided.json["void_reason"] == "Returned"
+    assert client.post(void_url, json={"reason": "again"}, headers=headers).status_code == 409
