@@ -121,6 +121,9 @@ ROUTE_MODULES = (
     "coopchain.certs.eudr_views",
     "coopchain.search.views",
     "coopchain.auth.locale_views",
+    "coopchain.payments.run_views",
+    "coopchain.payments.premium_views",
+    "coopchain.payments.debt_views",
     "coopchain.farms.api",
     "coopchain.ledger.api",
     "coopchain.lots.api",
@@ -134,6 +137,8 @@ ROUTE_MODULES = (
     "coopchain.certs.api",
     "coopchain.certs.api_eudr",
     "coopchain.trace.api",
+    "coopchain.payments.api_runs",
+    "coopchain.payments.api_debts",
     "coopchain.payments.views",
     "coopchain.payments.public_views",
     "coopchain.payments.api",
@@ -151,6 +156,7 @@ def register_blueprints(app: Flask) -> None:
     from coopchain.lots.blueprint import bp as lots_bp
     from coopchain.payments.blueprint import bp as payments_bp
     from coopchain.payments.blueprint import public_bp as payment_receipts_bp
+    from coopchain.payments.runs_blueprint import bp as pay_runs_bp
     from coopchain.payments.settle_blueprint import bp as settle_bp
     from coopchain.quality.blueprint import bp as quality_bp
     from coopchain.shipments.views import bp as shipments_bp
@@ -172,6 +178,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(settle_bp)
     app.register_blueprint(certs_bp)
     app.register_blueprint(verify_bp)
+    app.register_blueprint(pay_runs_bp)
     app.register_blueprint(trace_bp)
     app.register_blueprint(public_trace_bp)
     app.register_blueprint(payments_bp)

@@ -158,3 +158,15 @@ ALLOCATION_KINDS = (
     _l("premium"),
     _l("deduction"),
 )
+
+# Premium rules, member debts and the premium fund (coopchain/payments/models.py) --------------
+
+PREMIUM_KINDS = (
+    _l("organic"),
+    _l("quality"),
+    _l("sustainability_differential"),
+    _l("womens"),
+    _l("retention"),
+)
+DEBT_KINDS = (_l("loan"), _l("input_credit"))
+FUND_ENTRY_KINDS = (_l("income"), _l("use"))

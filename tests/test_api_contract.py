@@ -100,6 +100,10 @@ def _demo_records(db_session, org_id: int) -> dict[str, list[dict]]:
             " UNION ALL SELECT l.code, 'pitahaya', g.id FROM pitahaya_gradings g"
             " JOIN lots l ON l.id = g.lot_id WHERE g.organization_id = :org"
         ),
+        "rule_id": rows("SELECT id AS rule_id FROM premium_rules WHERE organization_id = :org"),
+        "debt_id": rows(
+            "SELECT producer_id, id AS debt_id FROM producer_debts WHERE organization_id = :org"
+        ),
         "payments": rows("SELECT number FROM payments WHERE organization_id = :org"),
         "fmt": [{"fmt": "png"}, {"fmt": "svg"}],
     }

@@ -260,6 +260,28 @@ RULES = {
     "api.payments_create": ("POST", PAY),
     "api.payments_get": ("GET", ALL),
     "api.payments_void": ("POST", PAY),
+    # Paying producers: runs, premium rules, debts, the premium fund (PAY read by auditors).
+    "pay_runs.run_list": ("GET", {"admin", "treasurer"}),
+    "pay_runs.run_preview": ("POST", {"admin", "treasurer"}),
+    "pay_runs.run_confirm": ("POST", {"admin", "treasurer"}),
+    "pay_runs.run_detail": ("GET", {"admin", "treasurer"}),
+    "pay_runs.run_bank_file": ("GET", {"admin", "treasurer"}),
+    "pay_runs.premium_rules": ("GET", {"admin", "treasurer", "auditor"}),
+    "pay_runs.premium_rule_new": ("POST", {"admin"}),
+    "pay_runs.premium_rule_end": ("POST", {"admin"}),
+    "pay_runs.premium_fund": ("GET", {"admin", "treasurer", "auditor"}),
+    "pay_runs.premium_fund_entry": ("POST", {"admin", "treasurer"}),
+    "pay_runs.producer_debts": ("GET", {"admin", "treasurer", "auditor"}),
+    "pay_runs.producer_debt_new": ("POST", {"admin", "treasurer"}),
+    "pay_runs.producer_debt_void": ("POST", {"admin", "treasurer"}),
+    "api.premium_rules_list": ("GET", {"admin", "treasurer", "auditor"}),
+    "api.premium_rules_create": ("POST", {"admin"}),
+    "api.premium_rules_end": ("POST", {"admin"}),
+    "api.payment_runs_preview": ("POST", {"admin", "treasurer"}),
+    "api.payment_runs_confirm": ("POST", {"admin", "treasurer"}),
+    "api.producer_debts_list": ("GET", {"admin", "treasurer", "auditor"}),
+    "api.producer_debts_create": ("POST", {"admin", "treasurer"}),
+    "api.producer_debts_void": ("POST", {"admin", "treasurer"}),
 }
 
 
@@ -398,7 +420,36 @@ def _urls_for_rows(app, db_session, org) -> dict:
         method="cash",
         paid_on=date(2026, 6, 2),
     )
+    from coopchain.payments import debts as member_debts
+    from coopchain.payments import premiums as premium_rules
+    from coopchain.payments import runs as payment_runs
+
+    rule = premium_rules.create_rule(
+        db_session,
+        org.id,
+        None,
+        {"name": "SD", "kind": "retention", "amount_per_kg": "0.1", "valid_from": "2026-01-01"},
+    )
+    debt = member_debts.record_debt(
+        db_session,
+        org.id,
+        None,
+        producer.id,
+        {
+            "kind": "loan",
+            "principal": "10.00",
+            "granted_on": "2026-01-01",
+            "description": "Loan",
+            "schedule": [{"due_on": "2026-02-01", "amount": "10.00"}],
+        },
+    )
+    run = payment_runs.confirm(
+        db_session, org.id, None, {"producer_id": producer.id}, date(2026, 7, 1), "PEN", "cash"
+    )
     values = {
+        "run_id": run.id,
+        "rule_id": rule.id,
+        "debt_id": debt.id,
         "area_id": area.id,
         "delivery_id": delivery.id,
         "transformation_id": sample.id,
@@ -518,6 +569,9 @@ def test_public_routes_answer_without_login(client):
 
 
 ID_ARGUMENTS = {
+    "run_id",
+    "rule_id",
+    "debt_id",
     "producer_id",
     "plot_id",
     "agreement_id",
