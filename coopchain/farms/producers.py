@@ -27,6 +27,7 @@ PRODUCER_FIELDS = (
     "community",
     "sector",
     "phone",
+    "cci",
     "joined_on",
     "public_name_consent",
     "status",

@@ -4,7 +4,7 @@ and the LIKE pattern that searches use."""
 from coopchain.ledger.services import changes
 
 #: Never written to the ledger in clear: the ledger is exported to auditors.
-PRIVATE_FIELDS = {"national_id", "phone"}
+PRIVATE_FIELDS = {"national_id", "phone", "cci"}
 
 
 def _snapshot(row, field_names) -> dict:

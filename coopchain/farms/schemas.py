@@ -3,7 +3,8 @@
 from datetime import date
 
 from babel import Locale
-from marshmallow import Schema, ValidationError, fields, validate
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates
 
 from coopchain.clock import today
 from coopchain.farms.models import (
@@ -15,6 +16,7 @@ from coopchain.farms.models import (
     Sex,
     VisitResult,
 )
+from coopchain.payments.rules import cci_digits
 from coopchain.schemas import DecimalIn, DecimalOut, LoadSchema
 
 #: ISO 3166-1 alpha-2 codes as CLDR knows them (its territories also hold regions: "001").
@@ -49,9 +51,24 @@ class ProducerIn(LoadSchema):
     community = fields.Str(validate=validate.Length(max=120), load_default=None)
     sector = fields.Str(validate=validate.Length(max=120), load_default=None)
     phone = fields.Str(validate=validate.Length(max=32), load_default=None)
+    #: Where payments are transferred (DOMAIN.md §11); stored as its 20 digits.
+    cci = fields.Str(validate=validate.Length(max=40), load_default=None)
     joined_on = fields.Date(validate=_not_future, load_default=None)
     public_name_consent = fields.Bool(load_default=False)
     status = fields.Str(validate=_one_of(ProducerStatus), load_default=ProducerStatus.ACTIVE.value)
+
+    @validates("cci")
+    def _cci_structure(self, value, **_kwargs):
+        if value and cci_digits(value) is None:
+            raise ValidationError(
+                _l("A CCI has 20 digits (bank 3, branch 3, account 12, check 2).")
+            )
+
+    @post_load
+    def _cci_as_digits(self, data, **_kwargs):
+        if data.get("cci"):
+            data["cci"] = cci_digits(data["cci"])
+        return data
 
 
 class AgreementIn(LoadSchema):
@@ -137,6 +154,7 @@ class ProducerOut(Schema):
     community = fields.Str(allow_none=True)
     sector = fields.Str(allow_none=True)
     phone = fields.Str(allow_none=True)
+    cci = fields.Str(allow_none=True)
     joined_on = fields.Date(allow_none=True)
     public_name_consent = fields.Bool()
     status = fields.Str()

@@ -6,7 +6,6 @@ zero, a delivery is never paid beyond its value (except an advance on account), 
 a known currency, a transfer has a well-formed CCI, and every write is a ledger event.
 """
 
-import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,7 +25,12 @@ from coopchain.ledger.services import append
 from coopchain.lots.models import Delivery
 from coopchain.lots.services import reserve_numbers
 from coopchain.payments.models import AllocationKind, Payment, PaymentAllocation, PaymentMethod
-from coopchain.payments.rules import KG_PER_UNIT, cents, price_per_kg  # noqa: F401 (re-exported)
+from coopchain.payments.rules import (  # noqa: F401 (KG_PER_UNIT, cents, price_per_kg re-exported)
+    KG_PER_UNIT,
+    cci_digits,
+    cents,
+    price_per_kg,
+)
 
 #: The kinds that pay a delivery's own value, so they reduce what is still owed on it.
 VALUE_KINDS = (AllocationKind.ADVANCE.value, AllocationKind.BALANCE.value)
@@ -114,8 +118,8 @@ def valid_cci(text) -> str:
 
     Only the structure is validated: the check-digit algorithm is not verified against a
     published description (DOMAIN.md §11), and guessing it would refuse real accounts."""
-    digits = re.sub(r"[\s-]", "", str(text or ""))
-    if not re.fullmatch(r"\d{20}", digits):
+    digits = cci_digits(text)
+    if digits is None:
         message = str(_l("A CCI has 20 digits (bank 3, branch 3, account 12, check 2)."))
         raise DomainError(message, {"cci": [message]})
     return digits

@@ -1,5 +1,6 @@
 """Money arithmetic for paying producers: cents, price units (pure functions, DOMAIN.md §11)."""
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
@@ -42,3 +43,12 @@ def intake_price_fields(data: dict, price_units) -> dict:
     """The Delivery columns of an intake ticket's price (see intake_price)."""
     entered, unit, per_kg = intake_price(data, price_units)
     return {"price_entered": entered, "price_unit": unit, "price_per_kg": per_kg}
+
+
+def cci_digits(text) -> str | None:
+    """The 20 digits of a CCI (bank 3, branch 3, account 12, check 2) with spaces and dashes
+    removed, or None when it does not have that structure. Only the structure: the check-digit
+    algorithm is not verified against a published description (DOMAIN.md §11), and guessing it
+    would refuse real accounts."""
+    digits = re.sub(r"[\s-]", "", str(text or ""))
+    return digits if re.fullmatch(r"\d{20}", digits) else None
