@@ -10,6 +10,7 @@ the second finds nothing outstanding.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -136,10 +137,12 @@ def chosen_deliveries(session: Session, org_id: int, selection: dict) -> list[De
         query = query.where(Delivery.id.in_(sorted(ids)))
     if "producer_id" in selection:
         query = query.where(Delivery.producer_id == selection["producer_id"])
+    # The selection is kept as JSON (ISO text); compare dates as dates (PostgreSQL will not
+    # compare a date with text).
     if "from" in selection:
-        query = query.where(Delivery.delivered_on >= selection["from"])
+        query = query.where(Delivery.delivered_on >= date.fromisoformat(selection["from"]))
     if "to" in selection:
-        query = query.where(Delivery.delivered_on <= selection["to"])
+        query = query.where(Delivery.delivered_on <= date.fromisoformat(selection["to"]))
     return list(session.scalars(query.order_by(Delivery.delivered_on, Delivery.id)))
 
 
