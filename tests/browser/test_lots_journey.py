@@ -35,7 +35,7 @@ def register_delivery(page, ticket: str, producer_code: str) -> str:
     page.fill("input[name=gross_kg]", "302")
     page.fill("input[name=tare_kg]", "2")
     page.fill("input[name=moisture_pct]", "12,5")  # a Spanish phone's decimal comma
-    page.fill("input[name=price_per_kg]", "14.5")
+    page.fill("input[name=price_entered]", "667")  # dry parchment is priced per 46 kg quintal
     assert "300" in page.inner_text("#net-kg")  # the net weight shows as the clerk types
     with page.expect_navigation():
         page.click("#delivery-form button[type=submit]")
