@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from coopchain.clock import today
 from coopchain.errors import Conflict, DomainError
 from coopchain.payments import premiums
 from coopchain.payments.models import PremiumRule
@@ -92,7 +93,7 @@ def test_ending_a_rule_keeps_it_listed_and_valid_until_today(db_session, org, fa
     rule = _rule(db_session, org, kind="sustainability_differential")
     premiums.end_rule(db_session, org.id, None, rule.id)
     assert rule in premiums.list_rules(db_session, org.id)
-    assert rule.ended_at is not None and rule.valid_until == date(2026, 11, 16)  # pinned today
+    assert rule.ended_at is not None and rule.valid_until == today()  # the pinned day
     earlier, _ = factories.delivery(db_session, org, man, plain_plot)
     assert len(premiums.premiums_for(db_session, org.id, [earlier])[earlier.id]) == 1
     with pytest.raises(Conflict):
