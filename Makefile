@@ -66,6 +66,8 @@ bench: translations
 	$(BIN)/python -m benchmarks.shipments_bench
 	$(BIN)/python -m benchmarks.trace_bench
 	$(BIN)/python -m benchmarks.forest_bench
+	$(BIN)/python -m benchmarks.bench_payments --databases sqlite,postgresql
+	$(BIN)/python -m benchmarks.bench_settlement
 
 bench-shipments: translations
 	$(BIN)/python -m benchmarks.shipments_bench
@@ -77,6 +79,12 @@ bench-trace: translations
 # 10,000 plots against synthetic 1 arc-second rasters of the Alto Mayo area (issue: forest).
 bench-forest: translations
 	$(BIN)/python -m benchmarks.forest_bench
+
+# Paying producers: a payment run over 2,000 deliveries; a settlement traced to 2,000
+# deliveries and a 500-line statement PDF (issue: paying producers).
+bench-payments: translations
+	$(BIN)/python -m benchmarks.bench_payments --databases sqlite,postgresql
+	$(BIN)/python -m benchmarks.bench_settlement
 
 clean:
 	rm -rf $(VENV) instance test-results
