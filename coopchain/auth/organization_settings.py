@@ -15,18 +15,26 @@ def set_locale(session: Session, org_id: int, user_id: int | None, locale: str |
     if locale not in LOCALES:
         message = str(_l("Choose one of the listed formats."))
         raise DomainError(message, {"locale": [message]})
+    return change_organization_field(session, org_id, user_id, "locale", locale)
+
+
+def change_organization_field(session: Session, org_id: int, user_id: int | None, name: str, value):
+    """Set one of the organisation's own fields; an actual change is the ledger event
+    "organization.<name>_set" with the value before it (which also rebuilds cached public
+    pages). Setting the value it already holds writes nothing."""
     organization = session.get(Organization, org_id)
-    if organization.locale == locale:
-        return locale
-    previous, organization.locale = organization.locale, locale
+    previous = getattr(organization, name)
+    if previous == value:
+        return value
+    setattr(organization, name, value)
     session.add(organization)
     append(
         session,
         org_id,
-        "organization.locale_set",
+        f"organization.{name}_set",
         ("organization", organization.code),
-        {"locale": locale, "previous": previous},
+        {name: value, "previous": previous},
         user_id=user_id,
     )
     session.flush()
-    return locale
+    return value

@@ -1,19 +1,11 @@
 """Reading money and dates from a form or a JSON body: one message per field, to the cent."""
 
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
-from babel.numbers import list_currencies
 from flask_babel import lazy_gettext as _l
 
-CENT = Decimal("0.01")
-#: ISO 4217 codes Babel knows (CLDR): PEN, USD, EUR…; anything else is refused.
-KNOWN_CURRENCIES = frozenset(list_currencies()) - {"XXX", "XTS"}  # "no currency", "testing"
-
-
-def to_cent(value: Decimal) -> Decimal:
-    """Money is exact to the cent; halves go up (the cooperative's receipts do the same)."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+from coopchain.payments.rules import KNOWN_CURRENCIES
 
 
 def decimal_field(data: dict, name: str, errors: dict, *, positive=True, required=True):

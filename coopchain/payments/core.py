@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from babel.numbers import list_currencies
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -27,6 +26,7 @@ from coopchain.lots.services import reserve_numbers
 from coopchain.payments.models import AllocationKind, Payment, PaymentAllocation, PaymentMethod
 from coopchain.payments.rules import (  # noqa: F401 (KG_PER_UNIT, cents, price_per_kg re-exported)
     KG_PER_UNIT,
+    KNOWN_CURRENCIES,
     cci_digits,
     cents,
     price_per_kg,
@@ -36,7 +36,6 @@ from coopchain.payments.rules import (  # noqa: F401 (KG_PER_UNIT, cents, price_
 VALUE_KINDS = (AllocationKind.ADVANCE.value, AllocationKind.BALANCE.value)
 #: The CBV has no business-transaction type for a payment; this URN names ours.
 PAYMENT_BTT = "urn:coopchain:btt:payment"
-_KNOWN_CURRENCIES = frozenset(list_currencies())
 
 
 @dataclass(frozen=True)
@@ -132,7 +131,7 @@ def _refuse(field: str, message) -> DomainError:
 def _check_header(method, currency, paid_on) -> None:
     if method not in {m.value for m in PaymentMethod}:
         raise _refuse("method", _l("Choose cash, bank transfer, Yape or Plin."))
-    if not isinstance(currency, str) or currency.upper() not in _KNOWN_CURRENCIES:
+    if not isinstance(currency, str) or currency.upper() not in KNOWN_CURRENCIES:
         raise _refuse("currency", _l("Not a known currency code (ISO 4217), e.g. PEN or USD."))
     if not isinstance(paid_on, date):
         raise _refuse("paid_on", _l("A date is needed."))

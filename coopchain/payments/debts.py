@@ -19,7 +19,6 @@ from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.farms.models import Producer
 from coopchain.ledger import services as ledger
 from coopchain.payments.amounts import (
-    CENT,
     currency_field,
     date_field,
     decimal_field,
@@ -32,6 +31,7 @@ from coopchain.payments.models import (
     PaymentAllocation,
     ProducerDebt,
 )
+from coopchain.payments.rules import CENT
 
 KINDS = tuple(kind.value for kind in DebtKind)
 

@@ -16,13 +16,13 @@ from coopchain.db import in_organization, owned
 from coopchain.errors import DomainError
 from coopchain.ledger import services as ledger
 from coopchain.payments.amounts import (
-    CENT,
     currency_field,
     date_field,
     decimal_field,
     text_field,
 )
 from coopchain.payments.models import FundEntry, FundEntryKind
+from coopchain.payments.rules import CENT
 from coopchain.shipments.models import Shipment
 
 FUND = "fairtrade_premium"

@@ -28,9 +28,9 @@ from coopchain.payments.amounts import (
     date_field,
     decimal_field,
     text_field,
-    to_cent,
 )
 from coopchain.payments.models import PremiumKind, PremiumRule
+from coopchain.payments.rules import cents
 from coopchain.quality.lot_quality import measured_scores
 
 KINDS = tuple(kind.value for kind in PremiumKind)
@@ -217,7 +217,7 @@ def premiums_for(
         earned = []
         for rule in rules:
             if _earns(rule, delivery, facts[delivery.id]):
-                amount = to_cent(rule.amount_per_kg * delivery.net_kg)
+                amount = cents(rule.amount_per_kg * delivery.net_kg)
                 sign = -1 if rule.kind == PremiumKind.RETENTION else 1
                 if amount:
                     earned.append((rule, sign * amount))

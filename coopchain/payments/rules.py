@@ -3,7 +3,11 @@
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
+from babel.numbers import list_currencies
+
 CENT = Decimal("0.01")
+#: ISO 4217 codes Babel knows (CLDR): PEN, USD, EUR…; anything else is refused.
+KNOWN_CURRENCIES = frozenset(list_currencies()) - {"XXX", "XTS"}  # "no currency", "testing"
 #: A quintal (qq) of parchment coffee in Peru weighs 46 kg (DOMAIN.md §11).
 KG_PER_UNIT = {"kg": Decimal("1"), "qq": Decimal("46")}
 PRICE_UNITS = tuple(KG_PER_UNIT)

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import Session
 
 from coopchain.auth.models import Organization
+from coopchain.auth.organization_settings import change_organization_field
 from coopchain.clock import today
 from coopchain.errors import DomainError
 from coopchain.ledger.services import append
@@ -26,27 +27,13 @@ class InvalidGtin(DomainError):
 def set_gtin(session: Session, org_id: int, user_id: int | None, value: str | None) -> str | None:
     """Store the GTIN as 14 digits (GTIN-8/12/13 are padded), or clear it when `value` is
     blank. A wrong check digit or length is refused with the reason; nothing changes then."""
-    organization = session.get(Organization, org_id)
     gtin = None
     if value and value.strip():
         try:
             gtin = normalise_gtin(value)
         except GS1Error as exc:
             raise InvalidGtin(str(exc), fields={"gtin": [str(exc)]}) from exc
-    if gtin == organization.gtin:
-        return gtin
-    previous, organization.gtin = organization.gtin, gtin
-    session.add(organization)
-    append(
-        session,
-        org_id,
-        "organization.gtin_set",
-        ("organization", organization.code),
-        {"gtin": gtin, "previous": previous},
-        user_id=user_id,
-    )
-    session.flush()
-    return gtin
+    return change_organization_field(session, org_id, user_id, "gtin", gtin)
 
 
 #: Longest story the public page shows (characters).
