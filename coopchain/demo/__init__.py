@@ -17,6 +17,7 @@ from coopchain.auth.models import Organization, Role
 from coopchain.clock import today
 from coopchain.demo.areas import load_demo_areas
 from coopchain.demo.calendar import DemoCalendar, calendar_for
+from coopchain.demo.payments import load_demo_payments
 from coopchain.demo.registry import load_registry
 from coopchain.demo.season import load_demo_season
 from coopchain.demo.shipments import load_demo_shipments, sample_bag_token
@@ -39,6 +40,7 @@ DEMO_USERS = [
     ("staff@demo.coop", Role.STAFF, "Luis Tapia (acopio)"),
     ("quality@demo.coop", Role.QUALITY, "Carmen Ríos (catación)"),
     ("auditor@demo.coop", Role.AUDITOR, "Auditor externo"),
+    ("treasurer@demo.coop", Role.TREASURER, "Rosa Vela (tesorería)"),
 ]
 
 
@@ -65,6 +67,8 @@ def load_demo(session: Session, password: str, calendar: DemoCalendar | None = N
         load_demo_areas(session, org.id)
         load_demo_season(session, rng, cal, org.id, crop)
         load_demo_shipments(session, cal, org.id, crop)
+        if crop == "coffee":
+            load_demo_payments(session, cal, org.id)
     return True
 
 

@@ -119,6 +119,10 @@ def load_registry(
                 "joined_on": date(rng.randint(2012, 2022), rng.randint(1, 12), 1),
                 "public_name_consent": rng.random() < 0.6,
                 "status": "active",
+                # A fictitious 20-digit CCI (bank, branch, account, check) so the demo's
+                # payment runs can pay by transfer; not drawn from rng, so the rest of the
+                # demo stays the same.
+                "cci": f"002250{191_000_000_000 + n:012d}{n * 7 % 100:02d}",
             },
         )
         _agreement(session, rng, cal, org_id, producer, n, prefix)
