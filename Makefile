@@ -67,7 +67,7 @@ bench: translations
 	$(BIN)/python -m benchmarks.trace_bench
 	$(BIN)/python -m benchmarks.forest_bench
 	$(BIN)/python -m benchmarks.bench_payments --databases sqlite,postgresql
-	$(BIN)/python -m benchmarks.bench_settlement
+	$(BIN)/python -m benchmarks.bench_settlement --databases sqlite,postgresql
 
 bench-shipments: translations
 	$(BIN)/python -m benchmarks.shipments_bench
@@ -84,7 +84,7 @@ bench-forest: translations
 # deliveries and a 500-line statement PDF (issue: paying producers).
 bench-payments: translations
 	$(BIN)/python -m benchmarks.bench_payments --databases sqlite,postgresql
-	$(BIN)/python -m benchmarks.bench_settlement
+	$(BIN)/python -m benchmarks.bench_settlement --databases sqlite,postgresql
 
 clean:
 	rm -rf $(VENV) instance test-results
