@@ -10,8 +10,9 @@ from coopchain.payments.models import Payment, PaymentMethod
 
 
 def bank_transfer_xlsx(run_number: str, payments: list) -> bytes:
-    """`payments` is [(Payment, Producer)]; only live bank transfers are listed. Amounts are
-    numbers with two decimals, the CCI text (a number would lose its leading zeros)."""
+    """`payments` is [(Payment, Producer)]; only live bank transfers of more than zero are
+    listed. Amounts are numbers with two decimals, the CCI text (a number would lose its
+    leading zeros)."""
     book = Workbook()
     sheet = book.active
     sheet.title = run_number[:31]
@@ -22,6 +23,8 @@ def bank_transfer_xlsx(run_number: str, payments: list) -> bytes:
     for payment, producer in payments:
         payment: Payment
         if payment.voided_at is not None or payment.method != PaymentMethod.BANK_TRANSFER:
+            continue
+        if payment.amount == 0:  # settled by offsetting a debt: nothing to transfer
             continue
         name = f"{producer.first_name} {producer.last_name}"
         sheet.append(

@@ -154,7 +154,10 @@ def _check_lines(lines: list[Line]) -> Decimal:
         if line.kind in VALUE_KINDS and line.delivery_id is None:
             raise _refuse("delivery_id", _l("An advance or balance pays one delivery."))
     total = sum((Decimal(line.amount) for line in lines), Decimal("0"))
-    if total <= 0:
+    offset = total == 0 and any(line.kind == AllocationKind.DEDUCTION.value for line in lines)
+    # A total of zero is an offset: what was owed exactly pays a deduction (a debt instalment),
+    # with nothing left to hand over. Anything else must pay something.
+    if total < 0 or (total == 0 and not offset):
         raise _refuse("amount", _l("The amount must be greater than zero."))
     return cents(total)
 

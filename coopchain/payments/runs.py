@@ -57,6 +57,13 @@ class ProducerRow:
     def net(self) -> Decimal:
         return self.outstanding + self.premiums + self.deductions
 
+    @property
+    def settles(self) -> bool:
+        """Whether the lines settle anything (a balance or a premium) against deductions."""
+        return any(line.kind != AllocationKind.DEDUCTION.value for line in self.lines) and any(
+            line.kind == AllocationKind.DEDUCTION.value for line in self.lines
+        )
+
     def summary(self) -> list[tuple[str, str, Decimal, int]]:
         """(kind, description, amount, lines) of the premiums and deductions, one per rule or
         debt: what the preview and the statement show instead of a line per delivery."""
@@ -77,7 +84,10 @@ class Preview:
 
     @property
     def payable(self) -> list[ProducerRow]:
-        return [row for row in self.rows if row.net > 0]
+        """Rows with something to pay, and rows whose deductions take exactly the whole net:
+        those are recorded too (a payment of 0.00), so the balance is settled and the debt
+        recovered by offset instead of staying owed run after run."""
+        return [row for row in self.rows if row.net > 0 or (row.net == 0 and row.settles)]
 
     def totals(self) -> dict:
         keys = ("gross", "paid_before", "outstanding", "premiums", "deductions")

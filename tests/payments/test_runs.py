@@ -169,3 +169,52 @@ def test_voiding_a_runs_payment_makes_its_balance_and_premiums_payable_again(
         Decimal("6075.00"),
     )
     assert core.outstanding(db_session, org.id, [d1.id])[d1.id] == Decimal("6000.00")
+
+
+def test_a_debt_that_takes_the_whole_net_is_still_recovered_and_the_delivery_settled(
+    db_session, org, season
+):
+    """Net exactly zero: the balance is paid by offsetting the debt. Before, no payment was
+    recorded, so the delivery stayed owed and the debt unrecovered, run after run."""
+    _rosa, juan, _d1, d2 = season
+    loan = debts.record_debt(
+        db_session,
+        org.id,
+        None,
+        juan.id,
+        {
+            "kind": "loan",
+            "principal": "5000.00",
+            "granted_on": "2026-03-01",
+            "description": "Beneficio húmedo",
+            "schedule": [{"due_on": "2026-07-01", "amount": "5000.00"}],
+        },
+    )
+    found = runs.preview(db_session, org.id, PERIOD, PAID_ON)
+    row = next(r for r in found.rows if r.producer.id == juan.id)
+    assert row.net == Decimal("0.00") and row in found.payable
+    run = runs.confirm(db_session, org.id, None, PERIOD, PAID_ON, "PEN", "bank_transfer")
+    paid = {p.producer_id: p for p, _ in runs.run_payments(db_session, org.id, run.id)}
+    assert paid[juan.id].amount == Decimal("0.00")
+    assert core.outstanding(db_session, org.id, [d2.id]) == {d2.id: Decimal("0.00")}
+    recovered = dict((debt.id, got) for debt, got in debts.debts_of(db_session, org.id, juan.id))
+    # His balance of 3,381.75 less the retention of 12.53, taken first.
+    assert recovered[loan.id] == Decimal("3369.22")
+    payments = runs.run_payments(db_session, org.id, run.id)
+    book = load_workbook(BytesIO(bank_transfer_xlsx(run.number, payments)))
+    listed = [row[1] for row in book.active.iter_rows(min_row=2, values_only=True)]
+    assert juan.member_code not in listed  # nothing to transfer
+
+
+def test_a_payment_of_zero_needs_a_deduction_to_offset(db_session, org, season):
+    _rosa, juan, _d1, _d2 = season
+    with pytest.raises(DomainError):
+        core.record_payment(
+            db_session,
+            org.id,
+            None,
+            producer_id=juan.id,
+            method="cash",
+            paid_on=PAID_ON,
+            lines=[],
+        )
