@@ -126,6 +126,7 @@ ROUTE_MODULES = (
     "coopchain.payments.debt_views",
     "coopchain.farms.api",
     "coopchain.ledger.api",
+    "coopchain.ledger.epcis_api",
     "coopchain.lots.api",
     "coopchain.lots.api_transformations",
     "coopchain.lots.api_bags",
