@@ -16,7 +16,7 @@ from tests.helpers.epcis import DATA, assert_valid, errors_of, load, unbalanced
 LIMA = ZoneInfo("America/Lima")
 RECORDED = datetime(2026, 12, 1, 15, 30, tzinfo=UTC)
 GS1_IDS = Identities(
-    "https://trace.example.coop", "COOPAM", "09506000134352", "9506000000016", "950600"
+    "https://trace.example.coop", "COOPAM", "09506000134352", "9506000000015", "950600"
 )
 PRIVATE_IDS = Identities("https://trace.example.coop/", "COOPAM")
 
@@ -194,7 +194,7 @@ def test_gs1_keys_make_digital_links_and_sglns():
         "https://id.gs1.org/01/09506000134352/10/CAF-2026-000004/21/2026-000001"
     )
     assert shipped["bizTransactionList"][1]["bizTransaction"] == (
-        "urn:epcglobal:cbv:bt:9506000000016:MAEU%20123"
+        "urn:epcglobal:cbv:bt:9506000000015:MAEU%20123"
     )
 
 
