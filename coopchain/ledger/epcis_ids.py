@@ -6,7 +6,8 @@ bags instance-level ones with AI 21 serial, built by the trace package's `digita
 as on the QR codes, without the page token (an identifier names the bag, the token opens its
 page). With a GLN and its GS1 Company Prefix, locations are SGLNs (EPC Tag Data Standard:
 `urn:epc:id:sgln:<prefix>.<location reference>.<extension>`, extension "0" for the cooperative
-itself, "P<plot id>" for a plot) and business transactions CBV 2.0 `urn:epcglobal:cbv:bt:<GLN>:<id>`.
+itself, "P<plot id>" for a plot) and business transactions CBV 2.0
+`urn:epcglobal:cbv:bt:<GLN>:<id>`.
 
 Without them everything is a private URI under the cooperative's public address (docs/API.md,
 "EPCIS 2.0"): `<PUBLIC_BASE_URL>/epcis/<ORG>/<kind>/<value>`, each segment percent-encoded,

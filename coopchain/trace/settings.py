@@ -197,12 +197,8 @@ def set_gs1_location(
                     )
                 )
             ]
-        if not (
-            prefix.isascii() and prefix.isdigit() and len(prefix) in COMPANY_PREFIX_LENGTHS
-        ):
-            errors["gs1_company_prefix"] = [
-                str(_l("A GS1 Company Prefix has 6 to 12 digits."))
-            ]
+        if not (prefix.isascii() and prefix.isdigit() and len(prefix) in COMPANY_PREFIX_LENGTHS):
+            errors["gs1_company_prefix"] = [str(_l("A GS1 Company Prefix has 6 to 12 digits."))]
         elif "gln" not in errors and not gln.startswith(prefix):
             errors["gs1_company_prefix"] = [
                 str(_l("The GLN must begin with the GS1 Company Prefix."))
