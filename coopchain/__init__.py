@@ -119,6 +119,7 @@ ROUTE_MODULES = (
     "coopchain.payments.settlement_views",
     "coopchain.payments.statement_views",
     "coopchain.certs.eudr_views",
+    "coopchain.ledger.epcis_views",
     "coopchain.search.views",
     "coopchain.auth.locale_views",
     "coopchain.payments.run_views",

@@ -78,7 +78,7 @@ _query["responses"]["200"]["content"]["application/json"]["schema"]["properties"
 }
 
 
-def _jsonld(data: dict, name: str) -> Response:
+def jsonld_download(data: dict, name: str) -> Response:
     safe = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "epcis"
     return Response(
         epcis.to_bytes(data),
@@ -91,14 +91,14 @@ def _jsonld(data: dict, name: str) -> Response:
 @api_requires(READ)
 def shipments_epcis(reference: str):
     data = shipment_document(get_session(), current_org_id(), reference, public_base_url())
-    return _jsonld(data, reference)
+    return jsonld_download(data, reference)
 
 
 @api_blueprint.get("/lots/<code>/epcis.jsonld")
 @api_requires(READ)
 def lots_epcis(code: str):
     data = lot_document(get_session(), current_org_id(), code, public_base_url())
-    return _jsonld(data, code)
+    return jsonld_download(data, code)
 
 
 @api_blueprint.get("/epcis/events")

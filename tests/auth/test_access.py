@@ -50,6 +50,8 @@ RULES = {
     "auth.create_token": ("POST", ALL),
     "auth.revoke_token": ("POST", ALL),
     "ledger.ledger": ("GET", ALL),
+    "ledger.lot_epcis": ("GET", ALL),
+    "ledger.shipment_epcis": ("GET", ALL),
     "farms.producer_list": ("GET", ALL),
     "farms.plots_attention": ("GET", ALL),
     "farms.producer_detail": ("GET", ALL),

@@ -230,3 +230,18 @@ def test_an_empty_shipment_is_a_valid_document(client, api, db_session, org):
     document = response.get_json()
     assert_valid(document)
     assert [e["type"] for e in document["epcisBody"]["eventList"]] == ["TransactionEvent"]
+
+
+def test_the_shipment_and_lot_pages_offer_the_same_document(client, login, chain):
+    reference, green, _merge = chain
+    login("auditor")
+    page = client.get(f"/shipments/{reference}").text
+    assert f'href="/shipments/{reference}/epcis.jsonld"' in page
+    download = client.get(f"/shipments/{reference}/epcis.jsonld")
+    assert download.status_code == 200 and download.mimetype == "application/ld+json"
+    assert_valid(download.get_json())
+    assert not unbalanced(load(download.data))
+    assert f'href="/lots/{green.code}/epcis.jsonld"' in client.get(f"/lots/{green.code}").text
+    lot = client.get(f"/lots/{green.code}/epcis.jsonld")
+    assert lot.status_code == 200
+    assert len(lot.get_json()["epcisBody"]["eventList"]) == 5
