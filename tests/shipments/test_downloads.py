@@ -1,5 +1,6 @@
 """The shipment page's download buttons: the EUDR GeoJSON, the EPCIS 2.0 document, the packing
-list, the labels and the certificate, with the staff session (no API token), for everyone who may read."""
+list, the labels and the certificate, with the staff session (no API token), for everyone who
+may read."""
 
 import json
 
