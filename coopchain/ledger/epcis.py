@@ -142,7 +142,8 @@ def _delivery(row: Row, facts: Facts) -> dict:
         "action": "ADD",
         "bizStep": "commissioning",
         "disposition": "active",
-        "quantityList": [_qty(ids, data["lot"], data["net_kg"])],
+        # The event's subject names the same lot, should a body lack it.
+        "quantityList": [_qty(ids, data.get("lot") or row.subject_id, data["net_kg"])],
         "readPoint": {"id": ids.plot(data.get("plot_id"))},
         "bizLocation": {"id": ids.site()},
         "ilmd": ilmd,
