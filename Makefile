@@ -68,6 +68,7 @@ bench: translations
 	$(BIN)/python -m benchmarks.forest_bench
 	$(BIN)/python -m benchmarks.bench_payments --databases sqlite,postgresql
 	$(BIN)/python -m benchmarks.bench_settlement --databases sqlite,postgresql
+	$(BIN)/python -m benchmarks.epcis_bench
 
 bench-shipments: translations
 	$(BIN)/python -m benchmarks.shipments_bench

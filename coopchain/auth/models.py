@@ -39,6 +39,11 @@ class Organization(SQLModel, table=True):
     #: GS1 GTIN-14 of the organisation's export product, when it has one: its QR codes then
     #: carry GS1 Digital Link URLs (DOMAIN.md §6). Set by an admin; a ledger event.
     gtin: str | None = Field(default=None, max_length=14)
+    #: GS1 Global Location Number of the cooperative (13 digits, check digit verified) and the
+    #: GS1 Company Prefix it starts with: together they make the SGLN location identifiers of
+    #: the EPCIS export (DOMAIN.md §9); without them locations are private URIs. Set by an admin.
+    gln: str | None = Field(default=None, max_length=13)
+    gs1_company_prefix: str | None = Field(default=None, max_length=12)
     #: CLDR locale for numbers and dates on pages, PDFs and exports (es_PE writes 4,504.36 and
     #: dd/mm/aaaa); the UI language is the user's choice, the formats are the cooperative's.
     locale: str = Field(

@@ -53,6 +53,7 @@ EVENT_NAMES = {
     "membership.removed": _l("Member removed"),
     "membership.role_changed": _l("Member's role changed"),
     "organization.created": _l("Organisation created"),
+    "organization.gs1_location_set": _l("GLN and GS1 Company Prefix set"),
     "organization.gtin_set": _l("GTIN set"),
     "plot.created": _l("Plot registered"),
     "plot.legacy_geometry_loaded": _l("Plot outline loaded as recorded"),

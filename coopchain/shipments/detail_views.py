@@ -73,6 +73,7 @@ def _downloads(shipment: Shipment, bags: int) -> list[tuple[str, str]]:
         ]
         if shipment.crop == Crop.COFFEE:  # pitahaya is outside the EUDR (DOMAIN.md §2)
             links.append((url_for("certs.shipment_eudr", reference=ref), _("EUDR GeoJSON")))
+        links.append((url_for("ledger.shipment_epcis", reference=ref), _("EPCIS 2.0 (JSON-LD)")))
     try:
         certificate = latest_valid_certificate(
             get_session(), shipment.organization_id, SubjectKind.SHIPMENT, ref

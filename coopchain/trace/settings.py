@@ -15,7 +15,7 @@ from coopchain.auth.organization_settings import change_organization_field
 from coopchain.clock import today
 from coopchain.errors import DomainError
 from coopchain.ledger.services import append
-from coopchain.trace.gs1 import GS1Error, normalise_gtin
+from coopchain.trace.gs1 import GS1Error, gtin_check_digit, normalise_gtin
 from coopchain.trace.photos import clean_photo, photo_digest
 
 
@@ -159,6 +159,64 @@ def set_price_transparency(
             "market_reference_per_kg": reference,
             "market_reference_on": reference_on,
         },
+        user_id=user_id,
+    )
+    session.flush()
+    return True
+
+
+#: GS1 Company Prefixes run from 6 to 12 digits in the SGLN partition table (EPC Tag Data
+#: Standard, SGLN partition values 0–6); a GLN is 13 digits, the last a check digit.
+COMPANY_PREFIX_LENGTHS = range(6, 13)
+GLN_LENGTH = 13
+
+
+def _digits(value: str | None) -> str:
+    return "".join((value or "").split()).replace("-", "")
+
+
+def set_gs1_location(
+    session: Session, org_id: int, user_id: int | None, gln: str | None, prefix: str | None
+) -> bool:
+    """Store the cooperative's GLN and the GS1 Company Prefix it starts with, which make the
+    EPCIS export's locations SGLNs (DOMAIN.md §9); both blank clears them. Refused, naming the
+    field and changing nothing, unless the GLN has 13 digits and a right check digit (GenSpecs
+    §7.9) and the prefix has 6 to 12 digits and begins the GLN. Returns True when changed."""
+    gln, prefix = _digits(gln), _digits(prefix)
+    errors: dict[str, list[str]] = {}
+    if gln or prefix:
+        if not (gln.isascii() and gln.isdigit() and len(gln) == GLN_LENGTH):
+            errors["gln"] = [str(_l("A GLN has 13 digits."))]
+        elif gtin_check_digit(gln[:-1]) != int(gln[-1]):
+            errors["gln"] = [
+                str(
+                    _l(
+                        "GLN check digit should be %(expected)s, not %(found)s.",
+                        expected=gtin_check_digit(gln[:-1]),
+                        found=gln[-1],
+                    )
+                )
+            ]
+        if not (prefix.isascii() and prefix.isdigit() and len(prefix) in COMPANY_PREFIX_LENGTHS):
+            errors["gs1_company_prefix"] = [str(_l("A GS1 Company Prefix has 6 to 12 digits."))]
+        elif "gln" not in errors and not gln.startswith(prefix):
+            errors["gs1_company_prefix"] = [
+                str(_l("The GLN must begin with the GS1 Company Prefix."))
+            ]
+    if errors:
+        raise DomainError(str(_l("Some fields need attention.")), errors)
+    organization = session.get(Organization, org_id)
+    new = (gln or None, prefix or None)
+    if (organization.gln, organization.gs1_company_prefix) == new:
+        return False
+    organization.gln, organization.gs1_company_prefix = new
+    session.add(organization)
+    append(
+        session,
+        org_id,
+        "organization.gs1_location_set",
+        ("organization", organization.code),
+        {"gln": new[0], "gs1_company_prefix": new[1]},
         user_id=user_id,
     )
     session.flush()

@@ -26,6 +26,7 @@ from coopchain.trace.settings import (
     MAX_REGION_CHARS,
     MAX_STORY_CHARS,
     remove_public_photo,
+    set_gs1_location,
     set_gtin,
     set_price_transparency,
     set_public_photo,
@@ -119,6 +120,8 @@ def public_settings():
     errors: dict[str, str] = {}
     values = {
         "gtin": organization.gtin or "",
+        "gln": organization.gln or "",
+        "gs1_company_prefix": organization.gs1_company_prefix or "",
         "region": organization.region or "",
         "story": organization.public_story or "",
         "price_transparency": organization.price_transparency,
@@ -151,6 +154,21 @@ def _save_gtin(session, principal, values) -> str:
     if set_gtin(session, principal.organization_id, principal.user_id, values["gtin"]):
         return _("GTIN saved: QR codes now carry GS1 Digital Links.")
     return _("GTIN removed: QR codes carry the plain page address.")
+
+
+def _save_gs1_location(session, principal, values) -> str:
+    values["gln"] = request.form.get("gln", "")[:40]
+    values["gs1_company_prefix"] = request.form.get("gs1_company_prefix", "")[:40]
+    set_gs1_location(
+        session,
+        principal.organization_id,
+        principal.user_id,
+        values["gln"],
+        values["gs1_company_prefix"],
+    )
+    if values["gln"].strip():
+        return _("GLN saved: the EPCIS export names locations by SGLN.")
+    return _("GLN removed: the EPCIS export names locations by this server's address.")
 
 
 def _save_profile(session, principal, values) -> str:
@@ -222,6 +240,7 @@ def _reference_price(text: str) -> Decimal | None:
 
 PROFILE_FORMS = {
     "gtin": _save_gtin,
+    "gs1_location": _save_gs1_location,
     "profile": _save_profile,
     "photo": _save_photo,
     "remove_photo": _remove_photo,

@@ -1,5 +1,6 @@
-"""The shipment page's download buttons: the EUDR GeoJSON, the packing list, the labels and
-the certificate, with the staff session (no API token), for everyone who may read."""
+"""The shipment page's download buttons: the EUDR GeoJSON, the EPCIS 2.0 document, the packing
+list, the labels and the certificate, with the staff session (no API token), for everyone who
+may read."""
 
 import json
 
@@ -34,6 +35,7 @@ def test_the_shipment_page_offers_the_documents_as_buttons(client, login, loaded
         "/shipments/C-DL-1/labels.pdf",
         "/shipments/C-DL-1/labels.pdf?layout=single",
         "/shipments/C-DL-1/eudr.geojson",
+        "/shipments/C-DL-1/epcis.jsonld",
     ]
     assert "EUDR GeoJSON" in page and "Bag labels (A4 sheet)" in page
 
