@@ -91,9 +91,7 @@ def save_account(
     for name, value in values.items():
         setattr(account, name, value)
     if key:
-        account.auth_key_encrypted = secrets.encrypt(
-            settings_of(session).eudr_credentials_key, key
-        )
+        account.auth_key_encrypted = secrets.encrypt(settings_of(session).eudr_credentials_key, key)
     account.updated_at = utcnow()
     account.user_id = user_id
     session.add(account)

@@ -140,9 +140,9 @@ def refresh(session: Session, org_id: int, user_id, reference: str, client: DdsC
         before = (row.status, row.reference_number, row.verification_number)
         row.status = info.status[:30]
         row.reference_number = (info.reference_number or row.reference_number or "")[:60] or None
-        row.verification_number = (
-            info.verification_number or row.verification_number or ""
-        )[:60] or None
+        row.verification_number = (info.verification_number or row.verification_number or "")[
+            :60
+        ] or None
         if (row.status, row.reference_number, row.verification_number) != before:
             changed.append(
                 {

@@ -28,13 +28,13 @@ SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 WSSE_NS = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
 WSU_NS = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"
 BASE_V4_NS = "http://ec.europa.eu/sanco/tracesnt/base/v4"
-PASSWORD_DIGEST = (  # noqa: S105 (the token type's URI, not a password)
+_USERNAME_PROFILE = (
     "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0"
-    "#PasswordDigest"
 )
+#: The Password element's Type (a URI, not a password).
+DIGEST_TYPE = _USERNAME_PROFILE + "#PasswordDigest"
 BASE64_BINARY = (
-    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0"
-    "#Base64Binary"
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary"
 )
 SERVICE_PATH = "ws/EUDRDueDiligenceStatementServiceV3"
 #: How long the EU should accept the message (wsu:Expires after wsu:Created).
@@ -87,7 +87,7 @@ def envelope(
     token = etree.SubElement(security, f"{{{WSSE_NS}}}UsernameToken")
     token.set(f"{{{WSU_NS}}}Id", "UT-1")
     etree.SubElement(token, f"{{{WSSE_NS}}}Username").text = username
-    password = etree.SubElement(token, f"{{{WSSE_NS}}}Password", Type=PASSWORD_DIGEST)
+    password = etree.SubElement(token, f"{{{WSSE_NS}}}Password", Type=DIGEST_TYPE)
     password.text = password_digest(nonce, created, key)
     encoded = etree.SubElement(token, f"{{{WSSE_NS}}}Nonce", EncodingType=BASE64_BINARY)
     encoded.text = base64.b64encode(nonce).decode("ascii")
