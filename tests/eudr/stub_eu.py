@@ -74,7 +74,7 @@ class StubEU:
         stamp = header.find(f"{{{WSSE}}}Security/{{{WSU}}}Timestamp")
         if token is None or stamp is None:
             raise Refused("no UsernameToken or wsu:Timestamp")
-        if stamp.findtext(f"{{{WSU}}}Created") is None or stamp.findtext(f"{{{WSU}}}Expires") is None:
+        if None in (stamp.findtext(f"{{{WSU}}}Created"), stamp.findtext(f"{{{WSU}}}Expires")):
             raise Refused("Timestamp without Created/Expires")
         if token.findtext(f"{{{WSSE}}}Username") != self.username:
             raise Refused("unknown user")
@@ -85,7 +85,7 @@ class StubEU:
         created = token.findtext(f"{{{WSU}}}Created")
         datetime.strptime(created, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
         expected = base64.b64encode(
-            hashlib.sha1(nonce + created.encode() + self.key.encode()).digest()
+            hashlib.sha1(nonce + created.encode() + self.key.encode()).digest()  # noqa: S324
         ).decode()
         if password.text != expected:
             raise Refused("authentication failed: PasswordDigest does not match")
@@ -132,7 +132,8 @@ class StubEU:
             raise Refused(f"unexpected operation {name} for SOAPAction {action}")
         self.calls.append(action)
         if name == "SubmitDdsRequest":
-            if body.findtext(f"{{{DDS}}}operatorRole") not in ("OPERATOR", "REPRESENTATIVE_OPERATOR"):
+            role = body.findtext(f"{{{DDS}}}operatorRole")
+            if role not in ("OPERATOR", "REPRESENTATIVE_OPERATOR"):
                 raise Refused("operatorRole")
             self.check_statement(body.find(f"{{{DDS}}}statement"))
             uuid = f"5b3f0c62-1d2e-4c6f-9a8b-{next(self._uuids):012d}"
@@ -150,7 +151,8 @@ class StubEU:
                     referenceNumber=f"26FRXVV3VOS{number}",
                     verificationNumber=f"KYL{number}Q",
                 )
-            fields = {k: known[k] for k in ("status", "referenceNumber", "verificationNumber") if k in known}
+            names = ("status", "referenceNumber", "verificationNumber")
+            fields = {k: known[k] for k in names if k in known}
             return _response("GetDdsResponse", uuid=uuid, **fields)
         if name == "AmendDdsRequest":
             self.check_statement(body.find(f"{{{DDS}}}statement"))

@@ -118,7 +118,10 @@ def test_1001_producers_make_two_complete_statements_and_the_split_is_explained(
         assert (body["activityType"], body["countryOfActivity"]) == ("IMPORT", "DE")
         assert body["commodities"][0]["hsHeading"] == "090111"
         check_statement(statement)
-    weights = [Decimal(s["statement"]["commodities"][0]["descriptors"]["goodsMeasure"]["netWeight"]) for s in plan.statements]
+    weights = [
+        Decimal(s["statement"]["commodities"][0]["descriptors"]["goodsMeasure"]["netWeight"])
+        for s in plan.statements
+    ]
     assert weights == [Decimal("1001.000"), Decimal("1.001")]
     assert sum(weights) == Decimal("1002.001")
     # Producers are numbered from 1 in each statement.
