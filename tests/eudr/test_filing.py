@@ -2,8 +2,7 @@
 filing through the stub: uuids, status, numbers onto the shipment, the 72-hour window, and a
 ledger event for every change. Both databases."""
 
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -15,52 +14,9 @@ from coopchain.eudr.accounts import auth_key_of, get_account, save_account
 from coopchain.eudr.statement import DdsInvalid
 from coopchain.eudr.statements import shipment_statements
 from coopchain.ledger.models import LedgerEvent
-from coopchain.lots import bags, transformations
 from coopchain.shipments import services as shipments
-from tests import factories
+from tests.eudr.conftest import ACCOUNT, REF
 from tests.helpers import change_settings
-
-REF = "HH-2026-01"
-POINT = {"type": "Point", "coordinates": [-77.3901234, -5.6801234]}
-ACCOUNT = {
-    "operator_role": "OPERATOR",
-    "activity_type": "IMPORT",
-    "country_of_activity": "DE",
-    "eori": "DE123456789012345",
-    "environment": "acceptance",
-}
-
-
-def green_lot(db_session, org, plot_fields=None, **producer_fields):
-    producer = factories.producer(db_session, org, **producer_fields)
-    plot = factories.plot(db_session, org, producer, **(plot_fields or {}))
-    _d, lot = factories.delivery(db_session, org, producer, plot, product_form="green")
-    return lot
-
-
-@pytest.fixture
-def shipment(db_session, org):
-    """4 bags (276 kg) from a merge of two producers' lots: a polygon plot and a point."""
-    a = green_lot(db_session, org, first_name="Rosa")
-    b = green_lot(
-        db_session,
-        org,
-        {"geometry": POINT, "declared_area_ha": Decimal("2.5")},
-        first_name="Ñusta",
-    )
-    merge = transformations.merge(
-        db_session, org.id, None, [(a.code, None), (b.code, None)], date(2026, 6, 2)
-    )
-    merged = transformations.parts_of(db_session, merge)[1][0]
-    bags.create_bags(db_session, org.id, None, merged.code, 4)
-    created = shipments.create_shipment(
-        db_session,
-        org.id,
-        None,
-        {"reference": REF, "crop": "coffee", "buyer_name": "Kaffee GmbH", "buyer_country": "DE"},
-    )
-    shipments.allocate(db_session, org.id, None, REF, lot_codes=[merged.code])
-    return created
 
 
 @pytest.fixture
