@@ -111,6 +111,7 @@ def shipments_dds_xml(reference: str):
 @api_requires(ADMIN)
 def shipments_dds_submit(reference: str):
     db = get_session()
+    get_shipment(db, _org(), reference)  # 404 before any 422
     filing.submit(db, _org(), _user(), reference, filing.client_for(db, _org()))
     return _filed(reference, 201)
 
@@ -119,6 +120,7 @@ def shipments_dds_submit(reference: str):
 @api_requires(REGISTRY_WRITE)
 def shipments_dds_refresh(reference: str):
     db = get_session()
+    get_shipment(db, _org(), reference)  # 404 before any 422
     filing.refresh(db, _org(), _user(), reference, filing.client_for(db, _org()))
     return _filed(reference)
 
