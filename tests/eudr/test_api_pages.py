@@ -72,7 +72,7 @@ def test_the_openapi_document_describes_the_dds_routes(client):
 
 def test_the_staff_page_offers_the_downloads(client, login, shipment, with_account):
     login("auditor")
-    page = client.get(f"/shipments/{REF}/dds").get_data(as_text=True)
+    page = client.get(f"/shipments/{REF}/dds?lang=en").get_data(as_text=True)
     assert f"/shipments/{REF}/dds.json" in page and f"/shipments/{REF}/dds.xml?part=1" in page
     assert "Submit to the EU Information System" not in page  # auditors do not file
     assert client.get(f"/shipments/{REF}/dds.xml?part=1").status_code == 200
@@ -94,7 +94,7 @@ def test_each_producer_s_geojson_downloads(client, login, shipment, with_account
 
 def test_the_page_explains_why_no_statement_can_be_built(client, login, shipment):
     login("staff")
-    response = client.get(f"/shipments/{REF}/dds")
+    response = client.get(f"/shipments/{REF}/dds?lang=en")
     assert response.status_code == 200
     assert "IMPORT and EXPORT need the operator&#39;s EORI number." in response.get_data(
         as_text=True
@@ -103,7 +103,7 @@ def test_the_page_explains_why_no_statement_can_be_built(client, login, shipment
 
 def test_bad_settings_are_refused_naming_the_field(client, login, db_session, org):
     login("admin")
-    response = client.post("/settings/eudr", data=ACCOUNT | {"eori": "??"})
+    response = client.post("/settings/eudr?lang=en", data=ACCOUNT | {"eori": "??"})
     assert response.status_code == 422
     assert "An EORI is a two-letter country code" in response.get_data(as_text=True)
     assert get_account(db_session, org.id) is None
