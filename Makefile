@@ -68,6 +68,7 @@ bench: translations
 	$(BIN)/python -m benchmarks.forest_bench
 	$(BIN)/python -m benchmarks.bench_payments --databases sqlite,postgresql
 	$(BIN)/python -m benchmarks.bench_settlement
+	$(BIN)/python -m benchmarks.dds_bench
 
 bench-shipments: translations
 	$(BIN)/python -m benchmarks.shipments_bench
@@ -85,6 +86,7 @@ bench-forest: translations
 bench-payments: translations
 	$(BIN)/python -m benchmarks.bench_payments --databases sqlite,postgresql
 	$(BIN)/python -m benchmarks.bench_settlement
+	$(BIN)/python -m benchmarks.dds_bench
 
 clean:
 	rm -rf $(VENV) instance test-results
