@@ -18,7 +18,7 @@ from coopchain.db import owned, settings_of
 from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.eudr.accounts import auth_key_of, get_account
 from coopchain.eudr.models import DdsStatement
-from coopchain.eudr.soap import DdsClient
+from coopchain.eudr.soap import DdsClient, EudrServiceError
 from coopchain.eudr.statements import shipment_statements
 from coopchain.ledger.services import append
 from coopchain.shipments.models import Shipment
@@ -81,7 +81,22 @@ def submit(session: Session, org_id: int, user_id, reference: str, client: DdsCl
     rows = []
     count = len(plan.statements)
     for number, statement in enumerate(plan.statements, start=1):
-        uuid = client.submit_dds(statement)
+        try:
+            uuid = client.submit_dds(statement)
+        except EudrServiceError as exc:
+            if not rows:
+                raise
+            # The request rolls back, so say which parts the EU already holds: they must be
+            # withdrawn there (or filed again here only after that).
+            raise EudrServiceError(
+                _(
+                    "Part %(part)s was refused (%(reason)s); the EU already holds parts "
+                    "%(filed)s: withdraw them in the EU system before filing again.",
+                    part=number,
+                    reason=exc.message,
+                    filed=", ".join(f"{r.part} ({r.uuid})" for r in rows),
+                )
+            ) from None
         row = DdsStatement(
             organization_id=org_id,
             shipment_id=shipment.id,

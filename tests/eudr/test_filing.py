@@ -151,3 +151,32 @@ def test_the_eu_refusing_a_call_records_nothing(db_session, org, shipment, accou
         filing.submit(db_session, org.id, None, REF, client)
     assert caught.value.code == "eudr_service"
     assert filing.statements_of(db_session, org.id, shipment) == []
+
+
+def test_a_part_refused_after_others_were_filed_names_what_the_eu_holds(
+    db_session, org, shipment, account, stub, monkeypatch
+):
+    from coopchain.eudr.soap import EudrServiceError
+    from coopchain.eudr.statement import DdsPlan
+
+    client = filing.client_for(db_session, org.id)
+    real = filing.shipment_statements
+
+    def two_parts(session, org_id, reference):
+        found, plan = real(session, org_id, reference)
+        statement = plan.statements[0]
+        return found, DdsPlan([statement, statement], [[], []], ["test"], [0, 0])
+
+    calls = []
+
+    def submit_dds(statement):
+        calls.append(statement)
+        if len(calls) == 2:
+            raise EudrServiceError("submitDds: refused")
+        return f"uuid-{len(calls)}"
+
+    monkeypatch.setattr(client, "submit_dds", submit_dds)
+    monkeypatch.setattr(filing, "shipment_statements", two_parts)
+    with pytest.raises(EudrServiceError) as caught:
+        filing.submit(db_session, org.id, None, REF, client)
+    assert "Part 2 was refused" in caught.value.message and "1 (uuid-1)" in caught.value.message
