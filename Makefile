@@ -69,6 +69,7 @@ bench: translations
 	$(BIN)/python -m benchmarks.bench_payments --databases sqlite,postgresql
 	$(BIN)/python -m benchmarks.bench_settlement --databases sqlite,postgresql
 	$(BIN)/python -m benchmarks.epcis_bench
+	$(BIN)/python -m benchmarks.dds_bench
 
 bench-shipments: translations
 	$(BIN)/python -m benchmarks.shipments_bench
@@ -86,6 +87,7 @@ bench-forest: translations
 bench-payments: translations
 	$(BIN)/python -m benchmarks.bench_payments --databases sqlite,postgresql
 	$(BIN)/python -m benchmarks.bench_settlement --databases sqlite,postgresql
+	$(BIN)/python -m benchmarks.dds_bench
 
 clean:
 	rm -rf $(VENV) instance test-results

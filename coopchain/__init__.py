@@ -120,6 +120,8 @@ ROUTE_MODULES = (
     "coopchain.payments.statement_views",
     "coopchain.certs.eudr_views",
     "coopchain.ledger.epcis_views",
+    "coopchain.eudr.views",
+    "coopchain.eudr.account_views",
     "coopchain.search.views",
     "coopchain.auth.locale_views",
     "coopchain.payments.run_views",
@@ -138,6 +140,7 @@ ROUTE_MODULES = (
     "coopchain.shipments.api",
     "coopchain.certs.api",
     "coopchain.certs.api_eudr",
+    "coopchain.eudr.api",
     "coopchain.trace.api",
     "coopchain.payments.api_runs",
     "coopchain.payments.api_debts",
@@ -152,6 +155,7 @@ def register_blueprints(app: Flask) -> None:
     from coopchain.auth.views import bp as auth_bp
     from coopchain.certs.public_views import bp as verify_bp
     from coopchain.certs.views import bp as certs_bp
+    from coopchain.eudr.blueprint import bp as eudr_bp
     from coopchain.extensions import csrf
     from coopchain.farms.blueprint import bp as farms_bp
     from coopchain.ledger.views import bp as ledger_bp
@@ -179,6 +183,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(shipments_bp)
     app.register_blueprint(settle_bp)
     app.register_blueprint(certs_bp)
+    app.register_blueprint(eudr_bp)
     app.register_blueprint(verify_bp)
     app.register_blueprint(pay_runs_bp)
     app.register_blueprint(trace_bp)

@@ -16,6 +16,7 @@ from types import MappingProxyType
 
 from coopchain.demo_instance import PROJECT_ROOT as PROJECT_ROOT
 from coopchain.demo_instance import inferred_env, instance_dir
+from coopchain.eudr.secrets import derive_key
 
 #: Secret keys that must never run in production: the demo one and Flask's documentation one.
 INSECURE_SECRET_KEYS = {"", "dev", "demo-not-secret", "changeme"}
@@ -158,6 +159,18 @@ def load_config() -> dict:
         },
         # Whether staff may pay an advance at intake (admins and treasurers always may).
         "ADVANCE_AT_INTAKE": _env_bool("COOPCHAIN_ADVANCE_AT_INTAKE", True),
+        # EU Information System, Operator API V3 (DOMAIN.md §8): base URLs the DDS client calls,
+        # chosen per organisation (acceptance while testing credentials, then production).
+        "EUDR_BASE_URLS": {
+            "acceptance": os.environ.get(
+                "COOPCHAIN_EUDR_ACCEPTANCE_URL",
+                "https://acceptance.eudr.webcloud.ec.europa.eu/tracesnt/",
+            ),
+            "production": os.environ.get(
+                "COOPCHAIN_EUDR_PRODUCTION_URL", "https://eudr.webcloud.ec.europa.eu/tracesnt/"
+            ),
+        },
+        "EUDR_TIMEOUT_S": float(os.environ.get("COOPCHAIN_EUDR_TIMEOUT_S", "30")),
         # Pitahaya size codes by mean fruit weight in grams, [code, min, max] (DOMAIN.md §5:
         # thresholds unverified, so a setting). JSON list, e.g. [["A", 110, 150], …].
         "PITAHAYA_SIZE_CODES": json.loads(
@@ -201,6 +214,12 @@ class Settings:
         default_factory=lambda: MappingProxyType({"dry_parchment": "qq"})
     )
     advance_at_intake: bool = True
+    #: "acceptance" | "production" -> base URL of the EU Information System (DOMAIN.md §8).
+    eudr_base_urls: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    eudr_timeout_s: float = 30.0
+    #: Fernet key for the EU credentials, derived from SECRET_KEY (eudr/secrets.py): services
+    #: get this, never the SECRET_KEY itself.
+    eudr_credentials_key: bytes = field(default=b"", repr=False)
 
     @classmethod
     def from_config(cls, config: Mapping) -> "Settings":
@@ -220,4 +239,7 @@ class Settings:
             certificate_warning_days=int(config["CERTIFICATE_WARNING_DAYS"]),
             price_units=_frozen(config.get("PRICE_UNITS", {"dry_parchment": "qq"})),
             advance_at_intake=bool(config.get("ADVANCE_AT_INTAKE", True)),
+            eudr_base_urls=_frozen(config.get("EUDR_BASE_URLS", {})),
+            eudr_timeout_s=float(config.get("EUDR_TIMEOUT_S", 30)),
+            eudr_credentials_key=derive_key(config.get("SECRET_KEY") or ""),
         )

@@ -2,6 +2,7 @@
 
 from coopchain.auth.models import ApiToken, Membership, Organization, User
 from coopchain.certs.models import Certificate
+from coopchain.eudr.models import DdsStatement, EudrAccount
 from coopchain.farms.models import (
     Agreement,
     AgreementProducer,
@@ -60,7 +61,9 @@ __all__ = [
     "CuppingSheet",
     "GreenGrading",
     "PitahayaGrading",
+    "DdsStatement",
     "Delivery",
+    "EudrAccount",
     "FundEntry",
     "Payment",
     "PaymentAllocation",

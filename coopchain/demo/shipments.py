@@ -14,6 +14,7 @@ from sqlmodel import Session
 from coopchain.db import in_organization, owned
 from coopchain.demo.calendar import LOADING_STARTS, DemoCalendar
 from coopchain.demo.clean_shipment import load_clean_shipment
+from coopchain.eudr.accounts import save_account
 from coopchain.farms.models import Plot
 from coopchain.forest.evidence import record_evidence
 from coopchain.lots.models import Bag, Lot
@@ -22,6 +23,13 @@ from coopchain.shipments.models import Shipment
 from coopchain.trace.settings import set_gtin
 
 DEMO_GTIN = "09506000134352"
+DEMO_EUDR_ACCOUNT = {
+    "operator_role": "OPERATOR",
+    "activity_type": "IMPORT",
+    "country_of_activity": "DE",
+    "eori": "DE4711000000815",
+    "environment": "acceptance",
+}
 
 
 def hamburg_reference(harvest_year: int) -> str:
@@ -117,6 +125,9 @@ def load_demo_shipments(session: Session, cal: DemoCalendar, org_id: int, crop: 
         # the demo's bag labels carry GS1 Digital Links as a member with a real GTIN would.
         set_gtin(session, org_id, None, DEMO_GTIN)
         load_clean_shipment(session, cal, org_id)
+        # Who files the EUDR due diligence statements: the EU importer, with its (made-up)
+        # EORI, so the demo's statements build; no credentials, so nothing is ever sent.
+        save_account(session, org_id, None, DEMO_EUDR_ACCOUNT, None)
     else:
         shipment = shipments.create_shipment(
             session,

@@ -96,6 +96,14 @@ def _documents(shipment: Shipment) -> list[tuple[str, str]]:
         for endpoint, label in OTHER_PAGES
         if endpoint in current_app.view_functions
     ]
+    # Coffee is an EUDR commodity (DOMAIN.md §2): its due diligence statement has a page.
+    if shipment.crop == "coffee" and "eudr.dds_page" in current_app.view_functions:
+        pages.append(
+            (
+                url_for("eudr.dds_page", reference=shipment.reference),
+                _("Due diligence statement"),
+            )
+        )
     # Who pays settles a shipment once it has left (payments/settlement_views.py).
     if current_principal().role in PAY and shipment.allocation_frozen:
         pages.append(

@@ -131,6 +131,9 @@ def packing_list_context(session: Session, org_id: int, reference: str) -> dict:
         ],
         "total_bags": totals.bags,
         "total_net_kg": totals.net_kg,
+        # The EU due diligence statement's numbers, once returned (DOMAIN.md §8).
+        "dds_reference": shipment.eudr_dds_reference,
+        "dds_verification": shipment.eudr_dds_verification,
         "generated_at": utcnow(),
     }
 
@@ -146,6 +149,11 @@ def packing_list_workbook(context: dict) -> bytes:
     counts and kilograms are numeric cells."""
     header = [[name, context["shipment"][name]] for name in HEADER_FIELDS]
     header += [["total_bags", context["total_bags"]], ["total_net_kg", context["total_net_kg"]]]
+    if context.get("dds_reference"):
+        header += [
+            ["eudr_dds_reference", context["dds_reference"]],
+            ["eudr_dds_verification", context.get("dds_verification")],
+        ]
     lots = [
         [
             line["lot_code"],

@@ -247,6 +247,9 @@ def _shipment(shipment: Shipment | None) -> dict | None:
         "country": shipment.buyer_country,
         "shipped_on": shipment.shipped_on,
         "delivered_on": shipment.delivered_on,
+        # The EU due diligence statement's reference number, once the importer (or we) filed
+        # it (DOMAIN.md §8): a buyer can look it up in the EU system.
+        "dds_reference": shipment.eudr_dds_reference,
     }
 
 

@@ -1,0 +1,145 @@
+"""JSON API of a shipment's due diligence statement (DOMAIN.md §8): the statement(s) as JSON
+with the Operator API V3's field names, the SubmitDdsRequest XML body, and filing with the EU
+Information System through the organisation's account (submit, status, amend, withdraw).
+"""
+
+from flask import Response, jsonify, request
+
+from coopchain.auth.access import ADMIN, READ, REGISTRY_WRITE, api_requires
+from coopchain.auth.access import current_org_id as _org
+from coopchain.auth.access import current_user_id as _user
+from coopchain.db import get_session
+from coopchain.eudr import filing
+from coopchain.eudr import xml as ddsxml
+from coopchain.eudr.schemas import (
+    DdsFiledListOut,
+    DdsFiledOut,
+    DdsOut,
+    DdsRequestOut,
+    DdsUuidIn,
+    filed_out,
+)
+from coopchain.eudr.statements import shipment_statements
+from coopchain.eudr.views_common import chosen_part, safe_name
+from coopchain.shipments.services import get_shipment
+from coopchain.web.api import OPENAPI_SCHEMAS, api_blueprint, document
+from coopchain.web.api import json_body as _json_body
+
+OPENAPI_SCHEMAS.update(
+    DdsOut=DdsOut,
+    DdsRequestOut=DdsRequestOut,
+    DdsFiledOut=DdsFiledOut,
+    DdsFiledListOut=DdsFiledListOut,
+    DdsUuidIn=DdsUuidIn,
+)
+
+document(
+    "/api/v1/shipments/{reference}/dds.json",
+    "get",
+    "The EUDR due diligence statement(s) as the EU Operator API V3 reads them (one "
+    "SubmitDdsRequest per statement; a shipment over the EU limits is split and split_reasons "
+    "say why), with what was filed; 422 dds_invalid names every field that breaks a rule",
+    response="DdsOut",
+    text_params=("reference",),
+)
+_xml = document(
+    "/api/v1/shipments/{reference}/dds.xml",
+    "get",
+    "One statement as the SubmitDdsRequest XML body (V3 namespaces); ?part=N when the "
+    "shipment is split (header X-DDS-Parts)",
+    text_params=("reference",),
+    query={"part": {"type": "integer", "minimum": 1}},
+)
+_xml["responses"]["200"]["content"] = {"application/xml": {"schema": {"type": "string"}}}
+for _path, _summary, _body, _status in (
+    ("submit", "File the statement(s) with the EU Information System (admin)", None, None),
+    ("refresh", "Ask the EU for the status and the reference numbers", None, "200"),
+    ("amend", "Send the statement as built now in place of one filed (72 h)", "DdsUuidIn", "200"),
+    ("withdraw", "Withdraw one filed statement (within 72 hours)", "DdsUuidIn", "200"),
+):
+    document(
+        f"/api/v1/shipments/{{reference}}/dds/{_path}",
+        "post",
+        _summary,
+        body=_body,
+        response="DdsFiledListOut",
+        text_params=("reference",),
+        status=_status,
+    )
+
+
+def _filed(reference: str, status: int = 200):
+    shipment = get_shipment(get_session(), _org(), reference)
+    rows = filing.statements_of(get_session(), _org(), shipment)
+    return jsonify(reference=shipment.reference, filed=filed_out(rows)), status
+
+
+@api_blueprint.get("/shipments/<reference>/dds.json")
+@api_requires(READ)
+def shipments_dds_json(reference: str):
+    shipment, plan = shipment_statements(get_session(), _org(), reference)
+    rows = filing.statements_of(get_session(), _org(), shipment)
+    out = {
+        "reference": shipment.reference,
+        "split": plan.split,
+        "split_reasons": plan.split_reasons,
+        "statements": plan.statements,
+        "filed": filed_out(rows),
+    }
+    response = jsonify(out)
+    response.headers["X-DDS-Parts"] = str(len(plan.statements))
+    return response
+
+
+@api_blueprint.get("/shipments/<reference>/dds.xml")
+@api_requires(READ)
+def shipments_dds_xml(reference: str):
+    shipment, plan = shipment_statements(get_session(), _org(), reference)
+    count = len(plan.statements)
+    number = chosen_part(request.args.get("part"), count)
+    body = ddsxml.to_bytes(ddsxml.submit_request(plan.statements[number - 1]))
+    suffix = f"-part{number}of{count}" if count > 1 else ""
+    response = Response(body, mimetype="application/xml")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="dds-{safe_name(shipment.reference)}{suffix}.xml"'
+    )
+    response.headers["X-DDS-Parts"] = str(count)
+    return response
+
+
+@api_blueprint.post("/shipments/<reference>/dds/submit")
+@api_requires(ADMIN)
+def shipments_dds_submit(reference: str):
+    db = get_session()
+    get_shipment(db, _org(), reference)  # 404 before any 422
+    filing.submit(db, _org(), _user(), reference, filing.client_for(db, _org()))
+    return _filed(reference, 201)
+
+
+@api_blueprint.post("/shipments/<reference>/dds/refresh")
+@api_requires(REGISTRY_WRITE)
+def shipments_dds_refresh(reference: str):
+    db = get_session()
+    get_shipment(db, _org(), reference)  # 404 before any 422
+    filing.refresh(db, _org(), _user(), reference, filing.client_for(db, _org()))
+    return _filed(reference)
+
+
+@api_blueprint.post("/shipments/<reference>/dds/amend")
+@api_requires(ADMIN)
+def shipments_dds_amend(reference: str):
+    db = get_session()
+    get_shipment(db, _org(), reference)  # 404 before any 422
+    uuid = DdsUuidIn().load(_json_body())["uuid"]
+    filing.amend(db, _org(), _user(), reference, uuid, filing.client_for(db, _org()))
+    return _filed(reference)
+
+
+@api_blueprint.post("/shipments/<reference>/dds/withdraw")
+@api_requires(ADMIN)
+def shipments_dds_withdraw(reference: str):
+    db = get_session()
+    get_shipment(db, _org(), reference)
+    uuid = DdsUuidIn().load(_json_body())["uuid"]
+    filing.withdraw(db, _org(), _user(), reference, uuid, filing.client_for(db, _org()))
+    return _filed(reference)

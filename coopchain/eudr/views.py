@@ -1,0 +1,177 @@
+"""Staff pages of a shipment's due diligence statement: the summary with its downloads (JSON,
+the XML body per statement, each producer's GeoJSON), and filing it with the EU Information
+System (submit, status, amend, withdraw). Views stay thin: statements.py builds, filing.py
+files; a refused action shows the page again with the reason and writes nothing.
+"""
+
+import io
+import json
+from decimal import Decimal
+
+from flask import Response, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+
+from coopchain.auth.access import (
+    ADMIN,
+    READ,
+    REGISTRY_WRITE,
+    current_org_id,
+    current_principal,
+    current_user_id,
+    requires,
+)
+from coopchain.certs.eudr import format_size
+from coopchain.db import discard_changes, get_session
+from coopchain.errors import Conflict, DomainError, NotFound
+from coopchain.eudr import filing
+from coopchain.eudr import xml as ddsxml
+from coopchain.eudr.accounts import get_account
+from coopchain.eudr.blueprint import bp
+from coopchain.eudr.schemas import filed_out
+from coopchain.eudr.statement import producer_geojson
+from coopchain.eudr.statements import shipment_statements, statement_input
+from coopchain.eudr.views_common import chosen_part, safe_name
+from coopchain.formatting import kg as format_kg
+from coopchain.forms import form_errors
+from coopchain.shipments.services import get_shipment
+
+GEOJSON = "application/geo+json"
+
+
+def _page(reference: str, errors: dict | None = None, status: int = 200):
+    db, org_id = get_session(), current_org_id()
+    shipment = get_shipment(db, org_id, reference)
+    plan, problem = None, None
+    try:
+        _shipment, plan = shipment_statements(db, org_id, reference)
+    except DomainError as exc:
+        problem = {"message": exc.message, "fields": form_errors(exc)}
+    account = get_account(db, org_id)
+    rows = filing.statements_of(db, org_id, shipment)
+    role = current_principal().role
+    return render_template(
+        "eudr/dds.html",
+        shipment=shipment,
+        plan=plan,
+        problem=problem,
+        account=account,
+        filed=filed_out(rows),
+        live=[r.uuid for r in rows if r.status not in filing.CLOSED],
+        can_file=role in ADMIN,
+        can_refresh=role in REGISTRY_WRITE,
+        errors=errors or {},
+        kg=lambda value: format_kg(Decimal(value)),
+        size=format_size,
+    ), status
+
+
+@bp.get("/shipments/<reference>/dds")
+@requires(READ)
+def dds_page(reference: str):
+    return _page(reference)
+
+
+@bp.get("/shipments/<reference>/dds.json")
+@requires(READ)
+def dds_json(reference: str):
+    shipment, plan = shipment_statements(get_session(), current_org_id(), reference)
+    body = {
+        "reference": shipment.reference,
+        "split": plan.split,
+        "split_reasons": plan.split_reasons,
+        "statements": plan.statements,
+    }
+    return send_file(
+        io.BytesIO(json.dumps(body, ensure_ascii=False, indent=1).encode("utf-8")),
+        mimetype="application/json",
+        as_attachment=True,
+        download_name=f"dds-{safe_name(shipment.reference)}.json",
+    )
+
+
+@bp.get("/shipments/<reference>/dds.xml")
+@requires(READ)
+def dds_xml(reference: str):
+    shipment, plan = shipment_statements(get_session(), current_org_id(), reference)
+    count = len(plan.statements)
+    number = chosen_part(request.args.get("part"), count)
+    body = ddsxml.to_bytes(ddsxml.submit_request(plan.statements[number - 1]))
+    suffix = f"-part{number}of{count}" if count > 1 else ""
+    response = Response(body, mimetype="application/xml")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="dds-{safe_name(shipment.reference)}{suffix}.xml"'
+    )
+    return response
+
+
+@bp.get("/shipments/<reference>/dds/producers/<code>.geojson")
+@requires(READ)
+def producer_geojson_download(reference: str, code: str):
+    """One producer's plots as the FeatureCollection its statement carries in base64."""
+    db = get_session()
+    shipment = get_shipment(db, current_org_id(), reference)
+    data = statement_input(db, current_org_id(), shipment)
+    for producer in data.producers:
+        if producer.code == code:
+            return send_file(
+                io.BytesIO(json.dumps(producer_geojson(producer)).encode("utf-8")),
+                mimetype=GEOJSON,
+                as_attachment=True,
+                download_name=f"dds-{safe_name(shipment.reference)}-{safe_name(code)}.geojson",
+            )
+    raise NotFound(_("No such producer on this shipment."))
+
+
+def _act(reference: str, do, done_message: str):
+    """Run one filing action; on a refusal show the page again with the reason (nothing is
+    written: 409 when the statement's state forbids it, 502 when the EU refused)."""
+    db = get_session()
+    get_shipment(db, current_org_id(), reference)  # 404 first
+    try:
+        do(db, filing.client_for(db, current_org_id()))
+    except DomainError as exc:
+        discard_changes()
+        status = 409 if isinstance(exc, Conflict) else exc.status
+        return _page(reference, form_errors(exc) or {"_": [exc.message]}, status)
+    flash(done_message, "success")
+    return redirect(url_for("eudr.dds_page", reference=reference))
+
+
+@bp.post("/shipments/<reference>/dds/submit")
+@requires(ADMIN)
+def dds_submit(reference: str):
+    def do(db, client):
+        filing.submit(db, current_org_id(), current_user_id(), reference, client)
+
+    return _act(reference, do, _("The statement was sent to the EU Information System."))
+
+
+@bp.post("/shipments/<reference>/dds/refresh")
+@requires(REGISTRY_WRITE)
+def dds_refresh(reference: str):
+    def do(db, client):
+        filing.refresh(db, current_org_id(), current_user_id(), reference, client)
+
+    return _act(reference, do, _("Status updated from the EU Information System."))
+
+
+@bp.post("/shipments/<reference>/dds/amend")
+@requires(ADMIN)
+def dds_amend(reference: str):
+    uuid = request.form.get("uuid", "")[:64]
+
+    def do(db, client):
+        filing.amend(db, current_org_id(), current_user_id(), reference, uuid, client)
+
+    return _act(reference, do, _("The statement was amended."))
+
+
+@bp.post("/shipments/<reference>/dds/withdraw")
+@requires(ADMIN)
+def dds_withdraw(reference: str):
+    uuid = request.form.get("uuid", "")[:64]
+
+    def do(db, client):
+        filing.withdraw(db, current_org_id(), current_user_id(), reference, uuid, client)
+
+    return _act(reference, do, _("The statement was withdrawn."))
