@@ -245,6 +245,8 @@ def import_field_plots(
         return plan
     if plan.errors:
         raise FieldImportFailed(plan)
+    if not plan.count("new"):
+        return plan  # every submission was imported before: nothing changes, and it says so
     _write(session, org_id, user_id, plan, save_mapping, progress, steps)
     return plan
 
