@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from coopchain.errors import DomainError
 from coopchain.farms.geometry import CROPS
-from coopchain.fieldtools.readers import GEOMETRY_COLUMN, SUBMISSION_COLUMNS, SourceTable
+from coopchain.fieldtools.rows import GEOMETRY_COLUMN, SUBMISSION_COLUMNS, SourceTable
 from coopchain.fieldtools.shapes import GEOMETRY_TYPES, OdkTextError, parse_odk
 
 PRODUCER_KEYS = ("member_code", "national_id")

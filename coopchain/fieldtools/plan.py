@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from coopchain.farms.geometry import GeometryIssue, _plain
 from coopchain.farms.geometry_validation import validate_plot_geometry
 from coopchain.fieldtools.mapping import ColumnMapping, submission_column
-from coopchain.fieldtools.readers import GEOMETRY_COLUMN, SourceRow, SourceTable
+from coopchain.fieldtools.rows import GEOMETRY_COLUMN, SourceRow, SourceTable
 from coopchain.fieldtools.shapes import (
     FieldIssue,
     FieldShape,

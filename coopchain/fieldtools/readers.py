@@ -10,12 +10,19 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from openpyxl import load_workbook
 
+from coopchain.fieldtools import xml_readers
+from coopchain.fieldtools.rows import (
+    FORMATS,
+    GEOMETRY_COLUMN,
+    FieldFileError,
+    SourceRow,
+    SourceTable,
+)
 from coopchain.fieldtools.shapes import FieldPoint, FieldShape
 from coopchain.spreadsheets import SpreadsheetError
 from coopchain.spreadsheets.reader import MAX_BYTES, MAX_ROWS
@@ -23,44 +30,9 @@ from coopchain.spreadsheets.reader import (  # size, encryption and zip-bomb che
     _check_container as check_container,
 )
 
-FORMATS = ("kobo", "odk", "geojson", "kml", "gpx")
-#: Columns that identify a submission, making re-imports idempotent (DOMAIN.md §10): Kobo's
-#: _uuid, ODK's meta/instanceID (ODK Central's CSV writes meta-instanceID, and KEY).
-SUBMISSION_COLUMNS = ("_uuid", "meta/instanceID", "meta-instanceID", "instanceID", "KEY", "__id")
-#: The column name given to a geometry that a file carries itself (GeoJSON, KML, GPX).
-GEOMETRY_COLUMN = "geometry"
-
-
-class FieldFileError(Exception):
-    """The file as a whole cannot be read; .message is shown to the user."""
-
-    def __init__(self, message):
-        self.message = str(message)
-        super().__init__(self.message)
-
-
-@dataclass
-class SourceRow:
-    #: The row as the user finds it: Excel/CSV row (header is 1), or feature/placemark number.
-    row: int
-    values: dict[str, str] = field(default_factory=dict)
-    #: The geometry the file carries itself (GeoJSON, KML, GPX); tables keep it as text.
-    shape: FieldShape | None = None
-    shape_issue: tuple[str, dict] | None = None
-
-
-@dataclass
-class SourceTable:
-    columns: list[str]
-    rows: list[SourceRow]
-    #: True when rows carry their own geometry (no geometry column to map).
-    has_shapes: bool = False
-
 
 def read_source(data: bytes, fmt: str) -> SourceTable:
     """Dispatch on the format the user chose; Kobo/ODK may be .xlsx, .csv or GeoJSON."""
-    from coopchain.fieldtools import xml_readers
-
     if fmt not in FORMATS:
         raise FieldFileError(_l("Unknown format %(fmt)s.", fmt=fmt))
     if len(data) > MAX_BYTES:

@@ -34,8 +34,8 @@ MESSAGES = {
         "geoshape, or walk the boundary back to its start."
     ),
     "shape.closed_trace": _l(
-        "The line closes on itself: confirm “use closed lines as polygons” to import it as a "
-        "polygon."
+        "The line closes on itself: tick “Lines that close on themselves are plot boundaries” "
+        "(lines_as_polygons) to import it as a polygon."
     ),
     "shape.holes": _l(
         "The polygon has %(holes)s inner ring(s) (holes); the EU rules refuse holes: draw the "

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import lazy_gettext as _l
 from lxml import etree
 
-from coopchain.fieldtools.readers import (
+from coopchain.fieldtools.rows import (
     GEOMETRY_COLUMN,
     FieldFileError,
     SourceRow,

@@ -26,9 +26,7 @@ def members(db_session, org, n=2):
 
 
 def kobo_file(n=3, **row):
-    rows = [
-        ex.kobo_row(i, ex.odk(ex.ring(lat=-5.70 - i * 0.01)), **row) for i in range(1, n + 1)
-    ]
+    rows = [ex.kobo_row(i, ex.odk(ex.ring(lat=-5.70 - i * 0.01)), **row) for i in range(1, n + 1)]
     return ex.kobo_xlsx(rows)
 
 
@@ -63,7 +61,8 @@ def test_service_previews_then_writes_every_plot_with_its_accuracies(db_session,
     plot = db_session.get(Plot, plan.created_plot_ids[0])
     assert plot.geometry["type"] == "Polygon" and len(plot.geometry["coordinates"][0]) == 12
     assert plot.crop == "coffee" and plot.computed_area_ha > 0
-    submission = db_session.scalar(select(FieldSubmission).where(FieldSubmission.plot_id == plot.id))
+    query = select(FieldSubmission).where(FieldSubmission.plot_id == plot.id)
+    submission = db_session.scalar(query)
     assert submission.accuracies[:3] == [4.5, 5.0, 5.5]
     kinds = list(db_session.scalars(select(LedgerEvent.kind)))
     assert kinds.count("plot.created") == 3 and "plots.field_imported" in kinds
