@@ -170,14 +170,3 @@ PREMIUM_KINDS = (
 )
 DEBT_KINDS = (_l("loan"), _l("input_credit"))
 FUND_ENTRY_KINDS = (_l("income"), _l("use"))
-
-# Field import (fieldtools/): the mapping step's choices, rendered with _(value)
-FIELD_IMPORT_CHOICES = (
-    _l("member_code"),
-    _l("national_id"),
-    _l("geoshape"),
-    _l("geotrace"),
-    _l("geopoint"),
-    _l("ha"),
-    _l("m2"),
-)

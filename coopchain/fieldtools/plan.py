@@ -153,7 +153,9 @@ class RowChecker:
         plan = PlanRow(source.row, submission_of(source, self.id_column))
         plan.name = _text(source, m.name_column)
         if plan.submission_id in self.imported:
-            plan.status = "imported_before"  # nothing is updated (DOMAIN.md §10)
+            # Nothing is checked or updated (DOMAIN.md §10); it is only drawn, in grey.
+            self._geometry(source, plan)
+            plan.issues, plan.status = [], "imported_before"
             return plan
         add = plan.issues.append
         if plan.submission_id in self.seen:

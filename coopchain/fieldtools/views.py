@@ -27,6 +27,18 @@ FORMAT_LABELS = {
     "kml": _l("KML or KMZ (Google Earth)"),
     "gpx": _l("GPX (GPS tracks and waypoints)"),
 }
+#: What the mapping step's choices are called on the page.
+CHOICE_LABELS = {
+    "member_code": _l("member code"),
+    "national_id": _l("DNI (national ID)"),
+    "coffee": _l("coffee"),
+    "pitahaya": _l("pitahaya"),
+    "geoshape": _l("geoshape (polygon)"),
+    "geotrace": _l("geotrace (line)"),
+    "geopoint": _l("geopoint (point)"),
+    "ha": _l("hectares"),
+    "m2": _l("square metres (ODK area())"),
+}
 MAPPING_FIELDS = tuple(f.name for f in fields(ColumnMapping))
 
 
@@ -109,4 +121,5 @@ def field_import_review(token: str):
         geometry_types=GEOMETRY_TYPES,
         area_units=AREA_UNITS,
         format_label=FORMAT_LABELS[upload.format],
+        choice_labels=CHOICE_LABELS,
     ), status
