@@ -109,5 +109,7 @@ def _report(plan, dry_run: bool) -> None:
             f"Dry run: {plan.count('new')} plot(s) would be imported, "
             f"{plan.count('error')} row(s) with problems. Nothing written."
         )
-    else:
+    elif plan.created_plot_ids:
         click.echo(f"Imported {len(plan.created_plot_ids)} plot(s).")
+    else:
+        click.echo("Nothing imported.")

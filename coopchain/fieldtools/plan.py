@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import lazy_gettext as _l
 
 from coopchain.farms.geometry import GeometryIssue, _plain
-from coopchain.farms.geometry_validation import validate_plot_geometry
+from coopchain.farms.geometry_validation import GeometryReport, validate_plot_geometry
 from coopchain.fieldtools.mapping import ColumnMapping, submission_column
 from coopchain.fieldtools.rows import GEOMETRY_COLUMN, SourceRow, SourceTable
 from coopchain.fieldtools.shapes import (
@@ -67,6 +67,8 @@ class PlanRow:
     exact_geometry: dict | None = None
     accuracies: list = field(default_factory=list)
     issues: list[FieldIssue] = field(default_factory=list)
+    #: The plot geometry rules' verdict on exact_geometry (DOMAIN.md §2), kept for the write.
+    report: GeometryReport | None = None
 
     @property
     def errors(self) -> list[FieldIssue]:
@@ -154,8 +156,9 @@ class RowChecker:
         plan.name = _text(source, m.name_column)
         if plan.submission_id in self.imported:
             # Nothing is checked or updated (DOMAIN.md §10); it is only drawn, in grey.
-            self._geometry(source, plan)
-            plan.issues, plan.status = [], "imported_before"
+            plan.status = "imported_before"
+            self._geometry(source, plan, check=False)
+            plan.issues = []
             return plan
         add = plan.issues.append
         if plan.submission_id in self.seen:
@@ -211,7 +214,7 @@ class RowChecker:
             return issue(source.row, column, exc.rule, **exc.params)
         return shape_from_odk(points, self.mapping.geometry_type)
 
-    def _geometry(self, source: SourceRow, plan: PlanRow) -> None:
+    def _geometry(self, source: SourceRow, plan: PlanRow, check: bool = True) -> None:
         column = GEOMETRY_COLUMN if self.table.has_shapes else self.mapping.geometry_column
         shape = self._shape(source, column)
         if isinstance(shape, FieldIssue):
@@ -226,6 +229,9 @@ class RowChecker:
         if rule is not None:
             plan.issues.append(issue(source.row, column, rule, holes=shape.holes))
             return
+        if not check:
+            plan.exact_geometry = geometry
+            return
         report = validate_plot_geometry(
             geometry, crop=plan.crop or "coffee", declared_area_ha=plan.declared_area_ha
         )
@@ -236,7 +242,7 @@ class RowChecker:
         for params in poor_accuracy(shape.points, self.max_accuracy_m):
             plan.issues.append(issue(source.row, column, "accuracy.poor", "warning", **params))
         # Drawn on the preview map even when refused: a crossing is easier to see than read.
-        plan.exact_geometry = geometry
+        plan.exact_geometry, plan.report = geometry, report
 
 
 _ROW_MESSAGES = {
