@@ -16,6 +16,7 @@ import. Writes its section of docs/BENCHMARKS.md unless --no-doc.
 import argparse
 import io
 import math
+import os
 import sys
 import tempfile
 import time
@@ -145,13 +146,24 @@ def measure(url: str, data: bytes) -> dict:
     }
 
 
+def command_line(args, urls) -> str:
+    line = f".venv/bin/python -m benchmarks.fieldimport_bench --databases {','.join(urls)}"
+    if "postgresql" in urls and args.postgres_url != DEFAULT_POSTGRES_URL:
+        line += f" --postgres-url {args.postgres_url}"
+    return line
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=2_000)
     parser.add_argument(
         "--databases", type=lambda v: csv_arg(v, ("sqlite", "postgresql")), default=["sqlite"]
     )
-    parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("COOPCHAIN_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL),
+        help="emptied and rebuilt on every run (env COOPCHAIN_BENCH_POSTGRES_URL)",
+    )
     parser.add_argument("--no-doc", action="store_true", help="print only")
     args = parser.parse_args(argv)
     info = machine()
@@ -168,8 +180,7 @@ def main(argv=None) -> int:
         "",
         f"Target: import {args.rows:,} Kobo rows in ≤ {TARGET_S:.0f} s. A {len(data) / 1e6:.1f} MB"
         f" .xlsx (written in {build_s:.1f} s), each row a 12-point geoshape with accuracies,"
-        f" {PRODUCERS} producers. Command: `.venv/bin/python -m benchmarks.fieldimport_bench"
-        f" --databases {','.join(urls)}`.",
+        f" {PRODUCERS} producers. Command: `{command_line(args, urls)}`.",
         "",
         "| database | rows | preview (dry run) | import (all or nothing, committed) "
         "| same file again | target |",
