@@ -23,7 +23,7 @@ from coopchain.fieldtools.rows import (
     SourceRow,
     SourceTable,
 )
-from coopchain.fieldtools.shapes import FieldPoint, FieldShape
+from coopchain.fieldtools.shapes import FieldPoint, FieldShape, OdkTextError, make_point
 from coopchain.spreadsheets import SpreadsheetError
 from coopchain.spreadsheets.reader import MAX_BYTES, MAX_ROWS
 from coopchain.spreadsheets.reader import (  # size, encryption and zip-bomb checks
@@ -40,14 +40,18 @@ def read_source(data: bytes, fmt: str) -> SourceTable:
     if not data.strip():
         raise FieldFileError(_l("The file is empty."))
     if fmt == "kml":
-        return xml_readers.read_kml(data)
-    if fmt == "gpx":
-        return xml_readers.read_gpx(data)
-    if fmt == "geojson" or data.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"{"):
-        return read_geojson(data)
-    if data.startswith(b"PK"):
-        return read_xlsx(data)
-    return read_csv(data)
+        table = xml_readers.read_kml(data)
+    elif fmt == "gpx":
+        table = xml_readers.read_gpx(data)
+    elif fmt == "geojson" or data.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"{"):
+        table = read_geojson(data)
+    elif data.startswith(b"PK"):
+        table = read_xlsx(data)
+    else:
+        table = read_csv(data)
+    if len(table.rows) > MAX_ROWS:
+        raise FieldFileError(_l("More than %(limit)s rows: split the file.", limit=MAX_ROWS))
+    return table
 
 
 def _text(value) -> str | None:
@@ -127,7 +131,7 @@ def _geojson_shape(geometry) -> tuple[FieldShape | None, tuple[str, dict] | None
         for i, pos in enumerate(positions, start=1):
             lon, lat = Decimal(str(pos[0])), Decimal(str(pos[1]))
             alt = Decimal(str(pos[2])) if len(pos) > 2 else None
-            out.append(FieldPoint(lon, lat, alt, None, i))
+            out.append(make_point(lon, lat, alt, None, i))
         return out
 
     try:
@@ -139,6 +143,8 @@ def _geojson_shape(geometry) -> tuple[FieldShape | None, tuple[str, dict] | None
             return FieldShape("polygon", points(coords[0]), holes=len(coords) - 1), None
         if kind in ("MultiPolygon", "MultiPoint", "MultiLineString") and len(coords) == 1:
             return _geojson_shape({"type": kind.removeprefix("Multi"), "coordinates": coords[0]})
+    except OdkTextError as exc:
+        return None, (exc.rule, exc.params)
     except (TypeError, IndexError, KeyError, ValueError, ArithmeticError):
         return None, ("odk.not_numbers", {"vertex": 1, "text": str(coords)[:60]})
     if kind in ("MultiPolygon", "MultiPoint", "MultiLineString", "GeometryCollection"):

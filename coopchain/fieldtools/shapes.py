@@ -122,13 +122,17 @@ def parse_odk(text: str) -> list[FieldPoint]:
         numbers = [_number(v) for v in part.split()]
         if not 2 <= len(numbers) <= 4 or None in numbers:
             raise OdkTextError("odk.not_numbers", vertex=i, text=part[:60])
-        lat, lon = numbers[0], numbers[1]
-        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            raise OdkTextError("odk.off_globe", vertex=i, lat=lat, lon=lon)
         alt = numbers[2] if len(numbers) > 2 else None
         acc = numbers[3] if len(numbers) > 3 else None
-        points.append(FieldPoint(lon, lat, alt, acc, i))
+        points.append(make_point(numbers[1], numbers[0], alt, acc, i))
     return points
+
+
+def make_point(lon: Decimal, lat: Decimal, alt, acc, index: int) -> FieldPoint:
+    """A point on the globe (WGS84 ranges), or OdkTextError naming its vertex."""
+    if not (lon.is_finite() and lat.is_finite() and -90 <= lat <= 90 and -180 <= lon <= 180):
+        raise OdkTextError("odk.off_globe", vertex=index, lat=str(lat)[:20], lon=str(lon)[:20])
+    return FieldPoint(lon, lat, alt, acc, index)
 
 
 def _key(point: FieldPoint) -> tuple:

@@ -20,7 +20,7 @@ from coopchain.fieldtools.rows import (
     SourceRow,
     SourceTable,
 )
-from coopchain.fieldtools.shapes import FieldPoint, FieldShape
+from coopchain.fieldtools.shapes import FieldPoint, FieldShape, OdkTextError, make_point
 
 #: A KMZ is a zip holding doc.kml (and images): refuse one that inflates past this.
 MAX_KML_BYTES = 50 * 1024 * 1024
@@ -93,7 +93,7 @@ def _kml_points(coordinates: str) -> list[FieldPoint]:
             alt = _number(parts[2]) if len(parts) == 3 else None
         except InvalidOperation:
             raise _BadCoordinate(i, tuple_text) from None
-        points.append(FieldPoint(lon, lat, alt, None, i))
+        points.append(make_point(lon, lat, alt, None, i))
     return points
 
 
@@ -152,6 +152,8 @@ def read_kml(data: bytes) -> SourceTable:
                 row.shape_issue = ("shape.missing", {})
         except _BadCoordinate as exc:
             row.shape_issue = ("xml.not_numbers", exc.params)
+        except OdkTextError as exc:
+            row.shape_issue = (exc.rule, exc.params)
         except _Problem as exc:
             row.shape_issue = (exc.rule, exc.params)
         rows.append(row)
@@ -187,7 +189,7 @@ def _gpx_points(elements) -> list[FieldPoint]:
             alt = _number(ele) if ele is not None else None
         except InvalidOperation:
             raise _BadCoordinate(i, f"lat={el.get('lat')} lon={el.get('lon')}") from None
-        points.append(FieldPoint(lon, lat, alt, None, i))
+        points.append(make_point(lon, lat, alt, None, i))
     return points
 
 
@@ -213,6 +215,8 @@ def read_gpx(data: bytes) -> SourceTable:
                     row.shape, row.shape_issue = None, ("shape.missing", {})
         except _BadCoordinate as exc:
             row.shape_issue = ("xml.not_numbers", exc.params)
+        except OdkTextError as exc:
+            row.shape_issue = (exc.rule, exc.params)
         rows.append(row)
     if not rows:
         raise FieldFileError(_l("The GPX file has no tracks, routes or waypoints."))

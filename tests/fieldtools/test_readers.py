@@ -214,3 +214,39 @@ def test_geojson_export_keeps_properties_and_geometry():
 def test_unusable_files_say_why(data, fmt, text):
     with pytest.raises(FieldFileError, match=text):
         read_source(data, fmt)
+
+
+@pytest.mark.parametrize(
+    ("data", "fmt", "rule"),
+    [
+        (
+            b'{"type":"Feature","properties":{},"geometry":{"type":"Point",'
+            b'"coordinates":[NaN, 1]}}',
+            "geojson",
+            "odk.off_globe",
+        ),
+        (
+            b'{"type":"Feature","properties":{},"geometry":{"type":"Point",'
+            b'"coordinates":[1e999999, -5.7]}}',
+            "geojson",
+            "odk.off_globe",
+        ),
+        (
+            b'{"type":"Feature","properties":{},"geometry":{"type":"Point",'
+            b'"coordinates":[{"a":1}, -5.7]}}',
+            "geojson",
+            "odk.not_numbers",
+        ),
+        (b'<gpx><wpt lat="95" lon="-77.4"/></gpx>', "gpx", "odk.off_globe"),
+        (b'<gpx><wpt lat="x" lon="-77.4"/></gpx>', "gpx", "xml.not_numbers"),
+        (
+            b"<kml><Placemark><Point><coordinates>-77.4,-5.7,1 -77.5,-5.8</coordinates></Point>"
+            b"<LineString><coordinates>1,1 2,2</coordinates></LineString></Placemark></kml>",
+            "kml",
+            "shape.multiple",
+        ),
+    ],
+)
+def test_hostile_coordinates_become_row_errors_not_crashes(data, fmt, rule):
+    (row,) = check(data, fmt, producer_column="name", name_column="name")
+    assert rule in [i.rule for i in row.errors]
