@@ -122,9 +122,13 @@ def _geometry_guess(table: SourceTable) -> tuple[str | None, str]:
         if counts and all(points for points in counts):
             if all(len(points) == 1 for points in counts):
                 return column, "geopoint"
-            closed = all(len(p) > 3 and p[0].lat == p[-1].lat for p in counts if len(p) > 1)
+            closed = all(len(p) > 3 and _same(p[0], p[-1]) for p in counts if len(p) > 1)
             return column, "geoshape" if closed else "geotrace"
     return _first(table.columns, _GEOMETRY_HINTS, set()), "geoshape"
+
+
+def _same(a, b) -> bool:
+    return (a.lon, a.lat) == (b.lon, b.lat)
 
 
 def guess_mapping(table: SourceTable) -> ColumnMapping:

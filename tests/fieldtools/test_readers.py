@@ -250,3 +250,14 @@ def test_unusable_files_say_why(data, fmt, text):
 def test_hostile_coordinates_become_row_errors_not_crashes(data, fmt, rule):
     (row,) = check(data, fmt, producer_column="name", name_column="name")
     assert rule in [i.rule for i in row.errors]
+
+
+def test_kobo_geotrace_closing_on_itself_is_a_polygon_only_when_confirmed():
+    data = ex.kobo_xlsx([ex.kobo_row(1, ex.odk(ex.ring()))])
+    (refused,) = check(data, geometry_type="geotrace")
+    assert where(refused) == [(2, "datos/linderos", None, "shape.closed_trace")]
+    (confirmed,) = check(data, geometry_type="geotrace", lines_as_polygons=True)
+    assert confirmed.status == "new" and confirmed.exact_geometry["type"] == "Polygon"
+    open_line = ex.kobo_xlsx([ex.kobo_row(1, ex.odk(ex.ring()[:6]))])
+    (line,) = check(open_line, geometry_type="geotrace", lines_as_polygons=True)
+    assert [i.rule for i in line.errors] == ["shape.line"]
