@@ -81,7 +81,27 @@ def _table(headers, records, first_row: int) -> SourceTable:
             raise FieldFileError(_l("More than %(limit)s rows: split the file.", limit=MAX_ROWS))
     if not rows:
         raise FieldFileError(_l("The file has column names but no rows."))
-    return SourceTable([c for c in columns if c], rows)
+    return _join_split_geopoints(SourceTable([c for c in columns if c], rows))
+
+
+#: ODK Central's CSV splits a geopoint question into four columns and keeps no text column.
+_SPLIT_PARTS = ("-Latitude", "-Longitude", "-Altitude", "-Accuracy")
+
+
+def _join_split_geopoints(table: SourceTable) -> SourceTable:
+    """Add "<question>" as ODK text ("lat lon alt acc") where only its split columns exist."""
+    for column in list(table.columns):
+        if not column.endswith("-Latitude"):
+            continue
+        base = column.removesuffix("-Latitude")
+        if base in table.columns or f"{base}-Longitude" not in table.columns:
+            continue
+        table.columns.append(base)
+        for row in table.rows:
+            parts = [row.values.get(base + part) for part in _SPLIT_PARTS]
+            if parts[0] and parts[1]:
+                row.values[base] = " ".join(p for p in parts if p)
+    return table
 
 
 def read_xlsx(data: bytes) -> SourceTable:

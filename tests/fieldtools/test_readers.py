@@ -261,3 +261,15 @@ def test_kobo_geotrace_closing_on_itself_is_a_polygon_only_when_confirmed():
     open_line = ex.kobo_xlsx([ex.kobo_row(1, ex.odk(ex.ring()[:6]))])
     (line,) = check(open_line, geometry_type="geotrace", lines_as_polygons=True)
     assert [i.rule for i in line.errors] == ["shape.line"]
+
+
+def test_odk_central_csv_with_a_split_geopoint_and_meta_instance_id():
+    headers = ["SubmissionDate", "socio", "parcela", "punto-Latitude", "punto-Longitude"]
+    headers += ["punto-Altitude", "punto-Accuracy", "meta-instanceID", "KEY"]
+    row = ["2026-11-10", "M-0001", "Alto", "-5.7012345", "-77.4123456", "1150", "3.9"]
+    row += ["uuid:7d1c0000-0000-4000-8000-000000000001"] * 2
+    (checked,) = check(ex.kobo_csv([row], headers, delimiter=","), "odk", crop="coffee")
+    assert checked.status == "new", checked.issues
+    assert checked.submission_id == "7d1c0000-0000-4000-8000-000000000001"
+    assert checked.exact_geometry["coordinates"] == [Decimal("-77.4123456"), Decimal("-5.7012345")]
+    assert checked.accuracies == [3.9]
