@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 .PHONY: run test test-other-day check lint format translations demo migrate install clean bench bench-shipments \
-	bench-trace bench-forest
+	bench-trace bench-forest bench-fieldimport
 
 # Re-install whenever pyproject.toml changes; the stamp file records the last install.
 $(VENV)/.installed: pyproject.toml
@@ -70,6 +70,7 @@ bench: translations
 	$(BIN)/python -m benchmarks.bench_settlement --databases sqlite,postgresql
 	$(BIN)/python -m benchmarks.epcis_bench
 	$(BIN)/python -m benchmarks.dds_bench
+	$(BIN)/python -m benchmarks.fieldimport_bench --databases sqlite,postgresql
 
 bench-shipments: translations
 	$(BIN)/python -m benchmarks.shipments_bench
@@ -88,6 +89,10 @@ bench-payments: translations
 	$(BIN)/python -m benchmarks.bench_payments --databases sqlite,postgresql
 	$(BIN)/python -m benchmarks.bench_settlement --databases sqlite,postgresql
 	$(BIN)/python -m benchmarks.dds_bench
+
+# Plots from a KoboToolbox export of 2,000 rows, preview and import (issue 17 §1).
+bench-fieldimport: translations
+	$(BIN)/python -m benchmarks.fieldimport_bench --databases sqlite,postgresql
 
 clean:
 	rm -rf $(VENV) instance test-results

@@ -14,6 +14,7 @@ from coopchain.auth.models import Organization, OrganizationKind, Role, User
 from coopchain.config import PROJECT_ROOT
 from coopchain.db import session_scope
 from coopchain.errors import DomainError
+from coopchain.fieldtools.commands import import_plots_command
 from coopchain.ledger import commands as ledger_commands
 
 
@@ -344,3 +345,4 @@ def assess_forest_command(org_code, dataset_ids, plot_ids, canopy, resume_id, ba
 # Commands that live with their domain, added here so `coopchain --help` lists them all.
 cli.add_command(ledger_commands.verify_ledger_command)
 cli.add_command(ledger_commands.ledger_head_command)
+cli.add_command(import_plots_command)

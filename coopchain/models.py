@@ -12,6 +12,7 @@ from coopchain.farms.models import (
     Plot,
     Producer,
 )
+from coopchain.fieldtools.models import FieldImportMapping, FieldSubmission, FieldUpload
 from coopchain.forest.models import ForestAssessment, ForestDataset
 from coopchain.ledger.models import LedgerEvent
 from coopchain.lots.models import (
@@ -54,6 +55,9 @@ __all__ = [
     "ForestAssessment",
     "ForestDataset",
     "ForestEvidence",
+    "FieldImportMapping",
+    "FieldSubmission",
+    "FieldUpload",
     "Shipment",
     "Cupper",
     "CuppingSample",

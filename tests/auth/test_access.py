@@ -65,6 +65,9 @@ RULES = {
     "farms.registry_import": ("POST", WRITE),
     "farms.registry_template": ("GET", ALL),
     "farms.registry_export": ("GET", ALL),
+    "farms.field_import": ("POST", WRITE),
+    "farms.field_import_review": ("POST", WRITE),
+    "api.plots_import": ("POST", WRITE),
     "farms.certifier_list": ("GET", ALL),
     "farms.certifier_new": ("POST", {"admin"}),
     "farms.certifier_edit": ("POST", {"admin"}),
@@ -498,6 +501,10 @@ def _urls_for_rows(app, db_session, org) -> dict:
         "digest": "0" * 16,
         "settlement_id": _settlement(db_session, org, shipment).id,
     }
+    from coopchain.fieldtools.uploads import keep_upload
+
+    csv_export = b"_uuid,socio,parcela,linderos\nu-1,M-1,Alta,-5.701234 -77.412345 1100 4\n"
+    upload_token = keep_upload(db_session, org.id, csv_export, "kobo", "linderos.csv")
     #: Routes whose <number> is a certificate's, not a cupping session's.
     certificate_values = values | {"number": certificate.number}
     #: Routes whose <number> is a payment's, and <token> its receipt's.
@@ -513,6 +520,8 @@ def _urls_for_rows(app, db_session, org) -> dict:
                 urls[rule.endpoint] = url_for(rule.endpoint, code="en")
             elif rule.endpoint == "public_trace.lot":
                 urls[rule.endpoint] = url_for(rule.endpoint, token=lot.public_token)
+            elif rule.endpoint == "farms.field_import_review":
+                urls[rule.endpoint] = url_for(rule.endpoint, token=upload_token)
             elif rule.endpoint == "verify.certificate":
                 urls[rule.endpoint] = url_for(rule.endpoint, code=values["verify_code"])
             else:

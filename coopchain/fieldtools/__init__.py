@@ -1,0 +1,1 @@
+"""Plots from the field tools cooperatives use: KoboToolbox/ODK exports, KML/KMZ and GPX."""
