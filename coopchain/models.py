@@ -12,6 +12,7 @@ from coopchain.farms.models import (
     Producer,
 )
 from coopchain.forest.models import ForestAssessment, ForestDataset
+from coopchain.job_rows import Job
 from coopchain.ledger.models import LedgerEvent
 from coopchain.lots.models import (
     Bag,
@@ -59,6 +60,7 @@ __all__ = [
     "CuppingSession",
     "CuppingSheet",
     "GreenGrading",
+    "Job",
     "PitahayaGrading",
     "Delivery",
     "FundEntry",
