@@ -81,6 +81,9 @@ def worker_command(threads):
         worker_type="thread",
         periodic=False,
         check_worker_health=True,
+        # An idle worker polls SQLite storage with a back-off; Huey's default ceiling (10 s)
+        # would leave a job sent by the reaper waiting that long. Redis storage blocks instead.
+        max_delay=1.0,
     )
     click.echo(f"Worker on queue {queue.huey.name!r} ({type(queue.huey.storage).__name__}).")
     try:
