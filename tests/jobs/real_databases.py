@@ -39,6 +39,11 @@ def fresh_database(kind: str, tmp_path: Path, suffix: str) -> str:
 
 def coopchain_process(args: list[str], env: dict, log: Path) -> subprocess.Popen:
     """`coopchain <args>` as an operator starts it, from this checkout, its output in `log`."""
+    return python_process(["-c", "from coopchain.cli import cli; cli()", *args], env, log)
+
+
+def python_process(args: list[str], env: dict, log: Path) -> subprocess.Popen:
+    """`python <args>` (e.g. -m gunicorn …) with this checkout's coopchain and `env`."""
     full_env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
@@ -49,7 +54,7 @@ def coopchain_process(args: list[str], env: dict, log: Path) -> subprocess.Popen
     }
     with open(log, "ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-c", "from coopchain.cli import cli; cli()", *args],
+            [sys.executable, *args],
             env=full_env,
             stdout=out,
             stderr=subprocess.STDOUT,
