@@ -12,6 +12,7 @@ finishes is the one whose name is on the row, so a job completes once.
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Column, func, or_, select, update
 from sqlmodel import Field, Session, SQLModel
 
@@ -70,7 +71,7 @@ def wall_clock() -> datetime:
 def get_job(session: Session, org_id: int, job_id: int) -> Job:
     job = session.scalar(owned(Job, org_id).where(Job.id == job_id))
     if job is None:
-        raise NotFound("No such job.")
+        raise NotFound(str(_l("No such job.")))
     return job
 
 
