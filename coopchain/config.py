@@ -119,6 +119,10 @@ def load_config() -> dict:
         "JOBS_MAX_ATTEMPTS": int(os.environ.get("COOPCHAIN_JOBS_MAX_ATTEMPTS", "3")),
         # Threads of one `coopchain worker`.
         "JOBS_WORKER_THREADS": int(os.environ.get("COOPCHAIN_WORKER_THREADS", "2")),
+        # A payment run over more deliveries than this is confirmed by a job.
+        "JOBS_PAYMENT_RUN_DELIVERIES": int(
+            os.environ.get("COOPCHAIN_JOBS_PAYMENT_RUN_DELIVERIES", "300")
+        ),
         # Extra modules registering tasks (comma-separated), for plug-ins outside TASK_MODULES.
         "JOBS_TASK_MODULES": tuple(
             m.strip() for m in os.environ.get("COOPCHAIN_JOB_MODULES", "").split(",") if m.strip()

@@ -137,6 +137,28 @@ def renew(session: Session, job_id: int, owner: str, lease: timedelta, progress=
     return result.rowcount == 1
 
 
+def complete_in(session: Session, job_id: int, owner: str, result: dict) -> bool:
+    """Mark the job finished inside the caller's transaction, so a task's own writes and its
+    completion commit together (or not at all): a worker killed before that commit leaves
+    nothing done, and after it the job is finished for everyone. False, changing nothing, when
+    the job is no longer `owner`'s. Flushes, never commits."""
+    job = session.scalar(
+        select(Job)
+        .where(Job.id == job_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if job is None or job.lease_owner != owner or job.status != JobStatus.RUNNING:
+        return False
+    now = wall_clock()
+    job.status, job.result, job.error = JobStatus.FINISHED, result, None
+    job.done, job.finished_at, job.updated_at = max(job.done, job.total), now, now
+    job.lease_owner = job.lease_until = None
+    session.add(job)
+    session.flush()
+    return True
+
+
 def finish(session: Session, job_id: int, owner: str, *, result=None, error=None, retry=False):
     """Record the end of `owner`'s run: finished with `result`, failed with `error`, or (when
     `retry`) queued again with the error noted. Nothing happens when the job is no longer

@@ -38,7 +38,7 @@ from coopchain.job_rows import Job
 log = logging.getLogger(__name__)
 
 #: Modules that register tasks when imported (each domain's jobs live with the domain).
-TASK_MODULES = ("coopchain.forest.assessment_jobs",)
+TASK_MODULES = ("coopchain.forest.assessment_jobs", "coopchain.payments.run_jobs")
 
 #: kind -> the task function; filled by @task at import.
 TASKS: dict[str, Callable] = {}
@@ -74,6 +74,13 @@ class JobContext:
     sessionmaker: Callable[[], Session]
     owner: str
     lease: timedelta
+
+    def complete(self, session: Session, result: dict) -> None:
+        """For tasks whose writes must happen once: record the job finished in `session`'s
+        transaction (the task then commits both together). Raises LeaseLost, so the task rolls
+        back, when another worker has taken the job over."""
+        if not job_rows.complete_in(session, self.job_id, self.owner, result):
+            raise LeaseLost(self.job_id)
 
     def progress(self, done: int, total: int) -> None:
         """Record progress and renew the lease; raises LeaseLost when the job is not ours."""

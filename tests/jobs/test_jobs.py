@@ -15,6 +15,7 @@ from coopchain.job_rows import (
     JobStatus,
     abandoned,
     claim,
+    complete_in,
     finish,
     renew,
     touch_if_unchanged,
@@ -66,6 +67,18 @@ def test_a_dead_workers_job_is_taken_over_and_completes_once(db_session, job):
     assert not finish(db_session, job.id, "alive", result={"by": "again"})
     db_session.refresh(job)
     assert (job.status, job.result, job.lease_owner) == (JobStatus.FINISHED, {"by": "alive"}, None)
+
+
+def test_a_task_completing_in_its_own_transaction_must_still_hold_the_job(db_session, job):
+    claim(db_session, job.id, "dead", LEASE, 3)
+    _expire_lease(db_session, job.id)
+    claim(db_session, job.id, "alive", LEASE, 3)
+    assert not complete_in(db_session, job.id, "dead", {"paid": "twice"})
+    assert complete_in(db_session, job.id, "alive", {"paid": "once"})
+    db_session.commit()
+    db_session.refresh(job)
+    assert (job.status, job.result) == (JobStatus.FINISHED, {"paid": "once"})
+    assert not complete_in(db_session, job.id, "alive", {"paid": "again"})
 
 
 def test_a_job_out_of_attempts_fails_with_its_last_error(db_session, job):
