@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Column, func, or_, select, update
+from sqlalchemy import JSON, Column, LargeBinary, func, or_, select, update
 from sqlmodel import Field, Session, SQLModel
 
 from coopchain.clock import utcnow
@@ -62,6 +62,21 @@ class Job(SQLModel, table=True):
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class JobFile(SQLModel, table=True):
+    """A file a job made (a label sheet, a certificate): kept in the database, which every web
+    node can read, whatever machine the worker ran on."""
+
+    __tablename__ = "job_files"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organizations.id", index=True)
+    job_id: int = Field(foreign_key="jobs.id", index=True)
+    filename: str = Field(max_length=200)
+    content_type: str = Field(max_length=100)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 def wall_clock() -> datetime:
     """Leases compare times written by different machines: real time, never the cooperative's
     (pinned in tests) clock."""
@@ -73,6 +88,16 @@ def get_job(session: Session, org_id: int, job_id: int) -> Job:
     if job is None:
         raise NotFound(str(_l("No such job.")))
     return job
+
+
+def job_file(session: Session, org_id: int, job_id: int) -> JobFile:
+    """The file job `job_id` made (the newest, should a retry have made two)."""
+    found = session.scalar(
+        owned(JobFile, org_id).where(JobFile.job_id == job_id).order_by(JobFile.id.desc())
+    )
+    if found is None:
+        raise NotFound(str(_l("This job has no file.")))
+    return found
 
 
 def list_jobs(session: Session, org_id: int, offset: int = 0, limit: int = 25):

@@ -38,7 +38,11 @@ from coopchain.job_rows import Job
 log = logging.getLogger(__name__)
 
 #: Modules that register tasks when imported (each domain's jobs live with the domain).
-TASK_MODULES = ("coopchain.forest.assessment_jobs", "coopchain.payments.run_jobs")
+TASK_MODULES = (
+    "coopchain.forest.assessment_jobs",
+    "coopchain.payments.run_jobs",
+    "coopchain.trace.label_jobs",
+)
 
 #: kind -> the task function; filled by @task at import.
 TASKS: dict[str, Callable] = {}
@@ -74,6 +78,18 @@ class JobContext:
     sessionmaker: Callable[[], Session]
     owner: str
     lease: timedelta
+
+    def attach(self, session: Session, filename: str, content_type: str, data: bytes) -> None:
+        """Keep a file the job made (downloaded from its page); commit it with complete()."""
+        session.add(
+            job_rows.JobFile(
+                organization_id=self.organization_id,
+                job_id=self.job_id,
+                filename=filename,
+                content_type=content_type,
+                data=data,
+            )
+        )
 
     def complete(self, session: Session, result: dict) -> None:
         """For tasks whose writes must happen once: record the job finished in `session`'s

@@ -12,7 +12,7 @@ from coopchain.farms.models import (
     Producer,
 )
 from coopchain.forest.models import ForestAssessment, ForestDataset
-from coopchain.job_rows import Job
+from coopchain.job_rows import Job, JobFile
 from coopchain.ledger.models import LedgerEvent
 from coopchain.lots.models import (
     Bag,
@@ -61,6 +61,7 @@ __all__ = [
     "CuppingSheet",
     "GreenGrading",
     "Job",
+    "JobFile",
     "PitahayaGrading",
     "Delivery",
     "FundEntry",

@@ -2,12 +2,14 @@
 A client that started one (or was given its id) polls /api/v1/jobs/<id> until `status` is
 finished or failed."""
 
-from flask import jsonify
+import io
+
+from flask import jsonify, send_file
 from marshmallow import Schema, fields
 
 from coopchain.auth.access import READ, api_requires, current_org_id
 from coopchain.db import get_session
-from coopchain.job_rows import DONE, Job, JobStatus, get_job, list_jobs
+from coopchain.job_rows import DONE, Job, JobStatus, get_job, job_file, list_jobs
 from coopchain.web.api import OPENAPI_SCHEMAS, api_blueprint, document, page_args, page_of
 
 
@@ -36,6 +38,12 @@ document(
     response="JobOut",
     params=("job_id",),
 )
+document(
+    "/api/v1/jobs/{job_id}/file",
+    "get",
+    "The file a finished job made (a label sheet…); 404 when it made none",
+    params=("job_id",),
+)
 
 
 def _dump(job: Job) -> dict:
@@ -58,3 +66,12 @@ def jobs_list():
 @api_requires(READ)
 def jobs_get(job_id: int):
     return jsonify(_dump(get_job(get_session(), current_org_id(), job_id)))
+
+
+@api_blueprint.get("/jobs/<int:job_id>/file")
+@api_requires(READ)
+def jobs_file(job_id: int):
+    found = job_file(get_session(), current_org_id(), job_id)
+    return send_file(
+        io.BytesIO(found.data), mimetype=found.content_type, download_name=found.filename
+    )

@@ -2,13 +2,15 @@
 polls the .json twin of the page; without JavaScript the page refreshes itself) and that
 JSON. Anyone in the organisation may follow its jobs."""
 
-from flask import jsonify, render_template, request, url_for
+import io
+
+from flask import jsonify, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
 from coopchain import formatting
 from coopchain.auth.access import READ, current_org_id, requires
 from coopchain.db import get_session
-from coopchain.job_rows import DONE, Job, get_job, list_jobs
+from coopchain.job_rows import DONE, Job, get_job, job_file, list_jobs
 from coopchain.jobs import RESULT_PAGES
 from coopchain.views import bp
 
@@ -69,3 +71,13 @@ def job_status(job_id: int):
     response = jsonify(job_facts(get_job(get_session(), current_org_id(), job_id)))
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/jobs/<int:job_id>/file")
+@requires(READ)
+def job_file_download(job_id: int):
+    """The file the job made (a label sheet…): what its result link points at."""
+    found = job_file(get_session(), current_org_id(), job_id)
+    return send_file(
+        io.BytesIO(found.data), mimetype=found.content_type, download_name=found.filename
+    )

@@ -1,4 +1,4 @@
-"""jobs: long work run by `coopchain worker` processes, with progress, result and lease
+"""jobs: long work run by `coopchain worker` processes (progress, result, lease) and its files
 
 Revision ID: 19b0b0e1a001
 Revises: f16a2b3c4d50
@@ -47,8 +47,29 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_jobs_organization_id'), ['organization_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_jobs_status'), ['status'], unique=False)
 
+    op.create_table('job_files',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organization_id', sa.Integer(), nullable=False),
+    sa.Column('job_id', sa.Integer(), nullable=False),
+    sa.Column('filename', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('content_type', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('data', sa.LargeBinary(), nullable=False),
+    sa.Column('created_at', coopchain.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['job_id'], ['jobs.id'], name=op.f('fk_job_files_job_id_jobs')),
+    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_job_files_organization_id_organizations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_job_files'))
+    )
+    with op.batch_alter_table('job_files', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_job_files_job_id'), ['job_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_job_files_organization_id'), ['organization_id'], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('job_files', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_job_files_organization_id'))
+        batch_op.drop_index(batch_op.f('ix_job_files_job_id'))
+
+    op.drop_table('job_files')
     with op.batch_alter_table('jobs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_jobs_status'))
         batch_op.drop_index(batch_op.f('ix_jobs_organization_id'))

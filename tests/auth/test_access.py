@@ -287,6 +287,9 @@ RULES = {
     "core.job_status": ("GET", ALL),
     "api.jobs_list": ("GET", ALL),
     "api.jobs_get": ("GET", ALL),
+    "api.jobs_file": ("GET", ALL),
+    "core.job_file_download": ("GET", ALL),
+    "trace.label_job": ("POST", ALL),
 }
 
 
