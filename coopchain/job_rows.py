@@ -71,6 +71,8 @@ class JobFile(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     organization_id: int = Field(foreign_key="organizations.id", index=True)
     job_id: int = Field(foreign_key="jobs.id", index=True)
+    #: "input" (what the job reads: an uploaded workbook) or "output" (what it made).
+    purpose: str = Field(default="output", max_length=10)
     filename: str = Field(max_length=200)
     content_type: str = Field(max_length=100)
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
@@ -90,10 +92,12 @@ def get_job(session: Session, org_id: int, job_id: int) -> Job:
     return job
 
 
-def job_file(session: Session, org_id: int, job_id: int) -> JobFile:
-    """The file job `job_id` made (the newest, should a retry have made two)."""
+def job_file(session: Session, org_id: int, job_id: int, purpose: str = "output") -> JobFile:
+    """The file job `job_id` made (the newest, should a retry have made two), or read."""
     found = session.scalar(
-        owned(JobFile, org_id).where(JobFile.job_id == job_id).order_by(JobFile.id.desc())
+        owned(JobFile, org_id)
+        .where(JobFile.job_id == job_id, JobFile.purpose == purpose)
+        .order_by(JobFile.id.desc())
     )
     if found is None:
         raise NotFound(str(_l("This job has no file.")))

@@ -42,6 +42,7 @@ TASK_MODULES = (
     "coopchain.forest.assessment_jobs",
     "coopchain.payments.run_jobs",
     "coopchain.trace.label_jobs",
+    "coopchain.spreadsheets.import_jobs",
 )
 
 #: kind -> the task function; filled by @task at import.
@@ -85,11 +86,16 @@ class JobContext:
             job_rows.JobFile(
                 organization_id=self.organization_id,
                 job_id=self.job_id,
+                purpose="output",
                 filename=filename,
                 content_type=content_type,
                 data=data,
             )
         )
+
+    def input_file(self, session: Session) -> bytes:
+        """The file submitted with the job (an uploaded workbook)."""
+        return job_rows.job_file(session, self.organization_id, self.job_id, "input").data
 
     def complete(self, session: Session, result: dict) -> None:
         """For tasks whose writes must happen once: record the job finished in `session`'s
@@ -165,7 +171,15 @@ def queue(app: Flask | None = None) -> Queue:
     return (app or current_app).extensions["coopchain.jobs"]
 
 
-def submit(session: Session, org_id: int, user_id: int | None, kind: str, arguments: dict) -> Job:
+def submit(
+    session: Session,
+    org_id: int,
+    user_id: int | None,
+    kind: str,
+    arguments: dict,
+    *,
+    input_file: tuple[str, str, bytes] | None = None,
+) -> Job:
     """Record a job and send it to the workers once `session` commits (a worker must find the
     row). In immediate mode (tests) it runs in the caller, right after that commit. Flushes,
     never commits."""
@@ -174,6 +188,19 @@ def submit(session: Session, org_id: int, user_id: int | None, kind: str, argume
     job = Job(organization_id=org_id, user_id=user_id, kind=kind, arguments=arguments)
     session.add(job)
     session.flush()
+    if input_file:  # (filename, content type, bytes): an upload the task reads
+        name, content_type, data = input_file
+        session.add(
+            job_rows.JobFile(
+                organization_id=org_id,
+                job_id=job.id,
+                purpose="input",
+                filename=name[:200],
+                content_type=content_type[:100],
+                data=data,
+            )
+        )
+        session.flush()
     session.info.setdefault(_PENDING, []).append((queue().run_job, job.id))
     return job
 

@@ -51,6 +51,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organization_id', sa.Integer(), nullable=False),
     sa.Column('job_id', sa.Integer(), nullable=False),
+    sa.Column('purpose', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
     sa.Column('filename', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('content_type', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
     sa.Column('data', sa.LargeBinary(), nullable=False),
