@@ -73,6 +73,7 @@ JOB_KINDS = (
     _l("labels.sheet"),
     _l("import.registry"),
     _l("import.deliveries"),
+    _l("certificate.issue"),
 )
 SHIPMENT_STATUSES = (_l("planned"), _l("loading"), _l("shipped"), _l("delivered"))
 CERTIFICATE_STATUSES = (_l("valid"), _l("revoked"))

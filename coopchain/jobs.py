@@ -43,6 +43,7 @@ TASK_MODULES = (
     "coopchain.payments.run_jobs",
     "coopchain.trace.label_jobs",
     "coopchain.spreadsheets.import_jobs",
+    "coopchain.certs.certificate_jobs",
 )
 
 #: kind -> the task function; filled by @task at import.
