@@ -31,6 +31,11 @@ def _refused(context, reason: str):
     raise DomainError(reason)
 
 
+@jobs.task("test.crash")
+def _crash(context):
+    raise OSError("disk full")
+
+
 @pytest.fixture
 def job(db_session, org):
     row = Job(organization_id=org.id, kind="test.steps", arguments={})
@@ -188,3 +193,14 @@ def test_a_job_page_of_another_organisation_is_not_found(
     login("admin", other_org)
     assert client.get(f"/jobs/{job.id}").status_code == 404
     assert client.get(f"/jobs/{job.id}.json").status_code == 404
+
+
+def test_a_crashed_task_is_queued_again_with_its_error(app, db_session, org):
+    """An unexpected error is not the job's fault: it goes back to the queue (Huey retries it
+    after a delay; the reaper would too) with the error noted, until out of attempts."""
+    with app.app_context():
+        job = jobs.submit(db_session, org.id, None, "test.crash", {})
+        db_session.commit()
+    db_session.refresh(job)
+    assert (job.status, job.attempts, job.lease_owner) == (JobStatus.QUEUED, 1, None)
+    assert job.error == "OSError: disk full"
