@@ -109,7 +109,12 @@ def load_config() -> dict:
         "JOBS_QUEUE_URL": os.environ.get("COOPCHAIN_QUEUE_URL", redis_url),
         "JOBS_QUEUE_NAME": os.environ.get("COOPCHAIN_QUEUE_NAME", "coopchain"),
         "JOBS_QUEUE_FILE": os.environ.get("COOPCHAIN_QUEUE_FILE", ""),
-        "JOBS_IMMEDIATE": _env_bool("COOPCHAIN_JOBS_IMMEDIATE", env == "test"),
+        # None: immediate exactly when the app's COOPCHAIN_ENV (after overrides) is "test".
+        "JOBS_IMMEDIATE": (
+            _env_bool("COOPCHAIN_JOBS_IMMEDIATE", False)
+            if os.environ.get("COOPCHAIN_JOBS_IMMEDIATE") is not None
+            else None
+        ),
         # A worker renews its lease on a job every third of this (seconds); a job whose lease
         # ran out (its worker was killed) is sent again by the reaper, which looks every
         # JOBS_REAP_S. A job nobody took for JOBS_REQUEUE_AFTER_S (lost message) is sent again.

@@ -159,7 +159,8 @@ def init_app(app: Flask) -> None:
 
 def make_huey(config, instance_path: str):
     name = config["JOBS_QUEUE_NAME"]
-    if config["JOBS_IMMEDIATE"]:
+    immediate = config["JOBS_IMMEDIATE"]
+    if immediate if immediate is not None else config["COOPCHAIN_ENV"] == "test":
         return MemoryHuey(name, immediate=True, results=False)
     if config["JOBS_QUEUE_URL"]:
         return RedisHuey(name, url=config["JOBS_QUEUE_URL"], results=False)
