@@ -44,6 +44,7 @@ TASK_MODULES = (
     "coopchain.trace.label_jobs",
     "coopchain.spreadsheets.import_jobs",
     "coopchain.certs.certificate_jobs",
+    "coopchain.certs.eudr_jobs",
 )
 
 #: kind -> the task function; filled by @task at import.

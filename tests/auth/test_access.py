@@ -290,6 +290,7 @@ RULES = {
     "api.jobs_file": ("GET", ALL),
     "core.job_file_download": ("GET", ALL),
     "trace.label_job": ("POST", ALL),
+    "certs.shipment_eudr_job": ("POST", ALL),
 }
 
 
