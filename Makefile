@@ -30,9 +30,12 @@ demo: migrate
 	COOPCHAIN_ENV=$${COOPCHAIN_ENV:-demo} FLASK_RUN_HOST=$(HOST) FLASK_RUN_PORT=$(PORT) \
 		$(BIN)/coopchain demo
 
+# The web server and one job worker (coopchain worker) together; Ctrl-C stops both.
 run: demo
-	@echo "CoopChain on http://$(HOST):$(PORT)/"
-	COOPCHAIN_ENV=$${COOPCHAIN_ENV:-demo} FLASK_RUN_HOST=$(HOST) FLASK_RUN_PORT=$(PORT) \
+	@echo "CoopChain on http://$(HOST):$(PORT)/ (and one job worker)"
+	export COOPCHAIN_ENV=$${COOPCHAIN_ENV:-demo} FLASK_RUN_HOST=$(HOST) FLASK_RUN_PORT=$(PORT); \
+		$(BIN)/coopchain worker & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 		$(BIN)/coopchain run
 
 # On every core (pytest-xdist), each test module on one worker so its module fixtures are

@@ -21,6 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
     check_secret_key(app)
     configure_db(app)
     configure_extensions(app)
+    configure_jobs(app)
     configure_proxy(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -88,6 +89,12 @@ def configure_extensions(app: Flask) -> None:
     security_headers.init_app(app)
 
 
+def configure_jobs(app: Flask) -> None:
+    from coopchain import jobs
+
+    jobs.init_app(app)
+
+
 def configure_proxy(app: Flask) -> None:
     if app.config["TRUST_PROXY"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -150,6 +157,8 @@ ROUTE_MODULES = (
     "coopchain.payments.public_views",
     "coopchain.payments.api",
     "coopchain.payments.settle_api",
+    "coopchain.web.job_pages",
+    "coopchain.web.api_jobs",
 )
 
 

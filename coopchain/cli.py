@@ -8,7 +8,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, NoAppException, with_appcontext
 from sqlalchemy import select
 
-from coopchain import create_app
+from coopchain import create_app, job_commands
 from coopchain.auth import services as auth_services
 from coopchain.auth.models import Organization, OrganizationKind, Role, User
 from coopchain.config import PROJECT_ROOT
@@ -297,11 +297,17 @@ def register_forest_dataset_command(paths, org_code, kind, version, downloaded_o
     help="Continue an interrupted or failed assessment instead of starting one.",
 )
 @click.option("--batch-size", type=click.IntRange(1, 5000), default=None)
+@click.option(
+    "--wait/--no-wait",
+    default=True,
+    help="Follow the job's progress until it ends (default), or return once it is queued.",
+)
 @with_appcontext
-def assess_forest_command(org_code, dataset_ids, plot_ids, canopy, resume_id, batch_size):
-    """Measure forest cover and loss for every plot (or the ones given) from the rasters."""
-    from coopchain.db import database
+def assess_forest_command(org_code, dataset_ids, plot_ids, canopy, resume_id, batch_size, wait):
+    """Measure forest cover and loss for every plot (or the ones given) from the rasters: a
+    job that a `coopchain worker` runs (this command follows its progress)."""
     from coopchain.forest import assessment as fa
+    from coopchain.forest import assessment_jobs
 
     try:
         with session_scope() as session:
@@ -314,35 +320,25 @@ def assess_forest_command(org_code, dataset_ids, plot_ids, canopy, resume_id, ba
                 assessment = fa.start_assessment(
                     session, org_id, None, dataset_ids, list(plot_ids) or None, canopy
                 )
-            assessment_id, total, done = assessment.id, assessment.total, assessment.done
+            assessment_id, total = assessment.id, assessment.total
+            job_id = assessment_jobs.submit(session, org_id, None, assessment_id, batch_size).id
     except DomainError as exc:
         raise _refused(exc) from exc
-    click.echo(f"Assessment {assessment_id}: {total} plot(s).")
-    with click.progressbar(length=max(total, 1), label="Plots", show_pos=True) as bar:
-        bar.update(done)
-        seen = [done]
-
-        def progress(now_done: int, _total: int) -> None:
-            bar.update(now_done - seen[0])
-            seen[0] = now_done
-
-        try:
-            result = fa.run_assessment(
-                database().sessionmaker,
-                org_id,
-                assessment_id,
-                progress=progress,
-                **({"batch_size": batch_size} if batch_size else {}),
-            )
-        except DomainError as exc:
-            raise _refused(exc) from exc
-        except KeyboardInterrupt:
-            click.echo(f"\nInterrupted: resume with --resume {assessment_id}.", err=True)
-            raise SystemExit(130) from None
-    click.echo(f"Assessment {assessment_id} {result.status}: {result.done} plot(s) measured.")
+    click.echo(f"Assessment {assessment_id}: {total} plot(s); job {job_id}.")
+    if not wait:
+        click.echo(f"Follow it with: coopchain job {job_id}")
+        return
+    job = job_commands.follow_job(org_id, job_id, label="Plots")
+    if job.status != "finished":
+        raise click.ClickException(job.error or f"Job {job_id} {job.status}.")
+    click.echo(
+        f"Assessment {assessment_id} {job.result['status']}: {job.result['done']} plot(s) measured."
+    )
 
 
 # Commands that live with their domain, added here so `coopchain --help` lists them all.
 cli.add_command(ledger_commands.verify_ledger_command)
 cli.add_command(ledger_commands.ledger_head_command)
 cli.add_command(import_plots_command)
+cli.add_command(job_commands.worker_command)
+cli.add_command(job_commands.job_command)

@@ -37,6 +37,7 @@ def load_config() -> dict:
     # Unset: the demo's own database without a SECRET_KEY is the demo (demo_instance.py), so
     # the README's commands work after `make run`; anything else is production.
     env = os.environ.get("COOPCHAIN_ENV") or inferred_env(instance_dir(), database_url)
+    redis_url = os.environ.get("COOPCHAIN_REDIS_URL", "").strip()
     return {
         #: "production", "demo" or "test"; only demo and test may run without a real SECRET_KEY.
         "COOPCHAIN_ENV": env,
@@ -57,7 +58,12 @@ def load_config() -> dict:
         "BABEL_DEFAULT_LOCALE": "es",
         "LANGUAGES": ("es", "en"),
         "LOGIN_RATE_LIMIT": os.environ.get("COOPCHAIN_LOGIN_RATE_LIMIT", "10 per minute"),
-        "RATELIMIT_STORAGE_URI": os.environ.get("COOPCHAIN_RATELIMIT_STORAGE", "memory://"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("COOPCHAIN_RATELIMIT_STORAGE")
+        or redis_url
+        or "memory://",
+        "RATELIMIT_STORAGE_OPTIONS": {
+            "key_prefix": os.environ.get("COOPCHAIN_REDIS_PREFIX", "coopchain:") + "limits"
+        },
         "RATELIMIT_ENABLED": True,
         "PAGE_SIZE": 25,
         "DEMO_PASSWORD": os.environ.get("COOPCHAIN_DEMO_PASSWORD", "demo"),
@@ -93,9 +99,46 @@ def load_config() -> dict:
         "MAP_SATELLITE_ATTRIBUTION": os.environ.get("COOPCHAIN_MAP_SATELLITE_ATTRIBUTION", ""),
         # Walking a plot's boundary: a GPS fix less precise than this (metres) gets a warning.
         "GPS_MAX_ACCURACY_M": float(os.environ.get("COOPCHAIN_GPS_MAX_ACCURACY_M", "10")),
-        # Raster assessments started from the forest page run in a background thread of the
-        # worker (forest/assessment_views.py); the test suite runs them in the request instead.
-        "FOREST_ASSESS_IN_BACKGROUND": env != "test",
+        # Redis shared by every web node and worker (docs/OPERATIONS.md): when set, the task
+        # queue, rate-limit counters, the public page cache and its render lock live there;
+        # unset, each process keeps them itself (one machine). Keys start with REDIS_PREFIX, so
+        # several installations (or test runs) can share one Redis.
+        "REDIS_URL": redis_url,
+        "REDIS_PREFIX": os.environ.get("COOPCHAIN_REDIS_PREFIX", "coopchain:"),
+        # The task queue (jobs.py): Redis by URL, else a SQLite file in instance/. Tests run
+        # jobs in the caller (JOBS_IMMEDIATE) unless a test starts real workers.
+        "JOBS_QUEUE_URL": os.environ.get("COOPCHAIN_QUEUE_URL", redis_url),
+        "JOBS_QUEUE_NAME": os.environ.get("COOPCHAIN_QUEUE_NAME", "coopchain"),
+        "JOBS_QUEUE_FILE": os.environ.get("COOPCHAIN_QUEUE_FILE", ""),
+        # None: immediate exactly when the app's COOPCHAIN_ENV (after overrides) is "test".
+        "JOBS_IMMEDIATE": (
+            _env_bool("COOPCHAIN_JOBS_IMMEDIATE", False)
+            if os.environ.get("COOPCHAIN_JOBS_IMMEDIATE") is not None
+            else None
+        ),
+        # A worker renews its lease on a job every third of this (seconds); a job whose lease
+        # ran out (its worker was killed) is sent again by the reaper, which looks every
+        # JOBS_REAP_S. A job nobody took for JOBS_REQUEUE_AFTER_S (lost message) is sent again.
+        "JOBS_LEASE_S": float(os.environ.get("COOPCHAIN_JOBS_LEASE_S", "60")),
+        "JOBS_REAP_S": float(os.environ.get("COOPCHAIN_JOBS_REAP_S", "15")),
+        "JOBS_REQUEUE_AFTER_S": float(os.environ.get("COOPCHAIN_JOBS_REQUEUE_AFTER_S", "300")),
+        "JOBS_MAX_ATTEMPTS": int(os.environ.get("COOPCHAIN_JOBS_MAX_ATTEMPTS", "3")),
+        # Threads of one `coopchain worker`.
+        "JOBS_WORKER_THREADS": int(os.environ.get("COOPCHAIN_WORKER_THREADS", "2")),
+        # A payment run over more deliveries than this is confirmed by a job.
+        "JOBS_PAYMENT_RUN_DELIVERIES": int(
+            os.environ.get("COOPCHAIN_JOBS_PAYMENT_RUN_DELIVERIES", "300")
+        ),
+        # A workbook import (registry, deliveries) of more rows than this runs as a job.
+        "JOBS_IMPORT_ROWS": int(os.environ.get("COOPCHAIN_JOBS_IMPORT_ROWS", "1000")),
+        # A shipment certificate of more bags than this is issued by a job.
+        "JOBS_CERTIFICATE_BAGS": int(os.environ.get("COOPCHAIN_JOBS_CERTIFICATE_BAGS", "100")),
+        # A label sheet of more bags than this is made by a job.
+        "JOBS_LABEL_BAGS": int(os.environ.get("COOPCHAIN_JOBS_LABEL_BAGS", "100")),
+        # Extra modules registering tasks (comma-separated), for plug-ins outside TASK_MODULES.
+        "JOBS_TASK_MODULES": tuple(
+            m.strip() for m in os.environ.get("COOPCHAIN_JOB_MODULES", "").split(",") if m.strip()
+        ),
         # Public trace pages (/b/<token>, /l/<token>): requests per client (Flask-Limiter
         # syntax; storage is RATELIMIT_STORAGE_URI, memory:// or redis://host:port). A buyer
         # checking a pallet scans a few dozen bags a minute; a script trying tokens is stopped.
@@ -106,7 +149,9 @@ def load_config() -> dict:
         # Plots listed one by one on a public page (largest first); the rest are summed up,
         # which keeps a page of a 2,000-delivery lot under 100 KB.
         "PUBLIC_MAX_PLOT_ROWS": int(os.environ.get("COOPCHAIN_PUBLIC_MAX_PLOT_ROWS", "50")),
-        # Rendered public pages kept per worker (trace/page_cache.py).
+        # Rendered public pages kept per worker (trace/page_cache.py), or in Redis for every
+        # node when REDIS_URL (or this) is set (trace/shared_page_cache.py).
+        "PUBLIC_PAGE_CACHE_URL": os.environ.get("COOPCHAIN_PAGE_CACHE_URL", redis_url),
         "PUBLIC_PAGE_CACHE_SIZE": int(os.environ.get("COOPCHAIN_PUBLIC_PAGE_CACHE_SIZE", "512")),
         # Scans are written in batches of this many, or when the oldest is this old (seconds).
         "SCAN_LOG_BATCH": int(os.environ.get("COOPCHAIN_SCAN_LOG_BATCH", "50")),

@@ -65,6 +65,17 @@ FOREST_RESULTS = (
 EVIDENCE_KINDS = (_l("manual"), _l("field"), _l("whisp"), _l("raster"))
 FOREST_DATASET_KINDS = (_l("hansen_lossyear"), _l("hansen_treecover2000"), _l("jrc_gfc2020"))
 ASSESSMENT_STATUSES = (_l("running"), _l("finished"), _l("failed"))
+#: Jobs (coopchain/jobs.py): statuses and the registered task names shown as the job's kind.
+JOB_STATUSES = (_l("queued"),)
+JOB_KINDS = (
+    _l("forest.assessment"),
+    _l("payments.run"),
+    _l("labels.sheet"),
+    _l("import.registry"),
+    _l("import.deliveries"),
+    _l("certificate.issue"),
+    _l("eudr.package"),
+)
 SHIPMENT_STATUSES = (_l("planned"), _l("loading"), _l("shipped"), _l("delivered"))
 CERTIFICATE_STATUSES = (_l("valid"), _l("revoked"))
 FINDING_SEVERITIES = (_l("blocking"), _l("warning"))

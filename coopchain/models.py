@@ -14,6 +14,7 @@ from coopchain.farms.models import (
 )
 from coopchain.fieldtools.models import FieldImportMapping, FieldSubmission, FieldUpload
 from coopchain.forest.models import ForestAssessment, ForestDataset
+from coopchain.job_rows import Job, JobFile
 from coopchain.ledger.models import LedgerEvent
 from coopchain.lots.models import (
     Bag,
@@ -64,6 +65,8 @@ __all__ = [
     "CuppingSession",
     "CuppingSheet",
     "GreenGrading",
+    "Job",
+    "JobFile",
     "PitahayaGrading",
     "DdsStatement",
     "Delivery",

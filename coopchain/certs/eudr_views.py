@@ -6,15 +6,17 @@ by part.
 
 import io
 
-from flask import render_template, request, send_file
+from flask import current_app, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from coopchain.auth.access import READ, current_org_id, requires
+from coopchain.auth.access import READ, current_org_id, current_principal, requires
+from coopchain.certs import certificate_jobs, eudr_jobs
 from coopchain.certs.eudr import package_summary, part_bytes
 from coopchain.certs.eudr_shipment import shipment_package
 from coopchain.certs.views import bp
 from coopchain.db import get_session
 from coopchain.errors import DomainError
+from coopchain.shipments.services import get_shipment
 
 GEOJSON = "application/geo+json"
 
@@ -22,6 +24,11 @@ GEOJSON = "application/geo+json"
 @bp.get("/shipments/<reference>/eudr.geojson")
 @requires(READ)
 def shipment_eudr(reference: str):
+    threshold = current_app.config["JOBS_CERTIFICATE_BAGS"]
+    if request.args.get("part") is None and certificate_jobs.is_large(
+        get_session(), current_org_id(), "shipment", reference, threshold
+    ):  # a GET changes nothing: the job starts from the page's form
+        return render_template("certs/eudr_job.html", reference=reference)
     package = shipment_package(get_session(), current_org_id(), reference)
     count = len(package.parts)
     raw = request.args.get("part")
@@ -41,3 +48,13 @@ def shipment_eudr(reference: str):
     )
     response.headers["X-EUDR-Parts"] = str(count)
     return response
+
+
+@bp.post("/shipments/<reference>/eudr/jobs")
+@requires(READ)
+def shipment_eudr_job(reference: str):
+    """Start the job building a large shipment's package; answer with its progress page."""
+    principal = current_principal()
+    get_shipment(get_session(), principal.organization_id, reference)  # 404 for another's
+    job = eudr_jobs.submit(get_session(), principal.organization_id, principal.user_id, reference)
+    return redirect(url_for("core.job_detail", job_id=job.id))

@@ -8,7 +8,16 @@ refused action answers with a 4xx status, so the request rolls back (coopchain/d
 
 import io
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -24,7 +33,7 @@ from coopchain.auth.access import (
     requires,
 )
 from coopchain.auth.models import User
-from coopchain.certs import registry
+from coopchain.certs import certificate_jobs, registry
 from coopchain.certs.compliance_report import ComplianceReport
 from coopchain.certs.models import Certificate, CertificateStatus, SubjectKind
 from coopchain.db import get_session
@@ -160,6 +169,18 @@ def _issue(kind: str, reference: str):
         "language": request.form.get("language", ""),
         "override_reason": request.form.get("override_reason", ""),
     }
+    threshold = current_app.config["JOBS_CERTIFICATE_BAGS"]
+    if certificate_jobs.is_large(get_session(), current_org_id(), kind, reference, threshold):
+        job = certificate_jobs.submit(
+            get_session(),
+            current_org_id(),
+            current_user_id(),
+            kind,
+            reference,
+            values,
+            _is_admin(),
+        )
+        return redirect(url_for("core.job_detail", job_id=job.id))
     try:
         certificate = registry.issue_certificate(
             get_session(),

@@ -2,7 +2,7 @@
 
 import json
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from marshmallow import ValidationError, fields
@@ -67,7 +67,7 @@ from coopchain.farms.rules import organic_since
 from coopchain.farms.schemas import AgreementIn, AgreementStatusIn, PlotIn, ProducerIn, VisitIn
 from coopchain.forms import handle_form
 from coopchain.schemas import PageSchema
-from coopchain.spreadsheets import SpreadsheetError, template_workbook
+from coopchain.spreadsheets import SpreadsheetError, import_jobs, template_workbook
 from coopchain.web.downloads import send_xlsx
 
 CHOICES = {
@@ -355,8 +355,19 @@ def registry_import():
         return render_template(
             "farms/import.html", errors=None, file_error=_("Choose an .xlsx file to upload.")
         ), 400
+    data = upload.read()
+    if import_jobs.rows_in(data) > current_app.config["JOBS_IMPORT_ROWS"]:
+        job = import_jobs.submit(
+            get_session(),
+            current_org_id(),
+            current_user_id(),
+            "import.registry",
+            upload.filename,
+            data,
+        )
+        return redirect(url_for("core.job_detail", job_id=job.id))
     try:
-        result = import_registry(get_session(), current_org_id(), current_user_id(), upload.read())
+        result = import_registry(get_session(), current_org_id(), current_user_id(), data)
     except SpreadsheetError as exc:
         return render_template("farms/import.html", errors=None, file_error=exc.message), 422
     except ImportFailed as exc:

@@ -3,18 +3,13 @@ evidence) with its .xlsx, dataset registration and raster assessments with their
 (issue: forest evidence). Routes on the farms blueprint; the rules live in forest_assessment.py
 and forest_summary.py.
 
-An admin's "Run assessment" records the assessment in the request, which commits it; once
-the response is sent, a background thread of that worker measures it batch by batch; the
-progress page reads the
-committed progress, so any worker can show it. If that worker stops, the assessment stays
-"running" without moving and an admin resumes it (the run continues with the plots not yet
-measured). Tests run it in the request instead (FOREST_ASSESS_IN_BACKGROUND off).
+An admin's "Run assessment" records the assessment and a job (forest/assessment_jobs.py) in
+the request and answers at once with the job's progress page; a `coopchain worker` measures it
+batch by batch. A worker killed mid-run loses nothing: another takes the job over when its
+lease runs out (coopchain/jobs.py). A failed assessment can still be resumed by an admin.
 """
 
-import logging
-import threading
-
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
@@ -27,10 +22,11 @@ from coopchain.auth.access import (
     requires,
 )
 from coopchain.clock import today
-from coopchain.db import database, discard_changes, get_session
+from coopchain.db import discard_changes, get_session
 from coopchain.errors import DomainError, NotFound
 from coopchain.farms.blueprint import bp
 from coopchain.forest import assessment as fa
+from coopchain.forest import assessment_jobs
 from coopchain.forest.datasets import list_datasets, register_dataset
 from coopchain.forest.evidence_views import parse_date
 from coopchain.forest.models import AssessmentStatus
@@ -39,8 +35,6 @@ from coopchain.forest.schemas import AssessmentStartIn
 from coopchain.forest.summary import overview, summary_xlsx
 from coopchain.forms import form_errors, load_form
 from coopchain.web.downloads import send_xlsx
-
-log = logging.getLogger(__name__)
 
 
 @bp.get("/forest")
@@ -99,35 +93,6 @@ def forest_dataset_new():
     return redirect(url_for("farms.forest_overview"))
 
 
-def _run(app, org_id: int, assessment_id: int) -> None:
-    with app.app_context():
-        try:
-            fa.run_assessment(database().sessionmaker, org_id, assessment_id)
-        except DomainError as exc:  # recorded on the assessment as failed
-            log.warning("Forest assessment %s failed: %s", assessment_id, exc.message)
-        except Exception:
-            log.exception("Forest assessment %s stopped", assessment_id)
-
-
-def _run_after_commit(response, org_id: int, assessment_id: int):
-    """Measure the assessment once the request has committed it: in a background thread after
-    the response is sent (the thread reads the committed row; DESIGN.md §6, side effects after
-    commit), or — in tests, where every session shares one connection — right here."""
-    app = current_app._get_current_object()
-    if not app.config["FOREST_ASSESS_IN_BACKGROUND"]:
-        _run(app, org_id, assessment_id)
-        return response
-
-    def start() -> None:
-        name = f"forest-assessment-{assessment_id}"
-        threading.Thread(
-            target=_run, args=(app, org_id, assessment_id), name=name, daemon=True
-        ).start()
-
-    response.call_on_close(start)
-    return response
-
-
 def _flash_refusal(exc: DomainError) -> None:
     flash(" ".join([exc.message] + [m for ms in exc.fields.values() for m in ms]), "error")
 
@@ -163,8 +128,10 @@ def forest_assessment_start():
         discard_changes()
         _flash_refusal(exc)
         return redirect(url_for("farms.forest_overview"))
-    response = redirect(url_for("farms.forest_assessment_detail", assessment_id=assessment.id))
-    return _run_after_commit(response, principal.organization_id, assessment.id)
+    job = assessment_jobs.submit(
+        get_session(), principal.organization_id, principal.user_id, assessment.id
+    )
+    return redirect(url_for("core.job_detail", job_id=job.id))
 
 
 @bp.get("/forest/assessments/<int:assessment_id>")
@@ -197,8 +164,10 @@ def forest_assessment_resume(assessment_id: int):
         discard_changes()
         _flash_refusal(exc)
         return redirect(url_for("farms.forest_assessment_detail", assessment_id=assessment_id))
-    response = redirect(url_for("farms.forest_assessment_detail", assessment_id=assessment_id))
-    return _run_after_commit(response, principal.organization_id, assessment_id)
+    job = assessment_jobs.submit(
+        get_session(), principal.organization_id, principal.user_id, assessment_id
+    )
+    return redirect(url_for("core.job_detail", job_id=job.id))
 
 
 # Stored shares (0–1) as percentages in the evidence history and the summary.

@@ -4,7 +4,7 @@ mass_balance.py; these views only fetch, call and send)."""
 
 import io
 
-from flask import flash, redirect, render_template, request, send_file, url_for
+from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -22,7 +22,7 @@ from coopchain.lots.lots_xlsx import (
 )
 from coopchain.lots.mass_balance import mass_balance, seasons
 from coopchain.lots.receipt import receipt_context, render_receipt_pdf
-from coopchain.spreadsheets import SpreadsheetError
+from coopchain.spreadsheets import SpreadsheetError, import_jobs
 from coopchain.web.downloads import send_xlsx
 
 
@@ -58,9 +58,20 @@ def delivery_import():
         return render_template(
             page, errors=None, file_error=_("Choose an .xlsx file to upload.")
         ), 400
+    data = upload.read()
+    if import_jobs.rows_in(data) > current_app.config["JOBS_IMPORT_ROWS"]:
+        job = import_jobs.submit(
+            get_session(),
+            current_org_id(),
+            current_principal().user_id,
+            "import.deliveries",
+            upload.filename,
+            data,
+        )
+        return redirect(url_for("core.job_detail", job_id=job.id))
     try:
         created = import_deliveries(
-            get_session(), current_org_id(), current_principal().user_id, upload.read()
+            get_session(), current_org_id(), current_principal().user_id, data
         )
     except SpreadsheetError as exc:
         return render_template(page, errors=None, file_error=exc.message), 422

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from coopchain.auth.access import PAY, current_org_id, current_user_id, requires
 from coopchain.db import discard_changes, get_session
 from coopchain.errors import DomainError
-from coopchain.payments import runs
+from coopchain.payments import run_jobs, runs
 from coopchain.payments.bank_file import bank_transfer_xlsx
 from coopchain.payments.models import PaymentMethod
 from coopchain.payments.runs_blueprint import bp
@@ -60,6 +60,12 @@ def run_confirm():
         selection, paid_on, currency, method = runs.read_run_input(
             session, org_id, request.form, current_app.config["CURRENCY"]
         )
+        threshold = current_app.config["JOBS_PAYMENT_RUN_DELIVERIES"]
+        if run_jobs.needs_a_job(session, org_id, selection, threshold):
+            job = run_jobs.submit(
+                session, org_id, current_user_id(), selection, paid_on, currency, method
+            )
+            return redirect(url_for("core.job_detail", job_id=job.id))
         run = runs.confirm(session, org_id, current_user_id(), selection, paid_on, currency, method)
     except DomainError as exc:
         discard_changes()

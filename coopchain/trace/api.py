@@ -17,7 +17,7 @@ document(
 @api_blueprint.get("/lots/<code>/labels.pdf")
 @api_requires(READ)
 def lots_labels(code: str):
-    return send_lot_labels(code)
+    return send_lot_labels(code, offer_job=False)
 
 
 for _kind, _arg in (("lots", "code"), ("bags", "serial")):

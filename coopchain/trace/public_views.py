@@ -78,7 +78,15 @@ def _rate_limit():
 
 
 def init_app(app) -> None:
-    app.extensions["coopchain.trace_pages"] = PageCache(app.config["PUBLIC_PAGE_CACHE_SIZE"])
+    """The page cache: in this process, or in Redis for every node when one is configured."""
+    if app.config.get("PUBLIC_PAGE_CACHE_URL"):
+        from coopchain.trace.shared_page_cache import RedisPageCache, install_publisher
+
+        cache = RedisPageCache(app.config["PUBLIC_PAGE_CACHE_URL"], app.config["REDIS_PREFIX"])
+        install_publisher(app, cache)
+    else:
+        cache = PageCache(app.config["PUBLIC_PAGE_CACHE_SIZE"])
+    app.extensions["coopchain.trace_pages"] = cache
     scans.init_app(app)
 
 

@@ -6,7 +6,17 @@ import io
 from datetime import date
 from decimal import Decimal
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from coopchain.auth.access import ADMIN, READ, current_principal, requires
@@ -18,7 +28,8 @@ from coopchain.lots.bags import get_bag
 from coopchain.lots.models import Lot
 from coopchain.lots.services import get_lot
 from coopchain.shipments.services import bags_of, get_shipment
-from coopchain.trace.label_sheets import labels_pdf, live_bags_of_lot
+from coopchain.trace import label_jobs
+from coopchain.trace.label_sheets import LAYOUTS, labels_pdf, live_bags_of_lot
 from coopchain.trace.photos import MAX_PHOTO_BYTES
 from coopchain.trace.public_origin import photo_url
 from coopchain.trace.qr import bag_qr_data, lot_qr_data, qr_png, qr_svg
@@ -40,13 +51,46 @@ def send_pdf(data: bytes, filename: str):
     return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=filename)
 
 
-def send_lot_labels(code: str):
+def _labels(subject: str, reference: str, bags, layout: str, offer_job: bool = True):
+    """The PDF at once, or, on staff pages above JOBS_LABEL_BAGS bags, a page that starts a
+    job making it (a GET changes nothing: the job starts from that page's form)."""
+    session, org_id = get_session(), current_principal().organization_id
+    big = len(bags) > current_app.config["JOBS_LABEL_BAGS"]
+    if offer_job and big and layout in LAYOUTS:
+        return render_template(
+            "trace/labels_job.html",
+            subject=subject,
+            reference=reference,
+            layout=layout,
+            bags=len(bags),
+        )
+    filename = f"labels-{reference}-{layout}.pdf"
+    return send_pdf(labels_pdf(session, org_id, bags, layout), filename)
+
+
+def send_lot_labels(code: str, offer_job: bool = True):
     """Labels of every live bag of lot `code`, ?layout=sheet (default) or single. Another
-    organisation's lot, or a lot without bags, is a 404 that says so."""
+    organisation's lot, or a lot without bags, is a 404 that says so. The API (offer_job
+    False) always answers with the PDF."""
     layout = request.args.get("layout", "sheet")
     session, org_id = get_session(), current_principal().organization_id
-    bags = live_bags_of_lot(session, org_id, code)
-    return send_pdf(labels_pdf(session, org_id, bags, layout), f"labels-{code}-{layout}.pdf")
+    return _labels("lot", code, live_bags_of_lot(session, org_id, code), layout, offer_job)
+
+
+@bp.post("/labels/jobs")
+@requires(READ)
+def label_job():
+    """Start the job making a large label sheet; answer with its progress page."""
+    subject = request.form.get("subject", "")
+    reference, layout = request.form.get("reference", ""), request.form.get("layout", "sheet")
+    if subject not in label_jobs.SUBJECTS or layout not in LAYOUTS:
+        abort(404)
+    principal = current_principal()
+    label_jobs.bags_for(get_session(), principal.organization_id, subject, reference)  # 404s
+    job = label_jobs.submit(
+        get_session(), principal.organization_id, principal.user_id, subject, reference, layout
+    )
+    return redirect(url_for("core.job_detail", job_id=job.id))
 
 
 @bp.get("/lots/<code>/labels.pdf")
@@ -63,8 +107,7 @@ def shipment_labels(reference: str):
     session, org_id = get_session(), current_principal().organization_id
     shipment = get_shipment(session, org_id, reference)  # 404 for another organisation's
     bags = [bag for bag, _lot in bags_of(session, shipment)]
-    filename = f"labels-{shipment.reference}-{layout}.pdf"
-    return send_pdf(labels_pdf(session, org_id, bags, layout), filename)
+    return _labels("shipment", shipment.reference, bags, layout)
 
 
 #: QR image formats: PNG for office software, SVG for print shops (scales without blur).

@@ -306,6 +306,15 @@ RULES = {
     "api.producer_debts_list": ("GET", {"admin", "treasurer", "auditor"}),
     "api.producer_debts_create": ("POST", {"admin", "treasurer"}),
     "api.producer_debts_void": ("POST", {"admin", "treasurer"}),
+    "core.job_list": ("GET", ALL),
+    "core.job_detail": ("GET", ALL),
+    "core.job_status": ("GET", ALL),
+    "api.jobs_list": ("GET", ALL),
+    "api.jobs_get": ("GET", ALL),
+    "api.jobs_file": ("GET", ALL),
+    "core.job_file_download": ("GET", ALL),
+    "trace.label_job": ("POST", ALL),
+    "certs.shipment_eudr_job": ("POST", ALL),
 }
 
 
@@ -470,7 +479,13 @@ def _urls_for_rows(app, db_session, org) -> dict:
     run = payment_runs.confirm(
         db_session, org.id, None, {"producer_id": producer.id}, date(2026, 7, 1), "PEN", "cash"
     )
+    from coopchain.job_rows import Job
+
+    job = Job(organization_id=org.id, kind="forest.assessment", arguments={"assessment_id": 0})
+    db_session.add(job)
+    db_session.flush()
     values = {
+        "job_id": job.id,
         "run_id": run.id,
         "rule_id": rule.id,
         "debt_id": debt.id,
@@ -599,6 +614,7 @@ def test_public_routes_answer_without_login(client):
 
 
 ID_ARGUMENTS = {
+    "job_id",
     "run_id",
     "rule_id",
     "debt_id",

@@ -194,3 +194,37 @@ def test_a_pitahaya_shipment_is_refused_over_the_api(client, api, db_session, or
 def test_another_organisations_shipment_has_no_package(client, api, other_org, blend):
     response = client.get(f"/api/v1/shipments/{REF}/eudr.geojson", headers=api("admin", other_org))
     assert response.status_code == 404
+
+
+# --- a large shipment's package as a job ------------------------------------------------------
+
+
+def test_a_large_shipments_package_is_built_by_a_job(client, app, login, api, blend):
+    """Above JOBS_CERTIFICATE_BAGS bags the staff button offers a job; its file is the same
+    GeoJSON the API gives."""
+    app.config["JOBS_CERTIFICATE_BAGS"] = 1
+    login("auditor")
+    offer = client.get(f"/shipments/{REF}/eudr.geojson")
+    assert offer.mimetype == "text/html"
+    assert f'action="/shipments/{REF}/eudr/jobs"' in offer.get_data(as_text=True)
+    started = client.post(f"/shipments/{REF}/eudr/jobs")
+    assert started.status_code == 302 and "/jobs/" in started.location
+    status = client.get(started.location + ".json").get_json()
+    assert (status["kind"], status["status"]) == ("eudr.package", "finished"), status
+    made = client.get(status["result_url"])
+    assert made.mimetype == "application/geo+json"
+    direct = client.get(f"/api/v1/shipments/{REF}/eudr.geojson", headers=api("auditor"))
+    assert made.data == direct.data
+
+
+def test_a_package_of_several_parts_is_one_zip_of_them():
+    import io
+    import zipfile
+
+    from coopchain.certs.eudr_jobs import package_file
+
+    parts = [{"type": "FeatureCollection", "features": []}] * 2
+    name, content_type, data = package_file("R-1", parts)
+    assert (name, content_type) == ("eudr-R-1.zip", "application/zip")
+    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    assert names == ["eudr-R-1-part1of2.geojson", "eudr-R-1-part2of2.geojson"]

@@ -446,3 +446,35 @@ def test_staff_pages_show_moments_on_the_cooperatives_clock_labelled(
         page = client.get(path).get_data(as_text=True)
         assert shown in page.replace("\u202f", " "), path
         assert f"{certificate.issued_at:%Y-%m-%d %H:%M} UTC" not in page, path
+
+
+def test_a_large_shipments_certificate_is_issued_by_a_job(
+    client, app, as_role, db_session, shipment
+):
+    """Above JOBS_CERTIFICATE_BAGS bags the issue button answers with the job's page; the job
+    registers the certificate once and its result links to it."""
+    app.config["JOBS_CERTIFICATE_BAGS"] = 9  # the shipment has 10 bags
+    as_role("admin")
+    response = client.post(
+        f"/shipments/{shipment.reference}/certificates",
+        data={"language": "en", "override_reason": "Forest review of the ten plots booked."},
+    )
+    assert response.status_code == 302 and "/jobs/" in response.location
+    status = client.get(response.location + ".json").get_json()
+    assert (status["kind"], status["status"]) == ("certificate.issue", "finished"), status
+    (certificate,) = db_session.scalars(
+        select(Certificate).where(Certificate.subject_ref == shipment.reference)
+    ).all()
+    assert status["result_url"] == f"/certificates/{certificate.number}"
+    assert client.get(status["result_url"]).status_code == 200
+
+
+def test_a_large_shipment_with_blocking_findings_fails_its_job_without_a_certificate(
+    client, app, as_role, db_session, shipment
+):
+    app.config["JOBS_CERTIFICATE_BAGS"] = 9
+    as_role("admin")
+    response = client.post(f"/shipments/{shipment.reference}/certificates", data={"language": "en"})
+    status = client.get(response.location + ".json").get_json()
+    assert status["status"] == "failed" and "FOR-MISSING" in status["error"]
+    assert db_session.scalar(select(Certificate.id)) is None

@@ -2,6 +2,7 @@
 batches, resumed after an interruption without measuring a plot twice, a failure naming the
 file, and the pages and command that drive them (issue: forest evidence)."""
 
+import re
 import shutil
 from datetime import date
 from decimal import Decimal
@@ -223,8 +224,13 @@ def test_admin_runs_an_assessment_from_the_forest_page(client, login, db_session
             "canopy_threshold_pct": "10",
         },
     )
+    # The page answers at once with the job's progress page; the job ran (immediate mode).
     assert response.status_code == 302
-    page = client.get(response.location)
+    assert "/jobs/" in response.location
+    job_page = client.get(response.location)
+    assert b'data-status="finished"' in job_page.data
+    result_link = re.search(rb'data-job="result-link" href="([^"]+)"', job_page.data)
+    page = client.get(result_link.group(1).decode())
     assert page.status_code == 200
     assert b'data-status="finished"' in page.data
     assert b'data-result="loss_after_cutoff"' in page.data
@@ -323,7 +329,7 @@ def test_the_command_registers_and_assesses_with_a_progress_bar(tmp_path, monkey
     output = invoke(
         "assess-forest", "--org", "COOPAM", "--dataset", "1", "--dataset", "2", "--batch-size", "2"
     )
-    assert "Assessment 1: 3 plot(s)." in output
+    assert "Assessment 1: 3 plot(s); job 1." in output
     assert "Plots" in output  # the progress bar's label
     assert "3 plot(s) measured" in output
 

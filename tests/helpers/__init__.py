@@ -19,8 +19,8 @@ TEST_CONFIG = {
     "TESTING": True,
     "WTF_CSRF_ENABLED": False,
     "RATELIMIT_ENABLED": False,
-    # A background thread would share the test's one connection: run assessments in the request.
-    "FOREST_ASSESS_IN_BACKGROUND": False,
+    # Jobs run in the caller: a worker would not see the test's uncommitted rows.
+    "JOBS_IMMEDIATE": True,
     # Printed addresses as production configures them (tests/test_public_url.py covers none).
     "PUBLIC_BASE_URL": "http://localhost:5000",
 }

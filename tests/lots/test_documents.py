@@ -108,3 +108,23 @@ def test_the_api_reports_mass_balance_and_bad_import_rows(client, api, db_sessio
 
 def _last_delivery(db_session) -> int:
     return db_session.scalar(select(func.max(Delivery.id)))
+
+
+def test_a_big_delivery_import_runs_as_a_job(client, app, login, db_session, farm):
+    """Above JOBS_IMPORT_ROWS rows the page answers at once with the job's page; the job
+    records every ticket, and its result links to the deliveries."""
+    producer, plot = farm
+    app.config["JOBS_IMPORT_ROWS"] = 2
+    login("staff")
+    before = _deliveries(db_session)
+    good = workbook([row(producer, plot) for _ in range(3)])
+    response = client.post(
+        "/deliveries/import",
+        data={"file": (io.BytesIO(good), "d.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302 and "/jobs/" in response.location
+    status = client.get(response.location + ".json").get_json()
+    assert (status["kind"], status["status"]) == ("import.deliveries", "finished"), status
+    assert status["result_url"] == "/deliveries"
+    assert _deliveries(db_session) == before + 3

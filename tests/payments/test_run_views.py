@@ -44,6 +44,25 @@ def test_preview_then_confirm_pays_and_offers_the_bank_file(client, login, db_se
     assert "No queda nada por pagar" in again.get_data(as_text=True)
 
 
+def test_a_large_run_is_confirmed_by_a_job_and_paid_once(client, app, login, db_session, season):
+    """Above JOBS_PAYMENT_RUN_DELIVERIES the confirm answers at once with the job's page; the
+    job (run here, immediate mode) pays, and its result links to the run."""
+    app.config["JOBS_PAYMENT_RUN_DELIVERIES"] = 0
+    login("treasurer")
+    confirmed = client.post("/payment-runs/confirm", data=FORM)
+    assert confirmed.status_code == 302 and "/jobs/" in confirmed.location
+    status = client.get(confirmed.location + ".json").get_json()
+    assert status["kind"] == "payments.run" and status["status"] == "finished", status
+    detail = client.get(status["result_url"]).get_data(as_text=True)
+    assert "9,444.22 PEN" in detail and CCI in detail
+    assert db_session.scalar(select(func.count(PaymentRun.id))) == 1
+    # The same deliveries again: the job fails saying nothing is left, and pays nothing.
+    again = client.get(client.post("/payment-runs/confirm", data=FORM).location + ".json")
+    assert again.get_json()["status"] == "failed"
+    assert "No queda nada por pagar" in again.get_json()["error"]
+    assert db_session.scalar(select(func.count(PaymentRun.id))) == 1
+
+
 def test_a_bad_run_form_is_refused_under_its_field(client, login, season):
     login("treasurer")
     response = client.post("/payment-runs/preview", data={**FORM, "currency": "XYZ"})
