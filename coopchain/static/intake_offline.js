@@ -172,6 +172,13 @@
     if (navigator.onLine && !editing) return;
     event.preventDefault();
     event.stopImmediatePropagation();
+    var advance = form.elements.advance_amount;
+    if (advance && advance.value.trim()) {
+      // Paying needs the office's books: an advance is never kept for later, nor dropped.
+      say(S.sNoAdvance, 'error');
+      advance.focus();
+      return;
+    }
     queueFromForm();
   });
 
@@ -273,6 +280,11 @@
     var time = d.toLocaleTimeString(lang, {hour: '2-digit', minute: '2-digit'});
     return d.toDateString() === today.toDateString() ? time : d.toLocaleDateString(lang) + ' ' + time;
   }
+  function day(iso) {
+    var parts = (iso || '').split('-');
+    if (parts.length !== 3) return iso;
+    return new Date(Number(parts[0]), Number(parts[1]) - 1, Number(parts[2])).toLocaleDateString(lang);
+  }
   function net(t) {
     var number = function (v) { v = String(v || '').replace(',', '.'); return v === '' ? 0 : Number(v); };
     var value = number(t.fields.gross_kg) - number(t.fields.tare_kg);
@@ -295,7 +307,7 @@
     var tone = {waiting: 'warn', sending: 'info', recorded: 'ok', attention: 'bad'}[t.status];
     head.appendChild(el('span', {'class': 'badge ' + tone}, S['sStatus' + t.status.charAt(0).toUpperCase() + t.status.slice(1)]));
     li.appendChild(head);
-    li.appendChild(el('p', {'class': 'muted'}, [t.labels.producer, t.labels.plot, net(t), t.fields.delivered_on].filter(Boolean).join(' · ')));
+    li.appendChild(el('p', {'class': 'muted'}, [t.labels.producer, t.labels.plot, net(t), day(t.fields.delivered_on)].filter(Boolean).join(' · ')));
     if (t.status === 'recorded') {
       var done = el('p', {'class': 'offline-done'});
       if (t.lot) done.appendChild(document.createTextNode(S.sLot.replace('{lot}', t.lot) + ' '));
