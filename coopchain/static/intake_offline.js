@@ -160,6 +160,7 @@
       if (form.elements[name]) form.elements[name].value = '';
     });
     form.elements.ticket_number.value = nextTicketNumber(ticket.fields.ticket_number);
+    document.getElementById('producer-name').textContent = '';
     if (window.CoopChainIntake) { window.CoopChainIntake.forget(); window.CoopChainIntake.fill([], ''); window.CoopChainIntake.showNet(); }
     var notice = document.getElementById('offline-editing');
     if (notice) notice.hidden = true;
@@ -246,6 +247,7 @@
     clearTimeout(retryTimer);
     return refresh().then(function (state) {
       if (state !== 'ok') return state;
+      say('');  // "kept on this device" is old news once the server answers
       return allTickets().then(function (tickets) {
         var waiting = tickets.filter(function (t) { return t.status === 'waiting' || t.status === 'sending'; });
         var step = function (start) {
@@ -296,6 +298,13 @@
     if (text !== undefined && text !== null) node.textContent = text;
     return node;
   }
+  function labelOf(name) {
+    // The field's own label on the form ("Número de ticket"), not its name.
+    var field = form.elements[name];
+    var label = field && field.closest ? field.closest('label') : null;
+    var span = label ? label.querySelector('span') : null;
+    return span ? span.textContent.replace(/\s*\*\s*$/, '').trim() : name;
+  }
   function button(label, action, id) {
     var b = el('button', {type: 'button', 'class': 'small secondary', 'data-action': action, 'data-id': id}, label);
     return b;
@@ -321,7 +330,7 @@
       var problems = [];
       Object.keys(t.problems || {}).forEach(function (name) {
         var messages = t.problems[name];
-        problems.push(name + ': ' + (Array.isArray(messages) ? messages.join(' ') : JSON.stringify(messages)));
+        problems.push(labelOf(name) + ': ' + (Array.isArray(messages) ? messages.join(' ') : JSON.stringify(messages)));
       });
       (t.warnings || []).forEach(function (w) { problems.push(w.code + ': ' + w.text); });
       if (problems.length) {

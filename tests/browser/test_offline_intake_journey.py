@@ -176,3 +176,45 @@ def test_a_days_work_of_two_hundred_tickets_is_kept_and_sent(new_page, log_in):
     )
     assert page.locator("#offline-list li[data-status=attention]").count() == 0
     assert recorded_once(page, "OFF-DAY-200")
+
+
+def test_a_ticket_number_taken_meanwhile_is_shown_fixed_and_sent_again(
+    new_page, log_in, results_dir
+):
+    page = log_in(new_page(viewport=SIZES["phone"]))
+    context = page.context
+    open_intake(page)
+    taken = page.input_value("input[name=ticket_number]")  # the next free number, for now
+    context.set_offline(True)
+    type_ticket(page, taken, PRODUCERS[2])
+    # Meanwhile another clerk, online, records a ticket with that number.
+    other = log_in(new_page(viewport=SIZES["desk"]))
+    other.goto("/deliveries/new")
+    other.fill("input[name=ticket_number]", taken)
+    other.fill("input[name=producer_code]", PRODUCERS[0])
+    other.locator("input[name=producer_code]").dispatch_event("change")
+    other.wait_for_selector('#plot_id option[value]:not([value=""])', state="attached")
+    other.select_option("#product_form", "dry_parchment")
+    other.fill("input[name=gross_kg]", "30")
+    with other.expect_navigation():
+        other.click("#delivery-form button[type=submit]")
+    assert re.search(r"/deliveries/\d+$", other.url), other.url
+
+    context.set_offline(False)
+    item = page.locator("#offline-list li[data-status=attention]")
+    item.wait_for(timeout=LONG_MS)
+    assert item.locator("[data-reason=ticket_taken]").count() == 1
+    assert f"El ticket {taken} se registró mientras tanto" in item.inner_text()
+    page.screenshot(path=str(results_dir / "offline-needs-attention.png"), full_page=True)
+
+    item.locator("button[data-action=fix]").click()
+    assert page.input_value("input[name=ticket_number]") == taken
+    assert page.input_value("input[name=gross_kg]") == "46"
+    page.fill("input[name=ticket_number]", f"{taken}-B")
+    page.click("#delivery-form button[type=submit]")
+    page.wait_for_function(
+        "() => document.getElementById('offline-summary').dataset.recorded === '1'",
+        timeout=LONG_MS,
+    )
+    assert page.locator("#offline-list li").count() == 1  # fixed, not a second ticket
+    assert recorded_once(page, f"{taken}-B")
