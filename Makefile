@@ -68,6 +68,7 @@ bench: translations
 	$(BIN)/python -m benchmarks.forest_bench
 	$(BIN)/python -m benchmarks.bench_payments --databases sqlite,postgresql
 	$(BIN)/python -m benchmarks.bench_settlement
+	$(BIN)/python -m benchmarks.bench_offline_intake
 
 bench-shipments: translations
 	$(BIN)/python -m benchmarks.shipments_bench

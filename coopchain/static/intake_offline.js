@@ -15,7 +15,7 @@
   var lang = document.documentElement.lang || undefined;
   var FIELDS = ['ticket_number', 'producer_code', 'plot_id', 'product_form', 'gross_kg',
                 'tare_kg', 'moisture_pct', 'delivered_on', 'price_entered', 'notes'];
-  var BATCH = 25;  // tickets per request (the server takes up to 50)
+  var BATCH = 10;  // per request: about a second even on a loaded server (docs/BENCHMARKS.md)
   var RETRY_MS = 3000;
   var lists = null;  // {organization, producers: [{code, name, plots: [...]}], fetched_at}
   var csrf = null;
