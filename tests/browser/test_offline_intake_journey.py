@@ -10,6 +10,8 @@ import re
 
 import pytest
 
+from tests.browser.axe import assert_accessible
+
 pytestmark = pytest.mark.browser
 
 SIZES = {"desk": {"width": 1366, "height": 900}, "phone": {"width": 360, "height": 780}}
@@ -101,6 +103,7 @@ def test_tickets_typed_offline_are_sent_once_when_the_connection_returns(
     assert "Conectado" in page.inner_text("#offline-status")
     assert waiting(page) == 0
     page.screenshot(path=str(results_dir / f"offline-recorded-{size}.png"), full_page=True)
+    assert_accessible(page, f"offline queue, recorded ({size})")
 
     receipt = items.first.locator("a.receipt").get_attribute("href")
     response = page.request.get(receipt)
@@ -206,6 +209,7 @@ def test_a_ticket_number_taken_meanwhile_is_shown_fixed_and_sent_again(
     assert item.locator("[data-reason=ticket_taken]").count() == 1
     assert f"El ticket {taken} se registró mientras tanto" in item.inner_text()
     page.screenshot(path=str(results_dir / "offline-needs-attention.png"), full_page=True)
+    assert_accessible(page, "offline queue, a ticket needing attention")
 
     item.locator("button[data-action=fix]").click()
     assert page.input_value("input[name=ticket_number]") == taken
