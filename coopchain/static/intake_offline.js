@@ -365,7 +365,10 @@
       } else {
         summary.textContent = S.sNoneWaiting;
       }
-      if (attention.length) summary.textContent += ' ' + S.sAttention.replace('{num}', attention.length);
+      if (attention.length) {
+        var needs = attention.length === 1 ? S.sAttentionOne : S.sAttention;
+        summary.textContent += ' ' + needs.replace('{num}', attention.length);
+      }
       document.getElementById('offline-login').hidden = !loginNeeded;
       document.getElementById('offline-send').hidden = !waiting.length;
       document.getElementById('offline-clear').hidden = !recorded.length;
