@@ -1,5 +1,5 @@
 // The intake form without a connection (lots/offline_views.py, docs/ARCHITECTURE.md
-// "Offline intake"). A service worker (intake_sw.js) keeps the form, its scripts and the
+// "Offline intake"). A service worker (intake_sw.js, registered by intake_worker.js) keeps the form, its scripts and the
 // organisation's producer and plot lists; a ticket saved while offline goes into IndexedDB
 // with an id made on this device (crypto.randomUUID), is shown as waiting to send, and is
 // sent when the connection returns. The server records an id once, so a ticket sent again
@@ -10,7 +10,7 @@
   'use strict';
   var form = document.getElementById('delivery-form');
   var panel = document.getElementById('offline-queue');
-  if (!form || !panel || !window.indexedDB) return;
+  if (!form || !panel || !window.indexedDB || !window.CoopChainQueue) return;
   var S = panel.dataset;
   var lang = document.documentElement.lang || undefined;
   var FIELDS = ['ticket_number', 'producer_code', 'plot_id', 'product_form', 'gross_kg',
@@ -20,45 +20,10 @@
   var lists = null;  // {organization, producers: [{code, name, plots: [...]}], fetched_at}
   var csrf = null;
   var sending = false, retryTimer = null, loginNeeded = false, editing = null;
-  var dbPromise = null;
 
-  // --- IndexedDB: one store of tickets keyed by their device id -------------------------
-  function db() {
-    if (!dbPromise) {
-      dbPromise = new Promise(function (resolve, reject) {
-        var request = indexedDB.open('coopchain-intake', 1);
-        request.onupgradeneeded = function () {
-          request.result.createObjectStore('tickets', {keyPath: 'client_id'});
-        };
-        request.onsuccess = function () { resolve(request.result); };
-        request.onerror = function () { reject(request.error); };
-      });
-    }
-    return dbPromise;
-  }
-  function store(mode, work) {
-    return db().then(function (handle) {
-      return new Promise(function (resolve, reject) {
-        var tx = handle.transaction('tickets', mode);
-        var result = work(tx.objectStore('tickets'));
-        tx.oncomplete = function () { resolve(result && 'result' in result ? result.result : result); };
-        tx.onerror = function () { reject(tx.error); };
-        tx.onabort = function () { reject(tx.error); };
-      });
-    });
-  }
-  function allTickets() {
-    return store('readonly', function (s) { return s.getAll(); }).then(function (rows) {
-      return rows.sort(function (a, b) { return a.queued_at < b.queued_at ? -1 : 1; });
-    });
-  }
-  function put(ticket) { return store('readwrite', function (s) { s.put(ticket); }); }
-  function putAll(tickets) {
-    return store('readwrite', function (s) { tickets.forEach(function (t) { s.put(t); }); });
-  }
-  function remove(ids) {
-    return store('readwrite', function (s) { ids.forEach(function (id) { s.delete(id); }); });
-  }
+  // The tickets on this device (IndexedDB, intake_queue.js).
+  var queue = window.CoopChainQueue;
+  var allTickets = queue.all, put = queue.put, putAll = queue.putAll, remove = queue.remove;
 
   // --- the lists kept for offline work --------------------------------------------------
   function producerOf(typed) {
@@ -428,31 +393,6 @@
 
   window.addEventListener('online', function () { render().then(sendWaiting); });
   window.addEventListener('offline', render);
-
-  // --- the service worker ----------------------------------------------------------------
-  function cacheThisPage(registration) {
-    var worker = registration.active || registration.waiting || registration.installing;
-    if (!worker) return;
-    var urls = [location.pathname, form.dataset.offlineDataUrl];
-    document.querySelectorAll('script[src], link[rel=stylesheet], link[rel=icon]').forEach(function (node) {
-      var url = new URL(node.src || node.href, location.href);
-      if (url.origin === location.origin) urls.push(url.pathname + url.search);
-    });
-    worker.postMessage({type: 'cache', urls: urls});
-  }
-  if ('serviceWorker' in navigator && window.isSecureContext) {
-    navigator.serviceWorker.addEventListener('message', function (event) {
-      if (event.data && event.data.type === 'cached') {
-        form.dataset.offlineReady = '1';
-        document.getElementById('offline-ready').hidden = false;
-      }
-    });
-    navigator.serviceWorker.register(form.dataset.swUrl).then(function () {
-      return navigator.serviceWorker.ready;
-    }).then(function (registration) {
-      if (navigator.onLine) cacheThisPage(registration);
-    }).catch(function () {});
-  }
 
   render().then(function () {
     if (navigator.onLine) return sendWaiting();

@@ -29,8 +29,16 @@ def open_intake(page):
     )
 
 
-def type_ticket(page, number: str, producer: str, gross: str = "46") -> None:
-    page.fill("input[name=ticket_number]", number)
+def next_ticket(number: str) -> str:
+    """The number after `number` ("C-00120" → "C-00121"), as the form suggests it."""
+    prefix, digits = re.fullmatch(r"(.*?)(\d+)", number).groups()
+    return prefix + str(int(digits) + 1).zfill(len(digits))
+
+
+def type_ticket(page, producer: str, gross: str = "46") -> str:
+    """Types a ticket under the number the form suggests (the demo's series, so the next test
+    finds it continued); returns that number."""
+    number = page.input_value("input[name=ticket_number]")
     page.fill("input[name=producer_code]", producer)
     page.locator("input[name=producer_code]").dispatch_event("change")
     # Offline, the plots come from the lists kept on the device.
@@ -40,6 +48,8 @@ def type_ticket(page, number: str, producer: str, gross: str = "46") -> None:
     page.fill("input[name=tare_kg]", "0,5")
     page.click("#delivery-form button[type=submit]")
     page.wait_for_selector(f"#offline-list li[data-status=waiting] >> text={number}")
+    assert page.input_value("input[name=ticket_number]") == next_ticket(number)
+    return number
 
 
 def waiting(page) -> int:
@@ -68,9 +78,7 @@ def test_tickets_typed_offline_are_sent_once_when_the_connection_returns(
         "() => fetch('/deliveries/offline-data').then(r => r.headers.get('X-Offline-Copy'))"
     )
     assert kept == "1"
-    numbers = [f"OFF-{size}-{n}" for n in (1, 2, 3)]
-    for number, producer in zip(numbers, PRODUCERS, strict=True):
-        type_ticket(page, number, producer)
+    numbers = [type_ticket(page, producer) for producer in PRODUCERS]
     assert waiting(page) == 3
     page.reload()  # still offline: the queue is on the device, not in the page
     page.wait_for_function("() => document.getElementById('offline-summary').dataset.waiting")
@@ -119,7 +127,7 @@ def test_a_session_ended_offline_asks_to_log_in_and_keeps_the_tickets(
     context = page.context
     open_intake(page)
     context.set_offline(True)
-    type_ticket(page, "OFF-SESSION-1", PRODUCERS[0])
+    number = type_ticket(page, PRODUCERS[0])
     context.clear_cookies()  # the session ended while the device was offline
     context.set_offline(False)
     page.wait_for_selector("#offline-login", state="visible")
@@ -136,7 +144,7 @@ def test_a_session_ended_offline_asks_to_log_in_and_keeps_the_tickets(
         "() => document.getElementById('offline-summary').dataset.recorded === '1'",
         timeout=LONG_MS,
     )
-    assert recorded_once(page, "OFF-SESSION-1")
+    assert recorded_once(page, number)
 
 
 def test_a_days_work_of_two_hundred_tickets_is_kept_and_sent(new_page, log_in):
@@ -144,20 +152,21 @@ def test_a_days_work_of_two_hundred_tickets_is_kept_and_sent(new_page, log_in):
     context = page.context
     open_intake(page)
     context.set_offline(True)
-    type_ticket(page, "OFF-DAY-1", PRODUCERS[1], gross="1")  # 100 kg in all: no MB-OVER
+    first = type_ticket(page, PRODUCERS[1], gross="1")  # 100 kg in all: no MB-OVER
+    prefix, digits = re.fullmatch(r"(.*?)(\d+)", first).groups()
     # 199 more like it, each with its own device id and number, as the form would keep them.
     page.evaluate(
-        """() => new Promise((resolve, reject) => {
+        """([prefix, start, width]) => new Promise((resolve, reject) => {
           const open = indexedDB.open('coopchain-intake', 1);
           open.onsuccess = () => {
             const tx = open.result.transaction('tickets', 'readwrite');
             const store = tx.objectStore('tickets');
             store.getAll().onsuccess = (event) => {
               const first = event.target.result[0];
-              for (let n = 2; n <= 200; n++) {
+              for (let n = 1; n < 200; n++) {
                 const copy = structuredClone(first);
                 copy.client_id = crypto.randomUUID();
-                copy.fields.ticket_number = 'OFF-DAY-' + n;
+                copy.fields.ticket_number = prefix + String(start + n).padStart(width, '0');
                 copy.queued_at = new Date(Date.parse(first.queued_at) + n).toISOString();
                 store.put(copy);
               }
@@ -165,7 +174,8 @@ def test_a_days_work_of_two_hundred_tickets_is_kept_and_sent(new_page, log_in):
             tx.oncomplete = () => resolve();
             tx.onerror = () => reject(tx.error);
           };
-        })"""
+        })""",
+        [prefix, int(digits), len(digits)],
     )
     page.reload()
     page.wait_for_function(
@@ -178,7 +188,7 @@ def test_a_days_work_of_two_hundred_tickets_is_kept_and_sent(new_page, log_in):
         timeout=LONG_MS,
     )
     assert page.locator("#offline-list li[data-status=attention]").count() == 0
-    assert recorded_once(page, "OFF-DAY-200")
+    assert recorded_once(page, prefix + str(int(digits) + 199).zfill(len(digits)))
 
 
 def test_a_ticket_number_taken_meanwhile_is_shown_fixed_and_sent_again(
@@ -187,9 +197,8 @@ def test_a_ticket_number_taken_meanwhile_is_shown_fixed_and_sent_again(
     page = log_in(new_page(viewport=SIZES["phone"]))
     context = page.context
     open_intake(page)
-    taken = page.input_value("input[name=ticket_number]")  # the next free number, for now
     context.set_offline(True)
-    type_ticket(page, taken, PRODUCERS[2])
+    taken = type_ticket(page, PRODUCERS[2])  # the next free number, for now
     # Meanwhile another clerk, online, records a ticket with that number.
     other = log_in(new_page(viewport=SIZES["desk"]))
     other.goto("/deliveries/new")
@@ -212,13 +221,14 @@ def test_a_ticket_number_taken_meanwhile_is_shown_fixed_and_sent_again(
     assert_accessible(page, "offline queue, a ticket needing attention")
 
     item.locator("button[data-action=fix]").click()
+    page.wait_for_selector("#offline-editing", state="visible")  # read from IndexedDB first
     assert page.input_value("input[name=ticket_number]") == taken
     assert page.input_value("input[name=gross_kg]") == "46"
-    page.fill("input[name=ticket_number]", f"{taken}-B")
+    page.fill("input[name=ticket_number]", next_ticket(taken))
     page.click("#delivery-form button[type=submit]")
     page.wait_for_function(
         "() => document.getElementById('offline-summary').dataset.recorded === '1'",
         timeout=LONG_MS,
     )
     assert page.locator("#offline-list li").count() == 1  # fixed, not a second ticket
-    assert recorded_once(page, f"{taken}-B")
+    assert recorded_once(page, next_ticket(taken))
