@@ -74,6 +74,7 @@ bench: translations
 	$(BIN)/python -m benchmarks.epcis_bench
 	$(BIN)/python -m benchmarks.dds_bench
 	$(BIN)/python -m benchmarks.fieldimport_bench --databases sqlite,postgresql
+	$(BIN)/python -m benchmarks.bench_offline_intake
 
 bench-shipments: translations
 	$(BIN)/python -m benchmarks.shipments_bench

@@ -115,6 +115,7 @@ ROUTE_MODULES = (
     "coopchain.forest.whisp_views",
     "coopchain.forest.assessment_views",
     "coopchain.lots.delivery_views",
+    "coopchain.lots.offline_views",
     "coopchain.lots.lot_views",
     "coopchain.lots.merge_views",
     "coopchain.lots.transformation_views",

@@ -58,6 +58,9 @@ class Delivery(SQLModel, table=True):
         UniqueConstraint("organization_id", "ticket_number"),
         CheckConstraint("net_kg > 0", name="net_positive"),
         CheckConstraint("moisture_pct >= 0 AND moisture_pct <= 70", name="moisture_range"),
+        # An index, not a constraint: SQLite adds it in place (see lots below). NULLs (tickets
+        # typed online) never collide; a ticket a device sends twice is recorded once.
+        Index("ix_deliveries_client_id", "organization_id", "client_id", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -91,6 +94,9 @@ class Delivery(SQLModel, table=True):
     intake_warnings: list[dict] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
     )
+    #: The id a device gave a ticket typed offline (crypto.randomUUID): sending it again finds
+    #: this delivery instead of recording a second one (offline_intake.py).
+    client_id: str | None = Field(default=None, max_length=36)
 
 
 def new_public_token() -> str:

@@ -1,7 +1,5 @@
-"""Lots and deliveries: lookups, codes, intake and its voiding.
-
-Transformations live in transformations.py and bags in bags.py; all follow DESIGN.md §3:
-scoped by organisation, a ledger event per write, flush and never commit.
+"""Lots and deliveries: lookups, codes, intake and its voiding (transformations.py, bags.py
+and offline_intake.py hold the rest); DESIGN.md §3: scoped, a ledger event per write, no commit.
 """
 
 from collections.abc import Iterable
@@ -293,6 +291,7 @@ def register_checked_deliveries(
             **intake_price_fields(data, settings_of(session).price_units),
             notes=data.get("notes"),
             user_id=user_id,
+            client_id=data.get("client_id"),
         )
         for data, plot in rows
     ]
@@ -337,6 +336,7 @@ def register_checked_deliveries(
                     **{name: getattr(d, name) for name in ("price_entered", "price_unit")},
                     "lot": lot.code,
                     "intake_warnings": d.intake_warnings,
+                    **({"client_id": d.client_id} if d.client_id else {}),
                 },
             }
             for d, lot in zip(deliveries, lots, strict=True)

@@ -95,6 +95,11 @@ RULES = {
     "lots.delivery_list": ("GET", ALL),
     "lots.delivery_new": ("POST", WRITE),
     "lots.delivery_plot_options": ("GET", ALL),
+    # The offline intake (a PWA): its worker and manifest are fetched without cookies.
+    "lots.intake_service_worker": ("GET", PUBLIC),
+    "lots.intake_manifest": ("GET", PUBLIC),
+    "lots.offline_data": ("GET", ALL),
+    "lots.offline_send": ("POST", WRITE),
     "lots.delivery_detail": ("GET", ALL),
     "lots.delivery_void": ("POST", WRITE),
     "lots.delivery_receipt": ("GET", ALL),
