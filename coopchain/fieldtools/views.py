@@ -13,6 +13,7 @@ from coopchain.db import get_session
 from coopchain.errors import DomainError
 from coopchain.farms.blueprint import bp
 from coopchain.farms.geometry import CROPS
+from coopchain.fieldtools import import_jobs
 from coopchain.fieldtools.imports import FieldImportFailed, import_field_plots
 from coopchain.fieldtools.mapping import AREA_UNITS, PRODUCER_KEYS, ColumnMapping
 from coopchain.fieldtools.readers import FORMATS, FieldFileError, read_source
@@ -80,6 +81,10 @@ def field_import_review(token: str):
     upload = get_upload(session, org_id, token)
     confirm = request.method == "POST" and request.form.get("action") == "import"
     given = _given_mapping() if request.method == "POST" else None
+    table = read_source(upload.data, upload.format)
+    # A big file is checked here (the preview writes nothing) and written by a job.
+    big = confirm and len(table.rows) > current_app.config["JOBS_IMPORT_ROWS"]
+    max_accuracy_m = current_app.config["GPS_MAX_ACCURACY_M"]
     plan, mapping_errors, status = None, {}, 200
     try:
         plan = import_field_plots(
@@ -89,8 +94,8 @@ def field_import_review(token: str):
             upload.data,
             upload.format,
             given,
-            confirm=confirm,
-            max_accuracy_m=current_app.config["GPS_MAX_ACCURACY_M"],
+            confirm=confirm and not big,
+            max_accuracy_m=max_accuracy_m,
         )
     except FieldImportFailed as exc:
         plan, status = exc.plan, 422
@@ -98,7 +103,15 @@ def field_import_review(token: str):
         return _upload_page(exc.message, 422)
     except DomainError as exc:  # the mapping names a column the file lacks
         mapping_errors, status = form_errors(exc), exc.status
-    if confirm and plan is not None and status == 200:
+    if big and plan is not None and status == 200:
+        if not plan.errors:
+            mapping = plan.mapping.to_dict()
+            job = import_jobs.submit(
+                session, org_id, current_user_id(), upload, mapping, max_accuracy_m
+            )
+            return redirect(url_for("core.job_detail", job_id=job.id))
+        status = 422
+    elif confirm and plan is not None and status == 200:
         if plan.written:
             drop_upload(session, upload)
             flash(
@@ -107,7 +120,6 @@ def field_import_review(token: str):
             )
             return redirect(url_for("farms.coop_map"))
         flash(_("Nothing imported: every submission in this file was imported before."), "info")
-    table = read_source(upload.data, upload.format)
     return render_template(
         "farms/field_import_review.html",
         upload=upload,

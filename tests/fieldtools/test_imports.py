@@ -236,3 +236,53 @@ def test_another_organisation_cannot_open_an_upload(client, login, db_session, o
     token = keep_upload(db_session, org.id, kobo_file(n=1), "kobo", "a.xlsx")
     login("admin", other_org)
     assert client.get(f"/plots/import/{token}").status_code == 404
+
+
+KOBO_MAPPING = {
+    "action": "import",
+    "producer_column": "datos/codigo_socio",
+    "producer_key": "member_code",
+    "name_column": "datos/nombre_parcela",
+    "crop_column": "datos/cultivo",
+    "crop": "coffee",
+    "geometry_column": "datos/linderos",
+    "geometry_type": "geoshape",
+    "area_unit": "ha",
+}
+
+
+def _review(client, rows_file):
+    response = client.post(
+        "/plots/import",
+        data={"file": (io.BytesIO(rows_file), "linderos.xlsx"), "format": "kobo"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    return response.location
+
+
+def test_a_big_file_is_checked_in_the_page_and_written_by_a_job(
+    client, app, login, db_session, org
+):
+    app.config["JOBS_IMPORT_ROWS"] = 2
+    members(db_session, org)
+    login("staff")
+    done = client.post(_review(client, kobo_file()), data=KOBO_MAPPING)
+    assert done.status_code == 302 and "/jobs/" in done.location
+    status = client.get(done.location + ".json").get_json()
+    assert (status["kind"], status["status"]) == ("import.plots", "finished"), status
+    assert status["result_url"] == "/map"
+    assert count(db_session, Plot) == 3
+
+
+def test_a_big_file_with_a_bad_row_starts_no_job_and_shows_the_row(
+    client, app, login, db_session, org
+):
+    app.config["JOBS_IMPORT_ROWS"] = 1
+    members(db_session, org)
+    login("staff")
+    rows = [ex.kobo_row(1, ex.odk(ex.ring())), ex.kobo_row(2, "-5.70 -77.41; ; -5.71 -77.42")]
+    forced = client.post(_review(client, ex.kobo_xlsx(rows)), data=KOBO_MAPPING)
+    assert forced.status_code == 422
+    assert "<td>3</td><td>datos/linderos</td><td>2</td>" in forced.data.decode()
+    assert count(db_session, Plot) == 0
