@@ -105,6 +105,7 @@ def _demo_records(db_session, org_id: int) -> dict[str, list[dict]]:
             "SELECT producer_id, id AS debt_id FROM producer_debts WHERE organization_id = :org"
         ),
         "payments": rows("SELECT number FROM payments WHERE organization_id = :org"),
+        "job_id": rows("SELECT id AS job_id FROM jobs WHERE organization_id = :org"),
         "fmt": [{"fmt": "png"}, {"fmt": "svg"}],
     }
 
@@ -119,8 +120,15 @@ def _real_parameters(path: str, names: set[str], records: dict) -> list[dict]:
     else:
         # The most specific record: it carries its parents (an evidence names its plot).
         key = next(
-            k for k in ("grading_id", "evidence_id", *sorted(names)) if k in names and k in records
+            (
+                k
+                for k in ("grading_id", "evidence_id", *sorted(names))
+                if k in names and k in records
+            ),
+            None,
         )
+        if key is None:  # no real record of this kind in the demo: generated values only
+            return []
     combos = [row for row in records[key] if names <= set(row) | {"fmt"}]
     if "fmt" in names:
         combos = [row | fmt for row in combos for fmt in records["fmt"]]
