@@ -12,6 +12,7 @@ from coopchain.farms.models import (
     Producer,
 )
 from coopchain.forest.models import ForestAssessment, ForestDataset
+from coopchain.ics.models import IcsInspection, YieldExplanation
 from coopchain.ledger.models import LedgerEvent
 from coopchain.lots.models import (
     Bag,
@@ -59,6 +60,7 @@ __all__ = [
     "CuppingSession",
     "CuppingSheet",
     "GreenGrading",
+    "IcsInspection",
     "PitahayaGrading",
     "Delivery",
     "FundEntry",
@@ -80,4 +82,5 @@ __all__ = [
     "Transformation",
     "TransformationInput",
     "User",
+    "YieldExplanation",
 ]
