@@ -111,6 +111,7 @@ ROUTE_MODULES = (
     "coopchain.lots.merge_views",
     "coopchain.lots.transformation_views",
     "coopchain.lots.document_views",
+    "coopchain.lots.inventory_views",
     "coopchain.quality.session_views",
     "coopchain.quality.sheet_views",
     "coopchain.quality.grading_views",

@@ -145,3 +145,30 @@ def test_an_unknown_season_is_refused_naming_the_field(db_session, org):
     with pytest.raises(DomainError) as caught:
         season_inventory(db_session, org.id, "20x6")
     assert "season" in caught.value.fields
+
+
+def test_the_page_api_and_workbook_show_the_difference_by_lot(
+    client, login, api, db_session, org, season
+):
+    import io
+
+    from openpyxl import load_workbook
+
+    _parchment, green, made = season
+    db_session.execute(delete(Bag).where(Bag.id == made[4].id))
+    db_session.expire_all()
+    login("auditor")
+    response = client.get("/reports/inventory?season=2026")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert green.code in page and '<td class="num">69</td>' in page
+    sheet = client.get("/reports/inventory.xlsx?season=2026")
+    book = load_workbook(io.BytesIO(sheet.data))
+    differences = list(book["Differences"].iter_rows(values_only=True))
+    assert differences[1][1:3] == ("lot", green.code) and differences[1][6] == 69
+    body = client.get("/api/v1/reports/inventory?season=2026", headers=api("auditor")).get_json()
+    assert body["balanced"] is False
+    assert body["differences"][0]["lot_codes"] == [green.code]
+    assert body["differences"][0]["difference_kg"] == "69.000"
+    bad = client.get("/api/v1/reports/inventory?season=nope", headers=api("auditor"))
+    assert bad.status_code in (400, 422) and "season" in bad.get_json()["fields"]
