@@ -112,6 +112,7 @@ ROUTE_MODULES = (
     "coopchain.lots.transformation_views",
     "coopchain.lots.document_views",
     "coopchain.lots.inventory_views",
+    "coopchain.ics.views",
     "coopchain.quality.session_views",
     "coopchain.quality.sheet_views",
     "coopchain.quality.grading_views",
@@ -135,6 +136,7 @@ ROUTE_MODULES = (
     "coopchain.quality.api_gradings",
     "coopchain.quality.api_documents",
     "coopchain.shipments.api",
+    "coopchain.ics.api",
     "coopchain.certs.api",
     "coopchain.certs.api_eudr",
     "coopchain.trace.api",
@@ -153,6 +155,7 @@ def register_blueprints(app: Flask) -> None:
     from coopchain.certs.views import bp as certs_bp
     from coopchain.extensions import csrf
     from coopchain.farms.blueprint import bp as farms_bp
+    from coopchain.ics.blueprint import bp as ics_bp
     from coopchain.ledger.views import bp as ledger_bp
     from coopchain.lots.blueprint import bp as lots_bp
     from coopchain.payments.blueprint import bp as payments_bp
@@ -174,6 +177,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(farms_bp)
     app.register_blueprint(ledger_bp)
     app.register_blueprint(lots_bp)
+    app.register_blueprint(ics_bp)
     app.register_blueprint(quality_bp)
     app.register_blueprint(shipments_bp)
     app.register_blueprint(settle_bp)
