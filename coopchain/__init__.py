@@ -123,6 +123,7 @@ ROUTE_MODULES = (
     "coopchain.certs.eudr_views",
     "coopchain.search.views",
     "coopchain.auth.locale_views",
+    "coopchain.auth.export_settings_views",
     "coopchain.payments.run_views",
     "coopchain.payments.premium_views",
     "coopchain.payments.debt_views",

@@ -37,6 +37,7 @@ RULES = {
     "core.favicon": ("GET", PUBLIC),
     "core.search": ("GET", ALL),
     "auth.locale_settings": ("POST", {"admin"}),
+    "auth.export_settings": ("POST", {"admin"}),
     "auth.logout": ("POST", ALL),
     "auth.switch_organization": ("POST", ALL),
     "auth.tokens": ("GET", ALL),
