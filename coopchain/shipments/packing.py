@@ -98,6 +98,15 @@ def run_end(first: str, last: str) -> str:
     return last
 
 
+def ico_marks_by_lot(session: Session, shipment) -> dict[int, str | None]:
+    """{lot id: its ICO mark on `shipment`}: the packing list's order (by lot code), the
+    shipment's mark for the first lot and the next serials after it (rules.ico_marks_per_lot),
+    so a bag label and the packing list always print the same mark."""
+    lines = totals_of(session, shipment).lines
+    marks = ico_marks_per_lot(shipment.ico_marks, len(lines))
+    return {line.lot.id: mark for line, mark in zip(lines, marks, strict=True)}
+
+
 def packing_list_context(session: Session, org_id: int, reference: str) -> dict:
     """Everything the packing list shows, as plain values (no ORM objects reach a writer).
     Another organisation's reference raises NotFound."""

@@ -38,6 +38,7 @@ LABELS = {
     "total": ("Total", "Total"),
     "packages": ("Packages", "Bultos"),
     "net_weight": ("Total net weight", "Peso neto total"),
+    "net_weight_label": ("Net weight", "Peso neto"),
     "gross_weight": ("Total gross weight", "Peso bruto total"),
     "none": ("No bags on this shipment yet.", "Aún no hay sacos en este embarque."),
     "note": (
