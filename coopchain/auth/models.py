@@ -62,7 +62,9 @@ class Organization(SQLModel, table=True):
     #: Empty-bag weight added to the net on the packing list's gross weight (jute 69 kg bag
     #: about 0.7 kg: unverified practice, so a setting); a shipment may set its own.
     bag_tare_kg: Decimal = Field(
-        default=Decimal("0.700"), sa_type=Numeric(6, 3), sa_column_kwargs={"server_default": "0.700"}
+        default=Decimal("0.700"),
+        sa_type=Numeric(6, 3),
+        sa_column_kwargs={"server_default": "0.700"},
     )
     #: A plot delivering more than expected × (1 + this %) blocks organic claims until an
     #: inspector's explanation is recorded (issue: mass balance an inspector signs off).

@@ -1,5 +1,6 @@
 """An organisation's own settings that an admin changes: the locale its numbers and dates are
-written in, and the shipper's details and thresholds of export papers and inspections. Every change is a ledger event (which also rebuilds the cached public pages)."""
+written in, and the shipper's details and thresholds of export papers and inspections. Every
+change is a ledger event (which also rebuilds the cached public pages)."""
 
 from decimal import Decimal, InvalidOperation
 

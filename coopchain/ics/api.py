@@ -59,9 +59,7 @@ document(
 @api_requires(READ)
 def ics_inspections():
     report = inspection_report(get_session(), current_org_id(), requested_year())
-    members = [
-        _plain(asdict(m)) | {"inspected": m.inspected} for m in report.members
-    ]
+    members = [_plain(asdict(m)) | {"inspected": m.inspected} for m in report.members]
     return jsonify(
         year=report.year,
         members=members,

@@ -77,9 +77,7 @@ def record_inspection(
     cleaned, errors = clean_inspection(data)
     if errors:
         raise DomainError(str(_l("Some fields need attention.")), errors)
-    row = IcsInspection(
-        organization_id=org_id, producer_id=producer.id, user_id=user_id, **cleaned
-    )
+    row = IcsInspection(organization_id=org_id, producer_id=producer.id, user_id=user_id, **cleaned)
     session.add(row)
     session.flush()
     append(

@@ -22,8 +22,8 @@ from coopchain.forms import handle_form
 from coopchain.ics.blueprint import bp
 from coopchain.ics.explanations import record_explanation
 from coopchain.ics.inspections import inspection_report, inspections_of, record_inspection
-from coopchain.ics.models import InspectionResult, Sanction
 from coopchain.ics.inspections_xlsx import inspection_workbook
+from coopchain.ics.models import InspectionResult, Sanction
 from coopchain.ics.schemas import ExplanationIn, InspectionIn
 from coopchain.lots.mass_balance import plot_balances
 from coopchain.web.downloads import send_xlsx

@@ -220,12 +220,16 @@ def _stock_at(records: _Records, lot: Lot, day: date) -> Decimal:
     if lot.produced_on >= day:
         return ZERO
     later = sum((kg for on, _t, _k, kg in records.consumed[lot.id] if on >= day), ZERO)
-    in_store = sum((kg for shipped, kg in records.bags[lot.id] if not shipped or shipped >= day), ZERO)
+    in_store = sum(
+        (kg for shipped, kg in records.bags[lot.id] if not shipped or shipped >= day), ZERO
+    )
     return rules.kg(lot.available_kg) + later + in_store
 
 
 def _lot_flows(records, lot, start, end, losses) -> Flows:
-    flows = Flows(opening_kg=_stock_at(records, lot, start), closing_kg=_stock_at(records, lot, end))
+    flows = Flows(
+        opening_kg=_stock_at(records, lot, start), closing_kg=_stock_at(records, lot, end)
+    )
     if start <= lot.produced_on < end:
         if lot.delivery_id is not None:
             flows.deliveries_kg = records.delivered[lot.id]

@@ -122,8 +122,11 @@ def packing_list_context(session: Session, org_id: int, reference: str) -> dict:
     serials: dict[int, list[str]] = {}
     for bag, lot in bags:
         serials.setdefault(lot.id, []).append(bag.serial)
-    tare = Decimal(shipment.tare_per_bag_kg if shipment.tare_per_bag_kg is not None else
-                   organization.bag_tare_kg)
+    tare = Decimal(
+        shipment.tare_per_bag_kg
+        if shipment.tare_per_bag_kg is not None
+        else organization.bag_tare_kg
+    )
     marks = ico_marks_per_lot(shipment.ico_marks, len(totals.lines))
     lines = []
     for line, mark in zip(totals.lines, marks, strict=True):

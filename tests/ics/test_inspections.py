@@ -105,14 +105,22 @@ def test_the_page_form_xlsx_and_api(client, login, api, db_session, org, members
     assert form.status_code == 200 and first.member_code in form.text
     bad = client.post(
         f"/producers/{first.id}/inspections/new",
-        data={"inspected_on": "2026-03-02", "inspector": "Rosa", "result": "compliant",
-              "sanction": "exclusion"},
+        data={
+            "inspected_on": "2026-03-02",
+            "inspector": "Rosa",
+            "result": "compliant",
+            "sanction": "exclusion",
+        },
     )
     assert bad.status_code == 422 and 'name="sanction_reason"' in bad.text
     ok = client.post(
         f"/producers/{first.id}/inspections/new",
-        data={"inspected_on": date(today().year, 3, 2).isoformat(), "inspector": "Rosa",
-              "result": "compliant", "sanction": "none"},
+        data={
+            "inspected_on": date(today().year, 3, 2).isoformat(),
+            "inspector": "Rosa",
+            "result": "compliant",
+            "sanction": "none",
+        },
     )
     assert ok.status_code == 302
     page = client.get(f"/ics/inspections?year={today().year}").text
@@ -124,16 +132,26 @@ def test_the_page_form_xlsx_and_api(client, login, api, db_session, org, members
     headers = api("staff")
     created = client.post(
         "/api/v1/ics/inspections",
-        json={"producer_id": second.id, "inspected_on": date(today().year, 4, 1).isoformat(),
-              "inspector": "Luis", "result": "minor_nonconformity", "sanction": "warning",
-              "sanction_reason": "Records incomplete"},
+        json={
+            "producer_id": second.id,
+            "inspected_on": date(today().year, 4, 1).isoformat(),
+            "inspector": "Luis",
+            "result": "minor_nonconformity",
+            "sanction": "warning",
+            "sanction_reason": "Records incomplete",
+        },
         headers=headers,
     )
     assert created.status_code == 201 and created.get_json()["sanction"] == "warning"
     refused = client.post(
         "/api/v1/ics/inspections",
-        json={"producer_id": second.id, "inspected_on": "2026-04-01", "inspector": "Luis",
-              "result": "compliant", "sanction": "warning"},
+        json={
+            "producer_id": second.id,
+            "inspected_on": "2026-04-01",
+            "inspector": "Luis",
+            "result": "compliant",
+            "sanction": "warning",
+        },
         headers=headers,
     )
     assert refused.status_code == 422 and "sanction_reason" in refused.get_json()["fields"]

@@ -72,9 +72,10 @@ def test_far_over_blocks_organic_until_an_inspector_explains(db_session, org):
     explain(db_session, org, plot)
 
     assert severities(db_session, org, lot) == {"MB-OVER": "warning"}
-    assert "MB-BLOCK" not in claims_of(compliance.check_lot(db_session, org.id, lot.code))[
-        "organic"
-    ]["because"]
+    assert (
+        "MB-BLOCK"
+        not in claims_of(compliance.check_lot(db_session, org.id, lot.code))["organic"]["because"]
+    )
     event = db_session.scalars(
         select(LedgerEvent).where(LedgerEvent.kind == "plot.yield_explained")
     ).one()

@@ -50,9 +50,7 @@ def season(db_session, org, farm):
             "container_number": CONTAINER,
         },
     )
-    shipments.allocate(
-        db_session, org.id, None, "HAM-1", serials=[bag.serial for bag in made[:3]]
-    )
+    shipments.allocate(db_session, org.id, None, "HAM-1", serials=[bag.serial for bag in made[:3]])
     shipments.advance_status(db_session, org.id, None, "HAM-1", date(2026, 6, 30))
     shipments.advance_status(db_session, org.id, None, "HAM-1", date(2026, 7, 1))
     return parchment, green, made

@@ -128,8 +128,9 @@ def test_every_field_is_on_the_pdf_in_english_and_spanish(db_session, org, paper
     path = tmp_path / "packing.pdf"
     path.write_bytes(pdf)
     text = " ".join(
-        subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True)
-        .stdout.split()
+        subprocess.run(
+            ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+        ).stdout.split()
     )
     if PNG_DIR:  # before the checks, so a failing page can be looked at
         subprocess.run(
@@ -186,7 +187,6 @@ def test_every_field_is_on_the_pdf_in_english_and_spanish(db_session, org, paper
         second.code,
     ):
         assert shown.casefold() in text.casefold(), shown  # party labels print in capitals
-
 
 
 def test_the_workbook_has_shipper_marks_and_gross(client, login, papers):

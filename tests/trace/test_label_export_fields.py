@@ -52,9 +52,7 @@ def shipped_bags(db_session, org):
     return certified, uncertified, good, plain
 
 
-def test_the_label_data_carries_the_ico_mark_and_the_organic_verdict(
-    db_session, org, shipped_bags
-):
+def test_the_label_data_carries_the_ico_mark_and_the_organic_verdict(db_session, org, shipped_bags):
     certified, uncertified, good, plain = shipped_bags
     labels = bag_labels(db_session, org.id, [good[0], plain[0]])
     first, second = labels

@@ -18,9 +18,7 @@ from tests.trace.test_public_claims import claim_of
 app = public_fixtures.app
 
 
-def test_the_public_page_withdraws_organic_until_the_yield_is_explained(
-    client, db_session, org
-):
+def test_the_public_page_withdraws_organic_until_the_yield_is_explained(client, db_session, org):
     producer, plot = grower(
         db_session, org, certifier="Control Union Perú", valid_until=date(2030, 12, 31)
     )
