@@ -19,3 +19,15 @@ def test_the_demo_inventory_balances_to_the_gram(db_session):
             shipped = shipped or any(row.shipped_kg for row in report.rows)
             checked += len(report.rows)
     assert checked and shipped
+
+
+def test_the_demo_has_inspections_to_report_and_a_shipper_ruc(db_session):
+    from coopchain.clock import today
+    from coopchain.ics.inspections import inspection_report
+
+    for org in db_session.scalars(select(Organization)):
+        assert org.ruc and len(org.ruc) == 11 and org.address
+        report = inspection_report(db_session, org.id, today().year)
+        assert report.inspected and report.not_inspected
+    coffee = db_session.scalars(select(Organization).order_by(Organization.id)).first()
+    assert inspection_report(db_session, coffee.id, today().year).sanctioned
