@@ -13,7 +13,7 @@ from sqlmodel import Session
 from coopchain.clock import today
 from coopchain.db import owned
 from coopchain.errors import DomainError
-from coopchain.farms.models import Producer
+from coopchain.farms.models import Producer, ProducerStatus
 from coopchain.farms.producers import get_producer
 from coopchain.ics.models import IcsInspection, InspectionResult, Sanction
 from coopchain.ledger.services import append
@@ -166,7 +166,7 @@ def inspection_report(session: Session, org_id: int, year: int) -> InspectionRep
     lines = {
         p.id: MemberLine(p.id, p.member_code, p.full_name, p.status)
         for p in producers
-        if p.status == "active" or p.id in seen
+        if p.status == ProducerStatus.ACTIVE or p.id in seen
     }
     for row in rows:
         line = lines[row.producer_id]

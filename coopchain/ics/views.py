@@ -56,9 +56,9 @@ def inspection_report_xlsx():
 def inspection_new(producer_id: int):
     producer = get_producer(get_session(), current_org_id(), producer_id)
 
-    def saved(_row):
+    def saved(row):
         flash(_("Inspection recorded."), "success")
-        return redirect(url_for("ics.inspection_report_page", year=_row.inspected_on.year))
+        return redirect(url_for("ics.inspection_report_page", year=row.inspected_on.year))
 
     return handle_form(
         "ics/inspection_form.html",

@@ -4,6 +4,9 @@ Auditors compare every member's deliveries with area × expected yield (DOMAIN.m
 that delivers far more than it can grow is the classic sign of conventional product bought in
 and sold as organic. Expected yields are in dry parchment (coffee) and fresh fruit (pitahaya),
 so deliveries in other forms are converted with the YIELD_FORM_EQUIVALENTS setting first.
+Over the tolerance a plot is a warning; over the organisation's second threshold
+(`yield_block_pct`) it blocks organic claims until an inspector's explanation is recorded
+(ics/explanations.py).
 
 Two queries: the organisation's plots with their producers, and the season's live deliveries
 summed per plot and product form. Every plot of the register is listed, delivering or not.

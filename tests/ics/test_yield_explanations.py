@@ -111,6 +111,9 @@ def test_the_form_and_the_api_record_an_explanation(client, login, api, db_sessi
     login("auditor")
     page = client.get("/reports/mass-balance?season=2026").text
     assert "blocks organic claims" in page or "bloquea" in page
+    report = client.get("/api/v1/reports/mass-balance?season=2026", headers=api("auditor"))
+    [line] = [p for p in report.get_json()["plots"] if p["plot_id"] == plot.id]
+    assert line["severity"] == "blocking" and line["far_over"] is True
     login("staff")
     form = client.get(f"/plots/{plot.id}/yield-explanations/new?season=2026")
     assert form.status_code == 200 and "403" in form.text
