@@ -204,3 +204,33 @@ def test_the_workbook_has_shipper_marks_and_gross(client, login, papers):
     by_code = {row[0]: row for row in rows[1:]}
     assert rows[0][9:12] == ("ico_mark", "tare_kg", "gross_kg")
     assert by_code[first.code][9] == "32/1234/0015"
+
+
+def test_an_admin_sets_the_shipper_and_thresholds_on_the_settings_page(
+    client, login, db_session, org
+):
+    login("admin")
+    assert client.get("/settings/export").status_code == 200
+    bad = client.post(
+        "/settings/export",
+        data={"ruc": "123", "address": "", "bag_tare_kg": "0.7", "yield_block_pct": "100"},
+    )
+    assert bad.status_code == 422 and "11" in bad.text
+    db_session.refresh(org)
+    assert org.ruc is None
+    ok = client.post(
+        "/settings/export",
+        data={
+            "ruc": "20512345678",
+            "address": "Jr. Los Cafetales 123",
+            "bag_tare_kg": "0.65",
+            "yield_block_pct": "150",
+        },
+    )
+    assert ok.status_code == 302
+    db_session.refresh(org)
+    assert (org.ruc, org.bag_tare_kg, org.yield_block_pct) == (
+        "20512345678",
+        Decimal("0.65"),
+        Decimal("150"),
+    )
