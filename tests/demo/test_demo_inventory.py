@@ -31,3 +31,19 @@ def test_the_demo_has_inspections_to_report_and_a_shipper_ruc(db_session):
         assert report.inspected and report.not_inspected
     coffee = db_session.scalars(select(Organization).order_by(Organization.id)).first()
     assert inspection_report(db_session, coffee.id, today().year).sanctioned
+
+
+def test_the_inventory_reads_each_lots_organic_status_as_origins_of_does(db_session):
+    from coopchain.farms.rules import OrganicStatus
+    from coopchain.lots.models import Lot
+    from coopchain.lots.origins import origins_of
+
+    for org in db_session.scalars(select(Organization)):
+        for season in seasons(db_session, org.id):
+            for item in season_inventory(db_session, org.id, season).lots:
+                lot = db_session.scalars(
+                    select(Lot).where(Lot.organization_id == org.id, Lot.code == item.lot_code)
+                ).one()
+                found = origins_of(db_session, lot)
+                expected = OrganicStatus.CONVENTIONAL if found.downgraded else found.organic_status
+                assert item.organic_status == expected.value, item.lot_code
