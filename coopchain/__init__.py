@@ -120,6 +120,8 @@ ROUTE_MODULES = (
     "coopchain.lots.merge_views",
     "coopchain.lots.transformation_views",
     "coopchain.lots.document_views",
+    "coopchain.lots.inventory_views",
+    "coopchain.ics.views",
     "coopchain.quality.session_views",
     "coopchain.quality.sheet_views",
     "coopchain.quality.grading_views",
@@ -133,6 +135,7 @@ ROUTE_MODULES = (
     "coopchain.eudr.account_views",
     "coopchain.search.views",
     "coopchain.auth.locale_views",
+    "coopchain.auth.export_settings_views",
     "coopchain.payments.run_views",
     "coopchain.payments.premium_views",
     "coopchain.payments.debt_views",
@@ -148,6 +151,7 @@ ROUTE_MODULES = (
     "coopchain.quality.api_gradings",
     "coopchain.quality.api_documents",
     "coopchain.shipments.api",
+    "coopchain.ics.api",
     "coopchain.certs.api",
     "coopchain.certs.api_eudr",
     "coopchain.eudr.api",
@@ -170,6 +174,7 @@ def register_blueprints(app: Flask) -> None:
     from coopchain.eudr.blueprint import bp as eudr_bp
     from coopchain.extensions import csrf
     from coopchain.farms.blueprint import bp as farms_bp
+    from coopchain.ics.blueprint import bp as ics_bp
     from coopchain.ledger.views import bp as ledger_bp
     from coopchain.lots.blueprint import bp as lots_bp
     from coopchain.payments.blueprint import bp as payments_bp
@@ -191,6 +196,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(farms_bp)
     app.register_blueprint(ledger_bp)
     app.register_blueprint(lots_bp)
+    app.register_blueprint(ics_bp)
     app.register_blueprint(quality_bp)
     app.register_blueprint(shipments_bp)
     app.register_blueprint(settle_bp)

@@ -26,6 +26,9 @@ COMMITMENTS = (
     _l("patrols"),
     _l("restoration"),
 )
+#: ics/models.py InspectionResult and Sanction.
+INSPECTION_RESULTS = (_l("compliant"), _l("minor_nonconformity"), _l("major_nonconformity"))
+SANCTIONS = (_l("none"), _l("warning"), _l("suspension"), _l("exclusion"))
 ORGANIC_STATUSES = (_l("organic"), _l("in_conversion"), _l("conventional"))
 #: certs/claims.py OrganicClaim (the other two are the organic statuses above).
 ORGANIC_CLAIMS = (_l("certified_organic"), _l("organic_not_certified"))

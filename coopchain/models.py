@@ -15,6 +15,7 @@ from coopchain.farms.models import (
 from coopchain.fieldtools.models import FieldImportMapping, FieldSubmission, FieldUpload
 from coopchain.forest.models import ForestAssessment, ForestDataset
 from coopchain.job_rows import Job, JobFile
+from coopchain.ics.models import IcsInspection, YieldExplanation
 from coopchain.ledger.models import LedgerEvent
 from coopchain.lots.models import (
     Bag,
@@ -67,6 +68,7 @@ __all__ = [
     "GreenGrading",
     "Job",
     "JobFile",
+    "IcsInspection",
     "PitahayaGrading",
     "DdsStatement",
     "Delivery",
@@ -90,4 +92,5 @@ __all__ = [
     "Transformation",
     "TransformationInput",
     "User",
+    "YieldExplanation",
 ]

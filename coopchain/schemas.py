@@ -27,6 +27,13 @@ MULTILINE_FIELDS = frozenset(
         "lot_codes",
         "paths",
         "serials",
+        "findings",
+        "sanction_reason",
+        "explanation",
+        "consignee",
+        "notify_party",
+        "marks_and_numbers",
+        "address",
     }
 )
 #: C0 control characters and DEL, except tab and line breaks: never part of a name or a note

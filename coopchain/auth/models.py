@@ -61,6 +61,21 @@ class Organization(SQLModel, table=True):
     price_transparency: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     market_reference_per_kg: Decimal | None = Field(default=None, sa_type=Numeric(10, 2))
     market_reference_on: date | None = None
+    #: The shipper on export papers: Peru's 11-digit taxpayer number (RUC) and fiscal address.
+    ruc: str | None = Field(default=None, max_length=11)
+    address: str | None = Field(default=None, max_length=500)
+    #: Empty-bag weight added to the net on the packing list's gross weight (jute 69 kg bag
+    #: about 0.7 kg: unverified practice, so a setting); a shipment may set its own.
+    bag_tare_kg: Decimal = Field(
+        default=Decimal("0.700"),
+        sa_type=Numeric(6, 3),
+        sa_column_kwargs={"server_default": "0.700"},
+    )
+    #: A plot delivering more than expected × (1 + this %) blocks organic claims until an
+    #: inspector's explanation is recorded (issue: mass balance an inspector signs off).
+    yield_block_pct: Decimal = Field(
+        default=Decimal("100"), sa_type=Numeric(6, 2), sa_column_kwargs={"server_default": "100"}
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

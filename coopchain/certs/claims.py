@@ -13,7 +13,8 @@ from coopchain.certs.compliance_report import ComplianceReport
 from coopchain.farms.rules import OrganicStatus
 
 #: The findings (compliance_rules.py) that stop each claim.
-ORGANIC_FINDINGS = ("ORG-ORIGIN", "ORG-COMMINGLED", "ORG-CERTIFICATE")
+#: MB-BLOCK: a plot far over its plausible yield, unexplained (DOMAIN.md §3 mass balance).
+ORGANIC_FINDINGS = ("ORG-ORIGIN", "ORG-COMMINGLED", "ORG-CERTIFICATE", "MB-BLOCK")
 AGREEMENT_FINDINGS = ("AGR-ACTIVE",)
 FOREST_FINDINGS = ("FOR-LOSS", "FOR-MISSING", "FOR-MORE-INFO")
 

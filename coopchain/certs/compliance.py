@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
+from coopchain.auth.models import Organization
 from coopchain.certs.compliance_report import ComplianceReport, Finding, Severity, Subject
 from coopchain.certs.compliance_rules import (
     rule_agreement_active,
@@ -110,6 +111,7 @@ def _subject(
         ),
         balances=_balances(session, org_id, [o for o, _kg in weighted_origins]),
         balance_tolerance_pct=settings_of(session).mass_balance_tolerance_pct,
+        balance_block_pct=session.get(Organization, org_id).yield_block_pct,
         cupping={lot.code: cupping_of(session, lot) for lot in lots},
         shipment=shipment,
         net_kg=net_kg,

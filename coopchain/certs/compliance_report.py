@@ -69,6 +69,8 @@ class Subject:
     bags: int = 0
     #: The mass-balance tolerance the balances were judged with (a setting).
     balance_tolerance_pct: Decimal = Decimal("20")
+    #: The second threshold over which a plot blocks organic claims (organisation setting).
+    balance_block_pct: Decimal = Decimal("100")
     #: The control bodies certifying the origin plots, by id (Plot.organic_certifier_id).
     certifiers: dict[int, Certifier] = field(default_factory=dict)
 

@@ -9,7 +9,6 @@ from coopchain.certs.compliance_report import Finding, Severity, Subject
 from coopchain.certs.eudr import EudrPlot, plot_problems
 from coopchain.farms.models import ForestResult, Plot
 from coopchain.farms.rules import OrganicStatus
-from coopchain.lots.mass_balance import BalanceFlag
 from coopchain.lots.origins import Origin
 
 #: The product forms an export lot is in: only these are expected to carry a cupping score.
@@ -244,29 +243,56 @@ def rule_forest_evidence(subject: Subject) -> list[Finding]:
 
 def rule_mass_balance(subject: Subject) -> list[Finding]:
     """Each origin plot's deliveries in the season stay within area × yield + tolerance
-    (DOMAIN.md §3)."""
-    over = [b for b in subject.balances if b.flag == BalanceFlag.OVER]
-    if not over:
-        return []
-    return [
-        Finding(
-            "MB-OVER",
-            Severity.WARNING,
-            str(
-                _ln(
-                    "%(n)s origin plot delivered more than its area can yield (over the "
-                    "%(pct)s %% tolerance).",
-                    "%(n)s origin plots delivered more than their area can yield (over the "
-                    "%(pct)s %% tolerance).",
-                    len(over),
-                    n=len(over),
-                    pct=subject.balance_tolerance_pct,
-                )
-            ),
-            tuple(sorted({f"{b.producer_code} · {b.plot_name}" for b in over})),
-            evidence=str(_l("Mass balance of the delivery seasons.")),
+    (DOMAIN.md §3): over it a warning; over the organisation's second threshold blocking for
+    organic claims (claims.ORGANIC_FINDINGS) until an inspector's explanation is recorded."""
+    over = [b for b in subject.balances if b.severity == "warning"]
+    blocked = [b for b in subject.balances if b.severity == "blocking"]
+    findings = []
+    if blocked:
+        findings.append(
+            Finding(
+                "MB-BLOCK",
+                Severity.BLOCKING,
+                str(
+                    _ln(
+                        "%(n)s origin plot delivered more than %(pct)s %% over what its area "
+                        "can yield and no inspector's explanation is recorded: no organic claim.",
+                        "%(n)s origin plots delivered more than %(pct)s %% over what their area "
+                        "can yield and no inspector's explanation is recorded: no organic claim.",
+                        len(blocked),
+                        n=len(blocked),
+                        pct=subject.balance_block_pct,
+                    )
+                ),
+                _balance_labels(blocked),
+                evidence=str(_l("Mass balance of the delivery seasons and yield explanations.")),
+            )
         )
-    ]
+    if over:
+        findings.append(
+            Finding(
+                "MB-OVER",
+                Severity.WARNING,
+                str(
+                    _ln(
+                        "%(n)s origin plot delivered more than its area can yield (over the "
+                        "%(pct)s %% tolerance).",
+                        "%(n)s origin plots delivered more than their area can yield (over the "
+                        "%(pct)s %% tolerance).",
+                        len(over),
+                        n=len(over),
+                        pct=subject.balance_tolerance_pct,
+                    )
+                ),
+                _balance_labels(over),
+                evidence=str(_l("Mass balance of the delivery seasons.")),
+            )
+        )
+    return findings
+
+
+def _balance_labels(balances) -> tuple[str, ...]:
+    return tuple(sorted({f"{b.producer_code} · {b.plot_name}" for b in balances}))
 
 
 def rule_cupping_score(subject: Subject) -> list[Finding]:

@@ -18,6 +18,7 @@ from coopchain.clock import today
 from coopchain.demo.areas import load_demo_areas
 from coopchain.demo.calendar import DemoCalendar, calendar_for
 from coopchain.demo.payments import load_demo_payments
+from coopchain.demo.ics import load_demo_ics
 from coopchain.demo.registry import load_registry
 from coopchain.demo.season import load_demo_season
 from coopchain.demo.shipments import load_demo_shipments, sample_bag_token
@@ -69,6 +70,7 @@ def load_demo(session: Session, password: str, calendar: DemoCalendar | None = N
         load_demo_shipments(session, cal, org.id, crop)
         if crop == "coffee":
             load_demo_payments(session, cal, org.id)
+        load_demo_ics(session, cal, org.id, crop)
     return True
 
 

@@ -116,7 +116,10 @@ def _plain(value):
 @api_requires(READ)
 def mass_balance_report():
     report = _season_report()
-    return jsonify(_plain(asdict(report)))
+    body = _plain(asdict(report))
+    for out, row in zip(body["plots"], report.plots, strict=True):
+        out["severity"] = row.severity  # None, "warning", or "blocking" (organic claims)
+    return jsonify(body)
 
 
 @api_blueprint.get("/reports/mass-balance.xlsx")

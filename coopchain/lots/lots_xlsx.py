@@ -309,6 +309,8 @@ def mass_balance_workbook(report: MassBalanceReport) -> bytes:
         "delivered_equivalent_kg",
         "ratio_pct",
         "flag",
+        "severity",
+        "explained_by",
     ]
     plot_rows = (
         [
@@ -325,6 +327,8 @@ def mass_balance_workbook(report: MassBalanceReport) -> bytes:
             p.delivered_equivalent_kg,
             p.ratio_pct,
             p.flag.value,
+            p.severity,
+            p.explanation["inspector"] if p.explanation else None,
         ]
         for p in report.plots
     )

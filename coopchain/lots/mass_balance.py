@@ -4,6 +4,9 @@ Auditors compare every member's deliveries with area × expected yield (DOMAIN.m
 that delivers far more than it can grow is the classic sign of conventional product bought in
 and sold as organic. Expected yields are in dry parchment (coffee) and fresh fruit (pitahaya),
 so deliveries in other forms are converted with the YIELD_FORM_EQUIVALENTS setting first.
+Over the tolerance a plot is a warning; over the organisation's second threshold
+(`yield_block_pct`) it blocks organic claims until an inspector's explanation is recorded
+(ics/explanations.py).
 
 Two queries: the organisation's plots with their producers, and the season's live deliveries
 summed per plot and product form. Every plot of the register is listed, delivering or not.
@@ -18,10 +21,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from coopchain.db import in_organization, settings_of
+from coopchain.auth.models import Organization
+from coopchain.db import in_organization, owned, settings_of
 from coopchain.errors import DomainError
 from coopchain.farms.models import Plot, Producer
 from coopchain.farms.plots import expected_yield
+from coopchain.ics.models import YieldExplanation
 from coopchain.lots import rules
 from coopchain.lots.models import Delivery
 
@@ -61,6 +66,19 @@ class PlotBalance:
     #: delivered_equivalent / expected × 100, to 0.01; None without an expectation.
     ratio_pct: Decimal | None
     flag: BalanceFlag
+    #: Over expected × (1 + the organisation's yield_block_pct): blocks organic claims on the
+    #: plot's product until an inspector's explanation of the season is recorded.
+    far_over: bool = False
+    #: The latest explanation recorded for the plot and season (inspector, date, text).
+    explanation: dict | None = None
+
+    @property
+    def severity(self) -> str | None:
+        """None within tolerance; "warning" over it (or far over it, explained); "blocking"
+        far over it and unexplained."""
+        if self.flag != BalanceFlag.OVER:
+            return None
+        return "blocking" if self.far_over and self.explanation is None else "warning"
 
 
 @dataclass(frozen=True)
@@ -87,6 +105,8 @@ class MassBalanceReport:
     starts_on: date
     ends_before: date
     tolerance_pct: Decimal
+    #: The second threshold (organisation setting): over it a plot blocks organic claims.
+    block_pct: Decimal
     #: Product forms delivered in the season, in processing order.
     forms: tuple[str, ...]
     plots: list[PlotBalance] = field(default_factory=list)
@@ -95,6 +115,10 @@ class MassBalanceReport:
     @property
     def flagged(self) -> list[PlotBalance]:
         return [p for p in self.plots if p.flag != BalanceFlag.OK]
+
+    @property
+    def blocking(self) -> list[PlotBalance]:
+        return [p for p in self.plots if p.severity == "blocking"]
 
 
 def seasons(session: Session, org_id: int) -> list[str]:
@@ -134,6 +158,8 @@ def mass_balance(session: Session, org_id: int, season: str) -> MassBalanceRepor
         .order_by(Producer.member_code, Plot.name, Plot.id)
     ).all()
     delivered, counts = _delivered(session, org_id, start, end)
+    block_pct = _block_pct(session, org_id)
+    explained = explanations_of(session, org_id, season)
 
     rows = [
         _plot_balance(
@@ -144,6 +170,8 @@ def mass_balance(session: Session, org_id: int, season: str) -> MassBalanceRepor
             equivalents,
             defaults,
             tolerance,
+            block_pct,
+            explained.get(plot.id),
         )
         for plot, producer in plots
     ]
@@ -158,6 +186,7 @@ def mass_balance(session: Session, org_id: int, season: str) -> MassBalanceRepor
         starts_on=start,
         ends_before=end,
         tolerance_pct=tolerance,
+        block_pct=block_pct,
         forms=forms,
         plots=rows,
         totals=_totals(rows),
@@ -204,6 +233,8 @@ def plot_balances(session: Session, org_id: int, season: str, plot_ids) -> dict[
         .join(Producer, Producer.id == Plot.producer_id)
         .where(in_organization(Plot, org_id), Plot.id.in_(list(plot_ids)))
     ).all()
+    block_pct = _block_pct(session, org_id)
+    explained = explanations_of(session, org_id, season, plot_ids)
     return {
         plot.id: _plot_balance(
             plot,
@@ -213,12 +244,40 @@ def plot_balances(session: Session, org_id: int, season: str, plot_ids) -> dict[
             settings.yield_form_equivalents,
             settings.default_expected_yield,
             settings.mass_balance_tolerance_pct,
+            block_pct,
+            explained.get(plot.id),
         )
         for plot, producer in rows
     }
 
 
-def _plot_balance(plot, producer, by_form, count, equivalents, defaults, tolerance):
+def _block_pct(session: Session, org_id: int) -> Decimal:
+    return Decimal(session.get(Organization, org_id).yield_block_pct)
+
+
+def explanations_of(session: Session, org_id: int, season: str, plot_ids=None) -> dict[int, dict]:
+    """{plot id: its latest yield explanation for `season`} as plain values."""
+    query = (
+        owned(YieldExplanation, org_id)
+        .where(YieldExplanation.season == season)
+        .order_by(YieldExplanation.id)
+    )
+    if plot_ids is not None:
+        query = query.where(YieldExplanation.plot_id.in_(list(plot_ids)))
+    return {
+        row.plot_id: {
+            "id": row.id,
+            "inspector": row.inspector,
+            "explained_on": row.explained_on,
+            "explanation": row.explanation,
+        }
+        for row in session.scalars(query)
+    }
+
+
+def _plot_balance(
+    plot, producer, by_form, count, equivalents, defaults, tolerance, block_pct, explanation
+):
     area = plot.area_ha
     yield_kg_ha = expected_yield(plot, defaults)
     expected = rules.kg(area * yield_kg_ha) if area and yield_kg_ha is not None else None
@@ -234,6 +293,7 @@ def _plot_balance(plot, producer, by_form, count, equivalents, defaults, toleran
         flag = BalanceFlag.OVER
     else:
         flag = BalanceFlag.OK
+    far_over = flag == BalanceFlag.OVER and equivalent > expected * (1 + block_pct / HUNDRED)
     return PlotBalance(
         plot_id=plot.id,
         plot_name=plot.name,
@@ -249,6 +309,8 @@ def _plot_balance(plot, producer, by_form, count, equivalents, defaults, toleran
         delivered_equivalent_kg=equivalent,
         ratio_pct=ratio,
         flag=flag,
+        far_over=far_over,
+        explanation=explanation if flag == BalanceFlag.OVER else None,
     )
 
 

@@ -3,6 +3,7 @@ Incoterms, NOP format…) so create and edit, form and API, name every bad field
 """
 
 from datetime import date
+from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 
@@ -31,6 +32,11 @@ EDITABLE = (
     "eudr_dds_reference",
     "eudr_dds_verification",
     "notes",
+    "consignee",
+    "notify_party",
+    "marks_and_numbers",
+    "hs_code",
+    "tare_per_bag_kg",
 )
 MAX_LENGTHS = {
     "reference": 40,
@@ -47,7 +53,12 @@ MAX_LENGTHS = {
     "eudr_dds_reference": 60,
     "eudr_dds_verification": 60,
     "notes": 1000,
+    "consignee": 500,
+    "notify_party": 500,
+    "marks_and_numbers": 500,
 }
+#: Empty-bag weight accepted on a shipment, kg (a jute bag weighs about 0.7 kg, a box more).
+MAX_TARE_KG = Decimal("5")
 
 
 def _refuse(errors: dict) -> DomainError:
@@ -60,6 +71,25 @@ def _text(value) -> str | None:
     return str(value).strip() or None
 
 
+def _tare(value, errors: dict) -> Decimal | None:
+    """Kilograms per empty bag, 0 to MAX_TARE_KG to the gram; empty uses the organisation's."""
+    if value is None or value == "":
+        return None
+    try:
+        tare = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        tare = None
+    if tare is None or not tare.is_finite() or not 0 <= tare <= MAX_TARE_KG:
+        errors["tare_per_bag_kg"] = [
+            str(_l("Kilograms per empty bag, 0 to %(max)s.", max=MAX_TARE_KG))
+        ]
+        return None
+    if tare != tare.quantize(Decimal("0.001")):
+        errors["tare_per_bag_kg"] = [str(_l("At most 3 decimals (grams)."))]
+        return None
+    return tare
+
+
 def clean_fields(data: dict, *, creating: bool) -> dict:
     """The editable fields of `data` (only those present), trimmed and checked; every bad field
     is named at once."""
@@ -70,6 +100,9 @@ def clean_fields(data: dict, *, creating: bool) -> dict:
         if name not in data:
             continue
         value = data[name]
+        if name == "tare_per_bag_kg":
+            cleaned[name] = _tare(value, errors)
+            continue
         if name in ("planned_loading_on", "planned_arrival_on"):
             if value is not None and not isinstance(value, date):
                 errors[name] = [str(_l("Not a valid date."))]
@@ -118,6 +151,8 @@ def clean_fields(data: dict, *, creating: bool) -> dict:
             errors[name] = [str(_l("Format NNN-NNNNNNNNNN-NNNNNN (21 characters)."))]
         elif name == "ico_marks" and value and not rules.ICO_PATTERN.match(value):
             errors[name] = [str(_l("Country/exporter/serial, e.g. 32/1234/0015."))]
+        elif name == "hs_code" and value and not rules.HS_PATTERN.match(value):
+            errors[name] = [str(_l("4 to 10 digits, e.g. 0901.11."))]
         elif name == "crop" and value not in set(Crop):
             errors[name] = [str(_l("Coffee or pitahaya."))]
         cleaned[name] = value

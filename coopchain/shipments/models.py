@@ -6,9 +6,10 @@ though the column is updated.
 """
 
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from coopchain.clock import utcnow
@@ -71,6 +72,16 @@ class Shipment(SQLModel, table=True):
     eudr_dds_reference: str | None = Field(default=None, max_length=60)
     eudr_dds_verification: str | None = Field(default=None, max_length=60)
     notes: str | None = Field(default=None, max_length=1000)
+    #: Who receives the goods (bill of lading consignee) when not the buyer, and whom the
+    #: carrier notifies on arrival: name and address as one text each.
+    consignee: str | None = Field(default=None, max_length=500)
+    notify_party: str | None = Field(default=None, max_length=500)
+    #: The shipping marks stencilled on the bags, as the packing list repeats them.
+    marks_and_numbers: str | None = Field(default=None, max_length=500)
+    #: Harmonized System code; left empty, the crop's (0901.11 green coffee, 0810.90 pitahaya).
+    hs_code: str | None = Field(default=None, max_length=12)
+    #: Empty-bag weight for this shipment's gross weight; empty: the organisation's setting.
+    tare_per_bag_kg: Decimal | None = Field(default=None, sa_type=Numeric(6, 3))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     user_id: int | None = Field(default=None, foreign_key="users.id")

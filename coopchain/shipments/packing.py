@@ -1,4 +1,8 @@
-"""A shipment's packing list: the .xlsx the export office sends and an A4 PDF for the file.
+"""A shipment's packing list: the .xlsx the export office sends and an A4 PDF for the file,
+bilingual (English for the importer and the carrier, Spanish for Peruvian customs), with what
+a customs broker looks for: shipper with RUC and address, consignee, notify party, marks and
+numbers, ICO marks per lot and bag range, HS code, bags, net, tare and gross weight, container
+and seal, vessel and bill of lading.
 
 Two steps, as for the intake receipt (lots/receipt.py, DESIGN.md §3, §6): `packing_list_context`
 reads the database into plain values, and the two writers turn them into bytes — the workbook
@@ -7,13 +11,17 @@ with WeasyPrint and the receipt's fetcher that refuses every URL.
 """
 
 import re
+from decimal import Decimal
 
 from sqlmodel import Session
 
 from coopchain.auth.models import Organization
 from coopchain.clock import utcnow
+from coopchain.lots import rules
 from coopchain.lots.origins import origins_of
 from coopchain.pdf import render_pdf
+from coopchain.shipments.packing_terms import LABELS, PRODUCTS, STATUSES
+from coopchain.shipments.rules import default_hs_code, ico_marks_per_lot
 from coopchain.shipments.services import bags_of, get_shipment, totals_of
 from coopchain.spreadsheets import write_workbook
 
@@ -40,6 +48,9 @@ HEADER_FIELDS = (
     "eu_coi_number",
     "nop_certificate_number",
     "senasa_certificate_number",
+    "consignee",
+    "notify_party",
+    "marks_and_numbers",
 )
 LOT_COLUMNS = [
     "lot_code",
@@ -51,6 +62,9 @@ LOT_COLUMNS = [
     "first_serial",
     "last_serial",
     "serial_ranges",
+    "ico_mark",
+    "tare_kg",
+    "gross_kg",
 ]
 BAG_COLUMNS = ["serial", "lot_code", "product_form", "organic_status", "net_kg"]
 _SERIAL = re.compile(r"^(.*?)(\d+)$")
@@ -84,6 +98,15 @@ def run_end(first: str, last: str) -> str:
     return last
 
 
+def ico_marks_by_lot(session: Session, shipment) -> dict[int, str | None]:
+    """{lot id: its ICO mark on `shipment`}: the packing list's order (by lot code), the
+    shipment's mark for the first lot and the next serials after it (rules.ico_marks_per_lot),
+    so a bag label and the packing list always print the same mark."""
+    lines = totals_of(session, shipment).lines
+    marks = ico_marks_per_lot(shipment.ico_marks, len(lines))
+    return {line.lot.id: mark for line, mark in zip(lines, marks, strict=True)}
+
+
 def packing_list_context(session: Session, org_id: int, reference: str) -> dict:
     """Everything the packing list shows, as plain values (no ORM objects reach a writer).
     Another organisation's reference raises NotFound."""
@@ -99,24 +122,56 @@ def packing_list_context(session: Session, org_id: int, reference: str) -> dict:
     serials: dict[int, list[str]] = {}
     for bag, lot in bags:
         serials.setdefault(lot.id, []).append(bag.serial)
-    lines = [
-        {
-            "lot_code": line.lot.code,
-            "crop": line.lot.crop,
-            "product_form": line.lot.product_form,
-            "organic_status": statuses[line.lot.id],
-            "bags": line.bags,
-            "net_kg": line.net_kg,
-            "first_serial": line.first_serial,
-            "last_serial": line.last_serial,
-            "serial_runs": serial_runs(serials.get(line.lot.id, [])),
-        }
-        for line in totals.lines
-    ]
+    tare = Decimal(
+        shipment.tare_per_bag_kg
+        if shipment.tare_per_bag_kg is not None
+        else organization.bag_tare_kg
+    )
+    marks = ico_marks_per_lot(shipment.ico_marks, len(totals.lines))
+    lines = []
+    for line, mark in zip(totals.lines, marks, strict=True):
+        line_tare = rules.kg(tare * line.bags)
+        lines.append(
+            {
+                "lot_code": line.lot.code,
+                "crop": line.lot.crop,
+                "product_form": line.lot.product_form,
+                "organic_status": statuses[line.lot.id],
+                "bags": line.bags,
+                "net_kg": line.net_kg,
+                "first_serial": line.first_serial,
+                "last_serial": line.last_serial,
+                "serial_runs": serial_runs(serials.get(line.lot.id, [])),
+                # ICO marks identify each lot of the consignment (DOMAIN.md §6).
+                "ico_mark": mark,
+                "tare_kg": line_tare,
+                "gross_kg": line.net_kg + line_tare,
+            }
+        )
+    total_tare = sum((line["tare_kg"] for line in lines), Decimal("0.000"))
+    forms = sorted({line["product_form"] for line in lines})
+    buyer = "\n".join(
+        part
+        for part in (shipment.buyer_name, shipment.buyer_address, shipment.buyer_country)
+        if part
+    )
     return {
         "organization_name": organization.name,
         "locale": organization.locale,
         "organization_code": organization.code,
+        "shipper": {
+            "name": organization.name,
+            "ruc": organization.ruc,
+            "address": organization.address,
+            "region": organization.region,
+            "country": organization.country,
+        },
+        # The consignee is the buyer unless the shipment names another party.
+        "consignee": shipment.consignee or buyer,
+        "notify_party": shipment.notify_party,
+        "marks_and_numbers": shipment.marks_and_numbers,
+        "hs_code": shipment.hs_code or default_hs_code(shipment.crop, forms),
+        "tare_per_bag_kg": tare,
         "shipment": {name: getattr(shipment, name) for name in HEADER_FIELDS},
         "lines": lines,
         "bags": [
@@ -131,6 +186,8 @@ def packing_list_context(session: Session, org_id: int, reference: str) -> dict:
         ],
         "total_bags": totals.bags,
         "total_net_kg": totals.net_kg,
+        "total_tare_kg": total_tare,
+        "total_gross_kg": totals.net_kg + total_tare,
         # The EU due diligence statement's numbers, once returned (DOMAIN.md §8).
         "dds_reference": shipment.eudr_dds_reference,
         "dds_verification": shipment.eudr_dds_verification,
@@ -147,8 +204,22 @@ def packing_list_workbook(context: dict) -> bytes:
     """Sheet "Shipment": the header as field/value rows with the totals; "Lots": one row per
     lot and a total row; "Bags": every bag. Headers are field names, as in the other exports;
     counts and kilograms are numeric cells."""
-    header = [[name, context["shipment"][name]] for name in HEADER_FIELDS]
-    header += [["total_bags", context["total_bags"]], ["total_net_kg", context["total_net_kg"]]]
+    shipper = context["shipper"]
+    header = [
+        ["shipper_name", shipper["name"]],
+        ["shipper_ruc", shipper["ruc"]],
+        ["shipper_address", shipper["address"]],
+    ]
+    header += [[name, context["shipment"][name]] for name in HEADER_FIELDS]
+    header += [
+        ["consignee_as_printed", context["consignee"]],
+        ["hs_code_as_printed", context["hs_code"]],
+        ["tare_per_bag_kg", context["tare_per_bag_kg"]],
+        ["total_bags", context["total_bags"]],
+        ["total_net_kg", context["total_net_kg"]],
+        ["total_tare_kg", context["total_tare_kg"]],
+        ["total_gross_kg", context["total_gross_kg"]],
+    ]
     if context.get("dds_reference"):
         header += [
             ["eudr_dds_reference", context["dds_reference"]],
@@ -165,10 +236,16 @@ def packing_list_workbook(context: dict) -> bytes:
             line["first_serial"],
             line["last_serial"],
             runs_text(line["serial_runs"]),
+            line["ico_mark"],
+            line["tare_kg"],
+            line["gross_kg"],
         ]
         for line in context["lines"]
     ]
-    lots.append(["total", None, None, None, context["total_bags"], context["total_net_kg"]])
+    lots.append(
+        ["total", None, None, None, context["total_bags"], context["total_net_kg"]]
+        + [None, None, None, None, context["total_tare_kg"], context["total_gross_kg"]]
+    )
     bags = [[bag[name] for name in BAG_COLUMNS] for bag in context["bags"]]
     return write_workbook(
         [
@@ -182,5 +259,12 @@ def packing_list_workbook(context: dict) -> bytes:
 def render_packing_list_pdf(context: dict) -> bytes:
     """The packing list as A4 PDF bytes, in the current Babel locale, "page X of Y"."""
     return render_pdf(
-        TEMPLATE, r=context, s=context["shipment"], run_end=run_end, locale=context.get("locale")
+        TEMPLATE,
+        r=context,
+        s=context["shipment"],
+        run_end=run_end,
+        locale=context.get("locale"),
+        L=LABELS,
+        products=PRODUCTS,
+        statuses=STATUSES,
     )

@@ -51,6 +51,16 @@ class ShipmentUpdateIn(LoadSchema):
     eudr_dds_reference = _text()
     eudr_dds_verification = _text()
     notes = _text()
+    #: Name and address of the bill of lading's consignee (when not the buyer).
+    consignee = _text()
+    #: Name and address of the party the carrier notifies on arrival.
+    notify_party = _text()
+    #: The shipping marks on the bags.
+    marks_and_numbers = _text()
+    #: Harmonized System code, e.g. 0901.11; empty: the crop's.
+    hs_code = _text()
+    #: kg per empty bag for the gross weight; empty: the organisation's setting.
+    tare_per_bag_kg = fields.Decimal(allow_none=True, as_string=True)
 
 
 class ShipmentIn(ShipmentUpdateIn):
@@ -117,6 +127,11 @@ class ShipmentOut(Schema):
     eudr_dds_reference = fields.Str(allow_none=True)
     eudr_dds_verification = fields.Str(allow_none=True)
     notes = fields.Str(allow_none=True)
+    consignee = fields.Str(allow_none=True)
+    notify_party = fields.Str(allow_none=True)
+    marks_and_numbers = fields.Str(allow_none=True)
+    hs_code = fields.Str(allow_none=True)
+    tare_per_bag_kg = DecimalOut(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     #: Running totals of the allocated (live) bags.

@@ -1,7 +1,9 @@
 """Bag labels: an A4 sheet to cut (several labels per page) or one 100 × 150 mm label per bag,
-each with the QR code of the bag's public page, its serial, lot, product, net kg, organic
-claim (the compliance engine's, as on the public page and the certificate) and the
-organisation.
+each with the QR code of the bag's public page, its serial, lot, product, net kg, the ICO mark
+of its lot on its shipment, "Product of Peru / Producto del Perú", the organisation, and the
+organic words only when the compliance engine lets the claim hold (as on the public page and
+the certificate). The words are English and Spanish side by side, whoever prints them: the
+bag travels to a buyer abroad (packing_terms.py).
 
 Two steps, like the intake receipt (lots/receipt.py, DESIGN.md §3, §6): `bag_labels` reads the
 database into plain dicts, and the render functions turn them into PDF bytes with WeasyPrint.
@@ -31,6 +33,9 @@ from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.lots.models import Bag, Lot
 from coopchain.lots.services import get_lot
 from coopchain.pdf import RefuseAllFetcher, render_pdf
+from coopchain.shipments.models import Shipment
+from coopchain.shipments.packing import ico_marks_by_lot
+from coopchain.shipments.packing_terms import LABELS, PRODUCTS
 from coopchain.trace.qr import bag_qr_data, qr_png
 
 TEMPLATE = "pdf/labels.html"
@@ -60,10 +65,12 @@ def bag_labels(session: Session, org_id: int, bags: Sequence[Bag]) -> list[dict]
         lot_id: claims_of(check_lot(session, org_id, lot.code))["organic"]
         for lot_id, lot in lots.items()
     }
+    marks = _ico_marks(session, org_id, bags)
     labels = []
     for bag in bags:
         lot = lots[bag.lot_id]
         url = bag_qr_data(organization, lot, bag)
+        claim = organic[lot.id]
         labels.append(
             {
                 "serial": bag.serial,
@@ -73,12 +80,27 @@ def bag_labels(session: Session, org_id: int, bags: Sequence[Bag]) -> list[dict]
                 "crop": str(lot.crop),
                 "product_form": str(lot.product_form),
                 "net_kg": bag.net_kg,
-                "organic_claim": organic[lot.id]["claim"],
+                "organic_claim": claim["claim"],
+                # Organic words and the control body only when the engine lets the claim hold.
+                "organic": bool(claim["certified"]),
+                "certifiers": [c["code"] or c["name"] for c in claim["certifiers"]],
+                "ico_mark": marks.get((bag.shipment_id, lot.id)),
                 "organization_name": organization.name,
                 "locale": organization.locale,
             }
         )
     return labels
+
+
+def _ico_marks(session: Session, org_id: int, bags: Sequence[Bag]) -> dict:
+    """{(shipment id, lot id): ICO mark} for the shipments the bags are on, as on their
+    packing lists (DOMAIN.md §6); a bag on no shipment has no mark yet."""
+    shipment_ids = {bag.shipment_id for bag in bags if bag.shipment_id is not None}
+    marks = {}
+    for shipment in session.scalars(owned(Shipment, org_id).where(Shipment.id.in_(shipment_ids))):
+        for lot_id, mark in ico_marks_by_lot(session, shipment).items():
+            marks[(shipment.id, lot_id)] = mark
+    return marks
 
 
 def live_bags_of_lot(session: Session, org_id: int, code: str) -> list[Bag]:
@@ -157,4 +179,6 @@ def _render(layout: str, pages: list[list[dict]]) -> bytes:
         layout=layout,
         pages=pages,
         product=lambda label: product_name(label["crop"], label["product_form"]),
+        L=LABELS,
+        products=PRODUCTS,
     )

@@ -210,8 +210,9 @@ def test_the_latest_evidence_counts(db_session, org):
 
 
 def test_an_over_delivering_plot_is_a_mass_balance_warning(db_session, org):
-    # 500 kg of green coffee from a 1.2 ha plot expected to yield 10 kg/ha.
-    lot, _plot = origin(db_session, org, plot_fields={"expected_yield_kg_ha": Decimal("10")})
+    # 500 kg of green coffee (640 kg parchment equivalent) from a 1.2 ha plot expected to
+    # yield 400 kg/ha: 133 %, over the 20 % tolerance, under the +100 % blocking threshold.
+    lot, _plot = origin(db_session, org, plot_fields={"expected_yield_kg_ha": Decimal("400")})
     report = compliance.check_lot(db_session, org.id, lot.code)
     assert [(f.code, f.severity) for f in report.findings] == [("MB-OVER", Severity.WARNING)]
 

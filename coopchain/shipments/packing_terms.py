@@ -1,0 +1,68 @@
+"""The packing list's words in English and Spanish, printed side by side whatever the reader's
+language: the importer, the carrier and Peruvian customs all read the same paper. Fixed pairs,
+not catalogue translations, since both languages appear at once."""
+
+LABELS = {
+    "title": ("Packing list", "Lista de empaque"),
+    "origin": ("Product of Peru", "Producto del Perú"),
+    "shipper": ("Shipper / exporter", "Embarcador / exportador"),
+    "consignee": ("Consignee", "Consignatario"),
+    "notify_party": ("Notify party", "Notificar a"),
+    "same_as_consignee": ("Same as consignee", "Igual que el consignatario"),
+    "reference": ("Contract reference", "Referencia del contrato"),
+    "incoterm": ("Incoterm", "Incoterm"),
+    "port_of_loading": ("Port of loading", "Puerto de embarque"),
+    "port_of_destination": ("Port of destination", "Puerto de destino"),
+    "planned_loading": ("Planned loading", "Embarque previsto"),
+    "shipped_on": ("Shipped on", "Fecha de embarque"),
+    "vessel": ("Vessel", "Nave"),
+    "bill_of_lading": ("Bill of lading", "Conocimiento de embarque"),
+    "container": ("Container", "Contenedor"),
+    "seal": ("Seal", "Precinto"),
+    "hs_code": ("HS code", "Partida arancelaria"),
+    "marks": ("Marks and numbers", "Marcas y números"),
+    "ico_mark": ("ICO mark", "Marca OIC"),
+    "eu_coi": ("EU certificate of inspection", "Certificado de inspección UE"),
+    "nop": ("USDA NOP import certificate", "Certificado de importación NOP"),
+    "senasa": ("SENASA phytosanitary certificate", "Certificado fitosanitario SENASA"),
+    "dds": ("EU due diligence statement", "Declaración de diligencia debida UE"),
+    "dds_verification": ("Verification number", "Número de verificación"),
+    "lots": ("Lots", "Lotes"),
+    "lot": ("Lot", "Lote"),
+    "product": ("Product", "Producto"),
+    "organic_status": ("Organic status", "Estado orgánico"),
+    "bags": ("Bags", "Sacos"),
+    "bag_numbers": ("Bag numbers", "Números de saco"),
+    "net": ("Net kg", "Kg netos"),
+    "tare": ("Tare kg", "Kg de tara"),
+    "gross": ("Gross kg", "Kg brutos"),
+    "tare_per_bag": ("Tare per bag", "Tara por saco"),
+    "total": ("Total", "Total"),
+    "packages": ("Packages", "Bultos"),
+    "net_weight": ("Total net weight", "Peso neto total"),
+    "net_weight_label": ("Net weight", "Peso neto"),
+    "gross_weight": ("Total gross weight", "Peso bruto total"),
+    "none": ("No bags on this shipment yet.", "Aún no hay sacos en este embarque."),
+    "note": (
+        "Organic status per lot as of its deliveries. Bag numbers are ranges of consecutive "
+        "serials; every bag is listed in the spreadsheet version. Gross = net + tare per bag.",
+        "Estado orgánico de cada lote según sus entregas. Los números de saco son rangos de "
+        "series consecutivas; la hoja de cálculo lista cada saco. Bruto = neto + tara por saco.",
+    ),
+    "prepared": ("Prepared by (name, signature, date)", "Preparado por (nombre, firma, fecha)"),
+    "checked": ("Checked at loading (name, signature, date)", "Verificado en la carga"),
+    "generated": ("Generated", "Generado"),
+    "page": ("Page", "Página"),
+}
+PRODUCTS = {
+    ("coffee", "green"): ("Green coffee", "Café verde"),
+    ("coffee", "dry_parchment"): ("Parchment coffee", "Café pergamino"),
+    ("coffee", "wet_parchment"): ("Wet parchment coffee", "Café pergamino húmedo"),
+    ("coffee", "cherry"): ("Coffee cherry", "Café cereza"),
+    ("pitahaya", "fresh_fruit"): ("Yellow pitahaya, fresh", "Pitahaya amarilla fresca"),
+}
+STATUSES = {
+    "organic": ("Organic", "Orgánico"),
+    "in_conversion": ("In conversion", "En conversión"),
+    "conventional": ("Conventional", "Convencional"),
+}
