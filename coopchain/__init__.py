@@ -119,6 +119,8 @@ ROUTE_MODULES = (
     "coopchain.payments.settlement_views",
     "coopchain.payments.statement_views",
     "coopchain.certs.eudr_views",
+    "coopchain.certs.signing_views",
+    "coopchain.certs.bundle_views",
     "coopchain.search.views",
     "coopchain.auth.locale_views",
     "coopchain.payments.run_views",

@@ -1,7 +1,7 @@
 """Imports every table so SQLModel.metadata is complete (Alembic env, tests, create_all)."""
 
 from coopchain.auth.models import ApiToken, Membership, Organization, User
-from coopchain.certs.models import Certificate
+from coopchain.certs.models import Certificate, OperatorCertificate, SigningKey
 from coopchain.farms.models import (
     Agreement,
     AgreementProducer,
@@ -50,6 +50,8 @@ __all__ = [
     "ApiToken",
     "Bag",
     "Certificate",
+    "OperatorCertificate",
+    "SigningKey",
     "ForestAssessment",
     "ForestDataset",
     "ForestEvidence",

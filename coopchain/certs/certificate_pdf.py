@@ -89,6 +89,7 @@ SHIPMENT_FIELDS = (
     "seal_number",
     "ico_marks",
     "eu_coi_number",
+    "transaction_certificates",
     "nop_certificate_number",
     "senasa_certificate_number",
     "eudr_dds_reference",
@@ -128,6 +129,11 @@ def certificate_context(report, meta: dict) -> dict:
         "override_reason": meta.get("override_reason"),
         "replaces": meta.get("replaces"),
         "ledger_head": meta.get("ledger_head"),
+        # The group's organic operator certificate and its control body (certs/keys.py).
+        "operator_certificate": meta.get("operator_certificate"),
+        # Who signs and with which key (registry._signature_block); key None: unsigned.
+        "signature": meta.get("signature")
+        or {"signer_name": meta.get("issued_by"), "signer_role": None, "key_fingerprint": None},
         "subject": _subject_summary(subject),
         # What the certificate claims (organic, agreements, forest): the findings' verdict, as
         # on the public page and the labels (certs/claims.py).
@@ -190,10 +196,17 @@ def _subject_summary(subject) -> dict:
         ],
         "shipment": (
             {name: getattr(shipment, name, None) for name in SHIPMENT_FIELDS}
+            | {"transaction_certificates": _tc_numbers(shipment)}
             if shipment is not None
             else None
         ),
     }
+
+
+def _tc_numbers(shipment) -> list[str]:
+    """The transaction certificates as a list (recorded comma-separated on the shipment)."""
+    raw = getattr(shipment, "transaction_certificates", None) or ""
+    return [part.strip() for part in raw.split(",") if part.strip()]
 
 
 def _origin_row(row: dict, balances: dict[int, list[dict]]) -> dict:
