@@ -121,8 +121,9 @@ def shipment_bundle(session: Session, org_id: int, reference: str) -> tuple[str,
         raise Conflict(
             str(
                 _l(
-                    "The bundle's manifest is signed with the organisation's key: an "
-                    "administrator sets one up under Signing and organic certification first."
+                    "No signing key: the bundle's manifest is signed with the organisation's "
+                    "key, which an administrator sets up under Signing and organic "
+                    "certification."
                 )
             )
         )
