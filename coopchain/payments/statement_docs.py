@@ -69,6 +69,15 @@ def statement_pdf(data: dict, locale: str | None = None) -> bytes:
     return render_pdf("pdf/statement.html", locale=locale, r=data)
 
 
+def signed_statement_pdf(session, org_id: int, data: dict, locale: str | None = None) -> bytes:
+    """The statement PDF, PAdES-signed with the organisation's key when it has one
+    (certs/keys.sign_document)."""
+    from coopchain.certs.keys import sign_document
+
+    reason = f"Statement {data['member_code']} {data['season']}"
+    return sign_document(session, org_id, statement_pdf(data, locale), reason=reason)
+
+
 def statement_xlsx(data: dict) -> bytes:
     headers = [
         _("Date"),
