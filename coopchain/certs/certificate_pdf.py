@@ -24,12 +24,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
+from coopchain import formatting
 from coopchain.certs.claims import claims_of
 from coopchain.farms.models import ForestResult
-from coopchain import formatting
 from coopchain.formatting import moment_with_zone, use_locale
 from coopchain.lots.mass_balance import BalanceFlag
-from coopchain.pdf import render_pdf
+from coopchain.pdf import render_html, write_pdf
 from coopchain.quality import display_names as quality_labels
 from coopchain.trace.qr import qr_svg
 
@@ -416,6 +416,11 @@ def origin_rows(origins: list[dict], label) -> list[Markup]:
 
 def render_certificate_pdf(context: dict) -> bytes:
     """The certificate as A4 PDF/A-3b bytes, in the current Babel locale."""
+    return write_pdf(render_certificate_html(context), pdf_variant=PDF_VARIANT)
+
+
+def render_certificate_html(context: dict) -> str:
+    """The certificate's final HTML, as WeasyPrint lays it out."""
 
     def label(mapping, code):
         return "—" if code is None else str(mapping.get(code, code))
@@ -434,9 +439,8 @@ def render_certificate_pdf(context: dict) -> bytes:
         "status": lambda code: gettext(code),
         "text": lambda text: ORIGIN_WORDS[text],
     }
-    return render_pdf(
+    return render_html(
         TEMPLATE,
-        pdf_variant=PDF_VARIANT,
         locale=ctx["organization"].get("locale"),
         c=ctx,
         title=_("Organic-compliance certificate %(number)s", number=ctx["number"]),

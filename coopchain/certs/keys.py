@@ -103,7 +103,9 @@ def sign_document(session: Session, org_id: int, pdf: bytes, *, reason: str) -> 
 def _store(session, org_id, user_id, material: signing.KeyMaterial, source: str) -> SigningKey:
     cert = material.certificate
     fingerprint = signing.fingerprint(material.certificate_pem)
-    existing = session.scalar(owned(SigningKey, org_id).where(SigningKey.fingerprint == fingerprint))
+    existing = session.scalar(
+        owned(SigningKey, org_id).where(SigningKey.fingerprint == fingerprint)
+    )
     if existing is not None:
         raise DomainError(
             str(_l("This certificate is already recorded.")),
@@ -209,9 +211,7 @@ def revoke_key(
 
 def list_operator_certificates(session: Session, org_id: int) -> list[OperatorCertificate]:
     return list(
-        session.scalars(
-            owned(OperatorCertificate, org_id).order_by(OperatorCertificate.id.desc())
-        )
+        session.scalars(owned(OperatorCertificate, org_id).order_by(OperatorCertificate.id.desc()))
     )
 
 

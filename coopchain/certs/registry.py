@@ -143,9 +143,7 @@ def issue_certificate(
         "override_reason": override_reason,
         "replaces": replaces.number if replaces else None,
         "ledger_head": {"seq": head.seq, "hash": head.hash},
-        "operator_certificate": operator_certificate_on(
-            session, org_id, report.subject.judged_on
-        ),
+        "operator_certificate": operator_certificate_on(session, org_id, report.subject.judged_on),
         "signature": _signature_block(session, org_id, issuer, signer),
     }
     with force_locale(language):

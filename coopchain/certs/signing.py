@@ -139,9 +139,7 @@ def load_upload(data: bytes, password: str | None) -> KeyMaterial:
     try:
         key, cert, extra = pkcs12.load_key_and_certificates(data, secret)
     except ValueError as exc:
-        raise KeyMaterialError(
-            "not a PEM or PKCS#12 file, or the password is wrong"
-        ) from exc
+        raise KeyMaterialError("not a PEM or PKCS#12 file, or the password is wrong") from exc
     if key is None or cert is None:
         raise KeyMaterialError("the PKCS#12 file holds no private key and certificate")
     return _checked(key, cert, list(extra or []))
@@ -358,9 +356,7 @@ def verify_detached(data: bytes, signature_der: bytes, certificate_pem: bytes) -
         content = asn1_cms.ContentInfo.load(signature_der)["content"]
         info = content["signer_infos"][0]
         attrs = info["signed_attrs"]
-        digest = next(
-            a["values"][0].native for a in attrs if a["type"].native == "message_digest"
-        )
+        digest = next(a["values"][0].native for a in attrs if a["type"].native == "message_digest")
         algorithm = info["digest_algorithm"]["algorithm"].native
     except (ValueError, KeyError, IndexError, StopIteration, TypeError):
         return False

@@ -19,8 +19,8 @@ from coopchain.demo.areas import load_demo_areas
 from coopchain.demo.calendar import DemoCalendar, calendar_for
 from coopchain.demo.registry import load_registry
 from coopchain.demo.season import load_demo_season
-from coopchain.demo.signing import load_demo_signing
 from coopchain.demo.shipments import load_demo_shipments, sample_bag_token
+from coopchain.demo.signing import load_demo_signing
 from coopchain.trace.settings import set_public_profile
 
 COFFEE_ORG = ("COOPAM", "Cooperativa Agraria Cafetalera Alto Mayo", "cooperative")

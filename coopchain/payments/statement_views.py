@@ -20,8 +20,8 @@ from coopchain.payments.settle_blueprint import bp
 from coopchain.payments.statement import producer_statement, seasons_of
 from coopchain.payments.statement_docs import (
     LINE_KINDS,
-    statement_data,
     signed_statement_pdf,
+    statement_data,
     statement_xlsx,
 )
 from coopchain.spreadsheets.writer import write_workbook

@@ -87,9 +87,20 @@ def test_openssl_verifies_the_manifest_signature(client, login, certified, tmp_p
     for name, data in unzip(response.data).items():
         (tmp_path / name).write_bytes(data)
     command = [
-        "openssl", "cms", "-verify", "-binary", "-inform", "DER",
-        "-in", str(tmp_path / bundle.SIGNATURE), "-content", str(tmp_path / bundle.MANIFEST),
-        "-CAfile", str(tmp_path / bundle.SIGNER), "-out", "/dev/null",
+        "openssl",
+        "cms",
+        "-verify",
+        "-binary",
+        "-inform",
+        "DER",
+        "-in",
+        str(tmp_path / bundle.SIGNATURE),
+        "-content",
+        str(tmp_path / bundle.MANIFEST),
+        "-CAfile",
+        str(tmp_path / bundle.SIGNER),
+        "-out",
+        "/dev/null",
     ]  # fmt: skip  (one flag and its value per pair reads like the command line)
     assert subprocess.run(command, capture_output=True, check=False).returncode == 0
     (tmp_path / bundle.MANIFEST).write_bytes(b"0" * 64 + b"  forged.pdf\n")
@@ -106,7 +117,9 @@ def test_without_a_signing_key_the_bundle_is_refused_saying_why(
     assert "signing key" in response.get_json()["message"]
 
 
-def test_without_a_valid_certificate_the_bundle_is_not_found(client, api, db_session, org, green_lot):
+def test_without_a_valid_certificate_the_bundle_is_not_found(
+    client, api, db_session, org, green_lot
+):
     lot, _bags = green_lot
     new_shipment(db_session, org, reference="C-BN-2")
     shipments.allocate(db_session, org.id, None, "C-BN-2", lot_codes=[lot.code])
