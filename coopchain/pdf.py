@@ -5,7 +5,7 @@ file:// and foreign hosts; here every URL is refused and documents inline what t
 from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
@@ -81,3 +81,59 @@ def render_pdf(
     in `locale`, the organisation's whose document it is (formatting.use_locale)."""
     html = render_html(template, locale=locale, **context)
     return write_pdf(html, url_fetcher=url_fetcher, pdf_variant=pdf_variant)
+
+
+# --- long tables as aligned monospace text ------------------------------------------------
+
+
+def _cell_lines(parts: list[tuple[str, str | None]], width: int) -> list[list[tuple[str, str]]]:
+    """One cell's logical lines (each a list of (text, css class) pieces) wrapped to `width`
+    characters; a piece marked with a class keeps it on every wrapped line."""
+    out = []
+    for line in parts:
+        pieces = line if isinstance(line, list) else [line]
+        text = "".join(t for t, _c in pieces)
+        if len(text) <= width:
+            out.append(pieces)
+            continue
+        # Rare: wrap by characters, keeping the pieces' classes.
+        flat = [(ch, css) for t, css in pieces for ch in t]
+        for start in range(0, len(flat), width):
+            chunk, merged = flat[start : start + width], []
+            for ch, css in chunk:
+                if merged and merged[-1][1] == css:
+                    merged[-1] = (merged[-1][0] + ch, css)
+                else:
+                    merged.append((ch, css))
+            out.append(merged)
+    return out
+
+
+def aligned_rows(rows: list[list[list]], widths: tuple[int, ...], right=()) -> list[Markup]:
+    """Each row (a list of cells, a cell a list of lines, a line a (text, css class) piece or a
+    list of them) as escaped monospace text: columns padded to `widths`, one space apart,
+    columns in `right` right-aligned, classes as <span>s.
+
+    For long tables in documents: WeasyPrint's cost grows with every table cell and every line
+    box (a Pango layout each), so one monospaced cell per row whose columns the text itself
+    aligns lays out several times faster than a cell per value (benchmarks/certificate_bench.py,
+    bench_settlement.py). A value wider than its column wraps onto a continuation line."""
+    rendered = []
+    for row in rows:
+        cells = [_cell_lines(cell, width) for cell, width in zip(row, widths, strict=True)]
+        height = max(len(cell) for cell in cells)
+        lines = []
+        for n in range(height):
+            out = []
+            for i, (cell, width) in enumerate(zip(cells, widths, strict=True)):
+                pieces = cell[n] if n < len(cell) else []
+                length = sum(len(t) for t, _c in pieces)
+                pad = " " * (width - length)
+                html = "".join(
+                    f'<span class="{c}">{escape(t)}</span>' if c else str(escape(t))
+                    for t, c in pieces
+                )
+                out.append(pad + html if i in right else html + pad)
+            lines.append(" ".join(out).rstrip())
+        rendered.append(Markup("\n".join(lines)))  # noqa: S704  (every value escaped above)
+    return rendered

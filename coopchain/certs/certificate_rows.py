@@ -10,9 +10,10 @@ continuation line: nothing is cut. Values are escaped here; the rows are Markup.
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from coopchain import formatting
+from coopchain.pdf import aligned_rows
 
 #: The origin rows' fixed words (origin_rows).
 ORIGIN_WORDS = {
@@ -24,54 +25,6 @@ ORIGIN_WORDS = {
 #: Characters per column of the origin table (DejaVu Sans Mono at 6.5 pt: 131 fit in the
 #: 182 mm between the margins). Producer, plot, organic, forest, kg.
 ORIGIN_COLUMNS = (34, 28, 27, 22, 13)
-
-
-def _cell_lines(parts: list[tuple[str, str | None]], width: int) -> list[list[tuple[str, str]]]:
-    """One cell's logical lines (each a list of (text, css class) pieces) wrapped to `width`
-    characters; a piece marked with a class keeps it on every wrapped line."""
-    out = []
-    for line in parts:
-        pieces = line if isinstance(line, list) else [line]
-        text = "".join(t for t, _c in pieces)
-        if len(text) <= width:
-            out.append(pieces)
-            continue
-        # Rare: wrap by characters, keeping the pieces' classes.
-        flat = [(ch, css) for t, css in pieces for ch in t]
-        for start in range(0, len(flat), width):
-            chunk, merged = flat[start : start + width], []
-            for ch, css in chunk:
-                if merged and merged[-1][1] == css:
-                    merged[-1] = (merged[-1][0] + ch, css)
-                else:
-                    merged.append((ch, css))
-            out.append(merged)
-    return out
-
-
-def aligned_rows(rows: list[list[list]], widths=ORIGIN_COLUMNS, right=(4,)) -> list[Markup]:
-    """Each row (a list of cells, a cell a list of lines, a line a (text, css class) piece or a
-    list of them) as escaped monospace text: columns padded to `widths`, one space apart,
-    columns in `right` right-aligned, classes as <span>s."""
-    rendered = []
-    for row in rows:
-        cells = [_cell_lines(cell, width) for cell, width in zip(row, widths, strict=True)]
-        height = max(len(cell) for cell in cells)
-        lines = []
-        for n in range(height):
-            out = []
-            for i, (cell, width) in enumerate(zip(cells, widths, strict=True)):
-                pieces = cell[n] if n < len(cell) else []
-                length = sum(len(t) for t, _c in pieces)
-                pad = " " * (width - length)
-                html = "".join(
-                    f'<span class="{c}">{escape(t)}</span>' if c else str(escape(t))
-                    for t, c in pieces
-                )
-                out.append(pad + html if i in right else html + pad)
-            lines.append(" ".join(out).rstrip())
-        rendered.append(Markup("\n".join(lines)))  # noqa: S704  (every value escaped above)
-    return rendered
 
 
 def origin_rows(origins: list[dict], label) -> list[Markup]:
@@ -103,7 +56,7 @@ def origin_rows(origins: list[dict], label) -> list[Markup]:
         area = f"{formatting.ha(o['area_ha'])} ha · {formatting.integer(o['altitude_m'])} m"
         rows.append(
             [
-                [(producer, "b"), [(agreement, None), active]],
+                [(producer, None), [(agreement, None), active]],
                 [(o["plot_name"], None), (area, None)],
                 [
                     (
@@ -118,10 +71,10 @@ def origin_rows(origins: list[dict], label) -> list[Markup]:
                     ),
                 ],
                 forest,
-                [(formatting.kg(o["kg"]), "b"), (str(o["deliveries"]), None)],
+                [(formatting.kg(o["kg"]), None), (str(o["deliveries"]), None)],
             ]
         )
-    return aligned_rows(rows)
+    return aligned_rows(rows, ORIGIN_COLUMNS, right=(4,))
 
 
 def origin_head() -> Markup:
@@ -134,7 +87,9 @@ def origin_head() -> Markup:
                 [(_("Forest loss"), None), (_("evidence date"), None)],
                 [(_("kg"), None), (_("deliveries"), None)],
             ]
-        ]
+        ],
+        ORIGIN_COLUMNS,
+        right=(4,),
     )
     return row
 
@@ -144,15 +99,17 @@ def origin_total(totals: dict) -> Markup:
     (row,) = aligned_rows(
         [
             [
-                [(f"{_('Total')}: {plots}, {formatting.ha(totals['area_ha'])} ha", "b")],
+                [(f"{_('Total')}: {plots}, {formatting.ha(totals['area_ha'])} ha", None)],
                 [],
                 [],
                 [],
                 [
-                    (formatting.kg(totals["kg"]), "b"),
+                    (formatting.kg(totals["kg"]), None),
                     (formatting.integer(totals["deliveries"]), None),
                 ],
             ]
-        ]
+        ],
+        ORIGIN_COLUMNS,
+        right=(4,),
     )
     return row
