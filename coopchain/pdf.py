@@ -86,6 +86,22 @@ def render_pdf(
 # --- long tables as aligned monospace text ------------------------------------------------
 
 
+def _wrapped(chars: list[tuple[str, str | None]], width: int) -> list[list]:
+    """`chars` split into lines of at most `width`, at the last space that fits when there is
+    one; the space a line breaks at is dropped."""
+    lines = []
+    while len(chars) > width:
+        cut = next((i for i in range(width, 0, -1) if chars[i][0] == " "), None)
+        if cut is None:
+            lines.append(chars[:width])
+            chars = chars[width:]
+        else:
+            lines.append(chars[:cut])
+            chars = chars[cut + 1 :]
+    lines.append(chars)
+    return lines
+
+
 def _cell_lines(parts: list[tuple[str, str | None]], width: int) -> list[list[tuple[str, str]]]:
     """One cell's logical lines (each a list of (text, css class) pieces) wrapped to `width`
     characters; a piece marked with a class keeps it on every wrapped line."""
@@ -96,10 +112,11 @@ def _cell_lines(parts: list[tuple[str, str | None]], width: int) -> list[list[tu
         if len(text) <= width:
             out.append(pieces)
             continue
-        # Rare: wrap by characters, keeping the pieces' classes.
+        # Rare: wrap at spaces (a word longer than the column is cut), each character keeping
+        # its piece's class.
         flat = [(ch, css) for t, css in pieces for ch in t]
-        for start in range(0, len(flat), width):
-            chunk, merged = flat[start : start + width], []
+        for chunk in _wrapped(flat, width):
+            merged = []
             for ch, css in chunk:
                 if merged and merged[-1][1] == css:
                     merged[-1] = (merged[-1][0] + ch, css)
