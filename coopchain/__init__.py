@@ -133,6 +133,8 @@ ROUTE_MODULES = (
     "coopchain.ledger.epcis_views",
     "coopchain.eudr.views",
     "coopchain.eudr.account_views",
+    "coopchain.certs.signing_views",
+    "coopchain.certs.bundle_views",
     "coopchain.search.views",
     "coopchain.auth.locale_views",
     "coopchain.auth.export_settings_views",

@@ -185,3 +185,16 @@ PREMIUM_KINDS = (
 )
 DEBT_KINDS = (_l("loan"), _l("input_credit"))
 FUND_ENTRY_KINDS = (_l("income"), _l("use"))
+
+#: certs/signing.py KeyMaterialError messages, shown under the upload field (certs/keys.py).
+KEY_UPLOAD_PROBLEMS = (
+    _l("not a PEM or PKCS#12 file, or the password is wrong"),
+    _l("the PKCS#12 file holds no private key and certificate"),
+    _l("the PEM file holds no certificate"),
+    _l("the private key cannot be read: wrong password?"),
+    _l("the PEM file holds no private key"),
+    _l("no certificate in the file belongs to the private key"),
+    _l("only RSA and elliptic-curve keys can sign PDFs here"),
+    _l("the certificate does not belong to the private key"),
+    _l("the stored key cannot be decrypted with this SECRET_KEY"),
+)

@@ -1,7 +1,7 @@
 """Imports every table so SQLModel.metadata is complete (Alembic env, tests, create_all)."""
 
 from coopchain.auth.models import ApiToken, Membership, Organization, User
-from coopchain.certs.models import Certificate
+from coopchain.certs.models import Certificate, OperatorCertificate, SigningKey
 from coopchain.eudr.models import DdsStatement, EudrAccount
 from coopchain.farms.models import (
     Agreement,
@@ -14,8 +14,8 @@ from coopchain.farms.models import (
 )
 from coopchain.fieldtools.models import FieldImportMapping, FieldSubmission, FieldUpload
 from coopchain.forest.models import ForestAssessment, ForestDataset
-from coopchain.job_rows import Job, JobFile
 from coopchain.ics.models import IcsInspection, YieldExplanation
+from coopchain.job_rows import Job, JobFile
 from coopchain.ledger.models import LedgerEvent
 from coopchain.lots.models import (
     Bag,
@@ -54,6 +54,8 @@ __all__ = [
     "ApiToken",
     "Bag",
     "Certificate",
+    "OperatorCertificate",
+    "SigningKey",
     "ForestAssessment",
     "ForestDataset",
     "ForestEvidence",

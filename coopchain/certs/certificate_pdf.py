@@ -19,15 +19,17 @@ otherwise the row shows the member code alone.
 from datetime import UTC
 from decimal import Decimal
 
+from flask_babel import gettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
+from coopchain.certs.certificate_rows import ORIGIN_WORDS, origin_head, origin_rows, origin_total
 from coopchain.certs.claims import claims_of
 from coopchain.farms.models import ForestResult
-from coopchain.formatting import moment_with_zone
+from coopchain.formatting import moment_with_zone, use_locale
 from coopchain.lots.mass_balance import BalanceFlag
-from coopchain.pdf import render_pdf
+from coopchain.pdf import render_html, write_pdf
 from coopchain.quality import display_names as quality_labels
 from coopchain.trace.qr import qr_svg
 
@@ -89,6 +91,7 @@ SHIPMENT_FIELDS = (
     "seal_number",
     "ico_marks",
     "eu_coi_number",
+    "transaction_certificates",
     "nop_certificate_number",
     "senasa_certificate_number",
     "eudr_dds_reference",
@@ -128,6 +131,11 @@ def certificate_context(report, meta: dict) -> dict:
         "override_reason": meta.get("override_reason"),
         "replaces": meta.get("replaces"),
         "ledger_head": meta.get("ledger_head"),
+        # The group's organic operator certificate and its control body (certs/keys.py).
+        "operator_certificate": meta.get("operator_certificate"),
+        # Who signs and with which key (registry._signature_block); key None: unsigned.
+        "signature": meta.get("signature")
+        or {"signer_name": meta.get("issued_by"), "signer_role": None, "key_fingerprint": None},
         "subject": _subject_summary(subject),
         # What the certificate claims (organic, agreements, forest): the findings' verdict, as
         # on the public page and the labels (certs/claims.py).
@@ -190,10 +198,17 @@ def _subject_summary(subject) -> dict:
         ],
         "shipment": (
             {name: getattr(shipment, name, None) for name in SHIPMENT_FIELDS}
+            | {"transaction_certificates": _tc_numbers(shipment)}
             if shipment is not None
             else None
         ),
     }
+
+
+def _tc_numbers(shipment) -> list[str]:
+    """The transaction certificates as a list (recorded comma-separated on the shipment)."""
+    raw = getattr(shipment, "transaction_certificates", None) or ""
+    return [part.strip() for part in raw.split(",") if part.strip()]
 
 
 def _origin_row(row: dict, balances: dict[int, list[dict]]) -> dict:
@@ -285,6 +300,11 @@ def _code(value):
 
 def render_certificate_pdf(context: dict) -> bytes:
     """The certificate as A4 PDF/A-3b bytes, in the current Babel locale."""
+    return write_pdf(render_certificate_html(context), pdf_variant=PDF_VARIANT)
+
+
+def render_certificate_html(context: dict) -> str:
+    """The certificate's final HTML, as WeasyPrint lays it out."""
 
     def label(mapping, code):
         return "—" if code is None else str(mapping.get(code, code))
@@ -294,9 +314,17 @@ def render_certificate_pdf(context: dict) -> bytes:
         return Markup(qr_svg(url))  # noqa: S704
 
     ctx = context
-    return render_pdf(
+    # Numbers in the aligned rows are written in the organisation's formats, as render_pdf
+    # writes the rest.
+    use_locale(ctx["organization"].get("locale"))
+    words = {
+        "forest": lambda code: label(FOREST_SHORT_LABELS, code),
+        "evidence": lambda code: label(EVIDENCE_KIND_LABELS, code),
+        "status": lambda code: gettext(code),
+        "text": lambda text: ORIGIN_WORDS[text],
+    }
+    return render_html(
         TEMPLATE,
-        pdf_variant=PDF_VARIANT,
         locale=ctx["organization"].get("locale"),
         c=ctx,
         title=_("Organic-compliance certificate %(number)s", number=ctx["number"]),
@@ -311,4 +339,7 @@ def render_certificate_pdf(context: dict) -> bytes:
         protocol_label=lambda code: quality_labels.protocol_label(code, short=True),
         classification_label=quality_labels.classification_label,
         qr=qr,
+        origin_rows=origin_rows(ctx["origins"], lambda kind, code: str(words[kind](code))),
+        head_row=origin_head(),
+        total_row=origin_total(ctx["totals"]),
     )

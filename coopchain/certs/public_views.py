@@ -12,7 +12,7 @@ only, and never show the staff chrome.
 
 import hashlib
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, abort, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -21,7 +21,7 @@ from coopchain import formatting
 from coopchain.auth.access import public
 from coopchain.auth.models import Organization
 from coopchain.certs.models import CertificateStatus, SubjectKind
-from coopchain.certs.registry import find_by_verify_code, matches
+from coopchain.certs.registry import find_by_verify_code, matches, signature_of
 from coopchain.db import get_session
 from coopchain.extensions import limiter
 from coopchain.formatting import moment_with_zone
@@ -50,6 +50,7 @@ def _page(certificate, *, result=None, error=None, status=200):
         ), 404
     organization = get_session().get(Organization, certificate.organization_id)
     formatting.use_locale(organization.locale)
+    signature = signature_of(get_session(), certificate)
     return render_template(
         "certs/verify.html",
         certificate=certificate,
@@ -59,6 +60,9 @@ def _page(certificate, *, result=None, error=None, status=200):
         # People read moments on the cooperative's clock, labelled, as the PDF prints them.
         issued_on=moment_with_zone(certificate.issued_at),
         revoked_on=moment_with_zone(certificate.revoked_at),
+        signature=signature,
+        signature_revoked_on=moment_with_zone(signature["revoked_at"]) if signature else None,
+        key_href=url_for("verify.signing_certificate", code=certificate.verify_code),
         blocking=[f for f in certificate.findings if f.get("severity") == "blocking"],
         result=result,
         error=error,
@@ -96,6 +100,22 @@ def certificate(code: str):
         "size": len(data),
     }
     return _page(found, result=result)
+
+
+@bp.get("/verify/<code>/signer.pem")
+@public
+def signing_certificate(code: str):
+    """The certificate of the key that signed this document: what a reader is told to trust.
+    Public like the page (a certificate is public by nature); 404 for an unsigned one."""
+    found = find_by_verify_code(get_session(), code)
+    signature = signature_of(get_session(), found) if found is not None else None
+    if signature is None:
+        abort(404)
+    response = make_response(signature["certificate_pem"])
+    response.headers["Content-Type"] = "application/x-pem-file"
+    name = f"signer-{signature['fingerprint'][:16]}.pem"
+    response.headers["Content-Disposition"] = f"attachment; filename={name}"
+    return response
 
 
 def _current():

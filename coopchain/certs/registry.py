@@ -16,9 +16,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from coopchain.auth.models import Organization, User
+from coopchain.auth.models import Membership, Organization, User
 from coopchain.certs import compliance
-from coopchain.certs.models import Certificate, CertificateStatus, SubjectKind
+from coopchain.certs.keys import operator_certificate_on, signer_for
+from coopchain.certs.models import Certificate, CertificateStatus, SigningKey, SubjectKind
+from coopchain.certs.signing import check_pdf, sign_pdf
 from coopchain.clock import utcnow
 from coopchain.db import owned
 from coopchain.errors import Conflict, DomainError, NotFound
@@ -123,6 +125,9 @@ def issue_certificate(
     issuer = session.get(User, user_id) if user_id else None
     from coopchain.certs.certificate_pdf import certificate_context, render_certificate_pdf
 
+    # The key is chosen before rendering: the signature block prints its fingerprint.
+    signer = signer_for(session, org_id)
+
     meta = {
         "number": number,
         "verify_url": verify_url(code),
@@ -138,9 +143,19 @@ def issue_certificate(
         "override_reason": override_reason,
         "replaces": replaces.number if replaces else None,
         "ledger_head": {"seq": head.seq, "hash": head.hash},
+        "operator_certificate": operator_certificate_on(session, org_id, report.subject.judged_on),
+        "signature": _signature_block(session, org_id, issuer, signer),
     }
     with force_locale(language):
         pdf = render_certificate_pdf(certificate_context(report, meta))
+        if signer is not None:
+            pdf = sign_pdf(
+                pdf,
+                signer[1],
+                reason=str(_l("Organic-compliance certificate %(number)s", number=number)),
+                name=meta["signature"]["signer_name"] or organization.name,
+                location=organization.region or organization.country,
+            )
     certificate = Certificate(
         organization_id=org_id,
         number=number,
@@ -157,6 +172,7 @@ def issue_certificate(
         replaces_id=replaces.id if replaces else None,
         ledger_seq=head.seq,
         ledger_hash=head.hash,
+        signing_key_id=signer[0].id if signer is not None else None,
     )
     session.add(certificate)
     session.flush()
@@ -174,10 +190,49 @@ def issue_certificate(
             "override": override_reason,
             "replaces": meta["replaces"],
             "ledgerHead": meta["ledger_head"],
+            "signingKey": signer[0].fingerprint if signer is not None else None,
         },
         user_id=user_id,
     )
     return certificate
+
+
+def _signature_block(session: Session, org_id: int, issuer, signer) -> dict:
+    """Who signs (the issuing user's name and role in the organisation) and with which key."""
+    role = None
+    if issuer is not None:
+        membership = session.scalar(
+            owned(Membership, org_id).where(Membership.user_id == issuer.id)
+        )
+        role = membership.role if membership is not None else None
+    key = signer[0] if signer is not None else None
+    return {
+        "signer_name": issuer.name if issuer is not None else None,
+        "signer_role": role,
+        "key_subject": key.subject if key is not None else None,
+        "key_fingerprint": key.fingerprint if key is not None else None,
+    }
+
+
+def signature_of(session: Session, certificate: Certificate) -> dict | None:
+    """The stored PDF's signature checked against the key recorded as its signer, at the moment
+    the certificate was issued (a key revoked since does not undo what it signed while valid):
+    None for a certificate issued without a key."""
+    if certificate.signing_key_id is None:
+        return None
+    key = session.get(SigningKey, certificate.signing_key_id)
+    check = check_pdf(certificate.pdf, key.certificate_pem.encode(), certificate.issued_at)
+    return {
+        "valid": check.ok and check.fingerprint == key.fingerprint,
+        "problem": check.problem,
+        "key_subject": key.subject,
+        "fingerprint": key.fingerprint,
+        "source": key.source,
+        "revoked": key.revoked_at is not None,
+        "revoked_at": key.revoked_at,
+        "revoke_reason": key.revoke_reason,
+        "certificate_pem": key.certificate_pem,
+    }
 
 
 def get_certificate(session: Session, org_id: int, number: str) -> Certificate:

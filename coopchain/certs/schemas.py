@@ -167,3 +167,19 @@ class EudrSummaryOut(Schema):
     part_count = fields.Int()
     parts = fields.List(fields.Nested(EudrPartOut))
     note = fields.Str()
+
+
+# --- signing keys and the group's operator certificate ----------------------------------------
+
+
+class OperatorCertificateIn(LoadSchema):
+    """The grower group's organic operator certificate (DOMAIN.md §3), from its control body."""
+
+    certifier_id = fields.Int(required=True, strict=False)
+    number = fields.Str(required=True, validate=validate.Length(1, 60))
+    valid_from = fields.Date(required=True)
+    valid_until = fields.Date(required=True)
+
+
+class KeyRevokeIn(LoadSchema):
+    reason = fields.Str(required=True, validate=validate.Length(1, 500))

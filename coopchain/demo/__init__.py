@@ -17,11 +17,12 @@ from coopchain.auth.models import Organization, Role
 from coopchain.clock import today
 from coopchain.demo.areas import load_demo_areas
 from coopchain.demo.calendar import DemoCalendar, calendar_for
-from coopchain.demo.payments import load_demo_payments
 from coopchain.demo.ics import load_demo_ics
+from coopchain.demo.payments import load_demo_payments
 from coopchain.demo.registry import load_registry
 from coopchain.demo.season import load_demo_season
 from coopchain.demo.shipments import load_demo_shipments, sample_bag_token
+from coopchain.demo.signing import load_demo_signing
 from coopchain.trace.settings import set_public_profile
 
 COFFEE_ORG = ("COOPAM", "Cooperativa Agraria Cafetalera Alto Mayo", "cooperative")
@@ -66,6 +67,7 @@ def load_demo(session: Session, password: str, calendar: DemoCalendar | None = N
         set_public_profile(session, org.id, None, region=DEMO_REGION, story=DEMO_STORIES[crop])
         load_registry(session, rng, cal, org.id, crop, producers, prefix)
         load_demo_areas(session, org.id)
+        load_demo_signing(session, cal, org.id)
         load_demo_season(session, rng, cal, org.id, crop)
         load_demo_shipments(session, cal, org.id, crop)
         if crop == "coffee":

@@ -15,6 +15,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 from sqlmodel import Session
 
+from coopchain.auth.models import User
 from coopchain.certs import compliance, registry
 from coopchain.db import owned, settings_of
 from coopchain.demo import quality as demo_quality
@@ -94,6 +95,7 @@ def load_clean_shipment(session: Session, cal: DemoCalendar, org_id: int) -> Non
             "container_number": "TGHU8765436",
             "seal_number": "PE-450031",
             "eu_coi_number": f"COI.EU.PE.{cal.harvest_year}.0012377",
+            "transaction_certificates": f"TC-CU-{cal.harvest_year}-004433",
         },
     )
     shipments.allocate(session, org_id, None, reference, lot_codes=[green.code])
@@ -101,8 +103,15 @@ def load_clean_shipment(session: Session, cal: DemoCalendar, org_id: int) -> Non
     shipments.advance_status(session, org_id, None, reference, cal.harvest(10, 10))
     # Issued in English for the German buyer; the PDF prints the demo's own address to verify.
     with force_locale("en"):
+        # Signed by the demo's administrator, whose name and role the signature block prints.
+        admin = session.scalar(select(User).where(User.email == "admin@demo.coop"))
         registry.issue_certificate(
-            session, org_id, None, kind="shipment", reference=reference, language="en"
+            session,
+            org_id,
+            admin.id if admin else None,
+            kind="shipment",
+            reference=reference,
+            language="en",
         )
 
 

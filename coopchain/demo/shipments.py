@@ -115,6 +115,7 @@ def load_demo_shipments(session: Session, cal: DemoCalendar, org_id: int, crop: 
                 "container_number": "CSQU3054383",
                 "seal_number": "PE-449215",
                 "eu_coi_number": f"COI.EU.PE.{cal.harvest_year}.0012345",
+                "transaction_certificates": f"TC-CU-{cal.harvest_year}-004417",
             },
         )
         shipments.allocate(session, org_id, None, shipment.reference, lot_codes=[lots[0].code])

@@ -21,7 +21,7 @@ from coopchain.payments.settle_schemas import (
     SettlementTermsIn,
     StatementOut,
 )
-from coopchain.payments.statement_docs import statement_pdf, statement_xlsx
+from coopchain.payments.statement_docs import signed_statement_pdf, statement_xlsx
 from coopchain.payments.statement_views import statement_for
 from coopchain.web.api import OPENAPI_SCHEMAS, api_blueprint, document, json_body
 from coopchain.web.downloads import XLSX, send_xlsx
@@ -170,7 +170,10 @@ def producer_statement_json(producer_id: int):
 @api_requires(READ)
 def producer_statement_pdf(producer_id: int):
     _statement_row, data, _seasons = statement_for(producer_id)
-    pdf = statement_pdf(data, current_principal().organization_locale)
+    principal = current_principal()
+    pdf = signed_statement_pdf(
+        get_session(), principal.organization_id, data, principal.organization_locale
+    )
     name = f"statement-{data['member_code']}-{data['season']}.pdf"
     return send_file(io.BytesIO(pdf), mimetype="application/pdf", download_name=name)
 

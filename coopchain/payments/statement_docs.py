@@ -7,8 +7,9 @@ producer's name (auth/access PRIVATE_DATA); without it the statement names the m
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from coopchain import formatting
 from coopchain.clock import utcnow
-from coopchain.pdf import render_pdf
+from coopchain.pdf import aligned_rows, render_pdf
 from coopchain.spreadsheets.writer import write_workbook
 
 #: What each line is, as the producer reads it.
@@ -65,8 +66,81 @@ def statement_data(statement, organization_name: str, *, private: bool) -> dict:
     }
 
 
+#: Characters per column of the statement's lines (DejaVu Sans Mono at 7 pt: 125 fit between
+#: the margins): date, line, reference, kg, price per kg, owed, paid, running balance.
+LINE_COLUMNS = (10, 24, 22, 10, 8, 12, 12, 13)
+RIGHT = (3, 4, 5, 6, 7)
+
+
+def statement_rows(data: dict) -> list:
+    """The statement's lines as aligned monospace rows (pdf.aligned_rows: one cell per line
+    keeps a 500-line statement within its 2 s; bench_settlement.py). No spans: each one is
+    another text box to lay out and draw."""
+
+    def amount(value):
+        return formatting.money(value) if value else ""
+
+    rows = []
+    for line in data["lines"]:
+        label = [(line["label"], None)]
+        if line["description"]:
+            label.append((line["description"], None))
+        reference = [(line["reference"] or "", None)]
+        if line["ticket"] and line["ticket"] != line["reference"]:
+            reference.append((line["ticket"], None))
+        rows.append(
+            [
+                [(formatting.day(line["on"]), None)],
+                label,
+                reference,
+                [(formatting.kg(line["kg"]) if line["kg"] is not None else "", None)],
+                [
+                    (
+                        formatting.money(line["price_per_kg"])
+                        if line["price_per_kg"] is not None
+                        else "",
+                        None,
+                    )
+                ],
+                [(amount(line["earned"]), None)],
+                [(amount(line["paid"]), None)],
+                [(formatting.money(line["balance"]), None)],
+            ]
+        )
+    return aligned_rows(rows, LINE_COLUMNS, right=RIGHT)
+
+
 def statement_pdf(data: dict, locale: str | None = None) -> bytes:
-    return render_pdf("pdf/statement.html", locale=locale, r=data)
+    formatting.use_locale(locale)
+    head = [
+        [[(str(text), None)]]
+        for text in (
+            _("Date"),
+            _("Line"),
+            _("Reference"),
+            _("kg"),
+            _("Price per kg"),
+            _("Owed"),
+            _("Paid"),
+            _("Running balance"),
+        )
+    ]
+    return render_pdf(
+        "pdf/statement.html",
+        locale=locale,
+        r=data,
+        rows=statement_rows(data),
+        head_row=aligned_rows([head], LINE_COLUMNS, right=RIGHT)[0],
+    )
+
+
+def signed_statement_pdf(session, org_id: int, data: dict, locale: str | None = None) -> bytes:
+    """The statement PDF, PAdES-signed with the organisation's key when it has one
+    (certs/keys.sign_document)."""
+    from coopchain.certs.keys import sign_document
+
+    reason = f"Statement {data['member_code']} {data['season']}"
+    return sign_document(session, org_id, statement_pdf(data, locale), reason=reason)
 
 
 def statement_xlsx(data: dict) -> bytes:

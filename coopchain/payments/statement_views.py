@@ -20,8 +20,8 @@ from coopchain.payments.settle_blueprint import bp
 from coopchain.payments.statement import producer_statement, seasons_of
 from coopchain.payments.statement_docs import (
     LINE_KINDS,
+    signed_statement_pdf,
     statement_data,
-    statement_pdf,
     statement_xlsx,
 )
 from coopchain.spreadsheets.writer import write_workbook
@@ -74,7 +74,10 @@ def producer_statement_page(producer_id: int):
 @requires(READ)
 def producer_statement_pdf(producer_id: int):
     _statement, data, _seasons = statement_for(producer_id)
-    pdf = statement_pdf(data, current_principal().organization_locale)
+    principal = current_principal()
+    pdf = signed_statement_pdf(
+        get_session(), principal.organization_id, data, principal.organization_locale
+    )
     return send_file(
         io.BytesIO(pdf),
         mimetype="application/pdf",

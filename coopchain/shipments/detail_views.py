@@ -87,6 +87,13 @@ def _downloads(shipment: Shipment, bags: int) -> list[tuple[str, str]]:
                 _("Certificate %(number)s (PDF)", number=certificate.number),
             )
         )
+        # The signed bundle needs the certificate (certs/bundle.py).
+        links.append(
+            (
+                url_for("certs.shipment_bundle_zip", reference=ref),
+                _("Document bundle, signed (.zip)"),
+            )
+        )
     return links
 
 

@@ -64,6 +64,9 @@ class Shipment(SQLModel, table=True):
     ico_marks: str | None = Field(default=None, max_length=40)
     #: EU Certificate of Inspection (TRACES) number, recorded not issued (DOMAIN.md §3).
     eu_coi_number: str | None = Field(default=None, max_length=60)
+    #: Organic transaction certificates (TC) covering the consignment, numbers separated by
+    #: commas, recorded not issued (DOMAIN.md §3); printed on the certificate.
+    transaction_certificates: str | None = Field(default=None, max_length=200)
     #: USDA NOP Import Certificate, NNN-NNNNNNNNNN-NNNNNN (DOMAIN.md §3).
     nop_certificate_number: str | None = Field(default=None, max_length=21)
     #: SENASA phytosanitary certificate (pitahaya exports, DOMAIN.md §5).

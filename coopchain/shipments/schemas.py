@@ -45,6 +45,8 @@ class ShipmentUpdateIn(LoadSchema):
     #: Country/exporter/serial, e.g. 32/1234/0015.
     ico_marks = _text()
     eu_coi_number = _text()
+    #: Organic transaction certificates (TC), numbers separated by commas.
+    transaction_certificates = _text()
     #: USDA NOP Import Certificate, NNN-NNNNNNNNNN-NNNNNN.
     nop_certificate_number = _text()
     senasa_certificate_number = _text()
@@ -122,6 +124,7 @@ class ShipmentOut(Schema):
     seal_number = fields.Str(allow_none=True)
     ico_marks = fields.Str(allow_none=True)
     eu_coi_number = fields.Str(allow_none=True)
+    transaction_certificates = fields.Str(allow_none=True)
     nop_certificate_number = fields.Str(allow_none=True)
     senasa_certificate_number = fields.Str(allow_none=True)
     eudr_dds_reference = fields.Str(allow_none=True)

@@ -216,6 +216,7 @@ RULES = {
     "certs.certificate_revoke": ("POST", WRITE),
     "certs.certificate_reissue": ("POST", WRITE),
     "verify.certificate": ("GET", PUBLIC),
+    "verify.signing_certificate": ("GET", PUBLIC),
     "farms.plot_forest_evidence": ("GET", ALL),
     "farms.forest_evidence_record": ("POST", WRITE),
     "farms.forest_evidence_void": ("POST", WRITE),
@@ -265,6 +266,15 @@ RULES = {
     "api.shipments_dds_refresh": ("POST", WRITE),
     "api.shipments_dds_amend": ("POST", {"admin"}),
     "api.shipments_dds_withdraw": ("POST", {"admin"}),
+    # Signing keys and the group operator certificate (admins); the signed document bundle.
+    "certs.signing_settings": ("GET", {"admin"}),
+    "certs.signing_key_generate": ("POST", {"admin"}),
+    "certs.signing_key_upload": ("POST", {"admin"}),
+    "certs.signing_key_revoke": ("POST", {"admin"}),
+    "certs.signing_key_certificate": ("GET", {"admin"}),
+    "certs.operator_certificate_new": ("POST", {"admin"}),
+    "certs.shipment_bundle_zip": ("GET", ALL),
+    "api.shipments_bundle": ("GET", ALL),
     "api.lots_labels": ("GET", ALL),
     "farms.forest_overview": ("GET", ALL),
     "farms.whisp_import": ("POST", WRITE),
@@ -442,6 +452,10 @@ def _urls_for_rows(app, db_session, org) -> dict:
         override_reason="Access test",
         may_override=True,
     )
+    # After the certificate (whose PDF is a stand-in here, so it cannot be signed).
+    from coopchain.certs.keys import generate_key
+
+    signing_key = generate_key(db_session, org.id, None)
     assessment = ForestAssessment(organization_id=org.id, dataset_ids=[], total=0)
     db_session.add(assessment)
     db_session.flush()
@@ -515,6 +529,7 @@ def _urls_for_rows(app, db_session, org) -> dict:
         "plot_id": plot.id,
         "agreement_id": agreement.id,
         "certifier_id": certifier.id,
+        "key_id": signing_key.id,
         "token_id": token.id,
         "membership_id": owner_membership.id,
         "invitation_id": invitation.id,
@@ -555,7 +570,7 @@ def _urls_for_rows(app, db_session, org) -> dict:
                 urls[rule.endpoint] = url_for(rule.endpoint, token=lot.public_token)
             elif rule.endpoint == "farms.field_import_review":
                 urls[rule.endpoint] = url_for(rule.endpoint, token=upload_token)
-            elif rule.endpoint == "verify.certificate":
+            elif rule.endpoint in ("verify.certificate", "verify.signing_certificate"):
                 urls[rule.endpoint] = url_for(rule.endpoint, code=values["verify_code"])
             else:
                 urls[rule.endpoint] = url_for(
@@ -633,6 +648,7 @@ def test_public_routes_answer_without_login(client):
 
 ID_ARGUMENTS = {
     "job_id",
+    "key_id",
     "run_id",
     "rule_id",
     "debt_id",
@@ -660,7 +676,8 @@ ROW_ENDPOINTS = sorted(
     ).url_map.iter_rules()
     # The verify page is public by design: its unguessable code is the key, not the login.
     if rule.arguments & ID_ARGUMENTS
-    and rule.endpoint not in ("core.set_language", "verify.certificate")
+    and rule.endpoint
+    not in ("core.set_language", "verify.certificate", "verify.signing_certificate")
 )
 
 

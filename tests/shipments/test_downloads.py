@@ -94,7 +94,8 @@ def test_the_issued_certificate_is_a_button_too(client, login, db_session, org, 
     login("auditor")
     page = client.get("/shipments/C-DL-1").get_data(as_text=True)
     href = f"/certificates/{certificate.number}/certificate.pdf"
-    assert buttons(page)[-1] == href
+    # The signed bundle (certs/bundle.py) comes with the certificate.
+    assert buttons(page)[-2:] == [href, "/shipments/C-DL-1/bundle.zip"]
     assert client.get(href).data == certificate.pdf
 
 
