@@ -11,12 +11,13 @@ certificate). Check with:
 
 The documents come from DOCUMENTS, a list of (label, producer) entries: a producer takes
 (session, org_id, reference) and returns [(file name, bytes)], [] when the document does not
-apply to this shipment (no EUDR package for pitahaya). Adding the DDS summary or the EPCIS
-document once their builders exist is one line here. Reads only; nothing is written.
+apply to this shipment (no EUDR package for pitahaya). The EU due diligence statement(s) and
+the GS1 EPCIS 2.0 document are two of them. Reads only; nothing is written.
 """
 
 import hashlib
 import io
+import json
 import zipfile
 from collections.abc import Callable
 from datetime import datetime
@@ -31,6 +32,11 @@ from coopchain.certs.models import SubjectKind
 from coopchain.certs.registry import latest_valid_certificate
 from coopchain.clock import utcnow
 from coopchain.errors import Conflict
+from coopchain.eudr import xml as ddsxml
+from coopchain.eudr.statement import DdsInvalid
+from coopchain.eudr.statements import shipment_statements
+from coopchain.ledger.epcis_export import shipment_document
+from coopchain.public_url import public_base_url
 from coopchain.shipments.packing import (
     packing_list_context,
     packing_list_workbook,
@@ -76,12 +82,43 @@ def _eudr(session: Session, org_id: int, reference: str) -> list[tuple[str, byte
     ]
 
 
-#: What a bundle holds, in order. The DDS summary and the EPCIS document join here as
-#: ("dds", _dds) and ("epcis", _epcis) once their builders exist.
+def _dds(session: Session, org_id: int, reference: str) -> list[tuple[str, bytes]]:
+    """The EU due diligence statement(s) as the importer files them: the API's JSON (with the
+    split explained) and each part's SubmitDdsRequest XML (DOMAIN.md §8). A statement that
+    breaks an EU rule is listed with the rules it breaks instead, so the bundle says why there
+    is nothing to file; none for a shipment outside the EUDR (pitahaya)."""
+    name = f"dds-{reference}.json"
+    try:
+        _shipment, plan = shipment_statements(session, org_id, reference)
+    except OutsideEudr:
+        return []
+    except DdsInvalid as exc:
+        problems = {"reference": reference, "valid": False, "message": exc.message}
+        return [(name, json.dumps({**problems, "problems": exc.fields}, indent=2).encode())]
+    count = len(plan.statements)
+    summary = {"reference": reference, "valid": True, "split": plan.split}
+    summary["split_reasons"] = plan.split_reasons
+    files = [(name, json.dumps({**summary, "statements": plan.statements}, indent=2).encode())]
+    for n, statement in enumerate(plan.statements, start=1):
+        suffix = f"-part{n}of{count}" if count > 1 else ""
+        body = ddsxml.to_bytes(ddsxml.submit_request(statement))
+        files.append((f"dds-{reference}{suffix}.xml", body))
+    return files
+
+
+def _epcis(session: Session, org_id: int, reference: str) -> list[tuple[str, bytes]]:
+    """The shipment's chain as a GS1 EPCIS 2.0 document (DOMAIN.md §9)."""
+    document = shipment_document(session, org_id, reference, public_base_url())
+    return [(f"epcis-{reference}.jsonld", json.dumps(document, indent=2).encode())]
+
+
+#: What a bundle holds, in order.
 DOCUMENTS: list[tuple[str, Producer]] = [
     ("certificate", _certificate),
     ("packing_list", _packing_list),
     ("eudr", _eudr),
+    ("dds", _dds),
+    ("epcis", _epcis),
 ]
 
 

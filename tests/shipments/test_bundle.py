@@ -4,6 +4,7 @@ organisation's key (a detached CMS signature that openssl and asn1crypto verify)
 
 import hashlib
 import io
+import json
 import shutil
 import subprocess
 import zipfile
@@ -54,10 +55,17 @@ def test_the_bundle_holds_the_documents_a_signed_manifest_and_the_signer(
         "packing-list-C-BN-1.pdf",
         "packing-list-C-BN-1.xlsx",
         "eudr-C-BN-1.geojson",
+        "dds-C-BN-1.json",
+        "epcis-C-BN-1.jsonld",
         bundle.MANIFEST,
         bundle.SIGNATURE,
         bundle.SIGNER,
     }
+    # The EU statement as the importer files it, and the chain as GS1 EPCIS 2.0.
+    # (No EORI recorded here: the statement cannot be filed, and the bundle says why.)
+    dds = json.loads(files["dds-C-BN-1.json"])
+    assert dds["valid"] is False and "eori" in json.dumps(dds["problems"]).lower()
+    assert json.loads(files["epcis-C-BN-1.jsonld"])["type"] == "EPCISDocument"
     # The certificate is the registered file, byte for byte.
     assert files[f"certificate-{certificate.number}.pdf"] == certificate.pdf
     # Every document's hash is in the manifest, and only the documents'.
@@ -130,9 +138,11 @@ def test_without_a_valid_certificate_the_bundle_is_not_found(
 
 
 def test_the_bundle_lists_its_documents_in_one_place():
-    """Adding the DDS summary or the EPCIS document is one (label, producer) entry."""
+    """Each document is one (label, producer) entry."""
     assert [label for label, _producer in bundle.DOCUMENTS] == [
         "certificate",
         "packing_list",
         "eudr",
+        "dds",
+        "epcis",
     ]
