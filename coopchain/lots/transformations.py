@@ -17,7 +17,7 @@ from coopchain.clock import utcnow
 from coopchain.db import in_organization, owned, settings_of
 from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.ledger.services import append
-from coopchain.lots import rules
+from coopchain.lots import origin_shares, rules
 from coopchain.lots.models import Lot, Transformation, TransformationInput, TransformationKind
 from coopchain.lots.services import get_lot, lock_lots, new_lot_codes
 from coopchain.lots.transformation_checks import (
@@ -145,6 +145,7 @@ def _transform(session: Session, org_id: int, user_id: int | None, draft: Draft)
     ]
     session.add_all(made)
     session.flush()
+    origin_shares.record(session, org_id, taken, made)
     append(
         session,
         org_id,
@@ -272,6 +273,7 @@ def void_transformation(
     for lot, quantity in inputs:
         locked[lot.id].available_kg += quantity
     transformation.voided_at, transformation.void_reason = now, reason.strip()
+    origin_shares.remove(session, org_id, [output.id for output in outputs])
     session.flush()
     append(
         session,
