@@ -88,4 +88,3 @@ def load_graph(session: Session, org_id: int, ancestry_of: int | None = None) ->
         graph.consumers[lot_id].append((transformation_id, int(quantity_kg * 1000)))
         graph.kinds[transformation_id] = kind
     return graph
-
