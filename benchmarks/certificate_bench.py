@@ -1,4 +1,5 @@
-"""Certificate benchmark (issue 5): a shipment certificate with 500 origin plots in ≤ 5 s.
+"""Certificate benchmark (issue 5, issue 19 §3): a shipment certificate with 500 origin plots in
+≤ 5 s (issue 5) and ≤ 2.5 s, at most 1.3× its floor (issue 19 §3).
 
     .venv/bin/python -m benchmarks.certificate_bench [--plots 500] [--repeats 3] [--out FILE]
 
@@ -9,6 +10,10 @@ does once it has the report: ``certificate_context`` + ``render_certificate_pdf`
 PDF/A-3b), median of the repeats. Peak memory: the tracemalloc peak of one extra run (traced
 separately, tracing slows Python down) and the process's ru_maxrss. Prints a markdown table;
 docs/BENCHMARKS.md is left alone. ``--out`` keeps the last PDF to look at.
+
+The floor (issue 19 §3): in the same run, each repeat also renders the very HTML the certificate
+handed to WeasyPrint with WeasyPrint alone (benchmarks/pdf_floor.py, same options, PDF/A-3b);
+the certificate's median over the floor's median is the ratio, target ≤ 1.3.
 """
 
 import argparse
@@ -37,9 +42,12 @@ from coopchain.lots.origins import Origin
 from coopchain.quality.lot_quality import CuppingScore
 from coopchain.quality.rules import Classification, Protocol
 
+from . import pdf_floor
 from .common import load_average, machine, machine_markdown
 
 TARGET_S = 5.0
+#: Issue 19 §3: 500 origins in ≤ 2.5 s.
+FAST_TARGET_S = 2.5
 #: The share of each delivery that went into the shipped lots: ~19 t, one 40 ft container.
 SHARE = Decimal("0.06")
 FIRST = ("Rosa", "Juan", "María", "José", "Ñusta", "Ángel", "Lucía", "Teófilo", "Inés", "Raúl")
@@ -252,13 +260,18 @@ def main(argv=None) -> int:
     app = create_app({"COOPCHAIN_ENV": "test", "DATABASE_URL": "sqlite://"})
     with app.test_request_context():
         report = synthetic_report(args.plots)
-        pdf = render_once(report, args.language)  # warm-up: templates, fonts, Babel data
-        samples, cpu = [], []
+        with pdf_floor.recording() as calls:  # warm-up: templates, fonts, Babel data
+            pdf = render_once(report, args.language)
+        pdf_floor.floor_render(calls[-1])  # the floor's warm-up
+        samples, cpu, floor, floor_cpu = [], [], [], []
         for _ in range(args.repeats):
             started, started_cpu = time.perf_counter(), time.process_time()
             pdf = render_once(report, args.language)
             samples.append(time.perf_counter() - started)
             cpu.append(time.process_time() - started_cpu)
+            wall, used, _pdf = pdf_floor.floor_render(calls[-1])
+            floor.append(wall)
+            floor_cpu.append(used)
         tracemalloc.start()
         render_once(report, args.language)
         _current, peak = tracemalloc.get_traced_memory()
@@ -286,6 +299,24 @@ def main(argv=None) -> int:
         f"| {pages if pages is not None else '?'} | {len(pdf) / 1024:.0f} KiB "
         f"| {median:.2f} s | {max(samples):.2f} s | {statistics.median(cpu):.2f} s "
         f"| ≤ {TARGET_S:.0f} s {verdict} | {peak / 2**20:.0f} MiB | {rss_mib:.0f} MiB |"
+    )
+    floor_median = statistics.median(floor)
+    ratio = median / floor_median
+    cpu_ratio = statistics.median(cpu) / statistics.median(floor_cpu)
+    print()
+    print("| Issue 19 §3 | value | target | verdict |")
+    print("|---|---:|---|---|")
+    print(
+        f"| floor: bare WeasyPrint on the same HTML, median of {args.repeats} | "
+        f"{floor_median:.2f} s (CPU {statistics.median(floor_cpu):.2f} s) | | |"
+    )
+    print(
+        f"| certificate ÷ floor | {ratio:.2f}× (CPU {cpu_ratio:.2f}×) | "
+        f"≤ {pdf_floor.FLOOR_RATIO_TARGET}× | {pdf_floor.verdict(ratio)} |"
+    )
+    fast = "PASS" if median <= FAST_TARGET_S else "FAIL"
+    print(
+        f"| certificate, {len(rows)} origin plots | {median:.2f} s | ≤ {FAST_TARGET_S} s | {fast} |"
     )
     return 0 if median <= TARGET_S else 1
 
