@@ -93,7 +93,7 @@ WARMUP_REQUESTS = 10
 SINGLE_REQUESTS = 5
 #: High enough that one benchmarking client is never refused (see the module docstring).
 RATE_LIMIT = "1000000 per minute"
-STARTUP_TIMEOUT_S = 60
+STARTUP_TIMEOUT_S = 180  # a shared 2-core machine under load boots gunicorn slowly
 MARKER = "TRACE_BENCH_JSON "
 #: Two trivial runs further apart than this (relative to their mean) mean the machine's speed
 #: changed during the run (other work started or stopped), so the ratio is not to be trusted.

@@ -18,7 +18,7 @@ from coopchain.farms.agreements import agreements_in_force
 from coopchain.farms.models import Agreement, Plot, Producer
 from coopchain.lots import rules as lot_rules
 from coopchain.lots.models import Delivery, Lot
-from coopchain.lots.origins import origins_of_many
+from coopchain.lots.origins import organic_statuses
 from coopchain.quality import rules as quality_rules
 from coopchain.quality.models import CuppingSample, CuppingSession, CuppingSheet, SessionStatus
 
@@ -109,11 +109,12 @@ def available_lots(session: Session, org_id: int) -> list[Lot]:
 
 def stock(session: Session, org_id: int, lots: list[Lot]) -> list[dict]:
     """Available kg by product form and organic status (the lot's status from its origins,
-    the same origins_of every page uses), by form then status."""
-    statuses = origins_of_many(session, org_id, lots) if lots else {}
+    the same materialised shares origins_of reads: origins.organic_statuses), by form then
+    status."""
+    statuses = organic_statuses(session, org_id, lots) if lots else {}
     totals: dict[tuple[str, str, str], list] = defaultdict(lambda: [0, Decimal("0")])
     for lot in lots:
-        key = (lot.crop, lot.product_form, statuses[lot.id].organic_status.value)
+        key = (lot.crop, lot.product_form, statuses[lot.id].value)
         totals[key][0] += 1
         totals[key][1] += lot.available_kg
     order = {form: i for chain in lot_rules.FORM_CHAINS.values() for i, form in enumerate(chain)}

@@ -67,6 +67,31 @@ def share_rows(session, org_id, lots) -> dict[int, list[tuple]]:
     return found
 
 
+def status_rows(session, org_id, lots):
+    """(lot id, downgraded on the way, delivered on, plot conversion start) per origin of each
+    of `lots`: share_rows' read, with only what the organic status needs."""
+    made = [lot.id for lot in lots if lot.delivery_id is None]
+    origins = [lot.id for lot in lots if lot.delivery_id is not None]
+    columns = (Delivery.delivered_on, Plot.organic_conversion_start)
+    for start in range(0, len(made), 900):  # SQLite's bound-parameter limit
+        yield from session.execute(
+            select(LotOriginShare.lot_id, LotOriginShare.downgraded, *columns)
+            .join(Delivery, Delivery.id == LotOriginShare.delivery_id)
+            .join(Plot, Plot.id == Delivery.plot_id)
+            .where(
+                in_organization(LotOriginShare, org_id),
+                LotOriginShare.lot_id.in_(made[start : start + 900]),
+            )
+        )
+    for start in range(0, len(origins), 900):
+        yield from session.execute(
+            select(Lot.id, Lot.downgraded, *columns)
+            .join(Delivery, Delivery.id == Lot.delivery_id)
+            .join(Plot, Plot.id == Delivery.plot_id)
+            .where(in_organization(Lot, org_id), Lot.id.in_(origins[start : start + 900]))
+        )
+
+
 def _delivery_info(session, org_id, delivery_ids: list[int], ancestry_of=None) -> dict[int, tuple]:
     """{delivery id: (delivery row, plot row, producer row, agreements in force that day)}.
 

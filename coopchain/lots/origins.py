@@ -20,7 +20,7 @@ from sqlmodel import Session
 from coopchain.farms import rules as farm_rules
 from coopchain.farms.rules import OrganicStatus
 from coopchain.lots import origin_shares, rules
-from coopchain.lots.delivery_facts import _delivery_info, facts_of, share_rows
+from coopchain.lots.delivery_facts import _delivery_info, facts_of, share_rows, status_rows
 from coopchain.lots.lot_graph import load_graph
 from coopchain.lots.models import Lot
 
@@ -145,6 +145,29 @@ def origins_of_many(session: Session, org_id: int, lots: list[Lot]) -> dict[int,
     for lot in lots:
         if lot.voided_at is not None:
             result[lot.id] = _recomputed(session, lot)
+    return result
+
+
+def organic_statuses(session: Session, org_id: int, lots: list[Lot]) -> dict[int, OrganicStatus]:
+    """{lot id: organic status}: exactly origins_of_many(...)[id].organic_status (the same
+    shares, the same rule: DOMAIN.md §3), reading only each origin's delivery date, plot
+    conversion start and downgrade flag, for pages that show only the status of thousands of
+    lots (the dashboard's stock, a merge's organic check)."""
+    live = [lot for lot in lots if lot.voided_at is None]
+    found: dict[int, list] = {lot.id: [lot.downgraded] for lot in live}
+    for lot_id, downgraded, on, conversion_start in status_rows(session, org_id, live):
+        row = found[lot_id]
+        row[0] = row[0] or downgraded
+        row.append(farm_rules.organic_status(conversion_start, on))
+    result = {
+        lot_id: OrganicStatus.CONVENTIONAL
+        if row[0] or len(row) == 1
+        else rules.worst_organic_status(row[1:])
+        for lot_id, row in found.items()
+    }
+    for lot in lots:
+        if lot.voided_at is not None:
+            result[lot.id] = _recomputed(session, lot).organic_status
     return result
 
 

@@ -152,3 +152,47 @@ def test_the_migrations_backfill_writes_the_same_rows_as_the_services(db_session
     spec.loader.exec_module(migration)
     migration._backfill(db_session.connection())
     assert _rows(db_session) == written
+
+
+def test_organic_statuses_say_what_origins_of_many_says(db_session, org, farm):
+    from coopchain.lots.origins import organic_statuses
+
+    producer, organic_plot = farm
+    young = factories.plot(db_session, org, producer, organic_conversion_start=date(2025, 1, 1))
+    conventional = factories.plot(db_session, org, producer, organic_conversion_start=None)
+    made = _genealogy(db_session, org, farm)
+    _d, converting = factories.delivery(db_session, org, producer, young)
+    _d, other = factories.delivery(db_session, org, producer, conventional)
+    _d, organic = factories.delivery(db_session, org, producer, organic_plot)
+    mixed = transformations.merge(
+        db_session, org.id, None, [(converting.code, None), (other.code, None)], JUNE
+    )
+    downgraded = transformations.merge(
+        db_session,
+        org.id,
+        None,
+        [(organic.code, D("100")), (_outputs(db_session, mixed)[0].code, D("100"))],
+        JUNE,
+        downgrade_reason="Sold as conventional",
+    )
+    transformations.void_transformation(db_session, org.id, None, made["step"].id, "wrong")
+    db_session.refresh(made["green"])
+    lots = [
+        made["green"],  # voided: recomputed
+        *made["lots"],
+        converting,
+        other,
+        organic,
+        _outputs(db_session, mixed)[0],
+        _outputs(db_session, downgraded)[0],
+    ]
+    expected = {
+        lot_id: found.organic_status
+        for lot_id, found in origins_of_many(db_session, org.id, lots).items()
+    }
+    assert organic_statuses(db_session, org.id, lots) == expected
+    assert {status.value for status in expected.values()} == {
+        "organic",
+        "in_conversion",
+        "conventional",
+    }
