@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -96,15 +97,41 @@ def intake(session: Session, org_id: int, start: date, end: date) -> Intake:
     return Intake(start, end, [(form, n, Decimal(kg)) for form, n, kg in rows])
 
 
-def available_lots(session: Session, org_id: int) -> list[Lot]:
+class AvailableLot(NamedTuple):
+    """What the dashboard reads of an available lot: plain columns, not ORM entities (an
+    organisation's ten thousand lots waiting in the season would cost seconds to build)."""
+
+    id: int
+    organization_id: int
+    code: str
+    crop: str
+    product_form: str
+    available_kg: Decimal
+    produced_on: date
+    delivery_id: int | None
+    downgraded: bool
+    voided_at: None
+
+
+def available_lots(session: Session, org_id: int) -> list[AvailableLot]:
     """Lots with kilograms left to use (not voided), oldest first."""
-    return list(
-        session.scalars(
-            owned(Lot, org_id)
-            .where(Lot.voided_at.is_(None), Lot.available_kg > 0)
-            .order_by(Lot.produced_on, Lot.id)
+    rows = session.execute(
+        select(
+            Lot.id,
+            Lot.organization_id,
+            Lot.code,
+            Lot.crop,
+            Lot.product_form,
+            Lot.available_kg,
+            Lot.produced_on,
+            Lot.delivery_id,
+            Lot.downgraded,
+            Lot.voided_at,
         )
+        .where(in_organization(Lot, org_id), Lot.voided_at.is_(None), Lot.available_kg > 0)
+        .order_by(Lot.produced_on, Lot.id)
     )
+    return [AvailableLot(*row) for row in rows]
 
 
 def stock(session: Session, org_id: int, lots: list[Lot]) -> list[dict]:
