@@ -110,7 +110,8 @@ class AvailableLot(NamedTuple):
     produced_on: date
     delivery_id: int | None
     downgraded: bool
-    voided_at: None
+    #: Available lots are never voided (read by origins.organic_statuses).
+    voided_at: None = None
 
 
 def available_lots(session: Session, org_id: int) -> list[AvailableLot]:
@@ -126,7 +127,6 @@ def available_lots(session: Session, org_id: int) -> list[AvailableLot]:
             Lot.produced_on,
             Lot.delivery_id,
             Lot.downgraded,
-            Lot.voided_at,
         )
         .where(in_organization(Lot, org_id), Lot.voided_at.is_(None), Lot.available_kg > 0)
         .order_by(Lot.produced_on, Lot.id)
