@@ -66,6 +66,7 @@ check: lint test
 # coopchain_bench; emptied on every run); SQLite only, said clearly, when it is unreachable.
 bench: translations
 	$(BIN)/python -m benchmarks.lots_bench
+	$(BIN)/python -m benchmarks.org_scale_bench
 	$(BIN)/python -m benchmarks.shipments_bench
 	$(BIN)/python -m benchmarks.trace_bench
 	$(BIN)/python -m benchmarks.forest_bench

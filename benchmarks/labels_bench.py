@@ -17,6 +17,10 @@ page per bag) likewise, for comparison. Peak memory: tracemalloc's peak during o
 run (Python allocations only), and the process's maximum resident set size (ru_maxrss, includes
 the libraries and WeasyPrint's native allocations). Prints markdown tables; docs/BENCHMARKS.md
 is left alone.
+
+The floor (issue 19 §3): in the same run, after each layout's render, WeasyPrint alone renders
+the very HTML that render handed it (benchmarks/pdf_floor.py, same URL fetcher for the inline
+QR images); the labels' median over the floor's median is the ratio, target ≤ 1.3.
 """
 
 import argparse
@@ -44,6 +48,7 @@ from coopchain.lots.bags import create_bags
 from coopchain.lots.models import Bag, Lot
 from coopchain.trace.label_sheets import labels_pdf
 
+from . import pdf_floor
 from .common import load_average, machine, machine_markdown
 from .lots_bench import build_farms, delivery_values
 
@@ -121,12 +126,22 @@ def main(argv=None) -> int:
         started = time.perf_counter()
         org_id, lot_id = build(app, args.bags)
         print(f"  setup ({args.bags} bags): {time.perf_counter() - started:.1f} s", flush=True)
-        rows = []
+        rows, floors = [], []
         for layout in ("sheet", "single"):
-            runs = [render(app, org_id, lot_id, layout) for _ in range(args.repeats)]
+            runs, floor_runs = [], []
+            for _ in range(args.repeats):
+                with pdf_floor.recording() as calls:
+                    runs.append(render(app, org_id, lot_id, layout))
+                floor_runs.append(pdf_floor.floor_render(calls[-1]))
             seconds = [wall for wall, _cpu, _size in runs]
             cpu = statistics.median(cpu for _wall, cpu, _size in runs)
             rows.append((layout, statistics.median(seconds), max(seconds), cpu, runs[0][2]))
+            floors.append(
+                (
+                    statistics.median(wall for wall, _cpu, _pdf in floor_runs),
+                    statistics.median(cpu for _wall, cpu, _pdf in floor_runs),
+                )
+            )
             print(f"  {layout}: {', '.join(f'{s:.2f} s' for s in seconds)}", flush=True)
         tracemalloc.start()
         render(app, org_id, lot_id, "sheet")
@@ -152,6 +167,17 @@ def main(argv=None) -> int:
         print(
             f"| {what} | {median:.2f} s | {slowest:.2f} s | {cpu:.2f} s | "
             f"{size / 1024 / 1024:.2f} MB |"
+        )
+    print()
+    print("| Issue 19 §3: labels ÷ floor (bare WeasyPrint, same HTML) | floor | ratio | verdict |")
+    print("|---|---:|---:|---|")
+    for row, (floor, floor_cpu) in zip(rows, floors, strict=True):
+        layout, median, _slowest, cpu, _size = row
+        ratio = median / floor
+        print(
+            f"| {layout} | {floor:.2f} s (CPU {floor_cpu:.2f} s) | {ratio:.2f}× "
+            f"(CPU {cpu / floor_cpu:.2f}×) | ≤ {pdf_floor.FLOOR_RATIO_TARGET}× "
+            f"{pdf_floor.verdict(ratio)} |"
         )
     print()
     print("| Peak memory (one sheet run) | |")

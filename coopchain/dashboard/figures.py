@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -18,7 +19,7 @@ from coopchain.farms.agreements import agreements_in_force
 from coopchain.farms.models import Agreement, Plot, Producer
 from coopchain.lots import rules as lot_rules
 from coopchain.lots.models import Delivery, Lot
-from coopchain.lots.origins import origins_of_many
+from coopchain.lots.origins import organic_statuses
 from coopchain.quality import rules as quality_rules
 from coopchain.quality.models import CuppingSample, CuppingSession, CuppingSheet, SessionStatus
 
@@ -96,24 +97,51 @@ def intake(session: Session, org_id: int, start: date, end: date) -> Intake:
     return Intake(start, end, [(form, n, Decimal(kg)) for form, n, kg in rows])
 
 
-def available_lots(session: Session, org_id: int) -> list[Lot]:
+class AvailableLot(NamedTuple):
+    """What the dashboard reads of an available lot: plain columns, not ORM entities (an
+    organisation's ten thousand lots waiting in the season would cost seconds to build)."""
+
+    id: int
+    organization_id: int
+    code: str
+    crop: str
+    product_form: str
+    available_kg: Decimal
+    produced_on: date
+    delivery_id: int | None
+    downgraded: bool
+    #: Available lots are never voided (read by origins.organic_statuses).
+    voided_at: None = None
+
+
+def available_lots(session: Session, org_id: int) -> list[AvailableLot]:
     """Lots with kilograms left to use (not voided), oldest first."""
-    return list(
-        session.scalars(
-            owned(Lot, org_id)
-            .where(Lot.voided_at.is_(None), Lot.available_kg > 0)
-            .order_by(Lot.produced_on, Lot.id)
+    rows = session.execute(
+        select(
+            Lot.id,
+            Lot.organization_id,
+            Lot.code,
+            Lot.crop,
+            Lot.product_form,
+            Lot.available_kg,
+            Lot.produced_on,
+            Lot.delivery_id,
+            Lot.downgraded,
         )
+        .where(in_organization(Lot, org_id), Lot.voided_at.is_(None), Lot.available_kg > 0)
+        .order_by(Lot.produced_on, Lot.id)
     )
+    return [AvailableLot(*row) for row in rows]
 
 
 def stock(session: Session, org_id: int, lots: list[Lot]) -> list[dict]:
     """Available kg by product form and organic status (the lot's status from its origins,
-    the same origins_of every page uses), by form then status."""
-    statuses = origins_of_many(session, org_id, lots) if lots else {}
+    the same materialised shares origins_of reads: origins.organic_statuses), by form then
+    status."""
+    statuses = organic_statuses(session, org_id, lots) if lots else {}
     totals: dict[tuple[str, str, str], list] = defaultdict(lambda: [0, Decimal("0")])
     for lot in lots:
-        key = (lot.crop, lot.product_form, statuses[lot.id].organic_status.value)
+        key = (lot.crop, lot.product_form, statuses[lot.id].value)
         totals[key][0] += 1
         totals[key][1] += lot.available_kg
     order = {form: i for chain in lot_rules.FORM_CHAINS.values() for i, form in enumerate(chain)}

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from coopchain.certs.models import Certificate
 from coopchain.db import in_organization, owned
-from coopchain.ledger import reconcile_payments, reconcile_settlements
+from coopchain.ledger import reconcile_origins, reconcile_payments, reconcile_settlements
 from coopchain.ledger.models import LedgerEvent
 from coopchain.lots.models import Bag, Delivery, Lot, Transformation, TransformationInput
 from coopchain.shipments.models import Shipment
@@ -37,8 +37,20 @@ class Difference:
     expected: str | None
     #: The event that last set the expected value (seq), when one did.
     seq: int | None = None
+    #: What the expected value comes from: "events", or "recomputation" (lot origin shares
+    #: rebuilt from the genealogy, reconcile_origins.py).
+    against: str = "events"
 
     def describe(self) -> str:
+        if self.against == "recomputation":
+            if self.field == "(row)":
+                if self.stored is None:
+                    return f"{self.table} {self.row}: the genealogy gives it, no row holds it"
+                return f"{self.table} {self.row}: the row exists but the genealogy gives none"
+            return (
+                f"{self.table} {self.row}: {self.field} is {self.stored}, "
+                f"recomputed from the genealogy {self.expected}"
+            )
         if self.field == "(row)":
             if self.stored is None:
                 return f"{self.table} {self.row}: events record it (#{self.seq}), no row holds it"
@@ -316,5 +328,11 @@ def reconcile(session: Session, organization_id: int) -> Reconciliation:
         for key in expected_rows.keys() - rows.keys():
             seq = min(seq for _value, seq in expected_rows[key].values())
             differences.append(Difference(table, key, "(row)", None, "present", seq))
+    shares_checked, found = reconcile_origins.differences(session, organization_id)
+    checked += shares_checked
+    differences += [
+        Difference(reconcile_origins.TABLE, row, name, have, want, against="recomputation")
+        for row, name, have, want in found
+    ]
     differences.sort(key=lambda d: (d.seq is None, d.seq or 0, d.table, d.row, d.field))
     return Reconciliation(checked, differences)

@@ -18,7 +18,78 @@ from coopchain.farms.models import (
     Producer,
 )
 from coopchain.lots.lot_graph import ancestry_query
-from coopchain.lots.models import Delivery, Lot
+from coopchain.lots.models import Delivery, Lot, LotOriginShare
+
+_DELIVERY_COLUMNS = (
+    Delivery.id,
+    Delivery.ticket_number,
+    Delivery.delivered_on,
+    Delivery.product_form,
+    Delivery.net_kg,
+    Delivery.producer_id,
+    Delivery.plot_id,
+    Lot.code.label("lot_code"),
+)
+
+
+def share_rows(session, org_id, lots) -> dict[int, list[tuple]]:
+    """{lot id: [(delivery tuple, share numerator, downgraded on the way)]} for `lots` (Lot
+    rows or tuples with id and delivery_id): the materialised shares of made lots joined to their
+    deliveries in one indexed read (origin_shares.py), and a delivery lot's own delivery."""
+    found: dict[int, list[tuple]] = {lot.id: [] for lot in lots}
+    made = [lot.id for lot in lots if lot.delivery_id is None]
+    for start in range(0, len(made), 900):  # SQLite's bound-parameter limit
+        query = (
+            select(
+                LotOriginShare.lot_id,
+                LotOriginShare.share_num,
+                LotOriginShare.downgraded,
+                *_DELIVERY_COLUMNS,
+            )
+            .join(Delivery, Delivery.id == LotOriginShare.delivery_id)
+            .join(Lot, Lot.id == LotOriginShare.origin_lot_id)
+            .where(
+                in_organization(LotOriginShare, org_id),
+                LotOriginShare.lot_id.in_(made[start : start + 900]),
+            )
+        )
+        for row in session.execute(query):
+            found[row[0]].append((tuple(row[3:]), int(row[1]), row[2]))
+    origins = [lot.id for lot in lots if lot.delivery_id is not None]
+    for start in range(0, len(origins), 900):
+        query = (
+            select(Lot.id, Lot.downgraded, *_DELIVERY_COLUMNS)
+            .join(Delivery, Delivery.id == Lot.delivery_id)
+            .where(in_organization(Lot, org_id), Lot.id.in_(origins[start : start + 900]))
+        )
+        for row in session.execute(query):
+            found[row[0]].append((tuple(row[2:]), 1, row[1]))
+    return found
+
+
+def status_rows(session, org_id, lots):
+    """(lot id, downgraded on the way, delivered on, plot conversion start) per origin of each
+    of `lots`: share_rows' read, with only what the organic status needs."""
+    made = [lot.id for lot in lots if lot.delivery_id is None]
+    origins = [lot.id for lot in lots if lot.delivery_id is not None]
+    columns = (Delivery.delivered_on, Plot.organic_conversion_start)
+    for start in range(0, len(made), 900):  # SQLite's bound-parameter limit
+        yield from session.execute(
+            select(LotOriginShare.lot_id, LotOriginShare.downgraded, *columns)
+            .join(Delivery, Delivery.id == LotOriginShare.delivery_id)
+            .join(Plot, Plot.id == Delivery.plot_id)
+            .where(
+                in_organization(LotOriginShare, org_id),
+                LotOriginShare.lot_id.in_(made[start : start + 900]),
+            )
+        )
+    for start in range(0, len(origins), 900):
+        yield from session.execute(
+            select(Lot.id, Lot.downgraded, *columns)
+            .join(Delivery, Delivery.id == Lot.delivery_id)
+            .join(Plot, Plot.id == Delivery.plot_id)
+            .where(in_organization(Lot, org_id), Lot.id.in_(origins[start : start + 900]))
+        )
 
 
 def _delivery_info(session, org_id, delivery_ids: list[int], ancestry_of=None) -> dict[int, tuple]:
@@ -28,20 +99,8 @@ def _delivery_info(session, org_id, delivery_ids: list[int], ancestry_of=None) -
     once per delivery: a lot of 2,000 deliveries has a few hundred plots."""
     if not delivery_ids:
         return {}
-    query = (
-        select(
-            Delivery.id,
-            Delivery.ticket_number,
-            Delivery.delivered_on,
-            Delivery.product_form,
-            Delivery.net_kg,
-            Delivery.producer_id,
-            Delivery.plot_id,
-            Lot.code.label("lot_code"),
-        )
-        .join(Lot, Lot.delivery_id == Delivery.id)
-        .where(in_organization(Delivery, org_id))
-    )
+    query = select(*_DELIVERY_COLUMNS).join(Lot, Lot.delivery_id == Delivery.id)
+    query = query.where(in_organization(Delivery, org_id))
     if ancestry_of is not None:
         # One lot: its deliveries are those of its ancestry (no list of 2,000 ids to bind).
         ancestry = ancestry_query(ancestry_of)
@@ -58,7 +117,14 @@ def _delivery_info(session, org_id, delivery_ids: list[int], ancestry_of=None) -
             deliveries += session.execute(query.where(Delivery.id.in_(chunk))).all()
     # Rows become plain tuples here: attribute access on a result Row costs about a
     # microsecond, and a lot of 2,000 origins reads some 40,000 of them.
-    deliveries = [tuple(row) for row in deliveries]
+    return facts_of(session, [tuple(row) for row in deliveries])
+
+
+def facts_of(session, deliveries: list[tuple]) -> dict[int, tuple]:
+    """{delivery id: (delivery tuple, plot row, producer row, agreements in force that day)}
+    for delivery tuples as _DELIVERY_COLUMNS reads them."""
+    if not deliveries:
+        return {}
     plots = {
         plot_id: (
             plot_id,

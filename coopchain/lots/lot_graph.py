@@ -88,16 +88,3 @@ def load_graph(session: Session, org_id: int, ancestry_of: int | None = None) ->
         graph.consumers[lot_id].append((transformation_id, int(quantity_kg * 1000)))
         graph.kinds[transformation_id] = kind
     return graph
-
-
-def _ancestry_in(graph: _Graph, lot_id: int) -> dict:
-    """The lot and its ancestors, walked in memory on a loaded graph."""
-    found, stack = {}, [lot_id]
-    while stack:
-        current = stack.pop()
-        if current in found or current not in graph.lots:
-            continue
-        row = found[current] = graph.lots[current]
-        if row.transformation_id is not None:
-            stack.extend(input_id for input_id, _q in graph.inputs.get(row.transformation_id, ()))
-    return found

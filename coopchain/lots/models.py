@@ -19,6 +19,7 @@ from sqlalchemy import (
     Index,
     Integer,
     Numeric,
+    Text,
     UniqueConstraint,
 )
 from sqlmodel import Field, SQLModel
@@ -198,6 +199,33 @@ class TransformationInput(SQLModel, table=True):
     lot_id: int = Field(foreign_key="lots.id", index=True)
     #: How much of the input lot this transformation consumed (partial consumption allowed).
     quantity_kg: Decimal = Field(sa_type=KG)
+
+
+class LotOriginShare(SQLModel, table=True):
+    """One delivery's exact share of a lot made by a transformation (issue 19 §2): written with
+    the transformation that makes the lot, deleted when it is voided, so a lot's origins are one
+    indexed read instead of a walk of its genealogy (origin_shares.py).
+
+    The share is the fraction share_num / share_den of the lot; every row of a lot has the same
+    denominator and the numerators add up to it exactly. They are whole numbers of any size
+    (a product of gram totals along the genealogy), kept as decimal text so both databases hold
+    them exactly. Origin lots (from a delivery) have no rows: a delivery lot is all itself.
+    """
+
+    __tablename__ = "lot_origin_shares"
+
+    lot_id: int = Field(foreign_key="lots.id", primary_key=True)
+    #: The delivery's own lot.
+    origin_lot_id: int = Field(foreign_key="lots.id", primary_key=True, index=True)
+    organization_id: int = Field(foreign_key="organizations.id", index=True)
+    delivery_id: int = Field(foreign_key="deliveries.id")
+    #: Which lots hold a plot's coffee (EUDR questions) is an indexed read too.
+    plot_id: int = Field(foreign_key="plots.id", index=True)
+    share_num: str = Field(sa_type=Text)
+    share_den: str = Field(sa_type=Text)
+    #: Some lot between the delivery and this lot (this lot included) gave up the organic
+    #: claim (DOMAIN.md §3).
+    downgraded: bool = Field(default=False)
 
 
 class Bag(SQLModel, table=True):

@@ -1,20 +1,16 @@
 """A lot's origins: which deliveries, plots and producers it came from, and how many kg each.
 
-This is the one function (`origins_of`) behind the lot page, the API, the spreadsheets and,
-later, certificates and QR pages, so they can never disagree (issue: lots).
+This is the one function (`origins_of`) behind the lot page, the API, the spreadsheets,
+certificates and QR pages, so they can never disagree (issue: lots).
 
-How: one recursive query collects the lot's ancestry (lot → the transformation that made it →
-that transformation's inputs → …). Every transformation mixes its inputs, so each output has
-the inputs' composition in proportion to the quantities consumed. Walking the ancestry from
-the lot back to the deliveries, a lot's share of the target is the sum, over the
-transformations that consumed it, of (their outputs' share × what they took of it / all they
-took). Shares are exact fractions; kilograms are shared out to the gram so they add up to the
-lot exactly. Lot ids only grow, and a transformation's outputs are always newer than its
-inputs, so descending id order visits every consumer before what it consumed.
-The queries are in lot_graph.py (the ancestry) and delivery_facts.py (each delivery's facts).
+How (issue 19 §2): each lot's exact share of every delivery it descends from is written with the
+transformation that makes it (origin_shares.py), so a lot's origins are one indexed read of those
+shares joined to their deliveries (delivery_facts.share_rows), then the facts of those deliveries
+(plots, producers, agreements) in a few more. Kilograms are shared out to the gram so they add up
+to the lot exactly. A voided lot has no stored shares: its origins are recomputed from its
+ancestry with the same arithmetic (origin_shares.recompute).
 """
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -23,9 +19,9 @@ from sqlmodel import Session
 
 from coopchain.farms import rules as farm_rules
 from coopchain.farms.rules import OrganicStatus
-from coopchain.lots import rules
-from coopchain.lots.delivery_facts import _delivery_info
-from coopchain.lots.lot_graph import _ancestry_in, load_graph
+from coopchain.lots import origin_shares, rules
+from coopchain.lots.delivery_facts import _delivery_info, facts_of, share_rows, status_rows
+from coopchain.lots.lot_graph import load_graph
 from coopchain.lots.models import Lot
 
 
@@ -128,89 +124,88 @@ class LotOrigins:
 
 def origins_of(session: Session, lot: Lot, *, with_graph: bool = False) -> LotOrigins:
     """The origins of `lot`; the lot must already be scoped to the caller's organisation."""
-    graph = load_graph(session, lot.organization_id, ancestry_of=lot.id)
-    shares = _origin_lot_shares(lot.id, graph.lots, graph.inputs, graph.consumers)
-    info = _delivery_info(
-        session,
-        lot.organization_id,
-        [graph.lots[lot_id].delivery_id for lot_id in shares],
-        ancestry_of=lot.id,
-    )
-    result = _lot_origins(lot.id, lot.quantity_kg, graph.lots, graph.lots, shares, info)
+    if lot.voided_at is not None:
+        result = _recomputed(session, lot)
+    else:
+        result = _from_rows(session, lot, share_rows(session, lot.organization_id, [lot])[lot.id])
     if with_graph:
+        graph = load_graph(session, lot.organization_id, ancestry_of=lot.id)
         result.nodes, result.edges = _graph(lot.id, graph.lots, graph.inputs, graph.kinds)
     return result
 
 
 def origins_of_many(session: Session, org_id: int, lots: list[Lot]) -> dict[int, LotOrigins]:
-    """{lot id: origins} for many lots at once (exports): the same computation as origins_of,
-    on the organisation's whole lot graph loaded in two queries instead of a few per lot."""
-    graph = load_graph(session, org_id)
-    shares_of = {}
+    """{lot id: origins} for many lots at once (exports): the same answer as origins_of, with
+    the shares of all the lots read together."""
+    live = [lot for lot in lots if lot.voided_at is None]
+    rows = share_rows(session, org_id, live)
+    deliveries = {row[0][0]: row[0] for found in rows.values() for row in found}
+    info = facts_of(session, list(deliveries.values()))
+    result = {lot.id: _from_rows(session, lot, rows[lot.id], info) for lot in live}
     for lot in lots:
-        ancestry = _ancestry_in(graph, lot.id)
-        shares_of[lot.id] = (
-            ancestry,
-            _origin_lot_shares(lot.id, ancestry, graph.inputs, graph.consumers),
-        )
-    delivery_ids = {
-        graph.lots[origin_id].delivery_id
-        for _ancestry, shares in shares_of.values()
-        for origin_id in shares
-    }
-    info = _delivery_info(session, org_id, list(delivery_ids))
-    return {
-        lot.id: _lot_origins(lot.id, lot.quantity_kg, graph.lots, ancestry, shares, info)
-        for lot in lots
-        for ancestry, shares in [shares_of[lot.id]]
-    }
+        if lot.voided_at is not None:
+            result[lot.id] = _recomputed(session, lot)
+    return result
 
 
-def _lot_origins(lot_id, quantity_kg, all_lots, ancestry, shares, info) -> LotOrigins:
-    delivery_kg = rules.share_out(
-        quantity_kg, {all_lots[origin_id].delivery_id: share for origin_id, share in shares.items()}
-    )
+def organic_statuses(session: Session, org_id: int, lots: list[Lot]) -> dict[int, OrganicStatus]:
+    """{lot id: organic status}: exactly origins_of_many(...)[id].organic_status (the same
+    shares, the same rule: DOMAIN.md §3), reading only each origin's delivery date, plot
+    conversion start and downgrade flag, for pages that show only the status of thousands of
+    lots (the dashboard's stock, a merge's organic check)."""
+    live = [lot for lot in lots if lot.voided_at is None]
+    found: dict[int, list] = {lot.id: [lot.downgraded] for lot in live}
+    for lot_id, downgraded, on, conversion_start in status_rows(session, org_id, live):
+        row = found[lot_id]
+        row[0] = row[0] or downgraded
+        row.append(farm_rules.organic_status(conversion_start, on))
+    result = {
+        lot_id: OrganicStatus.CONVENTIONAL
+        if row[0] or len(row) == 1
+        else rules.worst_organic_status(row[1:])
+        for lot_id, row in found.items()
+    }
+    for lot in lots:
+        if lot.voided_at is not None:
+            result[lot.id] = _recomputed(session, lot).organic_status
+    return result
+
+
+def _from_rows(session, lot: Lot, rows: list[tuple], info: dict | None = None) -> LotOrigins:
+    """Origins from share_rows' [(delivery tuple, numerator, downgraded)] of one lot."""
+    if info is None:
+        info = facts_of(session, [delivery for delivery, _num, _down in rows])
+    weights = {delivery[0]: num for delivery, num, _down in rows}
+    downgraded = lot.downgraded or any(down for _delivery, _num, down in rows)
+    return _lot_origins(lot.id, lot.quantity_kg, weights, info, downgraded)
+
+
+def _recomputed(session, lot: Lot) -> LotOrigins:
+    """A voided lot's origins, rebuilt from its ancestry (its stored shares were deleted)."""
+    computed, lots = origin_shares.recompute(session, lot.organization_id, ancestry_of=lot.id)
+    if lot.delivery_id is not None:
+        weights, downgraded = {lot.delivery_id: 1}, lot.downgraded
+    else:
+        shares = computed.get(lot.id, origin_shares.Shares())
+        weights = {lots[o].delivery_id: num for o, (num, _down) in shares.rows.items()}
+        downgraded = lot.downgraded or any(down for _num, down in shares.rows.values())
+    info = _delivery_info(session, lot.organization_id, list(weights), ancestry_of=lot.id)
+    return _lot_origins(lot.id, lot.quantity_kg, weights, info, downgraded)
+
+
+def _lot_origins(lot_id, quantity_kg, weights, info, downgraded) -> LotOrigins:
+    """`weights`: {delivery id: its share of the lot, any common scale}."""
+    delivery_kg = rules.share_out(quantity_kg, weights)
     origins = sorted(
         (_origin(info[delivery_id], kg) for delivery_id, kg in delivery_kg.items()),
         key=lambda o: (-o.kg, o.delivered_on, o.ticket_number),
     )
-    downgraded = any(row.downgraded for row in ancestry.values())
     status = (
         OrganicStatus.CONVENTIONAL
         if downgraded or not origins
         else rules.worst_organic_status(origin.organic_status for origin in origins)
     )
     return LotOrigins(lot_id, quantity_kg, origins, status, downgraded)
-
-
-#: Shares are fixed-point integers with 40 decimal digits: plain integer arithmetic (no gcd per
-#: step, unlike Fraction), and an error below 1e-36 of a lot even after many steps, far under
-#: the gram that share_out rounds to.
-SHARE_SCALE = 10**40
-
-
-def _origin_lot_shares(target_id, lots, inputs, consumers) -> dict[int, int]:
-    """{origin lot id: its share of the target, in units of 1/SHARE_SCALE}."""
-    transformation_share: dict[int, int] = defaultdict(int)
-    consumed_by: dict[int, int] = {
-        tid: sum(int(q * 1000) for _lot, q in rows) for tid, rows in inputs.items()
-    }
-    origin_shares: dict[int, int] = {}
-    for lot_id in sorted(lots, reverse=True):
-        if lot_id == target_id:
-            share = SHARE_SCALE
-        else:
-            share = sum(
-                transformation_share[tid] * grams // consumed_by[tid]
-                for tid, grams in consumers.get(lot_id, ())
-                if tid in transformation_share
-            )
-        row = lots[lot_id]
-        if row.delivery_id is not None:
-            origin_shares[lot_id] = share
-        elif row.transformation_id is not None:
-            transformation_share[row.transformation_id] += share
-    return {lot_id: share for lot_id, share in origin_shares.items() if share > 0}
 
 
 def _origin(info: tuple, kg: Decimal) -> Origin:

@@ -17,7 +17,7 @@ from coopchain.clock import utcnow
 from coopchain.db import in_organization, owned, settings_of
 from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.ledger.services import append
-from coopchain.lots import rules
+from coopchain.lots import origin_shares, rules
 from coopchain.lots.models import Lot, Transformation, TransformationInput, TransformationKind
 from coopchain.lots.services import get_lot, lock_lots, new_lot_codes
 from coopchain.lots.transformation_checks import (
@@ -96,7 +96,8 @@ def take_sample(session, org_id, user_id, code, sample_kg, occurred_on, *, notes
 
 
 def _transform(session: Session, org_id: int, user_id: int | None, draft: Draft):
-    wanted = [(get_lot(session, org_id, code), q) for code, q in draft.inputs]
+    found = _lots_by_code(session, org_id, [code for code, _q in draft.inputs])
+    wanted = [(found.get(code) or get_lot(session, org_id, code), q) for code, q in draft.inputs]
     locked = lock_lots(session, org_id, [lot.id for lot, _q in wanted])
     taken = [(locked[lot.id], q) for lot, q in wanted]
     taken = _check_inputs(taken, draft)
@@ -145,6 +146,7 @@ def _transform(session: Session, org_id: int, user_id: int | None, draft: Draft)
     ]
     session.add_all(made)
     session.flush()
+    origin_shares.record(session, org_id, taken, made)
     append(
         session,
         org_id,
@@ -175,6 +177,17 @@ def _transform(session: Session, org_id: int, user_id: int | None, draft: Draft)
         user_id=user_id,
     )
     return transformation
+
+
+def _lots_by_code(session: Session, org_id: int, codes: list[str]) -> dict[str, Lot]:
+    """{code: lot} of those codes the organisation has, in one query per 900 codes (a merge of
+    a hundred lots is one read, not a hundred); get_lot names a code that is missing."""
+    found = {}
+    for start in range(0, len(codes), 900):  # SQLite's bound-parameter limit
+        chunk = codes[start : start + 900]
+        lots = session.scalars(owned(Lot, org_id).where(Lot.code.in_(chunk)))
+        found.update((lot.code, lot) for lot in lots)
+    return found
 
 
 def get_transformation(session: Session, org_id: int, transformation_id: int):
@@ -272,6 +285,7 @@ def void_transformation(
     for lot, quantity in inputs:
         locked[lot.id].available_kg += quantity
     transformation.voided_at, transformation.void_reason = now, reason.strip()
+    origin_shares.remove(session, org_id, [output.id for output in outputs])
     session.flush()
     append(
         session,

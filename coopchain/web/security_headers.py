@@ -39,8 +39,9 @@ def tile_sources(config) -> str:
 
 def _secure(response):
     headers = response.headers
-    policy = STAFF_POLICY.format(nonce=csp_nonce(), tiles=tile_sources(current_app.config))
-    headers.setdefault("Content-Security-Policy", policy)
+    if "Content-Security-Policy" not in headers:  # public pages set their own: no nonce to make
+        policy = STAFF_POLICY.format(nonce=csp_nonce(), tiles=tile_sources(current_app.config))
+        headers["Content-Security-Policy"] = policy
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")

@@ -182,3 +182,59 @@ def test_the_api_and_the_audit_page_report_a_changed_row(
     login("auditor")
     page = client.get("/ledger?verify=1&lang=en").data.decode()
     assert f"deliveries {season['lot'].delivery_id}: net_kg is 1.000" in page
+
+
+def _share_rows(db_session, lot_id):
+    from sqlalchemy import select
+
+    from coopchain.lots.models import LotOriginShare
+
+    return db_session.scalars(
+        select(LotOriginShare)
+        .where(LotOriginShare.lot_id == lot_id)
+        .order_by(LotOriginShare.origin_lot_id)
+    ).all()
+
+
+def test_a_tampered_origin_share_is_named_against_the_recomputation(db_session, org, season):
+    from coopchain.lots.models import LotOriginShare
+
+    merged = transformations.parts_of(db_session, season["merge"])[1][0]
+    first, second = _share_rows(db_session, merged.id)
+    # Merged from 500 kg of one delivery and 200 kg of the other: 5/7 and 2/7.
+    assert (first.share_num, first.share_den, second.share_num) == ("5", "7", "2")
+    db_session.execute(
+        update(LotOriginShare)
+        .where(
+            LotOriginShare.lot_id == merged.id,
+            LotOriginShare.origin_lot_id == first.origin_lot_id,
+        )
+        .values(share_num="6")
+    )
+    db_session.expire_all()
+    differences = reconcile(db_session, org.id).differences
+    origin_code = db_session.get(Lot, first.origin_lot_id).code
+    assert [(d.table, d.row, d.field, d.stored, d.expected) for d in differences] == [
+        ("lot_origin_shares", f"{merged.code} {origin_code}", "share", "6/7", "5/7")
+    ]
+    assert "recomputed from the genealogy 5/7" in differences[0].describe()
+
+
+def test_a_deleted_origin_share_is_named(db_session, org, season):
+    from sqlalchemy import delete
+
+    from coopchain.lots.models import LotOriginShare
+
+    green_id = season["bag"].lot_id
+    (row,) = _share_rows(db_session, green_id)[:1]
+    db_session.execute(
+        delete(LotOriginShare).where(
+            LotOriginShare.lot_id == green_id, LotOriginShare.origin_lot_id == row.origin_lot_id
+        )
+    )
+    db_session.expire_all()
+    differences = reconcile(db_session, org.id).differences
+    assert [(d.table, d.field, d.stored, d.expected) for d in differences] == [
+        ("lot_origin_shares", "(row)", None, "present")
+    ]
+    assert "no row holds it" in differences[0].describe()

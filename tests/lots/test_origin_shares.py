@@ -1,0 +1,198 @@
+"""Materialised origins (issue 19 §2): each made lot's exact share of every delivery, written
+with the transformation that makes it, deleted when it is voided, rebuilt identically by the
+migration's backfill, and read by origins_of in place of a walk of the genealogy."""
+
+import importlib.util
+from datetime import date
+from decimal import Decimal as D
+from pathlib import Path
+
+from sqlalchemy import delete, select
+
+from coopchain.lots import origin_shares, transformations
+from coopchain.lots.models import LotOriginShare
+from coopchain.lots.origins import origins_of, origins_of_many
+from tests import factories
+
+JUNE = date(2026, 6, 10)
+MIGRATION = (
+    Path(__file__).parents[2] / "migrations/versions/20261202_19a0041c1001_lot_origin_shares.py"
+)
+
+
+def _outputs(db_session, transformation):
+    return transformations.parts_of(db_session, transformation)[1]
+
+
+def _rows(db_session, lot_ids=None) -> dict:
+    query = select(
+        LotOriginShare.lot_id,
+        LotOriginShare.origin_lot_id,
+        LotOriginShare.delivery_id,
+        LotOriginShare.plot_id,
+        LotOriginShare.share_num,
+        LotOriginShare.share_den,
+        LotOriginShare.downgraded,
+    )
+    if lot_ids is not None:
+        query = query.where(LotOriginShare.lot_id.in_(lot_ids))
+    return {(r[0], r[1]): tuple(r[2:]) for r in db_session.execute(query)}
+
+
+def _genealogy(db_session, org, farm):
+    """d1 (500 kg) + 200 kg of d2 (300.5 kg) merged, split 400/300, the 400 merged with d3
+    (400 kg) and processed to 624 kg of green: green is 5/14 d1, 2/14 d2, 7/14 d3."""
+    producer, plot = farm
+    d1, lot1 = factories.delivery(db_session, org, producer, plot)
+    d2, lot2 = factories.delivery(db_session, org, producer, plot, gross_kg=D("320.5"))
+    d3, lot3 = factories.delivery(db_session, org, producer, plot, gross_kg=D("420"))
+    merge = transformations.merge(
+        db_session, org.id, None, [(lot1.code, None), (lot2.code, D("200"))], JUNE
+    )
+    (merged,) = _outputs(db_session, merge)
+    split = transformations.split(db_session, org.id, None, merged.code, [D("400"), D("300")], JUNE)
+    first, _second = _outputs(db_session, split)
+    again = transformations.merge(
+        db_session, org.id, None, [(first.code, None), (lot3.code, None)], JUNE
+    )
+    (mixed,) = _outputs(db_session, again)
+    step = transformations.process(
+        db_session, org.id, None, mixed.code, None, "green", D("624"), JUNE, confirm_yield=True
+    )
+    (green,) = _outputs(db_session, step)
+    return {"deliveries": (d1, d2, d3), "lots": (lot1, lot2, lot3), "green": green, "step": step}
+
+
+def test_a_made_lot_keeps_its_exact_shares_adding_up_to_one(db_session, org, farm):
+    made = _genealogy(db_session, org, farm)
+    green = made["green"]
+    lot1, lot2, lot3 = made["lots"]
+    d1, d2, d3 = made["deliveries"]
+    rows = _rows(db_session, [green.id])
+    plot_id = farm[1].id
+    assert rows == {
+        (green.id, lot1.id): (d1.id, plot_id, "5", "14", False),
+        (green.id, lot2.id): (d2.id, plot_id, "2", "14", False),
+        (green.id, lot3.id): (d3.id, plot_id, "7", "14", False),
+    }
+    found = {o.ticket_number: o.kg for o in origins_of(db_session, green).origins}
+    # 624 kg × 5/14 = 222.857142…, × 2/14 = 89.142857…: the left-over gram goes to the larger
+    # remainder, so the origins add up to the lot.
+    assert found == {
+        d1.ticket_number: D("222.857"),
+        d2.ticket_number: D("89.143"),
+        d3.ticket_number: D("312.000"),
+    }
+    assert sum(found.values()) == green.quantity_kg
+
+
+def test_every_stored_share_is_what_the_genealogy_gives(db_session, org, farm):
+    _genealogy(db_session, org, farm)
+    computed, _lots = origin_shares.recompute(db_session, org.id)
+    stored, _facts = origin_shares.stored(db_session, org.id, list(computed))
+    assert stored == computed
+    for shares in stored.values():
+        assert sum(num for num, _down in shares.rows.values()) == shares.den
+
+
+def test_voiding_a_transformation_deletes_its_lots_shares_and_origins_still_answer(
+    db_session, org, farm
+):
+    made = _genealogy(db_session, org, farm)
+    green = made["green"]
+    before = [(o.delivery_id, o.kg) for o in origins_of(db_session, green).origins]
+    transformations.void_transformation(db_session, org.id, None, made["step"].id, "wrong form")
+    db_session.refresh(green)
+    assert _rows(db_session, [green.id]) == {}
+    assert [(o.delivery_id, o.kg) for o in origins_of(db_session, green).origins] == before
+    many = origins_of_many(db_session, org.id, [green, made["lots"][0]])
+    assert [(o.delivery_id, o.kg) for o in many[green.id].origins] == before
+    assert [o.kg for o in many[made["lots"][0].id].origins] == [D("500.000")]
+
+
+def test_a_sample_writes_no_shares_and_a_delivery_lot_is_its_own_origin(db_session, org, farm):
+    producer, plot = farm
+    delivery, lot = factories.delivery(db_session, org, producer, plot)
+    transformations.take_sample(db_session, org.id, None, lot.code, D("0.3"), JUNE)
+    assert _rows(db_session) == {}
+    (origin,) = origins_of(db_session, lot).origins
+    assert (origin.delivery_id, origin.kg) == (delivery.id, D("500.000"))
+
+
+def test_a_downgrade_is_kept_on_every_share_made_from_it(db_session, org, farm):
+    producer, organic_plot = farm
+    conventional = factories.plot(db_session, org, producer, organic_conversion_start=None)
+    _d, organic = factories.delivery(db_session, org, producer, organic_plot)
+    _d, other = factories.delivery(db_session, org, producer, conventional)
+    merge = transformations.merge(
+        db_session,
+        org.id,
+        None,
+        [(organic.code, None), (other.code, None)],
+        JUNE,
+        downgrade_reason="Sold as conventional",
+    )
+    (merged,) = _outputs(db_session, merge)
+    step = transformations.process(
+        db_session, org.id, None, merged.code, None, "green", D("780"), JUNE
+    )
+    (green,) = _outputs(db_session, step)
+    rows = _rows(db_session, [merged.id, green.id])
+    assert len(rows) == 4 and all(row[4] for row in rows.values())
+    assert origins_of(db_session, green).downgraded
+
+
+def test_the_migrations_backfill_writes_the_same_rows_as_the_services(db_session, org, farm):
+    _genealogy(db_session, org, farm)
+    written = _rows(db_session)
+    assert len(written) == 2 + 2 * 2 + 3 + 3  # merge, split (two lots), merge, process
+    db_session.execute(delete(LotOriginShare))
+    spec = importlib.util.spec_from_file_location("origin_shares_migration", MIGRATION)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    migration._backfill(db_session.connection())
+    assert _rows(db_session) == written
+
+
+def test_organic_statuses_say_what_origins_of_many_says(db_session, org, farm):
+    from coopchain.lots.origins import organic_statuses
+
+    producer, organic_plot = farm
+    young = factories.plot(db_session, org, producer, organic_conversion_start=date(2025, 1, 1))
+    conventional = factories.plot(db_session, org, producer, organic_conversion_start=None)
+    made = _genealogy(db_session, org, farm)
+    _d, converting = factories.delivery(db_session, org, producer, young)
+    _d, other = factories.delivery(db_session, org, producer, conventional)
+    _d, organic = factories.delivery(db_session, org, producer, organic_plot)
+    mixed = transformations.merge(
+        db_session, org.id, None, [(converting.code, None), (other.code, None)], JUNE
+    )
+    downgraded = transformations.merge(
+        db_session,
+        org.id,
+        None,
+        [(organic.code, D("100")), (_outputs(db_session, mixed)[0].code, D("100"))],
+        JUNE,
+        downgrade_reason="Sold as conventional",
+    )
+    transformations.void_transformation(db_session, org.id, None, made["step"].id, "wrong")
+    db_session.refresh(made["green"])
+    lots = [
+        made["green"],  # voided: recomputed
+        *made["lots"],
+        converting,
+        other,
+        organic,
+        _outputs(db_session, mixed)[0],
+        _outputs(db_session, downgraded)[0],
+    ]
+    expected = {
+        lot_id: found.organic_status
+        for lot_id, found in origins_of_many(db_session, org.id, lots).items()
+    }
+    assert organic_statuses(db_session, org.id, lots) == expected
+    assert {status.value for status in expected.values()} == {
+        "organic",
+        "in_conversion",
+        "conventional",
+    }
