@@ -15,9 +15,11 @@
 No database and no Flask here: certs/keys.py keeps the rows and the ledger.
 """
 
+import asyncio
 import base64
 import hashlib
 import io
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -77,6 +79,18 @@ class SignatureCheck:
 
 
 # --- keys and certificates --------------------------------------------------------------------
+
+
+def outside_event_loop(fn, *args, **kwargs):
+    """Call one of pyHanko's synchronous functions. They run asyncio.run(), which is refused in a
+    thread whose event loop is already running (an async server, Playwright's synchronous API
+    loading the demo in the browser tests): there it runs in a short-lived thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args, **kwargs).result()
 
 
 def fingerprint(certificate_pem: bytes) -> str:
@@ -279,7 +293,7 @@ def sign_pdf(pdf: bytes, material: KeyMaterial, *, reason: str, name: str, locat
         name=name[:200],
         location=location[:200],
     )
-    out = signers.sign_pdf(writer, meta, signer=_signer(material))
+    out = outside_event_loop(signers.sign_pdf, writer, meta, signer=_signer(material))
     return out.getvalue()
 
 
@@ -308,7 +322,9 @@ def check_pdf(pdf: bytes, trusted_certificate_pem: bytes, moment: datetime) -> S
     )
     embedded = signatures[-1]
     try:
-        status = validate_pdf_signature(embedded, signer_validation_context=context)
+        status = outside_event_loop(
+            validate_pdf_signature, embedded, signer_validation_context=context
+        )
     except Exception as exc:  # noqa: BLE001  (a malformed signature is reported, not raised)
         return SignatureCheck(signed=True, problem=f"signature unreadable: {type(exc).__name__}")
     cert = status.signing_cert

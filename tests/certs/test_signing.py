@@ -3,6 +3,7 @@ signatures a PDF library validates with the organisation's certificate as the tr
 /verify checking the signature and naming the key, and revocation that leaves earlier
 documents verifiable."""
 
+import asyncio
 import io
 import re
 from datetime import date
@@ -285,3 +286,20 @@ def test_the_admin_page_generates_uploads_and_revokes(client, login, db_session,
     assert db_session.get(SigningKey, key.id).revoke_reason == "Rotated"
     pem = client.get(f"/settings/signing/keys/{key.id}/certificate.pem")
     assert pem.get_data(as_text=True).startswith("-----BEGIN CERTIFICATE-----")
+
+
+def test_a_pdf_is_signed_and_checked_inside_a_running_event_loop(app_context):
+    """pyHanko's synchronous API calls asyncio.run(), refused where an event loop already runs
+    (Playwright's loading the demo for the browser tests failed with 'asyncio.run() cannot be
+    called from a running event loop')."""
+    from coopchain.pdf import write_pdf
+
+    material = signing.generate("Cooperativa", "PE", utcnow())
+    unsigned = write_pdf("<html><body><p>Hola</p></body></html>")
+
+    async def inside_a_loop():
+        signed = signing.sign_pdf(unsigned, material, reason="r", name="n", location="PE")
+        return signed, signing.check_pdf(signed, material.certificate_pem, utcnow())
+
+    signed, check = asyncio.run(inside_a_loop())
+    assert len(signed) > len(unsigned) and check.ok
