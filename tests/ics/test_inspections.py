@@ -21,9 +21,14 @@ def members(db_session, org):
     return [factories.producer(db_session, org) for _ in range(3)]
 
 
+def this_year() -> date:
+    """A day of the pinned year that is not in the future (a week ago, or 1 January)."""
+    return max(date(today().year, 1, 1), today() - timedelta(days=7))
+
+
 def inspect(db_session, org, producer, **fields):
     data = {
-        "inspected_on": date(today().year, 3, 2),
+        "inspected_on": this_year(),
         "inspector": "Rosa Tello",
         "result": "compliant",
         **fields,
@@ -41,7 +46,7 @@ def test_the_report_names_who_was_inspected_this_year_and_who_not(db_session, or
         result="major_nonconformity",
         sanction="suspension",
         sanction_reason="Herbicide found in the store",
-        sanction_until=date(today().year, 9, 30),
+        sanction_until=this_year() + timedelta(days=90),
     )
     inspect(db_session, org, third, inspected_on=date(today().year - 1, 11, 5))
 
@@ -106,7 +111,7 @@ def test_the_page_form_xlsx_and_api(client, login, api, db_session, org, members
     bad = client.post(
         f"/producers/{first.id}/inspections/new",
         data={
-            "inspected_on": "2026-03-02",
+            "inspected_on": this_year().isoformat(),
             "inspector": "Rosa",
             "result": "compliant",
             "sanction": "exclusion",
@@ -116,7 +121,7 @@ def test_the_page_form_xlsx_and_api(client, login, api, db_session, org, members
     ok = client.post(
         f"/producers/{first.id}/inspections/new",
         data={
-            "inspected_on": date(today().year, 3, 2).isoformat(),
+            "inspected_on": this_year().isoformat(),
             "inspector": "Rosa",
             "result": "compliant",
             "sanction": "none",
@@ -134,7 +139,7 @@ def test_the_page_form_xlsx_and_api(client, login, api, db_session, org, members
         "/api/v1/ics/inspections",
         json={
             "producer_id": second.id,
-            "inspected_on": date(today().year, 4, 1).isoformat(),
+            "inspected_on": this_year().isoformat(),
             "inspector": "Luis",
             "result": "minor_nonconformity",
             "sanction": "warning",
@@ -147,7 +152,7 @@ def test_the_page_form_xlsx_and_api(client, login, api, db_session, org, members
         "/api/v1/ics/inspections",
         json={
             "producer_id": second.id,
-            "inspected_on": "2026-04-01",
+            "inspected_on": this_year().isoformat(),
             "inspector": "Luis",
             "result": "compliant",
             "sanction": "warning",

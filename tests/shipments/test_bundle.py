@@ -109,6 +109,9 @@ def test_openssl_verifies_the_manifest_signature(client, login, certified, tmp_p
         str(tmp_path / bundle.SIGNER),
         "-out",
         "/dev/null",
+        # The key was made on the pinned day: verify as of then, not the machine's clock.
+        "-attime",
+        str(int(utcnow().timestamp())),
     ]  # fmt: skip  (one flag and its value per pair reads like the command line)
     assert subprocess.run(command, capture_output=True, check=False).returncode == 0
     (tmp_path / bundle.MANIFEST).write_bytes(b"0" * 64 + b"  forged.pdf\n")
