@@ -67,11 +67,10 @@ def shipment_plots(session: Session, org_id: int, shipment: Shipment, lots) -> l
     ]
 
 
-def shipment_package(session: Session, org_id: int, reference: str) -> EudrPackage:
-    """The package for shipment `reference`: Type II FeatureCollection(s) of its origin plots,
-    its HS code and net weight. Raises OutsideEudr for pitahaya, DomainError for a shipment
-    without bags, EudrInvalid listing every plot that is not EUDR-valid."""
-    shipment = get_shipment(session, org_id, reference)
+def eudr_totals(session: Session, shipment: Shipment):
+    """The shipment's totals when it has something to declare under the EUDR: OutsideEudr for
+    pitahaya, DomainError for a shipment without bags. The GeoJSON package and the due
+    diligence statement both start here."""
     if shipment.crop != Crop.COFFEE:
         # Pitahaya is not in scope (CN 0810 90 20): no EUDR data is demanded (DOMAIN.md §2).
         raise OutsideEudr(
@@ -91,6 +90,15 @@ def shipment_package(session: Session, org_id: int, reference: str) -> EudrPacka
                 reference=shipment.reference,
             )
         )
+    return totals
+
+
+def shipment_package(session: Session, org_id: int, reference: str) -> EudrPackage:
+    """The package for shipment `reference`: Type II FeatureCollection(s) of its origin plots,
+    its HS code and net weight. Raises OutsideEudr for pitahaya, DomainError for a shipment
+    without bags, EudrInvalid listing every plot that is not EUDR-valid."""
+    shipment = get_shipment(session, org_id, reference)
+    totals = eudr_totals(session, shipment)
     lots = [line.lot for line in totals.lines]
     plots = shipment_plots(session, org_id, shipment, lots)
     return build_package(plots, hs_code=hs_code_of(shipment), net_kg=totals.net_kg)

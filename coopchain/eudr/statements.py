@@ -7,12 +7,10 @@ the net weight, and the organisation's EU account (who files, EORI, activity).
 from collections import defaultdict
 from decimal import Decimal
 
-from flask_babel import gettext as _
 from sqlmodel import Session
 
 from coopchain.auth.models import Organization
-from coopchain.certs.eudr_shipment import OutsideEudr, shipment_plots
-from coopchain.errors import DomainError
+from coopchain.certs.eudr_shipment import eudr_totals, shipment_plots
 from coopchain.eudr.accounts import get_account
 from coopchain.eudr.statement import (
     GREEN_COFFEE_HEADING,
@@ -22,11 +20,10 @@ from coopchain.eudr.statement import (
     DdsProducer,
     build_statements,
 )
-from coopchain.farms.models import Crop
 from coopchain.lots.origins import origins_of_many
 from coopchain.lots.rules import GRAM, share_out
 from coopchain.shipments.models import Shipment
-from coopchain.shipments.services import get_shipment, totals_of
+from coopchain.shipments.services import get_shipment
 
 
 def _description(shipment: Shipment, bags: int, net_kg: Decimal) -> str:
@@ -53,25 +50,7 @@ def _producer_kg(session: Session, org_id: int, lines) -> dict[str, Decimal]:
 
 
 def statement_input(session: Session, org_id: int, shipment: Shipment) -> DdsInput:
-    if shipment.crop != Crop.COFFEE:
-        # Pitahaya is outside the EUDR (DOMAIN.md §2): there is nothing to declare.
-        raise OutsideEudr(
-            _(
-                "Shipment %(reference)s is %(crop)s: %(crop)s is outside the EUDR, so it needs "
-                "no geolocation package.",
-                reference=shipment.reference,
-                crop=_(shipment.crop),
-            )
-        )
-    totals = totals_of(session, shipment)
-    if not totals.bags:
-        raise DomainError(
-            _(
-                "No bags are allocated to shipment %(reference)s: allocate bags before "
-                "downloading its EUDR package.",
-                reference=shipment.reference,
-            )
-        )
+    totals = eudr_totals(session, shipment)
     organization = session.get(Organization, org_id)
     plots = shipment_plots(session, org_id, shipment, [line.lot for line in totals.lines])
     by_producer = defaultdict(list)
