@@ -93,7 +93,6 @@ bench-forest: translations
 bench-payments: translations
 	$(BIN)/python -m benchmarks.bench_payments --databases sqlite,postgresql
 	$(BIN)/python -m benchmarks.bench_settlement --databases sqlite,postgresql
-	$(BIN)/python -m benchmarks.dds_bench
 
 # Plots from a KoboToolbox export of 2,000 rows, preview and import (issue 17 §1).
 bench-fieldimport: translations
