@@ -48,6 +48,7 @@ from coopchain.cli import alembic_config
 from coopchain.clock import today
 from coopchain.db import database
 from coopchain.farms import agreements, plots, producers
+from coopchain.heap import settle_startup_heap
 from coopchain.lots import lots_xlsx, services, transformations
 from coopchain.lots.models import Delivery, Lot
 from coopchain.lots.origins import origins_of
@@ -415,8 +416,10 @@ def bench_size(config: dict, kind: str, n: int, always_profile: bool) -> SizeRes
     result.setup_s = time.perf_counter() - started
     result.genealogy_s = timings.get("genealogy_s", 0.0)
     # A fresh app (and engine) for the measurements: "cold" starts with an empty statement
-    # cache, as after a restart, and setup leaves nothing behind in memory.
+    # cache, as after a restart, and setup leaves nothing behind in memory. Its startup objects
+    # are frozen out of the garbage collector as the server does (coopchain.wsgi).
     app = create_app(config)
+    settle_startup_heap()
     try:
         measure_origins(app, result, lot_id, always_profile)
         measure_page(app, result, code, email, always_profile)

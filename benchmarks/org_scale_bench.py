@@ -40,6 +40,7 @@ from coopchain.cli import alembic_config
 from coopchain.clock import today
 from coopchain.dashboard.page import dashboard
 from coopchain.db import database, settings_of
+from coopchain.heap import settle_startup_heap
 from coopchain.lots import rules
 from coopchain.lots.mass_balance import mass_balance
 from coopchain.lots.models import Delivery, Lot
@@ -273,6 +274,8 @@ def main(argv=None) -> int:
             app = create_app(config)
             try:
                 org_id, email, seasons = build(app, args.deliveries)
+                # What the server does once it has loaded the app (coopchain.wsgi).
+                settle_startup_heap()
                 by_kind[kind] = measure(app, org_id, email, seasons)
             finally:
                 app.extensions["coopchain.db"].engine.dispose()

@@ -274,7 +274,7 @@ def free_port() -> int:
 
 
 class Server:
-    """gunicorn serving create_app() on `url`, its output kept in a file to show on failure."""
+    """gunicorn serving coopchain.wsgi:app on `url`; its output is kept to show on failure."""
 
     def __init__(self, url: str, workdir: str):
         self.port = free_port()
@@ -297,7 +297,7 @@ class Server:
                 str(WORKERS),
                 "--bind",
                 f"127.0.0.1:{self.port}",
-                "coopchain:create_app()",
+                "coopchain.wsgi:app",
             ],
             env=env,
             stdout=self.log,
@@ -583,7 +583,7 @@ def report(info, results, args, skipped: dict[str, str]) -> str:
         f"{args.deliveries:,} deliveries of {args.deliveries // 10:,} producers, merged in three "
         f"levels, processed to green and split), {BAGS} bags filled from it with "
         "`coopchain.lots.bags.create_bags`; the page measured is one bag's `/b/<token>`.",
-        f"- Server: `gunicorn --workers {WORKERS} 'coopchain:create_app()'` with the production "
+        f"- Server: `gunicorn --workers {WORKERS} 'coopchain.wsgi:app'` with the production "
         "settings, a throw-away SECRET_KEY and `COOPCHAIN_PUBLIC_RATE_LIMIT="
         f'"{RATE_LIMIT}"`: the public pages are rate limited per client address and wrk is '
         "a single client, so the limit is raised out of the way (the limiter still runs).",

@@ -67,6 +67,7 @@ def worker_command(threads):
     """Run jobs from the queue (Huey consumer) until stopped; start as many as needed, on any
     machine sharing the database and the queue."""
     from coopchain import jobs
+    from coopchain.heap import settle_startup_heap
 
     app = current_app._get_current_object()
     queue = jobs.queue(app)
@@ -86,6 +87,7 @@ def worker_command(threads):
         max_delay=1.0,
     )
     click.echo(f"Worker on queue {queue.huey.name!r} ({type(queue.huey.storage).__name__}).")
+    settle_startup_heap()
     try:
         consumer.run()
     finally:

@@ -213,11 +213,16 @@ class LotOriginShare(SQLModel, table=True):
     """
 
     __tablename__ = "lot_origin_shares"
+    __table_args__ = (
+        # Every read is scoped to an organisation and names its lots; with an index on the
+        # organisation alone SQLite walked all of the organisation's shares to find one lot's.
+        Index("ix_lot_origin_shares_organization_lot", "organization_id", "lot_id"),
+    )
 
     lot_id: int = Field(foreign_key="lots.id", primary_key=True)
     #: The delivery's own lot.
     origin_lot_id: int = Field(foreign_key="lots.id", primary_key=True, index=True)
-    organization_id: int = Field(foreign_key="organizations.id", index=True)
+    organization_id: int = Field(foreign_key="organizations.id")
     delivery_id: int = Field(foreign_key="deliveries.id")
     #: Which lots hold a plot's coffee (EUDR questions) is an indexed read too.
     plot_id: int = Field(foreign_key="plots.id", index=True)

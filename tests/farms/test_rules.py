@@ -1,11 +1,14 @@
 """Organic status by date (DOMAIN.md §3: 36 months) and agreements in force by date."""
 
-from datetime import date
+import random
+from datetime import date, timedelta
 
 from coopchain.farms.rules import (
     OrganicStatus,
     add_months,
     agreement_active_on,
+    agreement_periods,
+    in_periods,
     organic_since,
     organic_status,
 )
@@ -56,3 +59,39 @@ def test_a_lifted_suspension_still_answers_for_the_months_it_held():
     assert _active(date(2025, 2, 28), history)
     assert not _active(date(2025, 6, 1), history)
     assert _active(date(2025, 9, 1), history)
+
+
+def _active_day_by_day(signed_on, valid_until, history, on):
+    """The rule as DOMAIN.md §1 states it, one day at a time: the reference the periods
+    (computed once per agreement for a lot's thousands of origins) must agree with."""
+    if not (signed_on <= on <= valid_until):
+        return False
+    status = "active"
+    for effective_on, changed_to in sorted(history):
+        if effective_on > on:
+            break
+        status = changed_to
+    return status == "active"
+
+
+def test_agreement_periods_answer_every_day_as_the_rule_does():
+    chooser = random.Random(19)
+    signed_on, valid_until = date(2025, 1, 10), date(2025, 3, 20)
+    days = [date(2024, 12, 25) + timedelta(days=n) for n in range(100)]
+    for _case in range(300):
+        history = [
+            (chooser.choice(days), chooser.choice(["active", "suspended", "ended"]))
+            for _change in range(chooser.randint(0, 5))
+        ]
+        periods = agreement_periods(signed_on, valid_until, history)
+        for on in days:
+            expected = _active_day_by_day(signed_on, valid_until, history, on)
+            assert in_periods(periods, on) == expected, (history, on)
+
+
+def test_agreement_periods_of_a_suspension_and_its_lifting():
+    history = [(date(2025, 3, 1), "suspended"), (date(2025, 9, 1), "active")]
+    assert agreement_periods(date(2025, 1, 10), date(2025, 12, 31), history) == [
+        (date(2025, 1, 10), date(2025, 2, 28)),
+        (date(2025, 9, 1), date(2025, 12, 31)),
+    ]

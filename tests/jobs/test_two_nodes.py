@@ -105,7 +105,7 @@ def cluster(tmp_path):
         ports.append(port)
         processes.append(
             python_process(
-                ["-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}", "coopchain:create_app()"],
+                ["-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}", "coopchain.wsgi:app"],
                 env,
                 tmp_path / f"web{n}.log",
             )

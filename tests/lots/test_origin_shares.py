@@ -7,9 +7,10 @@ from datetime import date
 from decimal import Decimal as D
 from pathlib import Path
 
+import pytest
 from sqlalchemy import delete, select
 
-from coopchain.lots import origin_shares, transformations
+from coopchain.lots import delivery_facts, origin_shares, transformations
 from coopchain.lots.models import LotOriginShare
 from coopchain.lots.origins import origins_of, origins_of_many
 from tests import factories
@@ -196,3 +197,21 @@ def test_organic_statuses_say_what_origins_of_many_says(db_session, org, farm):
         "in_conversion",
         "conventional",
     }
+
+
+def test_a_lots_shares_are_read_through_its_own_rows_not_the_whole_organisations(
+    db_session, org, farm
+):
+    """With an index on the organisation alone, SQLite searched every share the organisation
+    ever stored to find one lot's: origins grew slower with each season. The read must search
+    by organisation and lot (the migration's index) or by the lot's primary key."""
+    if db_session.get_bind().dialect.name != "sqlite":
+        pytest.skip("SQLite's query plan; PostgreSQL's planner weighs its own statistics")
+    green = _genealogy(db_session, org, farm)["green"]
+    query = delivery_facts.shares_query(org.id, [green.id])
+    sql = str(query.compile(db_session.get_bind(), compile_kwargs={"literal_binds": True}))
+    plan = " ".join(
+        str(row[-1]) for row in db_session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")
+    )
+    searched = plan.split("SEARCH", 2)[1]  # the first table searched: the shares
+    assert "lot_id=?" in searched, plan
