@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy import Select, create_engine, event, select
+from sqlalchemy import ARRAY, Select, any_, bindparam, create_engine, event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
@@ -162,6 +162,17 @@ def in_organization(model, org_id: int):
     """The one condition that scopes a query to the rows an organisation owns (DESIGN.md §4):
     every query of organisation data goes through it or through owned()."""
     return model.organization_id == org_id
+
+
+def among(session: Session, column, ids):
+    """`column IN ids` for lists of hundreds of ids. On PostgreSQL it is one array parameter
+    (`= ANY(...)`): an IN of 200 ids is rendered by SQLAlchemy and parsed by psycopg afresh on
+    every call, half of a 2 ms query; the array keeps one statement text. SQLite has no arrays,
+    so there it stays an IN (callers keep SQLite's bound-parameter limit in mind)."""
+    ids = list(ids)
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, ids, type_=ARRAY(column.type)))
+    return column.in_(ids)
 
 
 def owned(model, org_id: int) -> Select:

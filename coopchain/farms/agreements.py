@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from coopchain.clock import today
-from coopchain.db import in_organization, owned
+from coopchain.db import among, in_organization, owned
 from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.farms import rules
 from coopchain.farms.models import (
@@ -205,7 +205,7 @@ def status_histories(
                 AgreementStatusChange.effective_on,
                 AgreementStatusChange.status,
             )
-            .where(AgreementStatusChange.agreement_id.in_(list(history)))
+            .where(among(session, AgreementStatusChange.agreement_id, history))
             .order_by(AgreementStatusChange.effective_on, AgreementStatusChange.id)
         ):
             history[change.agreement_id].append((change.effective_on, change.status))

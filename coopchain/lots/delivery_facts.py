@@ -8,12 +8,12 @@ from datetime import date
 
 from sqlalchemy import select
 
-from coopchain.db import in_organization
+from coopchain.db import among, in_organization
 from coopchain.farms import rules as farm_rules
-from coopchain.farms.agreements import status_histories
 from coopchain.farms.models import (
     Agreement,
     AgreementProducer,
+    AgreementStatusChange,
     Plot,
     Producer,
 )
@@ -41,7 +41,8 @@ def share_rows(session, org_id, lots) -> dict[int, list[tuple]]:
     for start in range(0, len(made), 900):  # SQLite's bound-parameter limit
         query = shares_query(org_id, made[start : start + 900])
         # Core rows, not the ORM's: the ORM's per-row handling was a third of this read.
-        for row in session.connection().execute(query):
+        # .all(): one fetchall; iterating the result fetched row by row on psycopg.
+        for row in session.connection().execute(query).all():
             found[row[0]].append((tuple(row[3:]), int(row[1]), row[2]))
     origins = [lot.id for lot in lots if lot.delivery_id is not None]
     for start in range(0, len(origins), 900):
@@ -147,51 +148,66 @@ def facts_of(session, deliveries: list[tuple]) -> dict[int, tuple]:
                 Plot.altitude_m,
                 Plot.crop,
                 Plot.organic_conversion_start,
-            ).where(Plot.id.in_({d[6] for d in deliveries}))
+            ).where(among(session, Plot.id, {d[6] for d in deliveries}))
         )
     }
-    producers = {
-        producer_id: (producer_id, code, f"{first} {last}", consent, community)
-        for producer_id, code, first, last, consent, community in session.execute(
-            select(
-                Producer.id,
-                Producer.member_code,
-                Producer.first_name,
-                Producer.last_name,
-                Producer.public_name_consent,
-                Producer.community,
-            ).where(Producer.id.in_({d[5] for d in deliveries}))
-        )
-    }
-    in_force = _agreements_in_force_on_delivery(session, deliveries)
+    producers, agreements = _producers_and_agreements(session, {d[5] for d in deliveries})
+    in_force = _agreements_in_force_on_delivery(deliveries, agreements)
     return {d[0]: (d, plots[d[6]], producers[d[5]], in_force[d[0]]) for d in deliveries}
 
 
-def _agreements_in_force_on_delivery(session, deliveries: list[tuple]) -> dict[int, list[str]]:
-    """{delivery id: numbers of the producer's agreements in force on the delivery date}
-    (deliveries as the tuples _delivery_info makes). Each agreement's periods in force are
-    worked out once (farm_rules.agreement_periods), not once per delivery."""
-    producer_ids = {d[5] for d in deliveries}
-    found = []
-    if producer_ids:
-        found = session.execute(
-            select(
-                Agreement.id,
-                Agreement.number,
-                Agreement.signed_on,
-                Agreement.valid_until,
-                AgreementProducer.producer_id,
-            )
-            .join(AgreementProducer, AgreementProducer.agreement_id == Agreement.id)
-            .where(AgreementProducer.producer_id.in_(producer_ids))
-        ).all()
-    history = status_histories(session, sorted({row[0] for row in found}))
+def _producers_and_agreements(session, producer_ids: set[int]) -> tuple[dict, dict]:
+    """({producer id: producer row}, {producer id: [(agreement number, periods in force)]}) in
+    one query: each producer with its agreements and their status changes (a handful each).
+    Each agreement's periods in force are worked out once (farm_rules.agreement_periods)."""
+    producers: dict[int, tuple] = {}
+    found: dict[int, list] = {}
+    query = (
+        select(
+            Producer.id,
+            Producer.member_code,
+            Producer.first_name,
+            Producer.last_name,
+            Producer.public_name_consent,
+            Producer.community,
+            Agreement.id,
+            Agreement.number,
+            Agreement.signed_on,
+            Agreement.valid_until,
+            AgreementStatusChange.effective_on,
+            AgreementStatusChange.status,
+        )
+        .select_from(Producer)
+        .outerjoin(AgreementProducer, AgreementProducer.producer_id == Producer.id)
+        .outerjoin(Agreement, Agreement.id == AgreementProducer.agreement_id)
+        .outerjoin(AgreementStatusChange, AgreementStatusChange.agreement_id == Agreement.id)
+        .where(among(session, Producer.id, producer_ids))
+    )
+    for row in session.execute(query):
+        producer_id, code, first, last, consent, community = row[:6]
+        agreement_id, number, signed_on, valid_until, effective_on, status = row[6:]
+        if producer_id not in producers:
+            producers[producer_id] = (producer_id, code, f"{first} {last}", consent, community)
+        if agreement_id is None:
+            continue
+        agreement = found.setdefault(
+            agreement_id, [producer_id, number, signed_on, valid_until, []]
+        )
+        if effective_on is not None:
+            agreement[4].append((effective_on, status))
     agreements: dict[int, list] = defaultdict(list)
-    for agreement_id, number, signed_on, valid_until, producer_id in found:
-        periods = farm_rules.agreement_periods(signed_on, valid_until, history[agreement_id])
+    for producer_id, number, signed_on, valid_until, history in found.values():
+        periods = farm_rules.agreement_periods(signed_on, valid_until, history)
         agreements[producer_id].append((number, periods))
     for held in agreements.values():
         held.sort()  # the numbers listed in order, as Python sorts them on both databases
+    return producers, agreements
+
+
+def _agreements_in_force_on_delivery(deliveries: list[tuple], agreements) -> dict[int, list]:
+    """{delivery id: numbers of the producer's agreements in force on the delivery date}
+    (deliveries as the tuples _delivery_info makes; `agreements` as _producers_and_agreements
+    gives them)."""
     answers: dict[tuple[int, date], list[str]] = {}  # many tickets share producer and day
     result = {}
     for delivery_id, _ticket, on, _form, _kg, producer_id, _plot, _code in deliveries:

@@ -11,7 +11,7 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlmodel import Session
 
-from coopchain.db import in_organization
+from coopchain.db import among, in_organization
 from coopchain.lots.models import Lot, Transformation, TransformationInput
 
 
@@ -81,7 +81,7 @@ def load_graph(session: Session, org_id: int, ancestry_of: int | None = None) ->
         made_by = {row.transformation_id for row in graph.lots.values() if row.transformation_id}
         if not made_by:
             return graph
-        query = query.where(TransformationInput.transformation_id.in_(made_by))
+        query = query.where(among(session, TransformationInput.transformation_id, made_by))
     for transformation_id, lot_id, quantity_kg, kind in session.execute(query):
         graph.inputs[transformation_id].append((lot_id, quantity_kg))
         # Shares are computed on whole grams: exact integers.
