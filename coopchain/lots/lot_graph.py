@@ -65,8 +65,10 @@ def load_graph(session: Session, org_id: int, ancestry_of: int | None = None) ->
     if ancestry_of is not None:
         ancestry = ancestry_query(ancestry_of)
         query = query.join(ancestry, ancestry.c.lot_id == Lot.id)
-    # Named tuples, not result Rows: their attributes are read thousands of times below.
-    graph = _Graph({row[0]: _LotRow(*row) for row in session.execute(query)})
+    # Named tuples, not result Rows: their attributes are read thousands of times below. Core
+    # rows fetched at once: the ORM's per-row handling was a third of reading 2,000 lots.
+    connection = session.connection()
+    graph = _Graph({row[0]: _LotRow(*row) for row in connection.execute(query).all()})
     query = (
         select(
             TransformationInput.transformation_id,
@@ -82,7 +84,7 @@ def load_graph(session: Session, org_id: int, ancestry_of: int | None = None) ->
         if not made_by:
             return graph
         query = query.where(among(session, TransformationInput.transformation_id, made_by))
-    for transformation_id, lot_id, quantity_kg, kind in session.execute(query):
+    for transformation_id, lot_id, quantity_kg, kind in connection.execute(query).all():
         graph.inputs[transformation_id].append((lot_id, quantity_kg))
         # Shares are computed on whole grams: exact integers.
         graph.consumers[lot_id].append((transformation_id, int(quantity_kg * 1000)))

@@ -135,9 +135,14 @@ def share_out(total: Decimal, weights: Mapping[object, int | Fraction]) -> dict[
     Largest remainder: everyone gets their share rounded down to the gram, and the grams left
     over go to the largest remainders. So the origins of a lot always add up to the lot.
     """
+    return {key: Decimal(grams) * GRAM for key, grams in share_out_grams(total, weights).items()}
+
+
+def share_out_grams(total: Decimal, weights: Mapping[object, int | Fraction]) -> dict[object, int]:
+    """share_out in whole grams (ints), for callers that sort or sum thousands of shares."""
     whole = sum(weights.values())
     if whole == 0:
-        return {key: Decimal("0.000") for key in weights}
+        return {key: 0 for key in weights}
     whole = Fraction(whole)
     grams = int(kg(total) / GRAM)
     # grams × weight / whole as integer quotient and remainder over a common denominator:
@@ -153,7 +158,7 @@ def share_out(total: Decimal, weights: Mapping[object, int | Fraction]) -> dict[
     by_remainder = sorted(weights, key=lambda k: (remainders[k], str(k)), reverse=True)
     for key in by_remainder[:left]:
         floors[key] += 1
-    return {key: Decimal(floors[key]) * GRAM for key in weights}
+    return floors
 
 
 _TRAILING_NUMBER = re.compile(r"^(.*?)(\d+)$")
