@@ -22,7 +22,7 @@ from sqlmodel import Session
 from coopchain.farms import rules as farm_rules
 from coopchain.farms.rules import OrganicStatus
 from coopchain.lots import origin_shares, rules
-from coopchain.lots.delivery_facts import _delivery_info, facts_of, share_rows, status_rows
+from coopchain.lots.delivery_facts import Facts, delivery_rows, read_facts, share_rows, status_rows
 from coopchain.lots.lot_graph import load_graph
 from coopchain.lots.models import Lot
 from coopchain.lots.rules import GRAM
@@ -143,8 +143,8 @@ def origins_of_many(session: Session, org_id: int, lots: list[Lot]) -> dict[int,
     live = [lot for lot in lots if lot.voided_at is None]
     rows = share_rows(session, org_id, live)
     deliveries = {row[0][0]: row[0] for found in rows.values() for row in found}
-    info = facts_of(session, list(deliveries.values()))
-    result = {lot.id: _from_rows(session, lot, rows[lot.id], info) for lot in live}
+    facts = read_facts(session, list(deliveries.values()))
+    result = {lot.id: _from_rows(session, lot, rows[lot.id], facts) for lot in live}
     for lot in lots:
         if lot.voided_at is not None:
             result[lot.id] = _recomputed(session, lot)
@@ -174,13 +174,14 @@ def organic_statuses(session: Session, org_id: int, lots: list[Lot]) -> dict[int
     return result
 
 
-def _from_rows(session, lot: Lot, rows: list[tuple], info: dict | None = None) -> LotOrigins:
+def _from_rows(session, lot: Lot, rows: list[tuple], facts: Facts | None = None) -> LotOrigins:
     """Origins from share_rows' [(delivery tuple, numerator, downgraded)] of one lot."""
-    if info is None:
-        info = facts_of(session, [delivery for delivery, _num, _down in rows])
+    deliveries = {delivery[0]: delivery for delivery, _num, _down in rows}
+    if facts is None:
+        facts = read_facts(session, list(deliveries.values()))
     weights = {delivery[0]: num for delivery, num, _down in rows}
     downgraded = lot.downgraded or any(down for _delivery, _num, down in rows)
-    return _lot_origins(lot.id, lot.quantity_kg, weights, info, downgraded)
+    return _lot_origins(lot.id, lot.quantity_kg, weights, deliveries, facts, downgraded)
 
 
 def _recomputed(session, lot: Lot) -> LotOrigins:
@@ -192,22 +193,32 @@ def _recomputed(session, lot: Lot) -> LotOrigins:
         shares = computed.get(lot.id, origin_shares.Shares())
         weights = {lots[o].delivery_id: num for o, (num, _down) in shares.rows.items()}
         downgraded = lot.downgraded or any(down for _num, down in shares.rows.values())
-    info = _delivery_info(session, lot.organization_id, list(weights), ancestry_of=lot.id)
-    return _lot_origins(lot.id, lot.quantity_kg, weights, info, downgraded)
+    found = delivery_rows(session, lot.organization_id, list(weights), ancestry_of=lot.id)
+    deliveries = {delivery[0]: delivery for delivery in found}
+    facts = read_facts(session, found)
+    return _lot_origins(lot.id, lot.quantity_kg, weights, deliveries, facts, downgraded)
 
 
-def _lot_origins(lot_id, quantity_kg, weights, info, downgraded) -> LotOrigins:
-    """`weights`: {delivery id: its share of the lot, any common scale}."""
+def _lot_origins(lot_id, quantity_kg, weights, deliveries, facts: Facts, downgraded) -> LotOrigins:
+    """`weights`: {delivery id: its share of the lot, any common scale}; `deliveries`:
+    {delivery id: delivery tuple}."""
     grams = rules.share_out_grams(quantity_kg, weights)
     # Largest first, then by date and ticket: two stable sorts on whole grams and on the
     # delivery's (date, ticket), far cheaper than one sort on a (-kg, date, ticket) tuple of
     # Decimals per origin (20,000 of them in a big export lot).
-    deliveries = [info[delivery_id][0] for delivery_id in grams]
-    deliveries.sort(key=itemgetter(2, 1))
-    order = [delivery[0] for delivery in deliveries]
-    order.sort(key=grams.__getitem__, reverse=True)
+    ordered = [deliveries[delivery_id] for delivery_id in grams]
+    ordered.sort(key=itemgetter(2, 1))
+    ordered.sort(key=lambda delivery: grams[delivery[0]], reverse=True)
+    plots, producers, in_force = facts.plots, facts.producers, facts.in_force
     origins = [
-        _origin(info[delivery_id], Decimal(grams[delivery_id]) * GRAM) for delivery_id in order
+        _origin(
+            delivery,
+            plots[delivery[6]],
+            producers[delivery[5]],
+            in_force[delivery[0]],
+            Decimal(grams[delivery[0]]) * GRAM,
+        )
+        for delivery in ordered
     ]
     status = (
         OrganicStatus.CONVENTIONAL
@@ -217,10 +228,9 @@ def _lot_origins(lot_id, quantity_kg, weights, info, downgraded) -> LotOrigins:
     return LotOrigins(lot_id, quantity_kg, origins, status, downgraded)
 
 
-def _origin(info: tuple, kg: Decimal) -> Origin:
+def _origin(delivery: tuple, plot: tuple, producer: tuple, agreements: tuple, kg) -> Origin:
     """Positional, in Origin's field order: built thousands of times for one lot, and keyword
     arguments cost a third more."""
-    delivery, plot, producer, agreements = info
     delivery_id, ticket, delivered_on, form, net_kg, _producer_id, _plot_id, lot_code = delivery
     plot_id, plot_name, area_ha, altitude, crop, conversion_start, organic_since = plot
     producer_id, producer_code, producer_name, consent, community = producer
@@ -244,7 +254,7 @@ def _origin(info: tuple, kg: Decimal) -> Origin:
         farm_rules.organic_status(conversion_start, delivered_on),
         organic_since,
         bool(agreements),
-        tuple(agreements),
+        agreements,
         kg,
     )
 
