@@ -15,8 +15,8 @@ in a fresh session, wall clock and CPU time (the CPU time is what to compare whe
 loads the machine: the load average is printed); the single-label layout (one 100 × 150 mm
 page per bag) likewise, for comparison. Peak memory: tracemalloc's peak during one more sheet
 run (Python allocations only), and the process's maximum resident set size (ru_maxrss, includes
-the libraries and WeasyPrint's native allocations). Prints markdown tables; docs/BENCHMARKS.md
-is left alone.
+the libraries and WeasyPrint's native allocations). Prints markdown tables and writes them to
+docs/BENCHMARKS.md (its labels-bench section) unless --no-doc.
 
 The floor (issue 19 §3): in the same run, after each layout's render, WeasyPrint alone renders
 the very HTML that render handed it (benchmarks/pdf_floor.py, same URL fetcher for the inline
@@ -49,7 +49,7 @@ from coopchain.lots.models import Bag, Lot
 from coopchain.trace.label_sheets import labels_pdf
 
 from . import pdf_floor
-from .common import load_average, machine, machine_markdown
+from .common import load_average, machine, machine_markdown, write_section
 from .lots_bench import build_farms, delivery_values
 
 BAGS = 300
@@ -111,6 +111,8 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bags", type=int, default=BAGS)
     parser.add_argument("--repeats", type=int, default=REPEATS)
+    parser.add_argument("--no-doc", action="store_true", help="do not touch docs/BENCHMARKS.md")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target fails")
     return parser.parse_args(argv)
 
 
@@ -154,40 +156,53 @@ def main(argv=None) -> int:
         shutil.rmtree(workdir, ignore_errors=True)
 
     sheet_median = rows[0][1]
-    print()
-    print(machine_markdown(info))
-    print()
-    print(
+    verdict = "PASS" if sheet_median <= TARGET_S else "FAIL"
+    lines = [
+        "## Bag labels against bare WeasyPrint (issues 5, 19 §3)",
+        "",
+        "Written by `benchmarks/labels_bench.py` (`make bench`): the labels of one container's "
+        f"{args.bags} bags, each layout against bare WeasyPrint rendering the same HTML (the "
+        "floor), in one run.",
+        "",
+        machine_markdown(info),
+        "",
         f"| Labels PDF, {args.bags} bags | median of {args.repeats} | slowest | "
-        "CPU time (median) | PDF size |"
-    )
-    print("|---|---:|---:|---:|---:|")
+        "CPU time (median) | PDF size |",
+        "|---|---:|---:|---:|---:|",
+    ]
     for layout, median, slowest, cpu, size in rows:
         what = "A4 sheet, 8 per page" if layout == "sheet" else "single 100 × 150 mm"
-        print(
+        lines.append(
             f"| {what} | {median:.2f} s | {slowest:.2f} s | {cpu:.2f} s | "
             f"{size / 1024 / 1024:.2f} MB |"
         )
-    print()
-    print("| Issue 19 §3: labels ÷ floor (bare WeasyPrint, same HTML) | floor | ratio | verdict |")
-    print("|---|---:|---:|---|")
+    lines += [
+        "",
+        "| Issue 19 §3: labels ÷ floor (bare WeasyPrint, same HTML) | floor | ratio | verdict |",
+        "|---|---:|---:|---|",
+    ]
     for row, (floor, floor_cpu) in zip(rows, floors, strict=True):
         layout, median, _slowest, cpu, _size = row
         ratio = median / floor
-        print(
+        lines.append(
             f"| {layout} | {floor:.2f} s (CPU {floor_cpu:.2f} s) | {ratio:.2f}× "
             f"(CPU {cpu / floor_cpu:.2f}×) | ≤ {pdf_floor.FLOOR_RATIO_TARGET}× "
             f"{pdf_floor.verdict(ratio)} |"
         )
-    print()
-    print("| Peak memory (one sheet run) | |")
-    print("|---|---:|")
-    print(f"| tracemalloc peak (Python allocations) | {peak / 1024 / 1024:.1f} MiB |")
-    print(f"| ru_maxrss (whole process, whole run) | {max_rss_kib / 1024:.1f} MiB |")
-    print()
-    verdict = "PASS" if sheet_median <= TARGET_S else "FAIL"
-    print(f"Target: sheet for {args.bags} bags ≤ {TARGET_S} s — {sheet_median:.2f} s, {verdict}")
-    return 0 if verdict == "PASS" else 1
+    lines += [
+        "",
+        "| Peak memory (one sheet run) | |",
+        "|---|---:|",
+        f"| tracemalloc peak (Python allocations) | {peak / 1024 / 1024:.1f} MiB |",
+        f"| ru_maxrss (whole process, whole run) | {max_rss_kib / 1024:.1f} MiB |",
+        "",
+        f"Target: sheet for {args.bags} bags ≤ {TARGET_S} s — {sheet_median:.2f} s, {verdict}",
+    ]
+    body = "\n".join(lines)
+    print("\n" + body)
+    if not args.no_doc:
+        print(f"\nwritten to {write_section('labels-bench', body)}")
+    return 1 if args.strict and verdict == "FAIL" else 0
 
 
 if __name__ == "__main__":
