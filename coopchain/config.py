@@ -131,9 +131,11 @@ def load_config() -> dict:
         ),
         # A workbook import (registry, deliveries) of more rows than this runs as a job.
         "JOBS_IMPORT_ROWS": int(os.environ.get("COOPCHAIN_JOBS_IMPORT_ROWS", "1000")),
-        # A shipment certificate or EUDR package of more bags than this is made by a job. A
-        # container holds ~275-320 bags and its documents take a few seconds: those stay in
-        # the request; a shipment of several containers goes to a worker.
+        # A shipment certificate, EUDR package or due diligence statement (staff downloads) of
+        # more bags than this is made by a job. A container holds ~275-320 bags and its
+        # documents take a few seconds: those stay in the request; a shipment of several
+        # containers goes to a worker. The statement carries the package's plots, so both go
+        # to a worker together.
         "JOBS_CERTIFICATE_BAGS": int(os.environ.get("COOPCHAIN_JOBS_CERTIFICATE_BAGS", "1000")),
         # A label sheet of more bags than this is made by a job.
         "JOBS_LABEL_BAGS": int(os.environ.get("COOPCHAIN_JOBS_LABEL_BAGS", "100")),

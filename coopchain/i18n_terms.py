@@ -78,6 +78,7 @@ JOB_KINDS = (
     _l("import.deliveries"),
     _l("certificate.issue"),
     _l("eudr.package"),
+    _l("eudr.dds"),
     _l("import.plots"),
 )
 SHIPMENT_STATUSES = (_l("planned"), _l("loading"), _l("shipped"), _l("delivered"))

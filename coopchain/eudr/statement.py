@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -155,8 +156,9 @@ def feature_problems(feature: dict) -> list[str]:
 # --- checks -----------------------------------------------------------------------------------
 
 
-def check_input(data: DdsInput) -> None:
-    """Every rule that does not depend on the split, each error naming its field (and row)."""
+def check_input(data: DdsInput, checked: Callable[[], None] | None = None) -> None:
+    """Every rule that does not depend on the split, each error naming its field (and row);
+    ``checked()`` is called after each producer."""
     errors: dict[str, list[str]] = {}
 
     def bad(name: str, message: str) -> None:
@@ -203,6 +205,8 @@ def check_input(data: DdsInput) -> None:
         for plot in producer.plots:
             for problem in plot_problems(plot) or feature_problems(plot_feature(plot)):
                 bad(name, f"{plot.plot_name}: {problem}")
+        if checked:
+            checked()
     if errors:
         count = sum(len(v) for v in errors.values())
         raise DdsInvalid(
@@ -300,15 +304,31 @@ def build_statements(
     *,
     max_producers: int = MAX_PRODUCERS_PER_COMMODITY,
     max_bytes: int = MAX_GEOLOCATION_BYTES,
+    progress: Callable[[int, int], None] | None = None,
 ) -> DdsPlan:
     """The shipment's statement, or several when one would hold more than ``max_producers``
     producers (one commodity line per statement, so the 1,000-per-commodity limit binds before
     the 10,000-per-DDS one) or more than ``max_bytes`` of geolocation. Each part is complete:
     the same operator, activity and goods, its own producers and their share of the net weight.
-    Raises DdsInvalid naming every field and producer that breaks a rule."""
-    check_input(data)
+    Raises DdsInvalid naming every field and producer that breaks a rule.
+
+    ``progress(done, total)``, when given, is called as each producer is checked and again as
+    it is encoded (the two passes over the plots that take the time): total is twice the
+    producers."""
+    done, total = 0, 2 * len(data.producers)
+
+    def step() -> None:
+        nonlocal done
+        done += 1
+        progress(done, total)
+
+    check_input(data, step if progress else None)
     producers = sorted(data.producers, key=lambda p: p.code)
-    encoded = [(p, _dumps(producer_geojson(p))) for p in producers]
+    encoded = []
+    for producer in producers:
+        encoded.append((producer, _dumps(producer_geojson(producer))))
+        if progress:
+            step()
     for producer, geo in encoded:
         if len(geo) > max_bytes:
             raise DdsInvalid(

@@ -2,13 +2,26 @@
 the XML body per statement, each producer's GeoJSON), and filing it with the EU Information
 System (submit, status, amend, withdraw). Views stay thin: statements.py builds, filing.py
 files; a refused action shows the page again with the reason and writes nothing.
+
+Above JOBS_CERTIFICATE_BAGS bags building the statement is a job (dds_jobs.py): the page shows
+what it can without building it, and the downloads answer with a page offering the job.
 """
 
 import io
 import json
 from decimal import Decimal
 
-from flask import Response, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from coopchain.auth.access import (
@@ -20,11 +33,11 @@ from coopchain.auth.access import (
     current_user_id,
     requires,
 )
+from coopchain.certs import certificate_jobs
 from coopchain.certs.eudr import format_size
 from coopchain.db import discard_changes, get_session
 from coopchain.errors import Conflict, DomainError, NotFound
-from coopchain.eudr import filing
-from coopchain.eudr import xml as ddsxml
+from coopchain.eudr import dds_jobs, documents, filing
 from coopchain.eudr.accounts import get_account
 from coopchain.eudr.blueprint import bp
 from coopchain.eudr.schemas import filed_out
@@ -38,12 +51,21 @@ from coopchain.shipments.services import get_shipment
 GEOJSON = "application/geo+json"
 
 
+def _large(reference: str) -> bool:
+    """A shipment whose statement is built by a job (raises NotFound for another's)."""
+    threshold = current_app.config["JOBS_CERTIFICATE_BAGS"]
+    db, org_id = get_session(), current_org_id()
+    return certificate_jobs.is_large(db, org_id, "shipment", reference, threshold)
+
+
 def _page(reference: str, errors: dict | None = None, status: int = 200):
     db, org_id = get_session(), current_org_id()
     shipment = get_shipment(db, org_id, reference)
     plan, problem = None, None
+    large = _large(reference)
     try:
-        _shipment, plan = shipment_statements(db, org_id, reference)
+        if not large:
+            _shipment, plan = shipment_statements(db, org_id, reference)
     except DomainError as exc:
         problem = {"message": exc.message, "fields": form_errors(exc)}
     account = get_account(db, org_id)
@@ -53,6 +75,7 @@ def _page(reference: str, errors: dict | None = None, status: int = 200):
         "eudr/dds.html",
         shipment=shipment,
         plan=plan,
+        large=large,
         problem=problem,
         account=account,
         filed=filed_out(rows),
@@ -74,34 +97,44 @@ def dds_page(reference: str):
 @bp.get("/shipments/<reference>/dds.json")
 @requires(READ)
 def dds_json(reference: str):
+    if _large(reference):  # a GET changes nothing: the job starts from the page's form
+        return render_template("eudr/dds_job.html", reference=reference)
     shipment, plan = shipment_statements(get_session(), current_org_id(), reference)
-    body = {
-        "reference": shipment.reference,
-        "split": plan.split,
-        "split_reasons": plan.split_reasons,
-        "statements": plan.statements,
-    }
     return send_file(
-        io.BytesIO(json.dumps(body, ensure_ascii=False, indent=1).encode("utf-8")),
+        io.BytesIO(documents.json_bytes(shipment.reference, plan)),
         mimetype="application/json",
         as_attachment=True,
-        download_name=f"dds-{safe_name(shipment.reference)}.json",
+        download_name=documents.json_name(shipment.reference),
     )
 
 
 @bp.get("/shipments/<reference>/dds.xml")
 @requires(READ)
 def dds_xml(reference: str):
+    if _large(reference):  # each part needs the whole plan: the job builds them all
+        return render_template("eudr/dds_job.html", reference=reference)
     shipment, plan = shipment_statements(get_session(), current_org_id(), reference)
     count = len(plan.statements)
     number = chosen_part(request.args.get("part"), count)
-    body = ddsxml.to_bytes(ddsxml.submit_request(plan.statements[number - 1]))
-    suffix = f"-part{number}of{count}" if count > 1 else ""
-    response = Response(body, mimetype="application/xml")
+    response = Response(documents.xml_bytes(plan, number), mimetype="application/xml")
     response.headers["Content-Disposition"] = (
-        f'attachment; filename="dds-{safe_name(shipment.reference)}{suffix}.xml"'
+        f'attachment; filename="{documents.xml_name(shipment.reference, number, count)}"'
     )
     return response
+
+
+@bp.post("/shipments/<reference>/dds/jobs")
+@requires(READ)
+def dds_job(reference: str):
+    """Start the job building a large shipment's statement files; answer with its progress
+    page."""
+    principal = current_principal()
+    get_shipment(get_session(), principal.organization_id, reference)  # 404 for another's
+    language = str(get_locale())  # the split reasons' language: the downloads' own
+    job = dds_jobs.submit(
+        get_session(), principal.organization_id, principal.user_id, reference, language
+    )
+    return redirect(url_for("core.job_detail", job_id=job.id))
 
 
 @bp.get("/shipments/<reference>/dds/producers/<code>.geojson")

@@ -254,6 +254,7 @@ RULES = {
     "eudr.dds_page": ("GET", ALL),
     "eudr.dds_json": ("GET", ALL),
     "eudr.dds_xml": ("GET", ALL),
+    "eudr.dds_job": ("POST", ALL),
     "eudr.producer_geojson_download": ("GET", ALL),
     "eudr.dds_submit": ("POST", {"admin"}),
     "eudr.dds_refresh": ("POST", WRITE),
