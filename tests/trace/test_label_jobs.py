@@ -4,8 +4,16 @@ API always answers with the PDF."""
 
 import re
 import subprocess
+from decimal import Decimal
 
+from coopchain import create_app
+from coopchain.db import session_scope
+from coopchain.job_rows import Job, JobStatus
 from coopchain.lots import bags as bag_service
+from coopchain.trace import label_jobs
+from tests import factories
+from tests.helpers import TEST_CONFIG
+from tests.jobs.real_databases import fresh_database
 from tests.trace.test_labels import require_tool, write
 
 
@@ -62,3 +70,29 @@ def test_a_label_job_for_another_organisations_lot_is_not_found(
     assert response.status_code == 404
     bad = client.post("/labels/jobs", data={"subject": "crate", "reference": "x", "layout": "x"})
     assert bad.status_code == 404
+
+
+def test_a_label_job_on_a_sqlite_file_writes_its_pdf_after_the_progress_it_committed(tmp_path):
+    """On a real SQLite file (WAL) a transaction that read and then writes is refused ("database
+    is locked") once another connection committed meanwhile; the job commits its progress (and
+    its heartbeat renews the lease) between reading the bags and storing the PDF. The suite's
+    rolled-back connection cannot show this: the job runs here on a file of its own."""
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": fresh_database("sqlite", tmp_path, "labels")})
+    try:
+        with app.app_context(), session_scope(app) as session:
+            org = factories.organization(session, "LABELS")
+            producer = factories.producer(session, org)
+            plot = factories.plot(session, org, producer)
+            factories.agreement(session, org, [producer])
+            _delivery, lot = factories.delivery(
+                session, org, producer, plot, product_form="green", gross_kg=Decimal("1020")
+            )
+            bag_service.create_bags(session, org.id, None, lot.code, 2)
+            # JOBS_IMMEDIATE: the job runs, with the app's real sessions, once this commits.
+            job_id = label_jobs.submit(session, org.id, None, "lot", lot.code, "sheet").id
+        with session_scope(app) as session:
+            job = session.get(Job, job_id)
+            assert (job.status, job.error) == (JobStatus.FINISHED, None)
+            assert job.result["bags"] == 2
+    finally:
+        app.extensions["coopchain.db"].engine.dispose()
