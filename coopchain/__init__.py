@@ -10,7 +10,12 @@ from flask import Flask
 
 # db sets the metadata naming convention; it must run before any model module defines a table.
 from coopchain import db
-from coopchain.config import INSECURE_SECRET_KEYS, load_config
+from coopchain.config import (
+    INSECURE_SECRET_KEYS,
+    REDIS_LIMIT_STORAGES,
+    load_config,
+    redis_client_options,
+)
 from coopchain.demo_instance import demo_secret, instance_dir
 
 
@@ -80,6 +85,11 @@ def configure_extensions(app: Flask) -> None:
 
     app.session_interface = SessionInterface()
     csrf.init_app(app)
+    if app.config["RATELIMIT_STORAGE_URI"].startswith(REDIS_LIMIT_STORAGES):
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {
+            **app.config["RATELIMIT_STORAGE_OPTIONS"],
+            **redis_client_options(app.config),
+        }
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)

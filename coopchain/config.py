@@ -65,6 +65,12 @@ def load_config() -> dict:
             "key_prefix": os.environ.get("COOPCHAIN_REDIS_PREFIX", "coopchain:") + "limits"
         },
         "RATELIMIT_ENABLED": True,
+        # Redis down: Flask-Limiter counts in this process (and logs a warning) until it answers
+        # again, so the login limit keeps limiting instead of answering 500 (docs/OPERATIONS.md).
+        # Should its memory counting ever fail too, the error is logged and the request let
+        # through rather than turned into a 500.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "PAGE_SIZE": 25,
         "DEMO_PASSWORD": os.environ.get("COOPCHAIN_DEMO_PASSWORD", "demo"),
         # Expected yield per crop in kg/ha/yr when a plot has none of its own (unverified:
@@ -105,6 +111,10 @@ def load_config() -> dict:
         # several installations (or test runs) can share one Redis.
         "REDIS_URL": redis_url,
         "REDIS_PREFIX": os.environ.get("COOPCHAIN_REDIS_PREFIX", "coopchain:"),
+        # Seconds to connect to Redis and to wait for an answer: a hung Redis then costs a
+        # request this long instead of the system's TCP timeout (minutes), and the pages carry
+        # on without it (redis_outage.py). Redis answers a healthy call in a millisecond.
+        "REDIS_TIMEOUT_S": float(os.environ.get("COOPCHAIN_REDIS_TIMEOUT_S", "1")),
         # The task queue (jobs.py): Redis by URL, else a SQLite file in instance/. Tests run
         # jobs in the caller (JOBS_IMMEDIATE) unless a test starts real workers.
         "JOBS_QUEUE_URL": os.environ.get("COOPCHAIN_QUEUE_URL", redis_url),
@@ -233,6 +243,16 @@ def load_config() -> dict:
             ["E", "360.1", "2000"],
         ],
     }
+
+
+def redis_client_options(config: Mapping) -> dict:
+    """Keyword arguments of every redis-py client the web app makes (REDIS_TIMEOUT_S)."""
+    timeout = config["REDIS_TIMEOUT_S"]
+    return {"socket_connect_timeout": timeout, "socket_timeout": timeout}
+
+
+#: Rate-limit storages that pass their options to a plain redis-py client.
+REDIS_LIMIT_STORAGES = ("redis://", "rediss://", "redis+unix://")
 
 
 def _frozen(mapping: Mapping) -> Mapping:

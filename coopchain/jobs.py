@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+import redis
 from flask import Flask, current_app
 from huey import MemoryHuey, RedisHuey, SqliteHuey
 from sqlalchemy import event
@@ -55,6 +56,8 @@ TASKS: dict[str, Callable] = {}
 RESULT_PAGES: dict[str, Callable[[Job], str | None]] = {}
 
 _PENDING = "coopchain.jobs.pending"
+#: Seconds a call to the queue's Redis may wait for its answer (see make_huey).
+QUEUE_READ_TIMEOUT_S = 10.0
 
 
 class LeaseLost(Exception):
@@ -166,7 +169,15 @@ def make_huey(config, instance_path: str):
     if immediate if immediate is not None else config["COOPCHAIN_ENV"] == "test":
         return MemoryHuey(name, immediate=True, results=False)
     if config["JOBS_QUEUE_URL"]:
-        return RedisHuey(name, url=config["JOBS_QUEUE_URL"], results=False)
+        # A hung Redis then fails the send (logged; the reaper sends the job again) instead of
+        # holding the staff's request for ever. Reads may wait longer than REDIS_TIMEOUT_S: a
+        # worker's blocking pop waits up to huey's read_timeout (1 s) for a message.
+        pool = redis.ConnectionPool.from_url(
+            config["JOBS_QUEUE_URL"],
+            socket_connect_timeout=config["REDIS_TIMEOUT_S"],
+            socket_timeout=QUEUE_READ_TIMEOUT_S,
+        )
+        return RedisHuey(name, connection_pool=pool, results=False)
     path = config["JOBS_QUEUE_FILE"] or str(Path(instance_path) / "huey.sqlite")
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     return SqliteHuey(name, filename=path, results=False)

@@ -26,12 +26,13 @@ from coopchain import formatting
 from coopchain.auth.access import public
 from coopchain.auth.models import Organization
 from coopchain.clock import today
+from coopchain.config import redis_client_options
 from coopchain.db import get_session, in_organization
 from coopchain.extensions import limiter
 from coopchain.ledger.models import LedgerEvent
 from coopchain.trace import scans
 from coopchain.trace.gs1 import parse_digital_link
-from coopchain.trace.local_limit import LocalWindows
+from coopchain.trace.local_limit import PublicLimit
 from coopchain.trace.page_cache import CachedPage, PageCache
 from coopchain.trace.photos import photo_digest
 from coopchain.trace.public import (
@@ -60,25 +61,19 @@ def _parsed_limit(text: str):
 
 @bp.before_request
 def _rate_limit():
-    """PUBLIC_RATE_LIMIT per client address, counted in Flask-Limiter's storage with its
-    strategy (memory, or Redis through RATELIMIT_STORAGE_URI). Asked directly rather than
-    through its decorator: the decorator's bookkeeping took ~0.7 ms a request, half of what
-    serving a cached page costs, and the issue asks for throughput near a trivial route's."""
+    """PUBLIC_RATE_LIMIT per client address, counted in this process, or in Redis through
+    Flask-Limiter's storage and strategy (in this process while Redis does not answer:
+    trace/local_limit.py). Asked directly rather than through Flask-Limiter's decorator: its
+    bookkeeping took ~0.7 ms a request, half of what serving a cached page costs, and the issue
+    asks for throughput near a trivial route's."""
     if not current_app.config["RATELIMIT_ENABLED"]:
         return None
     limit = _parsed_limit(current_app.config["PUBLIC_RATE_LIMIT"])
-    client = get_remote_address()
-    if current_app.config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
-        # In memory the count is this worker's either way; the `limits` memory storage starts
-        # a timer thread every 10 ms under load (a fifth of a cached page's time in the
-        # profile, issue 19 §3), these windows start none (trace/local_limit.py).
-        allowed, reset_at = current_app.extensions["coopchain.public_windows"].hit(limit, client)
-        if allowed:
-            return None
-    elif limiter.limiter.hit(limit, "public_trace", client):
+    allowed, reset_at = current_app.extensions["coopchain.public_limit"].hit(
+        limit, get_remote_address()
+    )
+    if allowed:
         return None
-    else:
-        reset_at = limiter.limiter.get_window_stats(limit, "public_trace", client).reset_time
     response = make_response(_render("trace/public_busy.html"), 429)
     # Seconds until the window lets this client in again (at least 1).
     response.headers["Retry-After"] = str(max(1, math.ceil(reset_at - time.time())))
@@ -95,16 +90,25 @@ def _counted_here() -> bool:
 
 
 def init_app(app) -> None:
-    """The page cache: in this process, or in Redis for every node when one is configured."""
+    """The page cache: in this process, or in Redis for every node when one is configured (and
+    in this process while Redis does not answer); the same for the rate limit's counts."""
+    cache = PageCache(app.config["PUBLIC_PAGE_CACHE_SIZE"])
     if app.config.get("PUBLIC_PAGE_CACHE_URL"):
         from coopchain.trace.shared_page_cache import RedisPageCache, install_publisher
 
-        cache = RedisPageCache(app.config["PUBLIC_PAGE_CACHE_URL"], app.config["REDIS_PREFIX"])
+        cache = RedisPageCache(
+            app.config["PUBLIC_PAGE_CACHE_URL"],
+            app.config["REDIS_PREFIX"],
+            local=cache,
+            client_options=redis_client_options(app.config),
+        )
         install_publisher(app, cache)
-    else:
-        cache = PageCache(app.config["PUBLIC_PAGE_CACHE_SIZE"])
     app.extensions["coopchain.trace_pages"] = cache
-    app.extensions["coopchain.public_windows"] = LocalWindows()
+    # In memory the count is this worker's either way; the `limits` memory storage starts a
+    # timer thread every 10 ms under load (a fifth of a cached page's time in the profile,
+    # issue 19 §3), LocalWindows start none (trace/local_limit.py).
+    shared = not app.config["RATELIMIT_STORAGE_URI"].startswith("memory://")
+    app.extensions["coopchain.public_limit"] = PublicLimit(limiter, shared)
     scans.init_app(app)
 
 

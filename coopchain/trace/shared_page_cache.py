@@ -10,9 +10,17 @@ one node makes the page stale on all of them at once. The revision key expires a
 REVISION_KEY_TTL: a write by a process without Redis configured still shows within that time
 (the next reader takes it from the database). The one-render-at-a-time lock is a Redis lock,
 so fifty first scans spread over the nodes still render a cold page once.
+
+Redis down (stopped, restarting, out of reach) must not turn a scan into an error page: every
+call falls back to the in-process cache and lock (`local`, the PageCache a node without Redis
+uses), which reads the revision from the database itself, so what it serves is as current as
+on a single machine; redis_outage.py keeps requests from waiting on Redis meanwhile and logs
+it. A write's revision that cannot reach Redis shows on the other nodes once their copy of the
+revision key expires (REVISION_KEY_TTL_S), as for a process without Redis.
 """
 
 import json
+import logging
 from contextlib import contextmanager
 from datetime import date
 
@@ -21,7 +29,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 
 from coopchain.ledger.models import LedgerEvent
-from coopchain.trace.page_cache import CachedPage
+from coopchain.redis_outage import Outage
+from coopchain.trace.page_cache import CachedPage, PageCache
 
 #: Seconds a rendered page stays in Redis without being asked for (a day is always stale after).
 PAGE_TTL_S = 26 * 3600
@@ -40,15 +49,31 @@ redis.call('SET', KEYS[1], current, 'EX', ARGV[2])
 return current
 """
 
+log = logging.getLogger(__name__)
+
 _REVISIONS = "coopchain.trace.revisions"
 PUBLISHER = "coopchain.trace.publish_revision"
 
 
 class RedisPageCache:
-    def __init__(self, url: str, prefix: str):
-        self.redis = redis.Redis.from_url(url)
+    def __init__(self, url: str, prefix: str, local: PageCache, client_options: dict):
+        self.redis = redis.Redis.from_url(url, **client_options)
         self.prefix = f"{prefix}public:"
         self._raise_to = self.redis.register_script(_RAISE_TO)
+        self.local = local
+        self.outage = Outage("public page cache")
+
+    def _shared(self, call, fallback):
+        """call() on Redis, or fallback() in this process while Redis does not answer."""
+        if self.outage.skipping():
+            return fallback()
+        try:
+            result = call()
+        except redis.exceptions.RedisError as error:
+            self.outage.failed(error)
+            return fallback()
+        self.outage.answered()
+        return result
 
     def _page_key(self, key: tuple) -> str:
         return self.prefix + "page:" + "|".join(str(part) for part in key)
@@ -58,12 +83,21 @@ class RedisPageCache:
 
     @contextmanager
     def build_lock(self, key: tuple):
-        lock = self.redis.lock(
-            self.prefix + "render:" + "|".join(str(part) for part in key),
-            timeout=RENDER_LOCK_S,
-            blocking_timeout=RENDER_WAIT_S,
-        )
-        acquired = lock.acquire()
+        lock = acquired = None
+        if not self.outage.skipping():
+            lock = self.redis.lock(
+                self.prefix + "render:" + "|".join(str(part) for part in key),
+                timeout=RENDER_LOCK_S,
+                blocking_timeout=RENDER_WAIT_S,
+            )
+            try:
+                acquired = lock.acquire()
+            except redis.exceptions.RedisError as error:
+                self.outage.failed(error)
+        if acquired is None:  # no Redis: one render at a time in this process at least
+            with self.local.build_lock(key):
+                yield
+            return
         try:
             yield  # not acquired in RENDER_WAIT_S: render anyway rather than fail the scan
         finally:
@@ -72,29 +106,51 @@ class RedisPageCache:
                     lock.release()
                 except redis.exceptions.LockError:  # expired meanwhile: someone else's now
                     pass
+                except redis.exceptions.RedisError as error:  # expires on its own
+                    self.outage.failed(error)
 
-    def revision(self, organization_id: int, read) -> int:
+    def _revision(self, organization_id: int, read) -> int:
         known = self.redis.get(self._revision_key(organization_id))
         if known is not None:
             return int(known)
-        return self.note_revision(organization_id, read(organization_id))
+        return self._raise(organization_id, read(organization_id))
 
-    def note_revision(self, organization_id: int, value: int) -> int:
+    def _raise(self, organization_id: int, value: int) -> int:
         key = self._revision_key(organization_id)
         return int(self._raise_to(keys=[key], args=[value, REVISION_KEY_TTL_S]))
 
+    def note_revision(self, organization_id: int, value: int) -> bool:
+        """A revision just read from the database or committed: raise it here and in Redis.
+        False when Redis did not take it."""
+        self.local.note_revision(organization_id, value)
+
+        def publish() -> bool:
+            self._raise(organization_id, value)
+            return True
+
+        return self._shared(publish, lambda: False)
+
     def get(self, key: tuple, day: date, read_revision) -> CachedPage | None:
+        return self._shared(
+            lambda: self._get(key, day, read_revision),
+            lambda: self.local.get(key, day, read_revision),
+        )
+
+    def _get(self, key: tuple, day: date, read_revision) -> CachedPage | None:
         stored = self.redis.hgetall(self._page_key(key))
         if not stored:
             return None
         meta = json.loads(stored[b"meta"])
         if meta["day"] != day.isoformat():
             return None
-        if self.revision(meta["organization_id"], read_revision) != meta["revision"]:
+        if self._revision(meta["organization_id"], read_revision) != meta["revision"]:
             return None
         return CachedPage(**{**meta, "day": day}, body=stored[b"body"], gzipped=stored[b"gzipped"])
 
     def put(self, key: tuple, page: CachedPage) -> None:
+        self._shared(lambda: self._put(key, page), lambda: self.local.put(key, page))
+
+    def _put(self, key: tuple, page: CachedPage) -> None:
         meta = {
             name: getattr(page, name)
             for name in ("organization_id", "revision", "etag", "lot_id", "bag_id", "shipment_id")
@@ -109,9 +165,11 @@ class RedisPageCache:
             pipe.execute()
 
     def drop(self, key: tuple) -> None:
-        self.redis.delete(self._page_key(key))
+        self.local.drop(key)
+        self._shared(lambda: self.redis.delete(self._page_key(key)), lambda: None)
 
     def clear(self) -> None:
+        self.local.clear()
         for name in self.redis.scan_iter(match=self.prefix + "*", count=500):
             self.redis.delete(name)
 
@@ -140,10 +198,14 @@ def _note_ledger_events(session, _context) -> None:
 def _publish_revisions(session) -> None:
     publish = session.info.get(PUBLISHER)
     for org, seq in session.info.pop(_REVISIONS, {}).items():
-        try:
-            publish(org, seq)
-        except redis.exceptions.RedisError:  # Redis down: the key expires, readers catch up
-            pass
+        if not publish(org, seq):  # the write stands; said once per commit (staff's pace)
+            log.warning(
+                "Revision %s of organisation %s not raised in Redis (it does not answer): other "
+                "nodes may show its public pages unchanged for up to %s s",
+                seq,
+                org,
+                REVISION_KEY_TTL_S,
+            )
 
 
 @event.listens_for(OrmSession, "after_rollback")
