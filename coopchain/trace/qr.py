@@ -9,6 +9,7 @@ import logging
 from urllib.parse import quote
 
 import qrcode
+from PIL import Image
 from qrcode.constants import ERROR_CORRECT_M
 
 from coopchain.public_url import public_base_url
@@ -106,10 +107,18 @@ def qr_svg(data: str) -> str:
 
 
 def qr_png(data: str, box_size: int = 10) -> bytes:
-    """`data` as a PNG, `box_size` pixels per module (quiet zone included)."""
-    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=QUIET_ZONE, box_size=box_size)
-    code.add_data(data)
-    code.make(fit=True)
+    """`data` as a PNG, `box_size` pixels per module (quiet zone included).
+
+    The image is the module matrix scaled up, not qrcode's PIL image: that draws each dark
+    module as a rectangle, a third of a code's cost, and a label sheet makes hundreds of codes
+    (the pixels are the same: tests/trace/test_labels.py)."""
+    matrix = _matrix(data)
+    size = len(matrix)
+    # Mode "L": 0 black, 255 white, one byte a module; then every module box_size square.
+    modules = bytes(0 if dark else 255 for row in matrix for dark in row)
+    image = Image.frombytes("L", (size, size), modules).convert("1")
+    if box_size != 1:
+        image = image.resize((size * box_size, size * box_size), Image.Resampling.NEAREST)
     buffer = io.BytesIO()
-    code.make_image(fill_color="black", back_color="white").save(buffer, format="PNG")
+    image.save(buffer, format="PNG")
     return buffer.getvalue()

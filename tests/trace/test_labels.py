@@ -153,6 +153,25 @@ def test_qr_png_decodes_to_its_data():
     assert code.text == data
 
 
+def test_qr_png_has_the_pixels_of_qrcodes_own_image():
+    """qr_png scales the module matrix up instead of drawing qrcode's PIL image (a third of
+    each label's cost): every pixel must be what qrcode draws."""
+    import io
+
+    import qrcode
+    from PIL import Image, ImageChops
+    from qrcode.constants import ERROR_CORRECT_M
+
+    for data, box_size in (("https://trazabilidad.coopam.pe/b/Z-9_x", 4), ("x", 1), ("01", 10)):
+        code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=4, box_size=box_size)
+        code.add_data(data)
+        code.make(fit=True)
+        drawn = code.make_image(fill_color="black", back_color="white").get_image().convert("1")
+        ours = Image.open(io.BytesIO(qr_png(data, box_size)))
+        assert ours.size == drawn.size
+        assert ImageChops.difference(ours.convert("L"), drawn.convert("L")).getbbox() is None
+
+
 def test_the_label_fetcher_serves_inline_pngs_and_refuses_everything_else():
     fetcher = InlinePngOnlyFetcher()
     png = qr_png("x", box_size=1)
