@@ -7,6 +7,7 @@ import os
 import platform
 import sqlite3
 import statistics
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from coopchain.config import PROJECT_ROOT
-from coopchain.db import make_engine
+from coopchain.db import database, make_engine
 
 DOC = PROJECT_ROOT / "docs" / "BENCHMARKS.md"
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/coopchain_bench"
@@ -184,6 +185,19 @@ def refresh_statistics(session) -> None:
 
 
 # --- timing -----------------------------------------------------------------------------------
+
+
+def timed_in_session(app, call) -> tuple[float, object]:
+    """(seconds, result) of `call(session)` in a fresh session of `app` (nothing cached in an
+    identity map), the session's opening not counted."""
+    with app.app_context():
+        session = database().sessionmaker()
+        try:
+            started = time.perf_counter()
+            result = call(session)
+            return time.perf_counter() - started, result
+        finally:
+            session.close()
 
 
 def summary_ms(samples: list[float]) -> dict:

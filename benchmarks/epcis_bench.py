@@ -40,6 +40,7 @@ from .common import (
     load_average,
     machine,
     machine_markdown,
+    timed_in_session,
     write_section,
 )
 from .lots_bench import build_size
@@ -79,17 +80,6 @@ def ship_lot(app, lot_id: int) -> tuple[int, str]:
             session.close()
 
 
-def _timed(app, call) -> tuple[float, object]:
-    with app.app_context():
-        session = database().sessionmaker()
-        try:
-            started = time.perf_counter()
-            value = call(session)
-            return time.perf_counter() - started, value
-        finally:
-            session.close()
-
-
 def measure(app, org_id: int, reference: str) -> dict:
     def export(session):
         return epcis.to_bytes(shipment_document(session, org_id, reference, BASE_URL))
@@ -97,8 +87,8 @@ def measure(app, org_id: int, reference: str) -> dict:
     def page(session):
         return query_events(session, org_id, BASE_URL, page=1, per_page=200)
 
-    exports = [_timed(app, export) for _ in range(REPEATS + 1)][1:]
-    pages = [_timed(app, page) for _ in range(REPEATS + 1)][1:]
+    exports = [timed_in_session(app, export) for _ in range(REPEATS + 1)][1:]
+    pages = [timed_in_session(app, page) for _ in range(REPEATS + 1)][1:]
     data = exports[0][1]
     figures = {
         "export_ms": statistics.median(s for s, _v in exports) * 1000,

@@ -54,6 +54,7 @@ from .common import (
     machine_markdown,
     refresh_statistics,
     summary_ms,
+    timed_in_session,
     write_section,
 )
 from .lots_bench import PASSWORD, build_farms, markdown_table, profile
@@ -156,17 +157,6 @@ def build(app, n: int) -> tuple[int, str, list[str]]:
             session.close()
 
 
-def _timed(app, call) -> tuple[float, object]:
-    with app.app_context():
-        session = database().sessionmaker()
-        try:
-            started = time.perf_counter()
-            result = call(session)
-            return time.perf_counter() - started, result
-        finally:
-            session.close()
-
-
 def measure(app, org_id: int, email: str, seasons: list[str]) -> list[dict]:
     calls = [
         ("dashboard figures (GET / computes)", lambda s: dashboard(s, org_id, today())),
@@ -175,8 +165,8 @@ def measure(app, org_id: int, email: str, seasons: list[str]) -> list[dict]:
     ]
     results = []
     for name, call in calls:
-        _timed(app, call)  # warm-up
-        samples = [_timed(app, call)[0] for _ in range(REPEATS)]
+        timed_in_session(app, call)  # warm-up
+        samples = [timed_in_session(app, call)[0] for _ in range(REPEATS)]
         results.append({"what": name, **summary_ms(samples), "profile": None})
     client = app.test_client()
     login = client.post("/login", data={"email": email, "password": PASSWORD})
@@ -198,7 +188,7 @@ def measure(app, org_id: int, email: str, seasons: list[str]) -> list[dict]:
         samples = [get() for _ in range(REPEATS)]
         results.append({"what": name, **summary_ms(samples), "profile": None, "call": get})
     for row, (_name, call) in zip(results, calls, strict=False):
-        row["call"] = lambda call=call: _timed(app, call)
+        row["call"] = lambda call=call: timed_in_session(app, call)
     for row in results:
         if row["p95"] > TARGET_MS:
             text, parts = profile(row["call"])

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
 from coopchain import job_rows
+from coopchain.db import begin_write
 from coopchain.errors import DomainError
 from coopchain.job_rows import Job
 
@@ -99,6 +100,22 @@ class JobContext:
                 data=data,
             )
         )
+
+    def deliver_file(self, filename: str, content_type: str, data: bytes, result: dict) -> dict:
+        """Keep the file the job made and record the job finished, in a write transaction of
+        their own; returns `result`. Tasks call it after closing the session they read in: the
+        progress and the heartbeat commit from other connections meanwhile, and on SQLite a
+        transaction that read before such a commit may not write after it ("database is
+        locked"), while one holding the write lock from the start would block those commits,
+        and every clerk's, for the whole job."""
+        session = begin_write(self.sessionmaker())
+        try:
+            self.attach(session, filename, content_type, data)
+            self.complete(session, result)
+            session.commit()
+            return result
+        finally:
+            session.close()
 
     def input_file(self, session: Session) -> bytes:
         """The file submitted with the job (an uploaded workbook)."""

@@ -36,14 +36,12 @@ def build(context: jobs.JobContext, reference: str) -> dict:
     session = context.sessionmaker()
     try:
         package = shipment_package(session, context.organization_id, reference)
-        filename, content_type, data = package_file(reference, package.parts)
-        context.attach(session, filename, content_type, data)
-        result = {"filename": filename, "parts": len(package.parts)}
-        context.complete(session, result)
-        session.commit()
-        return result
+        session.commit()  # ends the reading transaction (it wrote nothing): see deliver_file
     finally:
         session.close()
+    filename, content_type, data = package_file(reference, package.parts)
+    result = {"filename": filename, "parts": len(package.parts)}
+    return context.deliver_file(filename, content_type, data, result)
 
 
 def submit(session, org_id: int, user_id, reference: str):

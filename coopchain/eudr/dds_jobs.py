@@ -17,7 +17,6 @@ from flask_babel import force_locale
 
 from coopchain import jobs
 from coopchain.auth.models import Organization
-from coopchain.db import begin_write
 from coopchain.errors import DomainError
 from coopchain.eudr import documents
 from coopchain.eudr.statement import DdsInput, DdsInvalid, DdsPlan, build_statements
@@ -87,15 +86,8 @@ def build(context: jobs.JobContext, reference: str, language: str) -> dict:
         except DdsInvalid as exc:
             raise _refusal(exc) from None
     filename, content_type, archive = dds_file(name, plan)
-    session = begin_write(context.sessionmaker())
-    try:
-        context.attach(session, filename, content_type, archive)
-        result = {"filename": filename, "statements": len(plan.statements)}
-        context.complete(session, result)
-        session.commit()
-        return result
-    finally:
-        session.close()
+    result = {"filename": filename, "statements": len(plan.statements)}
+    return context.deliver_file(filename, content_type, archive, result)
 
 
 def submit(session, org_id: int, user_id, reference: str, language: str):

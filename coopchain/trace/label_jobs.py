@@ -6,7 +6,6 @@ file in the database, readable by every web node)."""
 from flask import url_for
 
 from coopchain import jobs
-from coopchain.db import begin_write
 from coopchain.shipments.services import bags_of, get_shipment
 from coopchain.trace.label_sheets import LAYOUTS, labels_pdf, live_bags_of_lot
 
@@ -29,25 +28,17 @@ def bags_for(session, org_id: int, subject: str, reference: str) -> list:
 
 @jobs.task(KIND, result_page=_result_page)
 def render_labels(context: jobs.JobContext, subject: str, reference: str, layout: str) -> dict:
-    # Reading and writing in separate transactions: the progress below (and the heartbeat)
-    # commits from other connections, and on SQLite a transaction that read before such a
-    # commit may not write after it ("database is locked"). Holding the write lock from the
-    # start instead would block those commits, and every clerk's, for the whole render.
     session = context.sessionmaker()
     try:
         bags = bags_for(session, context.organization_id, subject, reference)
         context.progress(0, len(bags))
         data = labels_pdf(session, context.organization_id, bags, layout)
-        session.commit()  # ends the reading transaction: it wrote nothing
-        filename = f"labels-{reference}-{layout}.pdf"
-        begin_write(session)
-        context.attach(session, filename, "application/pdf", data)
-        result = {"filename": filename, "bags": len(bags), "bytes": len(data)}
-        context.complete(session, result)
-        session.commit()
-        return result
+        session.commit()  # ends the reading transaction (it wrote nothing): see deliver_file
     finally:
         session.close()
+    filename = f"labels-{reference}-{layout}.pdf"
+    result = {"filename": filename, "bags": len(bags), "bytes": len(data)}
+    return context.deliver_file(filename, "application/pdf", data, result)
 
 
 def submit(session, org_id: int, user_id, subject: str, reference: str, layout: str):
