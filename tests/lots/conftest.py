@@ -36,3 +36,24 @@ def delivery_data(producer, plot, **fields) -> dict:
         "price_per_kg": Decimal("14.20"),
         **fields,
     }
+
+
+def downgraded_merge(db_session, org, farm, reason: str, on: date):
+    """An organic and a conventional delivery merged with the organic claim given up (`reason`):
+    the merged lot, made through the services."""
+    from coopchain.lots import transformations
+
+    producer, organic_plot = farm
+    conventional = factories.plot(db_session, org, producer, organic_conversion_start=None)
+    _d, organic = factories.delivery(db_session, org, producer, organic_plot)
+    _d, other = factories.delivery(db_session, org, producer, conventional)
+    merge = transformations.merge(
+        db_session,
+        org.id,
+        None,
+        [(organic.code, None), (other.code, None)],
+        on,
+        downgrade_reason=reason,
+    )
+    (merged,) = transformations.parts_of(db_session, merge)[1]
+    return merged

@@ -14,6 +14,7 @@ from coopchain.lots import delivery_facts, origin_shares, transformations
 from coopchain.lots.models import LotOriginShare
 from coopchain.lots.origins import origins_of, origins_of_many
 from tests import factories
+from tests.lots.conftest import downgraded_merge
 
 JUNE = date(2026, 6, 10)
 MIGRATION = (
@@ -121,19 +122,7 @@ def test_a_sample_writes_no_shares_and_a_delivery_lot_is_its_own_origin(db_sessi
 
 
 def test_a_downgrade_is_kept_on_every_share_made_from_it(db_session, org, farm):
-    producer, organic_plot = farm
-    conventional = factories.plot(db_session, org, producer, organic_conversion_start=None)
-    _d, organic = factories.delivery(db_session, org, producer, organic_plot)
-    _d, other = factories.delivery(db_session, org, producer, conventional)
-    merge = transformations.merge(
-        db_session,
-        org.id,
-        None,
-        [(organic.code, None), (other.code, None)],
-        JUNE,
-        downgrade_reason="Sold as conventional",
-    )
-    (merged,) = _outputs(db_session, merge)
+    merged = downgraded_merge(db_session, org, farm, "Sold as conventional", JUNE)
     step = transformations.process(
         db_session, org.id, None, merged.code, None, "green", D("780"), JUNE
     )

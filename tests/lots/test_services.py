@@ -17,7 +17,7 @@ from coopchain.lots.models import Bag, Delivery, Lot, Transformation, Transforma
 from coopchain.lots.origins import origins_of, origins_of_many
 from tests import factories
 from tests.helpers import change_settings
-from tests.lots.conftest import delivery_data
+from tests.lots.conftest import delivery_data, downgraded_merge
 from tests.pinned_clock import PINNED_TODAY
 
 D = Decimal
@@ -333,19 +333,9 @@ def test_merging_organic_with_in_conversion_is_commingling(db_session, org, farm
 
 
 def test_a_downgraded_merge_is_conventional_with_the_reason_in_the_ledger(db_session, org, farm):
-    producer, organic_plot = farm
-    conventional = factories.plot(db_session, org, producer, organic_conversion_start=None)
-    _d, organic = factories.delivery(db_session, org, producer, organic_plot)
-    _d, other = factories.delivery(db_session, org, producer, conventional)
-    merge = transformations.merge(
-        db_session,
-        org.id,
-        None,
-        [(organic.code, None), (other.code, None)],
-        JUNE,
-        downgrade_reason="Sold as conventional to a local roaster",
+    merged = downgraded_merge(
+        db_session, org, farm, "Sold as conventional to a local roaster", JUNE
     )
-    (merged,) = _outputs(db_session, merge)
     assert merged.downgraded
     assert origins_of(db_session, merged).organic_status == OrganicStatus.CONVENTIONAL
     event = db_session.scalar(select(LedgerEvent).order_by(LedgerEvent.id.desc()).limit(1))
