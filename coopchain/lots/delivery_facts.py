@@ -97,11 +97,6 @@ def status_rows(session, org_id, lots):
         )
 
 
-def _delivery_info(session, org_id, delivery_ids: list[int], ancestry_of=None) -> dict[int, tuple]:
-    """{delivery id: (delivery row, plot row, producer row, agreements in force that day)}."""
-    return facts_of(session, delivery_rows(session, org_id, delivery_ids, ancestry_of))
-
-
 def delivery_rows(session, org_id, delivery_ids: list[int], ancestry_of=None) -> list[tuple]:
     """The deliveries as _DELIVERY_COLUMNS reads them: plain tuples, not ORM entities or result
     Rows (attribute access on a Row costs about a microsecond, and a lot of 2,000 origins reads

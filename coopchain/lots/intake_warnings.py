@@ -27,7 +27,7 @@ from coopchain.farms import rules as farm_rules
 from coopchain.farms.models import ForestResult
 from coopchain.forest.evidence import latest_evidence
 from coopchain.lots import rules
-from coopchain.lots.delivery_facts import _delivery_info
+from coopchain.lots.delivery_facts import delivery_rows, facts_of
 from coopchain.lots.mass_balance import BalanceFlag, plot_balances
 from coopchain.lots.models import Delivery
 
@@ -66,7 +66,7 @@ def _text(value) -> str | None:
 def warnings_of(session: Session, org_id: int, deliveries: list[Delivery]) -> dict[int, list]:
     """{delivery id: [warning]} for flushed deliveries; a warning is {"code", …facts}, plain
     JSON (dates ISO, kilograms as exact strings) as stored on the row and in the ledger."""
-    info = _delivery_info(session, org_id, [d.id for d in deliveries])
+    info = facts_of(session, delivery_rows(session, org_id, [d.id for d in deliveries]))
     plot_ids = sorted({d.plot_id for d in deliveries})
     evidence = {}
     for chunk in _chunks(plot_ids):
