@@ -25,7 +25,6 @@ from tests.trace.public_fixtures import (
     grower,
     visible_text,
 )
-from tests.trace.test_labels import require_tool
 
 # The shared fixtures (public_fixtures.py), named here so pytest finds them.
 app = public_fixtures.app
@@ -239,7 +238,6 @@ def test_a_voided_bags_digital_link_opens_nothing(client, db_session, with_gtin,
 
 
 def decode_png(data: bytes) -> str:
-    require_tool("zxingcpp")
     import zxingcpp
     from PIL import Image
 
