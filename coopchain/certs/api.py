@@ -8,7 +8,7 @@ the registry (identical bytes, same sha256).
 
 import io
 
-from flask import jsonify, request, send_file
+from flask import current_app, jsonify, request, send_file
 
 from coopchain.auth.access import (
     READ,
@@ -19,7 +19,7 @@ from coopchain.auth.access import (
     current_user_id,
 )
 from coopchain.auth.models import Role
-from coopchain.certs import compliance, registry
+from coopchain.certs import certificate_jobs, compliance, registry
 from coopchain.certs.models import Certificate, SubjectKind
 from coopchain.certs.schemas import (
     BlockingFindingsOut,
@@ -43,6 +43,7 @@ from coopchain.web.api import (
     page_of,
 )
 from coopchain.web.api import json_body as _json_body
+from coopchain.web.api_jobs import job_accepted
 
 OPENAPI_SCHEMAS.update(
     FindingOut=FindingOut,
@@ -136,10 +137,12 @@ for _path, _param, _what in (
         _path,
         "post",
         f"Issue an organic-compliance certificate for {_what} (PDF stored in the registry); "
-        "override_reason lets an administrator issue despite blocking findings",
+        "override_reason lets an administrator issue despite blocking findings; a shipment of "
+        "more than JOBS_CERTIFICATE_BAGS bags (1,000 by default) is issued by a job (202)",
         body="CertificateIssueIn",
         response="CertificateOut",
         text_params=(_param,),
+        job=_param == "reference",
     )["responses"]["409"] = _BLOCKED
 document(
     "/api/v1/certificates",
@@ -233,6 +236,12 @@ def _issue(kind: str, reference: str):
     else:
         get_shipment(db, current_org_id(), reference)
     data = CertificateIssueIn().load(_json_body())
+    threshold = current_app.config["JOBS_CERTIFICATE_BAGS"]
+    if certificate_jobs.is_large(db, current_org_id(), kind, reference, threshold):
+        job = certificate_jobs.submit(
+            db, current_org_id(), current_user_id(), kind, reference, data, _may_override()
+        )
+        return job_accepted(job)
     try:
         certificate = registry.issue_certificate(
             db,

@@ -4,7 +4,7 @@ forest evidence, grouped apart from compliance and certificates (api.py).
 
 import io
 
-from flask import jsonify, request, send_file
+from flask import jsonify, request, send_file, url_for
 from flask_babel import gettext as _
 
 from coopchain.auth.access import (
@@ -14,6 +14,8 @@ from coopchain.auth.access import (
     current_org_id,
     current_user_id,
 )
+from coopchain.certs import eudr_jobs
+from coopchain.certs.certificate_jobs import is_large_shipment
 from coopchain.certs.eudr import package_summary, part_bytes
 from coopchain.certs.eudr_shipment import shipment_package
 from coopchain.certs.schemas import (
@@ -27,6 +29,7 @@ from coopchain.db import get_session
 from coopchain.errors import DomainError, NotFound
 from coopchain.farms.plots import get_plot
 from coopchain.forest import evidence as forest
+from coopchain.shipments.services import get_shipment
 from coopchain.web.api import (
     OPENAPI_SCHEMAS,
     api_blueprint,
@@ -36,6 +39,7 @@ from coopchain.web.api import (
     page_of,
 )
 from coopchain.web.api import json_body as _json_body
+from coopchain.web.api_jobs import job_accepted, job_required
 
 GEOJSON = "application/geo+json"
 
@@ -55,9 +59,19 @@ _geojson = document(
     "get",
     "The EUDR geolocation package (GeoJSON Type II FeatureCollection, one feature per "
     "origin plot); ?part=N for a package split over the EU limits; header X-EUDR-Parts; "
-    "422 eudr_invalid lists the plots that are not EUDR-valid",
+    "422 eudr_invalid lists the plots that are not EUDR-valid; above JOBS_CERTIFICATE_BAGS "
+    "bags (1,000 by default) 409 job_required names the POST that builds it as a job",
     text_params=("reference",),
     query={"part": {"type": "integer", "minimum": 1}},
+)
+document(
+    "/api/v1/shipments/{reference}/eudr/jobs",
+    "post",
+    "Build the EUDR geolocation package as a job (202): one GeoJSON, or a .zip of the parts "
+    "when the EU limits split it, then at /api/v1/jobs/{id}/file",
+    text_params=("reference",),
+    status="202",
+    job=True,
 )
 # GeoJSON is JSON (RFC 7946): described as the object it is, not as opaque bytes, so clients
 # and the contract test read it as JSON.
@@ -103,9 +117,33 @@ def _part_number(part_count: int) -> int:
     return int(raw)
 
 
+def _built_by_a_job(reference: str):
+    """None, or the 409 of a shipment whose package is built by a job (gathering the origin
+    plots of a thousand bags and more takes minutes): every part comes from the whole package,
+    so ?part=N is no shortcut."""
+    if not is_large_shipment(get_session(), current_org_id(), reference):  # NotFound first
+        return None
+    start = url_for("api.shipments_eudr_job", reference=reference)
+    message = _(
+        "This shipment's EUDR package is built by a job. POST to %(start)s to start it.",
+        start=start,
+    )
+    return job_required(start, message)
+
+
+@api_blueprint.post("/shipments/<reference>/eudr/jobs")
+@api_requires(READ)
+def shipments_eudr_job(reference: str):
+    get_shipment(get_session(), current_org_id(), reference)  # 404 for another's
+    job = eudr_jobs.submit(get_session(), current_org_id(), current_user_id(), reference)
+    return job_accepted(job)
+
+
 @api_blueprint.get("/shipments/<reference>/eudr.geojson")
 @api_requires(READ)
 def shipments_eudr_geojson(reference: str):
+    if (refusal := _built_by_a_job(reference)) is not None:
+        return refusal
     package = shipment_package(get_session(), current_org_id(), reference)
     count = len(package.parts)
     try:
@@ -129,6 +167,8 @@ def shipments_eudr_geojson(reference: str):
 @api_blueprint.get("/shipments/<reference>/eudr.json")
 @api_requires(READ)
 def shipments_eudr_summary(reference: str):
+    if (refusal := _built_by_a_job(reference)) is not None:
+        return refusal
     package = shipment_package(get_session(), current_org_id(), reference)
     summary = package_summary(package)
     for part in summary["parts"]:

@@ -6,7 +6,7 @@ progress; the job's result links to the registered certificate.
 The certificate and the job's completion commit together (JobContext.complete): a worker
 killed while rendering registers nothing, and the worker taking over registers it once."""
 
-from flask import url_for
+from flask import current_app, url_for
 
 from coopchain import jobs
 from coopchain.certs import registry
@@ -56,6 +56,14 @@ def is_large(session, org_id: int, kind: str, reference: str, threshold: int) ->
     if kind != "shipment":
         return False
     return len(bags_of(session, get_shipment(session, org_id, reference))) > threshold
+
+
+def is_large_shipment(session, org_id: int, reference: str) -> bool:
+    """A shipment whose documents (certificate, EUDR package, DDS) are made by jobs, on the
+    staff pages and in the API: more than JOBS_CERTIFICATE_BAGS bags. NotFound for another
+    organisation's shipment."""
+    threshold = current_app.config["JOBS_CERTIFICATE_BAGS"]
+    return is_large(session, org_id, "shipment", reference, threshold)
 
 
 def submit(session, org_id: int, user_id, kind, reference, values: dict, may_override: bool):

@@ -6,7 +6,7 @@ by part.
 
 import io
 
-from flask import current_app, redirect, render_template, request, send_file, url_for
+from flask import redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
 from coopchain.auth.access import READ, current_org_id, current_principal, requires
@@ -24,9 +24,8 @@ GEOJSON = "application/geo+json"
 @bp.get("/shipments/<reference>/eudr.geojson")
 @requires(READ)
 def shipment_eudr(reference: str):
-    threshold = current_app.config["JOBS_CERTIFICATE_BAGS"]
-    if request.args.get("part") is None and certificate_jobs.is_large(
-        get_session(), current_org_id(), "shipment", reference, threshold
+    if request.args.get("part") is None and certificate_jobs.is_large_shipment(
+        get_session(), current_org_id(), reference
     ):  # a GET changes nothing: the job starts from the page's form
         return render_template("certs/eudr_job.html", reference=reference)
     package = shipment_package(get_session(), current_org_id(), reference)

@@ -1,15 +1,20 @@
 """JSON API of a shipment's due diligence statement (DOMAIN.md §8): the statement(s) as JSON
 with the Operator API V3's field names, the SubmitDdsRequest XML body, and filing with the EU
 Information System through the organisation's account (submit, status, amend, withdraw).
+Above JOBS_CERTIFICATE_BAGS bags the statement files are built by a job, as on the DDS page:
+the downloads answer 409 job_required and POST …/dds/jobs starts it (web/api_jobs.py).
 """
 
-from flask import Response, jsonify, request
+from flask import Response, jsonify, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
 
 from coopchain.auth.access import ADMIN, READ, REGISTRY_WRITE, api_requires
 from coopchain.auth.access import current_org_id as _org
 from coopchain.auth.access import current_user_id as _user
+from coopchain.certs.certificate_jobs import is_large_shipment
 from coopchain.db import get_session
-from coopchain.eudr import filing
+from coopchain.eudr import dds_jobs, filing
 from coopchain.eudr import xml as ddsxml
 from coopchain.eudr.schemas import (
     DdsFiledListOut,
@@ -24,6 +29,7 @@ from coopchain.eudr.views_common import chosen_part, safe_name
 from coopchain.shipments.services import get_shipment
 from coopchain.web.api import OPENAPI_SCHEMAS, api_blueprint, document
 from coopchain.web.api import json_body as _json_body
+from coopchain.web.api_jobs import job_accepted, job_required
 
 OPENAPI_SCHEMAS.update(
     DdsOut=DdsOut,
@@ -38,9 +44,21 @@ document(
     "get",
     "The EUDR due diligence statement(s) as the EU Operator API V3 reads them (one "
     "SubmitDdsRequest per statement; a shipment over the EU limits is split and split_reasons "
-    "say why), with what was filed; 422 dds_invalid names every field that breaks a rule",
+    "say why), with what was filed; 422 dds_invalid names every field that breaks a rule; "
+    "above JOBS_CERTIFICATE_BAGS bags (1,000 by default) 409 job_required names the POST that "
+    "builds the files as a job",
     response="DdsOut",
     text_params=("reference",),
+)
+document(
+    "/api/v1/shipments/{reference}/dds/jobs",
+    "post",
+    "Build the statement files as a job (202): a .zip of dds.json and each part's XML, then at "
+    "/api/v1/jobs/{id}/file; split reasons in the request's language (?lang= or "
+    "Accept-Language)",
+    text_params=("reference",),
+    status="202",
+    job=True,
 )
 _xml = document(
     "/api/v1/shipments/{reference}/dds.xml",
@@ -68,6 +86,18 @@ for _path, _summary, _body, _status in (
     )
 
 
+def _built_by_a_job(reference: str):
+    """None, or the 409 of a shipment whose statement files are built by a job."""
+    if not is_large_shipment(get_session(), _org(), reference):  # NotFound for another's
+        return None
+    start = url_for("api.shipments_dds_job", reference=reference)
+    message = _(
+        "This shipment's due diligence statement is built by a job. POST to %(start)s to start it.",
+        start=start,
+    )
+    return job_required(start, message)
+
+
 def _filed(reference: str, status: int = 200):
     shipment = get_shipment(get_session(), _org(), reference)
     rows = filing.statements_of(get_session(), _org(), shipment)
@@ -77,6 +107,8 @@ def _filed(reference: str, status: int = 200):
 @api_blueprint.get("/shipments/<reference>/dds.json")
 @api_requires(READ)
 def shipments_dds_json(reference: str):
+    if (refusal := _built_by_a_job(reference)) is not None:
+        return refusal
     shipment, plan = shipment_statements(get_session(), _org(), reference)
     rows = filing.statements_of(get_session(), _org(), shipment)
     out = {
@@ -94,6 +126,8 @@ def shipments_dds_json(reference: str):
 @api_blueprint.get("/shipments/<reference>/dds.xml")
 @api_requires(READ)
 def shipments_dds_xml(reference: str):
+    if (refusal := _built_by_a_job(reference)) is not None:
+        return refusal
     shipment, plan = shipment_statements(get_session(), _org(), reference)
     count = len(plan.statements)
     number = chosen_part(request.args.get("part"), count)
@@ -105,6 +139,14 @@ def shipments_dds_xml(reference: str):
     )
     response.headers["X-DDS-Parts"] = str(count)
     return response
+
+
+@api_blueprint.post("/shipments/<reference>/dds/jobs")
+@api_requires(READ)
+def shipments_dds_job(reference: str):
+    get_shipment(get_session(), _org(), reference)  # 404 for another's
+    job = dds_jobs.submit(get_session(), _org(), _user(), reference, str(get_locale()))
+    return job_accepted(job)
 
 
 @api_blueprint.post("/shipments/<reference>/dds/submit")

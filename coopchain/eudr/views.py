@@ -13,7 +13,6 @@ from decimal import Decimal
 
 from flask import (
     Response,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -53,9 +52,7 @@ GEOJSON = "application/geo+json"
 
 def _large(reference: str) -> bool:
     """A shipment whose statement is built by a job (raises NotFound for another's)."""
-    threshold = current_app.config["JOBS_CERTIFICATE_BAGS"]
-    db, org_id = get_session(), current_org_id()
-    return certificate_jobs.is_large(db, org_id, "shipment", reference, threshold)
+    return certificate_jobs.is_large_shipment(get_session(), current_org_id(), reference)
 
 
 def _page(reference: str, errors: dict | None = None, status: int = 200):

@@ -1,6 +1,6 @@
 """JSON API for the farm registry: producers, agreements (with visits), plots, import/export."""
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask_babel import ngettext
 
 from coopchain.auth.access import (
@@ -58,9 +58,10 @@ from coopchain.farms.schemas import (
     VisitIn,
     VisitOut,
 )
-from coopchain.spreadsheets import SpreadsheetError, template_workbook
+from coopchain.spreadsheets import SpreadsheetError, import_jobs, template_workbook
 from coopchain.web.api import OPENAPI_SCHEMAS, api_blueprint, document, page_args, paginated
 from coopchain.web.api import json_body as _json_body
+from coopchain.web.api_jobs import job_accepted
 from coopchain.web.downloads import XLSX, send_xlsx
 
 OPENAPI_SCHEMAS.update(
@@ -349,9 +350,11 @@ def plots_update(plot_id: int):
 document(
     "/api/v1/producers/import",
     "post",
-    "Import producers, agreements and plots from .xlsx (all rows or none)",
+    "Import producers, agreements and plots from .xlsx (all rows or none); above "
+    "JOBS_IMPORT_ROWS rows (1,000 by default) the import is a job (202)",
     body="binary:xlsx",
     content_type=XLSX,
+    job=True,
 )
 document("/api/v1/producers.xlsx", "get", "The producer register with plots and agreements")
 document("/api/v1/producers/template.xlsx", "get", "An empty import template")
@@ -362,6 +365,13 @@ document("/api/v1/producers/template.xlsx", "get", "An empty import template")
 def producers_import():
     upload = request.files.get("file")
     data = upload.read() if upload else request.get_data()
+    if import_jobs.rows_in(data) > current_app.config["JOBS_IMPORT_ROWS"]:
+        name = upload.filename if upload else ""
+        return job_accepted(
+            import_jobs.submit(
+                get_session(), current_org_id(), current_user_id(), "import.registry", name, data
+            )
+        )
     try:
         result = import_registry(get_session(), current_org_id(), current_user_id(), data)
     except SpreadsheetError as exc:

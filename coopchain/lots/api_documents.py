@@ -3,7 +3,7 @@ lot export, mass balance (DESIGN.md §5: `…/<name>.xlsx` for spreadsheet expor
 
 from dataclasses import asdict
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask_babel import ngettext
 
 from coopchain.auth.access import (
@@ -24,8 +24,9 @@ from coopchain.lots.lots_xlsx import (
     mass_balance_workbook,
 )
 from coopchain.lots.mass_balance import mass_balance, seasons
-from coopchain.spreadsheets import SpreadsheetError
+from coopchain.spreadsheets import SpreadsheetError, import_jobs
 from coopchain.web.api import api_blueprint, document
+from coopchain.web.api_jobs import job_accepted
 from coopchain.web.downloads import send_xlsx
 
 
@@ -46,9 +47,11 @@ document("/api/v1/deliveries/template.xlsx", "get", "An empty delivery import te
 document(
     "/api/v1/deliveries/import",
     "post",
-    "Register deliveries from an .xlsx file (all rows or none)",
+    "Register deliveries from an .xlsx file (all rows or none); above JOBS_IMPORT_ROWS rows "
+    "(1,000 by default) the import is a job (202)",
     body="binary:xlsx",
     content_type="multipart/form-data",
+    job=True,
 )
 document("/api/v1/lots/export.xlsx", "get", "Every lot with its origins, as .xlsx")
 document("/api/v1/reports/mass-balance", "get", "Mass balance per plot for ?season=")
@@ -72,6 +75,14 @@ def deliveries_template():
 def deliveries_import():
     upload = request.files.get("file")
     data = upload.read() if upload else request.get_data()
+    if import_jobs.rows_in(data) > current_app.config["JOBS_IMPORT_ROWS"]:
+        name = upload.filename if upload else ""
+        user_id = current_principal().user_id
+        return job_accepted(
+            import_jobs.submit(
+                get_session(), current_org_id(), user_id, "import.deliveries", name, data
+            )
+        )
     try:
         created = import_deliveries(
             get_session(), current_org_id(), current_principal().user_id, data

@@ -5,7 +5,7 @@ from marshmallow import Schema, fields
 
 from coopchain.auth.access import ADMIN, PAY, api_requires, current_org_id, current_user_id
 from coopchain.db import get_session
-from coopchain.payments import premiums, runs
+from coopchain.payments import premiums, run_jobs, runs
 from coopchain.payments.runs_blueprint import PAY_READ
 from coopchain.web.api import (
     OPENAPI_SCHEMAS,
@@ -15,6 +15,7 @@ from coopchain.web.api import (
     page_args,
     page_of,
 )
+from coopchain.web.api_jobs import job_accepted
 
 
 class PremiumRuleIn(Schema):
@@ -107,9 +108,12 @@ document(
 document(
     "/api/v1/payment-runs/confirm",
     "post",
-    "Confirm a run: one payment per producer with a net above zero; 409 when nothing is left",
+    "Confirm a run: one payment per producer with a net above zero; 409 when nothing is left; "
+    "a run over more than JOBS_PAYMENT_RUN_DELIVERIES deliveries (300 by default) is confirmed "
+    "by a job (202; its result names the run)",
     body="PaymentRunIn",
     response="PaymentRunOut",
+    job=True,
 )
 
 
@@ -176,6 +180,13 @@ def payment_runs_confirm():
     selection, paid_on, currency, method = runs.read_run_input(
         session, org_id, json_body(), current_app.config["CURRENCY"]
     )
+    # Above this many deliveries a confirm is a job, as on the treasurer's page (run_views.py).
+    threshold = current_app.config["JOBS_PAYMENT_RUN_DELIVERIES"]
+    if run_jobs.needs_a_job(session, org_id, selection, threshold):
+        job = run_jobs.submit(
+            session, org_id, current_user_id(), selection, paid_on, currency, method
+        )
+        return job_accepted(job)
     run = runs.confirm(session, org_id, current_user_id(), selection, paid_on, currency, method)
     payments = [
         {

@@ -34,7 +34,8 @@ from coopchain.shipments.schemas import (
     ShipmentOut,
     ShipmentUpdateIn,
 )
-from coopchain.trace.label_sheets import LAYOUTS, labels_pdf
+from coopchain.trace.api import send_labels
+from coopchain.trace.label_sheets import LAYOUTS
 from coopchain.web.api import (
     OPENAPI_SCHEMAS,
     api_blueprint,
@@ -134,7 +135,8 @@ _binary(
         "/api/v1/shipments/{reference}/labels.pdf",
         "get",
         "Labels of the shipment's bags with their QR codes: an A4 sheet (layout=sheet) or one "
-        "100 × 150 mm page per bag (layout=single)",
+        "100 × 150 mm page per bag (layout=single); above JOBS_LABEL_BAGS bags (100 by "
+        "default) 409 job_required names the POST that makes them as a job",
         text_params=("reference",),
         query={"layout": {"type": "string", "enum": list(LAYOUTS), "default": "sheet"}},
     ),
@@ -279,15 +281,7 @@ def shipments_bags(reference: str):
 @api_blueprint.get("/shipments/<reference>/labels.pdf")
 @api_requires(READ)
 def shipments_labels_pdf(reference: str):
-    db = get_session()
-    shipment = services.get_shipment(db, current_org_id(), reference)
-    layout = request.args.get("layout", "sheet")
-    bags = [bag for bag, _lot in services.bags_of(db, shipment)]
-    return send_file(
-        io.BytesIO(labels_pdf(db, current_org_id(), bags, layout)),
-        mimetype="application/pdf",
-        download_name=f"labels-{_safe(shipment.reference)}-{layout}.pdf",
-    )
+    return send_labels("shipment", reference, _safe(reference))
 
 
 def _safe(reference: str) -> str:

@@ -51,12 +51,12 @@ def send_pdf(data: bytes, filename: str):
     return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=filename)
 
 
-def _labels(subject: str, reference: str, bags, layout: str, offer_job: bool = True):
-    """The PDF at once, or, on staff pages above JOBS_LABEL_BAGS bags, a page that starts a
-    job making it (a GET changes nothing: the job starts from that page's form)."""
+def _labels(subject: str, reference: str, bags, layout: str):
+    """The PDF at once, or above JOBS_LABEL_BAGS bags a page that starts a job making it (a
+    GET changes nothing: the job starts from that page's form; the API's own: trace/api.py)."""
     session, org_id = get_session(), current_principal().organization_id
     big = len(bags) > current_app.config["JOBS_LABEL_BAGS"]
-    if offer_job and big and layout in LAYOUTS:
+    if big and layout in LAYOUTS:
         return render_template(
             "trace/labels_job.html",
             subject=subject,
@@ -68,13 +68,12 @@ def _labels(subject: str, reference: str, bags, layout: str, offer_job: bool = T
     return send_pdf(labels_pdf(session, org_id, bags, layout), filename)
 
 
-def send_lot_labels(code: str, offer_job: bool = True):
+def send_lot_labels(code: str):
     """Labels of every live bag of lot `code`, ?layout=sheet (default) or single. Another
-    organisation's lot, or a lot without bags, is a 404 that says so. The API (offer_job
-    False) always answers with the PDF."""
+    organisation's lot, or a lot without bags, is a 404 that says so."""
     layout = request.args.get("layout", "sheet")
     session, org_id = get_session(), current_principal().organization_id
-    return _labels("lot", code, live_bags_of_lot(session, org_id, code), layout, offer_job)
+    return _labels("lot", code, live_bags_of_lot(session, org_id, code), layout)
 
 
 @bp.post("/labels/jobs")

@@ -42,13 +42,15 @@ def document(
     searchable: bool = True,
     status: str | None = None,
     content_type: str = "application/json",
+    job: bool = False,
 ) -> dict:
     """Describe one operation for /api/v1/openapi.json.
 
     `params` are integer path parameters (ids), `text_params` string ones (lot codes, bag
     serials); `query` adds query parameters; a list takes page/per_page and, when
     `searchable`, q; `status` overrides the success code (200 for a POST that changes an
-    existing record, such as a void; 201 otherwise for a POST, 200 for GET and PUT)."""
+    existing record, such as a void; 201 otherwise for a POST, 200 for GET and PUT); `job`
+    adds the 202 of an operation that may answer with a job (web/api_jobs.py)."""
     operation: dict = {"summary": summary, "security": [{"bearer": []}], "responses": {}}
     # Ids fit a PostgreSQL integer; a larger one names nothing (404, web/input_limits.py).
     id_schema = {"type": "integer", "minimum": 0, "maximum": MAX_ID}
@@ -89,6 +91,12 @@ def document(
         }
     # POST creates (201); GET reads and PUT replaces what exists (200).
     operation["responses"][status or ("201" if method == "post" else "200")] = ok
+    if job:
+        operation["responses"]["202"] = {
+            "description": "Long work: a job was started; poll the Location header "
+            "(/api/v1/jobs/{id}) until status is finished",
+            "content": {"application/json": {"schema": _ref("JobOut")}},
+        }
     operation["responses"]["4XX"] = {
         "description": "Error",
         "content": {"application/json": {"schema": _ref("Error")}},

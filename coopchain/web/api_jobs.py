@@ -1,10 +1,17 @@
 """/api/v1/jobs: long work (forest assessments, big imports and documents) and how far it got.
 A client that started one (or was given its id) polls /api/v1/jobs/<id> until `status` is
-finished or failed."""
+finished or failed.
+
+The API starts jobs where the staff pages do, at the same thresholds (issue 19 §1): a POST whose
+work is long (an import above JOBS_IMPORT_ROWS rows, a large shipment's certificate, a payment
+run above JOBS_PAYMENT_RUN_DELIVERIES) answers 202 with the job (`job_accepted`); a GET of a
+document that is long work at that size answers 409 `job_required` naming the POST that starts
+its job (`job_required`), since a GET must change nothing. Either way no web worker is held for
+the minutes the work may take."""
 
 import io
 
-from flask import jsonify, send_file
+from flask import jsonify, send_file, url_for
 from marshmallow import Schema, fields
 
 from coopchain.auth.access import READ, api_requires, current_org_id
@@ -44,6 +51,22 @@ document(
     "The file a finished job made (a label sheet…); 404 when it made none",
     params=("job_id",),
 )
+
+
+def job_accepted(job: Job):
+    """202 Accepted with the job just submitted and, in Location, where to poll it."""
+    response = jsonify(_dump(job))
+    response.status_code = 202
+    response.headers["Location"] = url_for("api.jobs_get", job_id=job.id)
+    return response
+
+
+def job_required(start: str, message: str):
+    """409 for a GET whose document is long work at this size: `start` is the POST (an
+    /api/v1 path) that makes it as a job; its file is then at /api/v1/jobs/<id>/file."""
+    response = jsonify(error="job_required", message=message, fields={}, start=start)
+    response.status_code = 409
+    return response
 
 
 def _dump(job: Job) -> dict:

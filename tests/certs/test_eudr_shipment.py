@@ -200,8 +200,11 @@ def test_another_organisations_shipment_has_no_package(client, api, other_org, b
 
 
 def test_a_large_shipments_package_is_built_by_a_job(client, app, login, api, blend):
-    """Above JOBS_CERTIFICATE_BAGS bags the staff button offers a job; its file is the same
-    GeoJSON the API gives."""
+    """Above JOBS_CERTIFICATE_BAGS bags the staff button offers a job and the API names the
+    POST that starts one; both jobs' file is the GeoJSON the API gives below the threshold."""
+    headers = api("auditor")
+    direct = client.get(f"/api/v1/shipments/{REF}/eudr.geojson", headers=headers)
+    assert direct.mimetype == "application/geo+json"
     app.config["JOBS_CERTIFICATE_BAGS"] = 1
     login("auditor")
     offer = client.get(f"/shipments/{REF}/eudr.geojson")
@@ -213,8 +216,22 @@ def test_a_large_shipments_package_is_built_by_a_job(client, app, login, api, bl
     assert (status["kind"], status["status"]) == ("eudr.package", "finished"), status
     made = client.get(status["result_url"])
     assert made.mimetype == "application/geo+json"
-    direct = client.get(f"/api/v1/shipments/{REF}/eudr.geojson", headers=api("auditor"))
     assert made.data == direct.data
+
+    for url in ("eudr.geojson", "eudr.geojson?part=1", "eudr.json"):
+        refused = client.get(f"/api/v1/shipments/{REF}/{url}", headers=headers)
+        assert refused.status_code == 409, url
+        assert refused.get_json()["start"] == f"/api/v1/shipments/{REF}/eudr/jobs", url
+    accepted = client.post(f"/api/v1/shipments/{REF}/eudr/jobs", headers=headers)
+    assert accepted.status_code == 202 and accepted.get_json()["kind"] == "eudr.package"
+    job_id = accepted.get_json()["id"]
+    assert client.get(f"/api/v1/jobs/{job_id}", headers=headers).get_json()["status"] == "finished"
+    assert client.get(f"/api/v1/jobs/{job_id}/file", headers=headers).data == direct.data
+
+
+def test_another_organisations_shipment_starts_no_package_job(client, api, other_org, blend):
+    response = client.post(f"/api/v1/shipments/{REF}/eudr/jobs", headers=api("admin", other_org))
+    assert response.status_code == 404
 
 
 def test_a_package_of_several_parts_is_one_zip_of_them():

@@ -469,6 +469,25 @@ def test_a_large_shipments_certificate_is_issued_by_a_job(
     assert client.get(status["result_url"]).status_code == 200
 
 
+def test_a_large_shipments_certificate_through_the_api_is_issued_by_a_job(
+    client, app, api, db_session, shipment
+):
+    app.config["JOBS_CERTIFICATE_BAGS"] = 9  # the shipment has 10 bags
+    headers = api("admin")
+    body = {"language": "en", "override_reason": "Forest review of the ten plots booked."}
+    response = client.post(
+        f"/api/v1/shipments/{shipment.reference}/certificates", json=body, headers=headers
+    )
+    assert response.status_code == 202 and response.get_json()["kind"] == "certificate.issue"
+    status = client.get(response.headers["Location"], headers=headers).get_json()
+    assert status["status"] == "finished", status
+    (certificate,) = db_session.scalars(
+        select(Certificate).where(Certificate.subject_ref == shipment.reference)
+    ).all()
+    assert status["result"]["number"] == certificate.number
+    assert status["result"]["reference"] == shipment.reference
+
+
 def test_a_large_shipment_with_blocking_findings_fails_its_job_without_a_certificate(
     client, app, as_role, db_session, shipment
 ):

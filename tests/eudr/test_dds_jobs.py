@@ -4,6 +4,7 @@ downloads' own bytes, and filing from the page still works."""
 
 import functools
 import io
+import json
 import zipfile
 
 import pytest
@@ -114,6 +115,36 @@ def test_a_statement_breaking_a_rule_fails_the_job_naming_the_fields(client, app
     status = client.get(started.location + ".json").get_json()
     assert status["status"] == "failed"
     assert "eori: IMPORT and EXPORT need the operator's EORI number." in status["error"]
+
+
+def test_the_api_names_the_job_for_a_large_shipment_and_starts_it(
+    client, app, api, shipment, account, monkeypatch
+):
+    """The API's downloads of a large shipment build nothing: 409 naming the POST; the POST
+    answers 202 with the job, whose file is the .zip of the downloads' bytes."""
+    headers = api("auditor")
+    direct_json = client.get(f"/api/v1/shipments/{REF}/dds.json", headers=headers)
+    direct_xml = client.get(f"/api/v1/shipments/{REF}/dds.xml", headers=headers)
+    assert direct_json.status_code == 200 and direct_xml.mimetype == "application/xml"
+    app.config["JOBS_CERTIFICATE_BAGS"] = 1  # the shipment has 4 bags
+    _no_plan_in_the_request(monkeypatch)
+    for url in ("dds.json", "dds.xml", "dds.xml?part=1"):
+        refused = client.get(f"/api/v1/shipments/{REF}/{url}", headers=headers)
+        assert refused.status_code == 409, url
+        body = refused.get_json()
+        assert (body["error"], body["start"]) == (
+            "job_required",
+            f"/api/v1/shipments/{REF}/dds/jobs",
+        )
+    accepted = client.post(f"/api/v1/shipments/{REF}/dds/jobs", headers=headers)
+    assert accepted.status_code == 202 and accepted.get_json()["kind"] == "eudr.dds"
+    status = client.get(accepted.headers["Location"], headers=headers).get_json()
+    assert status["status"] == "finished", status
+    made = client.get(f"/api/v1/jobs/{status['id']}/file", headers=headers)
+    archive = zipfile.ZipFile(io.BytesIO(made.data))
+    assert archive.read("dds-HH-2026-01.xml") == direct_xml.data
+    statements = json.loads(archive.read("dds-HH-2026-01.json"))["statements"]
+    assert statements == direct_json.get_json()["statements"]
 
 
 def test_another_organisations_shipment_starts_no_job(

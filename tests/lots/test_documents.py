@@ -128,3 +128,21 @@ def test_a_big_delivery_import_runs_as_a_job(client, app, login, db_session, far
     assert (status["kind"], status["status"]) == ("import.deliveries", "finished"), status
     assert status["result_url"] == "/deliveries"
     assert _deliveries(db_session) == before + 3
+
+
+def test_a_big_delivery_import_through_the_api_is_a_job(client, app, api, db_session, farm):
+    producer, plot = farm
+    app.config["JOBS_IMPORT_ROWS"] = 2
+    headers = api("staff")
+    before = _deliveries(db_session)
+    good = workbook([row(producer, plot) for _ in range(3)])
+    response = client.post(
+        "/api/v1/deliveries/import",
+        data={"file": (io.BytesIO(good), "d.xlsx")},
+        content_type="multipart/form-data",
+        headers=headers,
+    )
+    assert response.status_code == 202 and response.get_json()["kind"] == "import.deliveries"
+    status = client.get(response.headers["Location"], headers=headers).get_json()
+    assert status["status"] == "finished" and status["result"]["deliveries"] == 3, status
+    assert _deliveries(db_session) == before + 3

@@ -85,6 +85,19 @@ def test_api_preview_and_confirm(client, api, db_session, season):
     assert db_session.scalar(select(func.count(Payment.id))) == 3  # the advance and these two
 
 
+def test_api_a_large_run_is_confirmed_by_a_job(client, app, api, db_session, season):
+    app.config["JOBS_PAYMENT_RUN_DELIVERIES"] = 0
+    headers = api("treasurer")
+    body = {"from": "2026-06-01", "to": "2026-06-30", "paid_on": "2026-07-15", "method": "cash"}
+    confirmed = client.post("/api/v1/payment-runs/confirm", json=body, headers=headers)
+    assert confirmed.status_code == 202 and confirmed.get_json()["kind"] == "payments.run"
+    status = client.get(confirmed.headers["Location"], headers=headers).get_json()
+    assert status["status"] == "finished" and status["result"]["net"] == "9444.22", status
+    (run,) = db_session.scalars(select(PaymentRun)).all()
+    assert status["result"]["run_id"] == run.id
+    assert db_session.scalar(select(func.count(Payment.id))) == 3  # the advance and these two
+
+
 def test_api_premium_rule_bad_amount_names_the_field(client, api, db_session, org):
     body = {"name": "X", "kind": "organic", "amount_per_kg": "0", "valid_from": "2026-01-01"}
     response = client.post("/api/v1/premium-rules", json=body, headers=api("admin"))
