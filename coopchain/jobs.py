@@ -35,6 +35,7 @@ from sqlmodel import Session
 from coopchain import job_rows
 from coopchain.db import begin_write
 from coopchain.errors import DomainError
+from coopchain.job_resend import RESENDER
 from coopchain.job_rows import Job
 
 log = logging.getLogger(__name__)
@@ -234,17 +235,20 @@ def submit(
             )
         )
         session.flush()
-    session.info.setdefault(_PENDING, []).append((queue().run_job, job.id))
+    app_queue = queue()
+    resend_for = app_queue.requeue_after.total_seconds()
+    session.info.setdefault(_PENDING, []).append((app_queue.run_job, job.id, resend_for))
     return job
 
 
 @event.listens_for(OrmSession, "after_commit")
 def _send_after_commit(session) -> None:
-    for run_job, job_id in session.info.pop(_PENDING, []):
+    for run_job, job_id, resend_for in session.info.pop(_PENDING, []):
         try:
             run_job(job_id)
-        except Exception:  # the queue is down: the reaper sends it again (requeue_after)
-            log.exception("Job %s could not be sent to the queue", job_id)
+        except Exception:  # the queue is down: sent again from here once it is back
+            log.exception("Job %s could not be sent to the queue; retrying", job_id)
+            RESENDER.add(run_job, job_id, resend_for)
 
 
 @event.listens_for(OrmSession, "after_rollback")

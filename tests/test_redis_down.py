@@ -9,14 +9,17 @@ app it was bound to: the `redis_app` fixture puts it back as it was."""
 
 import logging
 import secrets
+import shutil
 import socket
+import subprocess
+import time
 import uuid
 
 import pytest
 import redis
 from sqlalchemy import select
 
-from coopchain import create_app, jobs
+from coopchain import create_app, job_resend, jobs
 from coopchain.extensions import limiter
 from coopchain.job_rows import Job, JobStatus
 from coopchain.lots.models import Bag
@@ -195,7 +198,7 @@ def test_login_works_and_stays_limited_in_the_process_while_redis_is_down(
 
 
 def test_a_job_submitted_while_the_queue_is_down_is_recorded_for_the_reaper(
-    redis_app, db_session, org, caplog
+    redis_app, db_session, org, caplog, resender
 ):
     url = unreachable_redis()
     app = redis_app(url, JOBS_IMMEDIATE=False, JOBS_QUEUE_URL=url)
@@ -207,6 +210,71 @@ def test_a_job_submitted_while_the_queue_is_down_is_recorded_for_the_reaper(
     assert job.status == JobStatus.QUEUED
     assert db_session.get(Job, job.id) is not None
     assert warnings_about(caplog, "could not be sent to the queue")
+
+
+@pytest.fixture
+def resender(monkeypatch):
+    """A resender of this test's own, trying every 0.1 s instead of every 5 s."""
+    mine = job_resend.Resender(interval=0.1)
+    monkeypatch.setattr(jobs, "RESENDER", mine)
+    return mine
+
+
+def _redis_server(port: int) -> subprocess.Popen:
+    server = subprocess.Popen(
+        ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", ""]
+        + ["--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    client = redis.Redis(port=port, socket_connect_timeout=0.2)
+    for _ in range(100):
+        try:
+            if client.ping():
+                return server
+        except redis.exceptions.ConnectionError:
+            time.sleep(0.05)
+    server.kill()
+    pytest.fail("redis-server did not start")
+
+
+def test_a_job_is_sent_once_redis_is_back_not_after_the_reapers_five_minutes(
+    redis_app, db_session, org, resender
+):
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    url = unreachable_redis()
+    app = redis_app(url, JOBS_IMMEDIATE=False, JOBS_QUEUE_URL=url)
+    with app.app_context():
+        job = jobs.submit(db_session, org.id, None, "test.steps", {"steps": 1})
+        db_session.commit()  # the send fails: Redis is down
+    assert resender.pending() == [job.id]
+
+    server = _redis_server(int(url.rsplit(":", 1)[1].split("/")[0]))
+    try:
+        deadline = time.monotonic() + 10
+        while resender.pending() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert resender.pending() == []
+        assert jobs.queue(app).huey.pending_count() == 1  # its message, once
+    finally:
+        server.kill()
+        server.wait()
+
+
+def test_a_job_still_unsent_after_requeue_after_is_left_to_the_reaper(
+    redis_app, db_session, org, resender, caplog
+):
+    url = unreachable_redis()
+    app = redis_app(url, JOBS_IMMEDIATE=False, JOBS_QUEUE_URL=url, JOBS_REQUEUE_AFTER_S=0.3)
+    with app.app_context(), caplog.at_level(logging.WARNING):
+        job = jobs.submit(db_session, org.id, None, "test.steps", {"steps": 1})
+        db_session.commit()
+        assert resender.pending() == [job.id]
+        deadline = time.monotonic() + 10
+        while resender.pending() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert resender.pending() == []
+    assert warnings_about(caplog, f"Job {job.id} still not sent: left to the reaper")
 
 
 def test_redis_is_left_alone_for_a_while_and_the_warning_repeats_once_a_minute(caplog):
