@@ -4,7 +4,7 @@ forest evidence, grouped apart from compliance and certificates (api.py).
 
 import io
 
-from flask import jsonify, request, send_file, url_for
+from flask import jsonify, request, send_file
 from flask_babel import gettext as _
 
 from coopchain.auth.access import (
@@ -123,12 +123,14 @@ def _built_by_a_job(reference: str):
     so ?part=N is no shortcut."""
     if not is_large_shipment(get_session(), current_org_id(), reference):  # NotFound first
         return None
-    start = url_for("api.shipments_eudr_job", reference=reference)
-    message = _(
-        "This shipment's EUDR package is built by a job. POST to %(start)s to start it.",
-        start=start,
+    return job_required(
+        "api.shipments_eudr_job",
+        lambda start: _(
+            "This shipment's EUDR package is built by a job. POST to %(start)s to start it.",
+            start=start,
+        ),
+        reference=reference,
     )
-    return job_required(start, message)
 
 
 @api_blueprint.post("/shipments/<reference>/eudr/jobs")

@@ -5,7 +5,7 @@ Above JOBS_CERTIFICATE_BAGS bags the statement files are built by a job, as on t
 the downloads answer 409 job_required and POST …/dds/jobs starts it (web/api_jobs.py).
 """
 
-from flask import Response, jsonify, request, url_for
+from flask import Response, jsonify, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -90,12 +90,15 @@ def _built_by_a_job(reference: str):
     """None, or the 409 of a shipment whose statement files are built by a job."""
     if not is_large_shipment(get_session(), _org(), reference):  # NotFound for another's
         return None
-    start = url_for("api.shipments_dds_job", reference=reference)
-    message = _(
-        "This shipment's due diligence statement is built by a job. POST to %(start)s to start it.",
-        start=start,
+    return job_required(
+        "api.shipments_dds_job",
+        lambda start: _(
+            "This shipment's due diligence statement is built by a job. POST to %(start)s to "
+            "start it.",
+            start=start,
+        ),
+        reference=reference,
     )
-    return job_required(start, message)
 
 
 def _filed(reference: str, status: int = 200):

@@ -1,7 +1,7 @@
 """JSON API routes of the trace package: bag labels as PDF (DESIGN.md §5, documents), made
 by a job above JOBS_LABEL_BAGS bags as on the staff pages (web/api_jobs.py)."""
 
-from flask import current_app, request, url_for
+from flask import current_app, request
 from flask_babel import gettext as _
 
 from coopchain.auth.access import READ, api_requires, current_org_id, current_user_id
@@ -48,19 +48,24 @@ def _layout() -> str:
 
 def send_labels(subject: str, reference: str, filename_part: str):
     """labels.pdf of a lot or shipment: the PDF, or above JOBS_LABEL_BAGS bags a 409 naming
-    the POST that makes it as a job (rendering hundreds of labels takes WeasyPrint minutes)."""
+    the POST that makes it as a job (WeasyPrint lays out a few hundred labels in seconds, a
+    few thousand in minutes)."""
     layout = _layout()
     bags = label_jobs.bags_for(get_session(), current_org_id(), subject, reference)  # 404s
     if len(bags) > current_app.config["JOBS_LABEL_BAGS"]:
-        endpoint = "api.lots_labels_job" if subject == "lot" else "api.shipments_labels_job"
-        key = "code" if subject == "lot" else "reference"
-        start = url_for(endpoint, **{key: reference}, layout=layout)
-        message = _(
-            "%(bags)s bags: their labels are made by a job. POST to %(start)s to start it.",
-            bags=len(bags),
-            start=start,
+        endpoint, key = ("api.lots_labels_job", "code")
+        if subject == "shipment":
+            endpoint, key = ("api.shipments_labels_job", "reference")
+        return job_required(
+            endpoint,
+            lambda start: _(
+                "%(bags)s bags: their labels are made by a job. POST to %(start)s to start it.",
+                bags=len(bags),
+                start=start,
+            ),
+            **{key: reference},
+            layout=layout,
         )
-        return job_required(start, message)
     pdf = labels_pdf(get_session(), current_org_id(), bags, layout)
     return send_pdf(pdf, f"labels-{filename_part}-{layout}.pdf")
 

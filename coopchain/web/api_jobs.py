@@ -10,6 +10,7 @@ its job (`job_required`), since a GET must change nothing. Either way no web wor
 the minutes the work may take."""
 
 import io
+from collections.abc import Callable
 
 from flask import jsonify, send_file, url_for
 from marshmallow import Schema, fields
@@ -61,10 +62,12 @@ def job_accepted(job: Job):
     return response
 
 
-def job_required(start: str, message: str):
-    """409 for a GET whose document is long work at this size: `start` is the POST (an
-    /api/v1 path) that makes it as a job; its file is then at /api/v1/jobs/<id>/file."""
-    response = jsonify(error="job_required", message=message, fields={}, start=start)
+def job_required(endpoint: str, message: Callable[[str], str], **values):
+    """409 for a GET whose document is long work at this size. `start`, in the body, is the
+    POST that makes it as a job (route `endpoint` with `values`); `message(start)` says so in
+    the caller's language. The job's file is then at /api/v1/jobs/<id>/file."""
+    start = url_for(endpoint, **values)
+    response = jsonify(error="job_required", message=message(start), fields={}, start=start)
     response.status_code = 409
     return response
 
