@@ -48,6 +48,7 @@ TASK_MODULES = (
     "coopchain.spreadsheets.import_jobs",
     "coopchain.certs.certificate_jobs",
     "coopchain.certs.eudr_jobs",
+    "coopchain.certs.bundle_jobs",
     "coopchain.eudr.dds_jobs",
     "coopchain.fieldtools.import_jobs",
 )

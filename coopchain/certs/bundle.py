@@ -149,10 +149,33 @@ def build_zip(
     return out.getvalue()
 
 
-def shipment_bundle(session: Session, org_id: int, reference: str) -> tuple[str, bytes]:
+def shipment_bundle(
+    session: Session,
+    org_id: int,
+    reference: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[str, bytes]:
     """(file name, zip bytes) of shipment `reference`'s bundle. Refused (Conflict) without a
     signing key: an unsigned manifest proves nothing; NotFound/DomainError from a document's
-    builder say what is missing (no valid certificate, no bags, plots not EUDR-valid)."""
+    builder say what is missing (no valid certificate, no bags, plots not EUDR-valid).
+    `progress(done, total)` hears of each document made (a job's progress)."""
+    signer = _signer(session, org_id)
+    files = []
+    for done, (_label, producer) in enumerate(DOCUMENTS, start=1):
+        files.extend(producer(session, org_id, reference))
+        if progress is not None:
+            progress(done, len(DOCUMENTS))
+    return f"bundle-{reference}.zip", build_zip(files, signer[1], utcnow())
+
+
+def refuse_unless_ready(session: Session, org_id: int, reference: str) -> None:
+    """Raise what shipment_bundle would raise first (no signing key: Conflict; no valid
+    certificate: NotFound), before a job is started to build it."""
+    _signer(session, org_id)
+    latest_valid_certificate(session, org_id, SubjectKind.SHIPMENT, reference)
+
+
+def _signer(session: Session, org_id: int):
     signer = keys.signer_for(session, org_id)
     if signer is None:
         raise Conflict(
@@ -164,7 +187,4 @@ def shipment_bundle(session: Session, org_id: int, reference: str) -> tuple[str,
                 )
             )
         )
-    files = []
-    for _label, producer in DOCUMENTS:
-        files.extend(producer(session, org_id, reference))
-    return f"bundle-{reference}.zip", build_zip(files, signer[1], utcnow())
+    return signer

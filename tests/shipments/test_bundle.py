@@ -149,3 +149,62 @@ def test_the_bundle_lists_its_documents_in_one_place():
         "dds",
         "epcis",
     ]
+
+
+# --- a large shipment's bundle as a job -------------------------------------------------------
+
+
+def _a_signed_bundle(files: dict[str, bytes], key) -> None:
+    manifest = files[bundle.MANIFEST].decode()
+    listed = dict(reversed(line.split("  ", 1)) for line in manifest.splitlines())
+    documents = set(files) - {bundle.MANIFEST, bundle.SIGNATURE, bundle.SIGNER}
+    assert listed == {name: hashlib.sha256(files[name]).hexdigest() for name in documents}
+    pem = key.certificate_pem.encode()
+    assert signing.verify_detached(files[bundle.MANIFEST], files[bundle.SIGNATURE], pem)
+
+
+def test_a_large_shipments_bundle_is_built_by_a_job(client, app, login, api, certified):
+    """Above JOBS_CERTIFICATE_BAGS bags the download's page offers a job and the API names the
+    POST that starts one; the job's file is the bundle, signed, with the documents the
+    download holds."""
+    key, certificate = certified
+    headers = api("auditor")
+    direct = unzip(client.get("/api/v1/shipments/C-BN-1/bundle.zip", headers=headers).data)
+    app.config["JOBS_CERTIFICATE_BAGS"] = 0
+    login("auditor")
+    offer = client.get("/shipments/C-BN-1/bundle.zip")
+    assert offer.mimetype == "text/html"
+    assert 'action="/shipments/C-BN-1/bundle/jobs"' in offer.get_data(as_text=True)
+    started = client.post("/shipments/C-BN-1/bundle/jobs")
+    assert started.status_code == 302 and "/jobs/" in started.location
+    status = client.get(started.location + ".json").get_json()
+    assert (status["kind"], status["status"]) == ("shipment.bundle", "finished"), status
+    assert (status["done"], status["total"]) == (len(bundle.DOCUMENTS),) * 2  # one per document
+    made = unzip(client.get(status["result_url"]).data)
+    assert set(made) == set(direct)
+    for name in (f"certificate-{certificate.number}.pdf", "eudr-C-BN-1.geojson"):
+        assert made[name] == direct[name], name
+    _a_signed_bundle(made, key)
+
+    refused = client.get("/api/v1/shipments/C-BN-1/bundle.zip", headers=headers)
+    assert refused.status_code == 409
+    assert refused.get_json()["start"] == "/api/v1/shipments/C-BN-1/bundle/jobs"
+    accepted = client.post("/api/v1/shipments/C-BN-1/bundle/jobs", headers=headers)
+    assert accepted.status_code == 202 and accepted.get_json()["kind"] == "shipment.bundle"
+    file = client.get(f"/api/v1/jobs/{accepted.get_json()['id']}/file", headers=headers)
+    assert file.mimetype == "application/zip"
+    _a_signed_bundle(unzip(file.data), key)
+
+
+def test_a_bundle_job_is_not_started_without_a_key_or_a_certificate(
+    client, app, api, db_session, org, certified
+):
+    app.config["JOBS_CERTIFICATE_BAGS"] = 0
+    headers = api("staff")
+    key, certificate = certified
+    registry.revoke_certificate(db_session, org.id, None, certificate.number, "Bundle test")
+    assert client.post("/api/v1/shipments/C-BN-1/bundle/jobs", headers=headers).status_code == 404
+    keys.revoke_key(db_session, org.id, None, key.id, "Rotated")
+    refused = client.post("/api/v1/shipments/C-BN-1/bundle/jobs", headers=headers)
+    assert refused.status_code == 409 and "signing key" in refused.get_json()["message"]
+    assert client.get("/api/v1/jobs", headers=headers).get_json()["total"] == 0
