@@ -1,87 +1,36 @@
 """A write that cannot get SQLite's write lock in time (a long job holds it) answers 503 with
 Retry-After and says nothing was saved, on pages and the API; it is never a 500. Only that
 error: other database errors stay server errors.
-
-The suite's rolled-back connection cannot show a lock held by another connection: these tests
-run on a SQLite file of their own, with a short busy timeout so the wait stays short."""
+(tests/helpers/sqlite_file.py: a SQLite file of their own, a short busy timeout)."""
 
 import logging
 import sqlite3
-from datetime import date
 
 import pytest
-from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from coopchain import create_app
-from coopchain.auth.services import create_api_token
-from coopchain.db import database_busy, session_scope
-from coopchain.lots.models import Delivery
-from tests import factories
-from tests.helpers import TEST_CONFIG
-from tests.jobs.real_databases import fresh_database
+from coopchain.db import database_busy
+from tests.helpers.sqlite_file import deliveries_in, sqlite_file_site, ticket_form, write_lock_held
 
 BUSY_ES = "La base de datos está ocupada con una tarea larga; no se guardó nada."
 BUSY_EN = "The database is busy with a long job; nothing was saved. Try again in a moment."
 
 
 @pytest.fixture(scope="module")
-def busy_app(tmp_path_factory):
-    """(app, SQLite path, a staff user's e-mail, bearer token, producer, plot) on a file."""
-    tmp_path = tmp_path_factory.mktemp("busy")
-    url = fresh_database("sqlite", tmp_path, "busy")
-    app = create_app({**TEST_CONFIG, "DATABASE_URL": url, "SQLITE_BUSY_TIMEOUT_MS": 100})
-    with app.app_context(), session_scope(app) as session:
-        org = factories.organization(session, "BUSY")
-        user = factories.user(session, org, "staff")
-        producer = factories.producer(session, org)
-        plot = factories.plot(session, org, producer)
-        factories.agreement(session, org, [producer])
-        _token, plaintext = create_api_token(session, user, org.id, "test")
-    yield app, url.removeprefix("sqlite:///"), user.email, plaintext, producer, plot
-    app.extensions["coopchain.db"].engine.dispose()
+def site(tmp_path_factory):
+    site = sqlite_file_site(tmp_path_factory.mktemp("busy"))
+    yield site
+    site.close()
 
 
-class write_lock_held:
-    """Another connection holding SQLite's write lock, as a job in BEGIN IMMEDIATE does."""
-
-    def __init__(self, path: str):
-        self.connection = sqlite3.connect(path, isolation_level=None)
-
-    def __enter__(self):
-        self.connection.execute("BEGIN IMMEDIATE")
-        return self
-
-    def __exit__(self, *_exc):
-        self.connection.execute("ROLLBACK")
-        self.connection.close()
-
-
-def ticket(producer, plot, number: str) -> dict:
-    return {
-        "ticket_number": number,
-        "producer_code": producer.member_code,
-        "plot_id": str(plot.id),
-        "product_form": "dry_parchment",
-        "gross_kg": "520.5",
-        "tare_kg": "20.5",
-        "moisture_pct": "12.5",
-        "delivered_on": date(2026, 6, 10).isoformat(),
-    }
-
-
-def deliveries_in(app) -> int:
-    with app.app_context(), session_scope(app) as session:
-        return session.scalar(select(func.count()).select_from(Delivery))
-
-
-def test_a_delivery_form_posted_while_a_job_holds_the_lock_answers_503(busy_app, caplog):
-    app, path, email, _token, producer, plot = busy_app
+def test_a_delivery_form_posted_while_a_job_holds_the_lock_answers_503(site, caplog):
+    app, producer, plot = site.app, site.producer, site.plot
     client = app.test_client()
-    assert client.post("/login", data={"email": email, "password": "pw-1234"}).status_code == 302
+    login = client.post("/login", data={"email": site.email, "password": "pw-1234"})
+    assert login.status_code == 302
     before = deliveries_in(app)
-    with write_lock_held(path), caplog.at_level(logging.WARNING):
-        response = client.post("/deliveries/new", data=ticket(producer, plot, "BUSY-1"))
+    with write_lock_held(site.path), caplog.at_level(logging.WARNING):
+        response = client.post("/deliveries/new", data=ticket_form(producer, plot, "BUSY-1"))
     assert response.status_code == 503
     assert response.headers["Retry-After"].isdigit()
     assert response.mimetype == "text/html"
@@ -89,19 +38,19 @@ def test_a_delivery_form_posted_while_a_job_holds_the_lock_answers_503(busy_app,
     assert any("database is busy" in r.getMessage() for r in caplog.records)
     assert deliveries_in(app) == before  # nothing saved, and the session let go of the lock
     # Once the job lets go, the same ticket is recorded: the refused request left nothing.
-    again = client.post("/deliveries/new", data=ticket(producer, plot, "BUSY-1"))
+    again = client.post("/deliveries/new", data=ticket_form(producer, plot, "BUSY-1"))
     assert again.status_code == 302
     assert deliveries_in(app) == before + 1
 
 
-def test_an_api_write_while_a_job_holds_the_lock_answers_503_busy(busy_app):
-    app, path, _email, token, producer, plot = busy_app
+def test_an_api_write_while_a_job_holds_the_lock_answers_503_busy(site):
+    app, producer, plot = site.app, site.producer, site.plot
     client = app.test_client()
-    headers = {"Authorization": f"Bearer {token}", "Accept-Language": "en"}
-    body = {**ticket(producer, plot, "BUSY-2"), "producer_id": producer.id, "plot_id": plot.id}
+    headers = {"Authorization": f"Bearer {site.token}", "Accept-Language": "en"}
+    body = {**ticket_form(producer, plot, "BUSY-2"), "producer_id": producer.id, "plot_id": plot.id}
     del body["producer_code"]
     before = deliveries_in(app)
-    with write_lock_held(path):
+    with write_lock_held(site.path):
         response = client.post("/api/v1/deliveries", headers=headers, json=body)
     assert response.status_code == 503
     assert response.headers["Retry-After"].isdigit()
