@@ -43,6 +43,9 @@ def load_config() -> dict:
         "COOPCHAIN_ENV": env,
         "SECRET_KEY": os.environ.get("SECRET_KEY", ""),
         "DATABASE_URL": database_url,
+        # On SQLite, how long a write waits for another writer (a long job) to let go of the
+        # lock before the request gives up with 503 "busy, nothing saved" (views.py).
+        "SQLITE_BUSY_TIMEOUT_MS": int(os.environ.get("COOPCHAIN_SQLITE_BUSY_TIMEOUT_MS", "5000")),
         # Uploads above this are refused with 413 before they reach any parser.
         "MAX_CONTENT_LENGTH": int(os.environ.get("COOPCHAIN_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)),
         "SESSION_COOKIE_HTTPONLY": True,

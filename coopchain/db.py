@@ -6,13 +6,15 @@ committed (errors, 4xx responses). CLI commands use `session_scope()`, which com
 the end of the block. Services only `flush`.
 """
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import ARRAY, Select, any_, bindparam, create_engine, event, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, SQLModel
 
@@ -29,18 +31,23 @@ NAMING_CONVENTION = {
 SQLModel.metadata.naming_convention = NAMING_CONVENTION
 
 
-def make_engine(url: str) -> Engine:
+#: How long a SQLite writer waits for the write lock before giving up ("database is locked").
+DEFAULT_SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def make_engine(url: str, sqlite_busy_timeout_ms: int = DEFAULT_SQLITE_BUSY_TIMEOUT_MS) -> Engine:
     if url.startswith("postgresql://"):
         # psycopg 3 is the driver we ship; the plain scheme would ask for psycopg2.
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     engine = create_engine(url, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        pragmas = partial(_sqlite_pragmas, busy_timeout_ms=int(sqlite_busy_timeout_ms))
+        event.listen(engine, "connect", pragmas)
         event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection, _record, busy_timeout_ms: int) -> None:
     # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin, so SAVEPOINTs
     # (and the test suite's savepoint per test) work (SQLAlchemy's pysqlite recipe).
     dbapi_connection.isolation_level = None
@@ -48,7 +55,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     # WAL lets the QR pages read while the office writes; busy_timeout serialises writers.
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms:d}")
     cursor.close()
 
 
@@ -73,12 +80,35 @@ def begin_write(session: Session) -> Session:
     return session
 
 
+#: SQLite's primary result codes for "another connection holds the lock" (SQLITE_BUSY, and
+#: SQLITE_LOCKED for a table locked within a shared cache); extended codes such as
+#: SQLITE_BUSY_SNAPSHOT keep the primary one in their low byte.
+_SQLITE_BUSY_CODES = {5, 6}
+
+
+def database_busy(exc: OperationalError) -> bool:
+    """Whether `exc` says only that another connection held SQLite's lock past busy_timeout (a
+    long job writing): the work was refused whole, and the same request may succeed later."""
+    orig = exc.orig
+    if not isinstance(orig, sqlite3.OperationalError):
+        return False
+    code = getattr(orig, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in _SQLITE_BUSY_CODES
+    return str(orig).startswith(("database is locked", "database table is locked"))
+
+
 class Database:
     """The engine and session factory of one app (tests swap `sessionmaker`). Every session it
     makes carries the app's Settings (settings_of)."""
 
-    def __init__(self, url: str, settings: Settings):
-        self.engine = make_engine(url)
+    def __init__(
+        self,
+        url: str,
+        settings: Settings,
+        sqlite_busy_timeout_ms: int = DEFAULT_SQLITE_BUSY_TIMEOUT_MS,
+    ):
+        self.engine = make_engine(url, sqlite_busy_timeout_ms)
         self.settings = settings
         self.sessionmaker = sessionmaker(
             bind=self.engine,
@@ -101,7 +131,9 @@ def settings_of(session: Session) -> Settings:
 
 def init_app(app: Flask) -> None:
     app.extensions["coopchain.db"] = Database(
-        app.config["DATABASE_URL"], Settings.from_config(app.config)
+        app.config["DATABASE_URL"],
+        Settings.from_config(app.config),
+        app.config.get("SQLITE_BUSY_TIMEOUT_MS", DEFAULT_SQLITE_BUSY_TIMEOUT_MS),
     )
     app.after_request(_commit_on_success)
     app.teardown_appcontext(_close_session)
@@ -131,8 +163,9 @@ def _commit_on_success(response):
     if session is not None and response.status_code < 400:
         try:
             session.commit()
-        except IntegrityError as exc:
-            # Errors raised here skip the app's handlers; send this one through them (409).
+        except (IntegrityError, OperationalError) as exc:
+            # Errors raised here skip the app's handlers; send these through them (409, and
+            # 503 for a busy database; any other OperationalError is raised again there).
             return current_app.make_response(current_app.handle_user_exception(exc))
     return response
 

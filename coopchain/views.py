@@ -1,5 +1,7 @@
 """Pages that belong to no single domain: dashboard, language switch, errors, template helpers."""
 
+import logging
+
 from flask import (
     Blueprint,
     Flask,
@@ -14,22 +16,27 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 from marshmallow import ValidationError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from coopchain import formatting
 from coopchain.auth.access import READ, current_principal, public, requires
 from coopchain.auth.services import memberships_of
 from coopchain.clock import today
 from coopchain.dashboard.page import dashboard as dashboard_figures
-from coopchain.db import discard_changes, get_session
+from coopchain.db import database_busy, discard_changes, get_session
 from coopchain.errors import DomainError
 from coopchain.farms.geometry import GeometryIssue, svg_outline
 from coopchain.urls import local_path_or_home
 from coopchain.web import form_labels
 
+log = logging.getLogger(__name__)
+
 bp = Blueprint("core", __name__)
 #: A list's own query arguments, kept on its pager links (filters of the lot list included).
 PAGE_KEPT_ARGS = {"q", "per_page", "product_form", "status"}
+#: Seconds a client is told to wait after a busy database (503): a big import or a payment
+#: run holds SQLite's write lock for well under this once its reading is done (jobs.py).
+BUSY_RETRY_AFTER_S = 5
 
 
 @bp.get("/")
@@ -99,6 +106,27 @@ def register_error_handlers(app: Flask) -> None:
         return error_response(
             409, "conflict", _("This conflicts with a change saved a moment ago; reload and retry.")
         )
+
+    @app.errorhandler(OperationalError)
+    def database_error(exc: OperationalError):
+        if not database_busy(exc):
+            raise exc  # a real fault (a missing table, a full disk): the 500 below
+        # SQLite's write lock stayed taken past busy_timeout (a long job writing): the whole
+        # request is refused and the same request can simply be sent again.
+        discard_changes()
+        log.warning("%s %s: the database is busy, nothing saved", request.method, request.path)
+        response = app.make_response(
+            error_response(
+                503,
+                "busy",
+                _(
+                    "The database is busy with a long job; nothing was saved. "
+                    "Try again in a moment."
+                ),
+            )
+        )
+        response.headers["Retry-After"] = str(BUSY_RETRY_AFTER_S)
+        return response
 
     @app.errorhandler(500)
     def server_error(_exc):

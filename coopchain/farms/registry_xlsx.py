@@ -19,7 +19,7 @@ from coopchain.farms.certifiers import find_certifier
 from coopchain.farms.geometry import point_geometry
 from coopchain.farms.models import Commitment, Producer
 from coopchain.farms.schemas import AgreementIn, PlotIn, ProducerIn
-from coopchain.spreadsheets import RowError, SheetSpec, read_workbook
+from coopchain.spreadsheets import RowError, SheetRows, SheetSpec, read_workbook
 
 
 class _SpreadsheetRow:
@@ -161,9 +161,46 @@ class ImportFailed(Exception):
     errors: list[RowError] = field(default_factory=list)
 
 
+@dataclass
+class RegistrySheets:
+    """A workbook's rows as read, before any look at the database: the rows of each sheet that
+    loaded (codes split, geometry built and checked) and the errors of the rest."""
+
+    sheets: dict[str, SheetRows]
+    errors: list[RowError]
+
+
+def read_registry(data: bytes) -> RegistrySheets:
+    """Parse and check the cells of every sheet (no database): the slow part of an import
+    (openpyxl, marshmallow, plot geometry), which a job does before it takes the write lock."""
+    sheets, errors = read_workbook(data, sheet_specs())
+    for row, values in sheets["Agreements"].rows:
+        values["commitments"] = _split_codes(values.get("commitments") or "")
+        values["producer_codes"] = _split_codes(values["producer_codes"])
+        bad = [c for c in values["commitments"] if c not in _COMMITMENT_CODES]
+        if bad:
+            errors.append(
+                RowError(
+                    "Agreements",
+                    row,
+                    "commitments",
+                    str(_l("Unknown commitment(s): %(codes)s", codes=", ".join(bad))),
+                )
+            )
+    for row, values in sheets["Plots"].rows:
+        _attach_geometry(values, row, errors)
+    return RegistrySheets(sheets, errors)
+
+
 def import_registry(session: Session, org_id: int, user_id: int | None, data: bytes):
     """Import every row or none: any bad row raises ImportFailed listing all of them."""
-    sheets, errors = read_workbook(data, sheet_specs())
+    return record_registry(session, org_id, user_id, read_registry(data))
+
+
+def record_registry(session: Session, org_id: int, user_id: int | None, read: RegistrySheets):
+    """Check the rows against the register as `session` sees it and record them all, or raise
+    ImportFailed (every bad row, those of `read.errors` included) and record none."""
+    sheets, errors = read.sheets, list(read.errors)
     producer_rows = sheets["Producers"].rows
     known_codes = set(
         session.scalars(select(Producer.member_code).where(in_organization(Producer, org_id)))
@@ -199,8 +236,6 @@ def import_registry(session: Session, org_id: int, user_id: int | None, data: by
     all_codes = known_codes | set(new_codes)
 
     for row, values in sheets["Agreements"].rows:
-        values["commitments"] = _split_codes(values.get("commitments") or "")
-        values["producer_codes"] = _split_codes(values["producer_codes"])
         unknown = [c for c in values["producer_codes"] if c not in all_codes]
         if unknown:
             errors.append(
@@ -209,16 +244,6 @@ def import_registry(session: Session, org_id: int, user_id: int | None, data: by
                     row,
                     "producer_codes",
                     str(_l("Unknown member code(s): %(codes)s", codes=", ".join(unknown))),
-                )
-            )
-        bad = [c for c in values["commitments"] if c not in _COMMITMENT_CODES]
-        if bad:
-            errors.append(
-                RowError(
-                    "Agreements",
-                    row,
-                    "commitments",
-                    str(_l("Unknown commitment(s): %(codes)s", codes=", ".join(bad))),
                 )
             )
 
@@ -232,7 +257,6 @@ def import_registry(session: Session, org_id: int, user_id: int | None, data: by
                     str(_l("Unknown member code %(code)s", code=values["producer_code"])),
                 )
             )
-        _attach_geometry(values, row, errors)
         _attach_certifier(session, org_id, values, row, errors)
     # Write inside a savepoint even when rows already failed, so the services' own rules
     # (duplicate agreement number, dates, …) are reported in the same list; any error rolls

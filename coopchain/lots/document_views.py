@@ -18,9 +18,9 @@ from coopchain.lots.lots_xlsx import (
     delivery_template,
     export_lots,
     import_deliveries,
-    mass_balance_workbook,
 )
 from coopchain.lots.mass_balance import mass_balance, seasons
+from coopchain.lots.mass_balance_xlsx import mass_balance_workbook
 from coopchain.lots.receipt import receipt_context, render_receipt_pdf
 from coopchain.spreadsheets import SpreadsheetError, import_jobs
 from coopchain.web.downloads import send_xlsx

@@ -1,11 +1,13 @@
-"""Deliveries and lots as workbooks: intake template, all-or-nothing import, lot export and
-the mass-balance report.
+"""Deliveries and lots as workbooks: intake template, all-or-nothing import and lot export
+(the mass-balance report is mass_balance_xlsx.py).
 
 Headers are the API field names (as in farms/registry_xlsx.py), so a clerk's spreadsheet, the
 API and the docs speak the same words. The import checks every row with the same rules as the
 intake form (services.delivery_rule_errors) against the organisation's producers and plots
 loaded once, so a season's worth of tickets imports in seconds, not one query per row.
 """
+
+from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validate, validates_schema
@@ -17,7 +19,6 @@ from coopchain.db import owned
 from coopchain.farms.models import Plot, Producer
 from coopchain.farms.registry_xlsx import ImportFailed, _SpreadsheetRow
 from coopchain.lots import services
-from coopchain.lots.mass_balance import MassBalanceReport
 from coopchain.lots.models import Delivery, Lot, LotStatus
 from coopchain.lots.origins import origins_of_many
 from coopchain.lots.schemas import DeliveryIn
@@ -30,12 +31,15 @@ from coopchain.spreadsheets import (
 )
 
 __all__ = [
+    "DeliverySheet",
     "ImportFailed",
+    "check_deliveries",
     "delivery_sheet_specs",
     "delivery_template",
     "export_lots",
     "import_deliveries",
-    "mass_balance_workbook",
+    "read_deliveries",
+    "record_deliveries",
 ]
 
 SHEET = "Deliveries"
@@ -133,13 +137,36 @@ def _norm(name: str) -> str:
     return " ".join(str(name).split()).casefold()
 
 
+@dataclass
+class DeliverySheet:
+    """A workbook's tickets as read, before any look at the database: the rows that loaded
+    (Excel row, values) and the errors of the rest."""
+
+    rows: list[tuple[int, dict]]
+    errors: list[RowError]
+
+
+def read_deliveries(data: bytes) -> DeliverySheet:
+    """Parse and validate the cells of every row (no database): the slow part of an import,
+    which a job does before it takes the database's write lock."""
+    sheets, errors = read_workbook(data, delivery_sheet_specs())
+    return DeliverySheet(sheets[SHEET].rows, errors)
+
+
 def import_deliveries(
     session: Session, org_id: int, user_id: int | None, data: bytes
 ) -> list[Delivery]:
     """Record every ticket of the workbook, or none: any bad row raises ImportFailed listing
     all of them (sheet, Excel row, column, message). Returns the deliveries created."""
-    sheets, errors = read_workbook(data, delivery_sheet_specs())
-    rows = sheets[SHEET].rows
+    return record_deliveries(session, org_id, user_id, read_deliveries(data))
+
+
+def check_deliveries(
+    session: Session, org_id: int, sheet: DeliverySheet
+) -> tuple[list[tuple[dict, Plot]], dict[str, int]]:
+    """The rows checked against the organisation's producers, plots and recorded tickets as
+    `session` sees them: ([(values, plot)], {ticket: Excel row}). Raises ImportFailed naming
+    every bad row, those of `sheet.errors` included."""
     producers = {p.member_code: p for p in session.scalars(owned(Producer, org_id))}
     plots_by_id: dict[int, Plot] = {}
     plots_by_name: dict[tuple[int, str], list[Plot]] = {}
@@ -147,9 +174,10 @@ def import_deliveries(
         plots_by_id[plot.id] = plot
         plots_by_name.setdefault((plot.producer_id, _norm(plot.name)), []).append(plot)
 
+    errors = list(sheet.errors)
     checked: list[tuple[dict, Plot]] = []
     first_row: dict[str, int] = {}
-    for row, values in rows:
+    for row, values in sheet.rows:
         producer = producers.get(values["producer_code"])
         plot, plot_errors = _find_plot(values, producer, plots_by_id, plots_by_name)
         rule_errors = services.delivery_rule_errors(values, producer, plot)
@@ -170,6 +198,15 @@ def import_deliveries(
     errors.extend(_taken_errors(session, org_id, first_row))
     if errors:
         raise ImportFailed(sorted(errors, key=_error_order))
+    return checked, first_row
+
+
+def record_deliveries(
+    session: Session, org_id: int, user_id: int | None, sheet: DeliverySheet
+) -> list[Delivery]:
+    """Check the rows (check_deliveries) and record them all in `session`, or raise
+    ImportFailed and record none. Returns the deliveries created."""
+    checked, first_row = check_deliveries(session, org_id, sheet)
     if not checked:
         return []
     try:
@@ -286,81 +323,4 @@ def export_lots(session: Session, org_id: int) -> bytes:
         )
     return write_workbook(
         [("Lots", LOT_COLUMNS, lot_rows), ("Origins", ORIGIN_COLUMNS, origin_rows)]
-    )
-
-
-# --- mass balance ----------------------------------------------------------------------------
-
-
-def mass_balance_workbook(report: MassBalanceReport) -> bytes:
-    """The report as two sheets: one row per plot, and the totals per crop."""
-    forms = list(report.forms)
-    plot_headers = [
-        "season",
-        "producer_code",
-        "producer_name",
-        "plot",
-        "crop",
-        "area_ha",
-        "expected_yield_kg_ha",
-        "expected_kg",
-        *(f"{form}_kg" for form in forms),
-        "deliveries",
-        "delivered_equivalent_kg",
-        "ratio_pct",
-        "flag",
-        "severity",
-        "explained_by",
-    ]
-    plot_rows = (
-        [
-            report.season,
-            p.producer_code,
-            p.producer_name,
-            p.plot_name,
-            p.crop,
-            p.area_ha,
-            p.expected_yield_kg_ha,
-            p.expected_kg,
-            *(p.delivered_kg.get(form) for form in forms),
-            p.deliveries,
-            p.delivered_equivalent_kg,
-            p.ratio_pct,
-            p.flag.value,
-            p.severity,
-            p.explanation["inspector"] if p.explanation else None,
-        ]
-        for p in report.plots
-    )
-    total_headers = [
-        "season",
-        "crop",
-        "plots",
-        "area_ha",
-        "expected_kg",
-        *(f"{form}_kg" for form in forms),
-        "delivered_equivalent_kg",
-        "ratio_pct",
-        "plots_over",
-        "plots_no_area",
-        "tolerance_pct",
-    ]
-    total_rows = (
-        [
-            report.season,
-            t.crop,
-            t.plots,
-            t.area_ha,
-            t.expected_kg,
-            *(t.delivered_kg.get(form) for form in forms),
-            t.delivered_equivalent_kg,
-            t.ratio_pct,
-            t.over,
-            t.no_area,
-            report.tolerance_pct,
-        ]
-        for t in report.totals
-    )
-    return write_workbook(
-        [("Mass balance", plot_headers, plot_rows), ("Totals", total_headers, total_rows)]
     )

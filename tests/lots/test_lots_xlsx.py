@@ -17,9 +17,9 @@ from coopchain.lots.lots_xlsx import (
     delivery_template,
     export_lots,
     import_deliveries,
-    mass_balance_workbook,
 )
 from coopchain.lots.mass_balance import mass_balance
+from coopchain.lots.mass_balance_xlsx import mass_balance_workbook
 from coopchain.lots.models import Delivery, Lot
 from coopchain.spreadsheets import SpreadsheetError, write_workbook
 from tests import factories
