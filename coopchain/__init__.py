@@ -152,6 +152,7 @@ ROUTE_MODULES = (
     "coopchain.payments.premium_views",
     "coopchain.payments.debt_views",
     "coopchain.farms.api",
+    "coopchain.farms.api_registry_xlsx",
     "coopchain.fieldtools.api",
     "coopchain.ledger.api",
     "coopchain.ledger.epcis_api",

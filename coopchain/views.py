@@ -34,8 +34,9 @@ log = logging.getLogger(__name__)
 bp = Blueprint("core", __name__)
 #: A list's own query arguments, kept on its pager links (filters of the lot list included).
 PAGE_KEPT_ARGS = {"q", "per_page", "product_form", "status"}
-#: Seconds a client is told to wait after a busy database (503): a big import or a payment
-#: run holds SQLite's write lock for well under this once its reading is done (jobs.py).
+#: Seconds a client is told to wait after a busy database (503): most writers let go of
+#: SQLite's lock within this; a 10,000-ticket import holds it for its inserts, about ten
+#: seconds (docs/OPERATIONS.md), so a second try may be refused once more.
 BUSY_RETRY_AFTER_S = 5
 
 

@@ -1,7 +1,7 @@
-"""JSON API for the farm registry: producers, agreements (with visits), plots, import/export."""
+"""JSON API for the farm registry: producers, agreements (with visits), plots (its workbook
+import and export: api_registry_xlsx.py)."""
 
-from flask import current_app, jsonify, request
-from flask_babel import ngettext
+from flask import jsonify
 
 from coopchain.auth.access import (
     READ,
@@ -40,12 +40,6 @@ from coopchain.farms.producers import (
     update_producer,
 )
 from coopchain.farms.registry_common import PRIVATE_FIELDS
-from coopchain.farms.registry_export import export_registry
-from coopchain.farms.registry_xlsx import (
-    ImportFailed,
-    import_registry,
-    sheet_specs,
-)
 from coopchain.farms.schemas import (
     AgreementIn,
     AgreementOut,
@@ -58,11 +52,8 @@ from coopchain.farms.schemas import (
     VisitIn,
     VisitOut,
 )
-from coopchain.spreadsheets import SpreadsheetError, import_jobs, template_workbook
 from coopchain.web.api import OPENAPI_SCHEMAS, api_blueprint, document, page_args, paginated
 from coopchain.web.api import json_body as _json_body
-from coopchain.web.api_jobs import job_accepted
-from coopchain.web.downloads import XLSX, send_xlsx
 
 OPENAPI_SCHEMAS.update(
     ProducerIn=ProducerIn,
@@ -343,65 +334,3 @@ def plots_update(plot_id: int):
     return jsonify(
         _plot_out(update_plot(get_session(), current_org_id(), current_user_id(), plot_id, data))
     )
-
-
-# --- spreadsheets ---------------------------------------------------------------------------
-
-document(
-    "/api/v1/producers/import",
-    "post",
-    "Import producers, agreements and plots from .xlsx (all rows or none); above "
-    "JOBS_IMPORT_ROWS rows (1,000 by default) the import is a job (202)",
-    body="binary:xlsx",
-    content_type=XLSX,
-    job=True,
-)
-document("/api/v1/producers.xlsx", "get", "The producer register with plots and agreements")
-document("/api/v1/producers/template.xlsx", "get", "An empty import template")
-
-
-@api_blueprint.post("/producers/import")
-@api_requires(REGISTRY_WRITE)
-def producers_import():
-    upload = request.files.get("file")
-    data = upload.read() if upload else request.get_data()
-    if import_jobs.rows_in(data) > current_app.config["JOBS_IMPORT_ROWS"]:
-        name = upload.filename if upload else ""
-        return job_accepted(
-            import_jobs.submit(
-                get_session(), current_org_id(), current_user_id(), "import.registry", name, data
-            )
-        )
-    try:
-        result = import_registry(get_session(), current_org_id(), current_user_id(), data)
-    except SpreadsheetError as exc:
-        return jsonify(error="bad_file", message=exc.message, fields={}), 422
-    except ImportFailed as exc:
-        return jsonify(
-            error="bad_rows",
-            message=ngettext(
-                "Nothing was imported: %(num)s bad row.",
-                "Nothing was imported: %(num)s bad rows.",
-                len(exc.errors),
-            ),
-            fields={},
-            rows=[e.to_dict() for e in exc.errors],
-        ), 422
-    return jsonify(
-        producers=result.producers, agreements=result.agreements, plots=result.plots
-    ), 201
-
-
-@api_blueprint.get("/producers.xlsx")
-@api_requires(READ)
-def producers_export():
-    data = export_registry(
-        get_session(), current_org_id(), with_private=current_principal().sees_private_data
-    )
-    return send_xlsx(data, "producers.xlsx")
-
-
-@api_blueprint.get("/producers/template.xlsx")
-@api_requires(READ)
-def producers_template():
-    return send_xlsx(template_workbook(sheet_specs()), "coopchain-register-template.xlsx")

@@ -2,7 +2,7 @@
 
 import json
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from marshmallow import ValidationError, fields
@@ -356,15 +356,8 @@ def registry_import():
             "farms/import.html", errors=None, file_error=_("Choose an .xlsx file to upload.")
         ), 400
     data = upload.read()
-    if import_jobs.rows_in(data) > current_app.config["JOBS_IMPORT_ROWS"]:
-        job = import_jobs.submit(
-            get_session(),
-            current_org_id(),
-            current_user_id(),
-            "import.registry",
-            upload.filename,
-            data,
-        )
+    args = (get_session(), current_org_id(), current_user_id(), "import.registry", upload.filename)
+    if job := import_jobs.job_if_big(*args, data):
         return redirect(url_for("core.job_detail", job_id=job.id))
     try:
         result = import_registry(get_session(), current_org_id(), current_user_id(), data)

@@ -3,7 +3,7 @@ lot export, mass balance (DESIGN.md §5: `…/<name>.xlsx` for spreadsheet expor
 
 from dataclasses import asdict
 
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 from flask_babel import ngettext
 
 from coopchain.auth.access import (
@@ -75,14 +75,10 @@ def deliveries_template():
 def deliveries_import():
     upload = request.files.get("file")
     data = upload.read() if upload else request.get_data()
-    if import_jobs.rows_in(data) > current_app.config["JOBS_IMPORT_ROWS"]:
-        name = upload.filename if upload else ""
-        user_id = current_principal().user_id
-        return job_accepted(
-            import_jobs.submit(
-                get_session(), current_org_id(), user_id, "import.deliveries", name, data
-            )
-        )
+    name, user_id = (upload.filename if upload else ""), current_principal().user_id
+    args = (get_session(), current_org_id(), user_id, "import.deliveries", name, data)
+    if job := import_jobs.job_if_big(*args):
+        return job_accepted(job)
     try:
         created = import_deliveries(
             get_session(), current_org_id(), current_principal().user_id, data

@@ -4,7 +4,7 @@ mass_balance.py; these views only fetch, call and send)."""
 
 import io
 
-from flask import current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -59,15 +59,9 @@ def delivery_import():
             page, errors=None, file_error=_("Choose an .xlsx file to upload.")
         ), 400
     data = upload.read()
-    if import_jobs.rows_in(data) > current_app.config["JOBS_IMPORT_ROWS"]:
-        job = import_jobs.submit(
-            get_session(),
-            current_org_id(),
-            current_principal().user_id,
-            "import.deliveries",
-            upload.filename,
-            data,
-        )
+    user_id = current_principal().user_id
+    args = (get_session(), current_org_id(), user_id, "import.deliveries", upload.filename, data)
+    if job := import_jobs.job_if_big(*args):
         return redirect(url_for("core.job_detail", job_id=job.id))
     try:
         created = import_deliveries(

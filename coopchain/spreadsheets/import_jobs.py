@@ -17,7 +17,7 @@ happens before the lock."""
 
 from io import BytesIO
 
-from flask import url_for
+from flask import current_app, url_for
 from flask_babel import ngettext
 from openpyxl import load_workbook
 
@@ -125,3 +125,11 @@ def submit(session, org_id: int, user_id, kind: str, filename: str, data: bytes)
     return jobs.submit(
         session, org_id, user_id, kind, {}, input_file=(filename or "import.xlsx", XLSX, data)
     )
+
+
+def job_if_big(session, org_id: int, user_id, kind: str, filename: str, data: bytes):
+    """The job importing an uploaded workbook of more than JOBS_IMPORT_ROWS rows (the pages
+    and the API alike), or None: a smaller one is imported in the request."""
+    if rows_in(data) <= current_app.config["JOBS_IMPORT_ROWS"]:
+        return None
+    return submit(session, org_id, user_id, kind, filename, data)
