@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, select
 
+from coopchain.farms.rules import OrganicStatus
 from coopchain.lots import delivery_facts, origin_shares, transformations
 from coopchain.lots.models import LotOriginShare
 from coopchain.lots.origins import origins_of, origins_of_many
@@ -186,6 +187,36 @@ def test_organic_statuses_say_what_origins_of_many_says(db_session, org, farm):
         "in_conversion",
         "conventional",
     }
+
+
+def test_organic_statuses_of_more_lots_than_one_query_binds(db_session, org, farm):
+    """The dashboard asks for a season's thousands of lots at once: read 900 at a time on
+    SQLite (its bound-parameter limit), as one array on PostgreSQL. The lots after the first
+    900 must be judged like the others."""
+    from types import SimpleNamespace
+
+    from coopchain.lots.origins import organic_statuses
+
+    made = _genealogy(db_session, org, farm)
+    real = [*made["lots"], made["green"]]
+    # Ids no lot has, in front: they have no origins (conventional), and push the real lots
+    # past the first 900 of both reads (made lots and delivery lots).
+    absent = 10_000_000
+    padding = [
+        SimpleNamespace(id=absent + i, delivery_id=i % 2 or None, downgraded=False, voided_at=None)
+        for i in range(1_900)
+    ]
+    expected = {lot.id: found.organic_status for lot, found in _each(db_session, org, real)}
+
+    statuses = organic_statuses(db_session, org.id, padding + real)
+
+    assert {lot.id: statuses[lot.id] for lot in real} == expected
+    assert {statuses[lot.id] for lot in padding} == {OrganicStatus.CONVENTIONAL}
+
+
+def _each(db_session, org, lots):
+    found = origins_of_many(db_session, org.id, lots)
+    return [(lot, found[lot.id]) for lot in lots]
 
 
 def test_a_lots_shares_are_read_through_its_own_rows_not_the_whole_organisations(
