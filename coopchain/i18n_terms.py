@@ -80,6 +80,7 @@ JOB_KINDS = (
     _l("eudr.package"),
     _l("eudr.dds"),
     _l("import.plots"),
+    _l("shipment.bundle"),
 )
 SHIPMENT_STATUSES = (_l("planned"), _l("loading"), _l("shipped"), _l("delivered"))
 CERTIFICATE_STATUSES = (_l("valid"), _l("revoked"))

@@ -67,7 +67,9 @@ def _submit(reference: str):
 @requires(READ)
 def shipment_bundle_zip(reference: str):
     if is_large_shipment(get_session(), current_org_id(), reference):
-        # A GET changes nothing: the job starts from the page's form.
+        # A GET changes nothing: the job starts from the page's form, offered only when the
+        # job can make the bundle (else the reason now, as the download gives it).
+        refuse_unless_ready(get_session(), current_org_id(), reference)
         return render_template("certs/bundle_job.html", reference=reference)
     return _send(reference)
 

@@ -204,3 +204,22 @@ def test_a_crashed_task_is_queued_again_with_its_error(app, db_session, org):
     db_session.refresh(job)
     assert (job.status, job.attempts, job.lease_owner) == (JobStatus.QUEUED, 1, None)
     assert job.error == "OSError: disk full"
+
+
+def test_every_job_kind_is_named_in_spanish_and_english():
+    """The job pages show a job's kind by its name (i18n_terms.JOB_KINDS), never the task's
+    dotted identifier."""
+    from flask_babel import force_locale, gettext
+
+    from coopchain import create_app
+    from coopchain.i18n_terms import JOB_KINDS
+    from tests.helpers import TEST_CONFIG
+
+    named = {term._args[0] for term in JOB_KINDS}  # the msgids (lazy strings)
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": "sqlite://"})
+    with app.app_context(), app.test_request_context():
+        for kind in (kind for kind in jobs.TASKS if not kind.startswith("test.")):
+            assert kind in named, kind
+            for locale in ("es", "en"):
+                with force_locale(locale):
+                    assert gettext(kind) != kind, (kind, locale)

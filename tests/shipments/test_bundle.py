@@ -197,13 +197,17 @@ def test_a_large_shipments_bundle_is_built_by_a_job(client, app, login, api, cer
 
 
 def test_a_bundle_job_is_not_started_without_a_key_or_a_certificate(
-    client, app, api, db_session, org, certified
+    client, app, api, login, db_session, org, certified
 ):
+    """Nor offered: the download's page says what is missing, as the download does."""
     app.config["JOBS_CERTIFICATE_BAGS"] = 0
     headers = api("staff")
     key, certificate = certified
     registry.revoke_certificate(db_session, org.id, None, certificate.number, "Bundle test")
     assert client.post("/api/v1/shipments/C-BN-1/bundle/jobs", headers=headers).status_code == 404
+    login("staff")
+    page = client.get("/shipments/C-BN-1/bundle.zip")
+    assert page.status_code == 404 and "/bundle/jobs" not in page.get_data(as_text=True)
     keys.revoke_key(db_session, org.id, None, key.id, "Rotated")
     refused = client.post("/api/v1/shipments/C-BN-1/bundle/jobs", headers=headers)
     assert refused.status_code == 409 and "signing key" in refused.get_json()["message"]
