@@ -204,6 +204,27 @@ def test_labels_and_packing_list(client, api, lot_bags):
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
 
 
+def test_a_large_shipments_labels_are_made_by_a_job_through_the_api(client, app, api, lot_bags):
+    lot, serials = lot_bags
+    headers = api("auditor")
+    create(client, api("staff"))
+    client.post(
+        f"/api/v1/shipments/{REF}/allocate", headers=api("staff"), json={"lot_codes": [lot.code]}
+    )
+    app.config["JOBS_LABEL_BAGS"] = len(serials) - 1
+
+    refused = client.get(f"/api/v1/shipments/{REF}/labels.pdf?layout=single", headers=headers)
+    assert refused.status_code == 409
+    start = f"/api/v1/shipments/{REF}/labels/jobs?layout=single"
+    assert refused.json["start"] == start
+    started = client.post(start, headers=headers)
+    assert started.status_code == 202 and started.json["kind"] == "labels.sheet"
+    status = client.get(started.headers["Location"], headers=headers).json
+    assert (status["status"], status["result"]["bags"]) == ("finished", len(serials))
+    pdf = client.get(f"/api/v1/jobs/{status['id']}/file", headers=headers)
+    assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+
+
 def test_labels_of_a_shipment_without_bags_say_so(client, api):
     headers = api("staff")
     create(client, headers)
