@@ -2,7 +2,7 @@
 
 Events say which transformations were made from what; the shares a lot keeps of each delivery
 (lots/origin_shares.py) follow from those alone. So the check rebuilds every live lot's shares
-from the genealogy, ignoring the stored rows, and names each row whose share, delivery, plot
+from the genealogy, ignoring the stored rows, and names each row whose share, grams, delivery, plot
 or downgrade flag differs, each row missing, and each row no lot should have.
 """
 
@@ -32,10 +32,13 @@ def expected_rows(session: Session, organization_id: int) -> dict[str, dict[str,
     for lot_id, shares in computed.items():
         if lots[lot_id].voided_at is not None:
             continue
+        delivery_of = {origin: lots[origin].delivery_id for origin in shares.rows}
+        grams = origin_shares.grams_of(lots[lot_id].quantity_kg, shares, delivery_of)
         for origin, (num, down) in shares.rows.items():
             delivery_id = lots[origin].delivery_id
             rows[f"{lots[lot_id].code} {lots[origin].code}"] = {
                 "share": f"{num}/{shares.den}",
+                "grams": str(grams[origin]),
                 "delivery_id": str(delivery_id),
                 "plot_id": str(plot_of.get(delivery_id)),
                 "downgraded": _yes_no(down),
@@ -47,6 +50,7 @@ def stored_rows(session: Session, organization_id: int, codes: dict[int, str]) -
     return {
         f"{codes.get(r.lot_id)} {codes.get(r.origin_lot_id)}": {
             "share": f"{r.share_num}/{r.share_den}",
+            "grams": str(r.share_g),
             "delivery_id": str(r.delivery_id),
             "plot_id": str(r.plot_id),
             "downgraded": _yes_no(r.downgraded),
@@ -59,6 +63,7 @@ def stored_rows(session: Session, organization_id: int, codes: dict[int, str]) -
                 LotOriginShare.plot_id,
                 LotOriginShare.share_num,
                 LotOriginShare.share_den,
+                LotOriginShare.share_g,
                 LotOriginShare.downgraded,
             ).where(in_organization(LotOriginShare, organization_id))
         )

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from coopchain.db import among, in_organization
 from coopchain.farms import rules as farm_rules
@@ -20,6 +20,7 @@ from coopchain.farms.models import (
 )
 from coopchain.lots.lot_graph import ancestry_query
 from coopchain.lots.models import Delivery, Lot, LotOriginShare
+from coopchain.plain_select import PlainSelect
 
 _DELIVERY_COLUMNS = (
     Delivery.id,
@@ -33,42 +34,57 @@ _DELIVERY_COLUMNS = (
 )
 
 
+#: share_rows' rows: a delivery as _DELIVERY_COLUMNS reads it, then the grams of the lot that
+#: came from it and whether some lot on the way was downgraded.
+GRAMS, DOWNGRADED = 8, 9
+
+
+def _shares_select(lot_condition):
+    return (
+        select(*_DELIVERY_COLUMNS, LotOriginShare.share_g, LotOriginShare.downgraded)
+        .join(Delivery, Delivery.id == LotOriginShare.delivery_id)
+        .join(Lot, Lot.id == LotOriginShare.origin_lot_id)
+        .where(in_organization(LotOriginShare, bindparam("org_id")), lot_condition)
+    )
+
+
+#: One made lot's shares: the read behind every lot page, certificate and scan.
+_ONE_LOTS_SHARES = PlainSelect(lambda: _shares_select(LotOriginShare.lot_id == bindparam("lot_id")))
+
+
 def share_rows(session, org_id, lots) -> dict[int, list[tuple]]:
-    """{lot id: [(delivery tuple, share numerator, downgraded on the way)]} for `lots` (Lot
-    rows or tuples with id and delivery_id): the materialised shares of made lots joined to their
+    """{lot id: [share row (GRAMS, DOWNGRADED)]} for `lots` (Lot rows or tuples with id,
+    delivery_id and quantity_kg): the materialised shares of made lots joined to their
     deliveries in one indexed read (origin_shares.py), and a delivery lot's own delivery."""
     found: dict[int, list[tuple]] = {lot.id: [] for lot in lots}
     made = [lot.id for lot in lots if lot.delivery_id is None]
-    for start in range(0, len(made), 900):  # SQLite's bound-parameter limit
-        query = shares_query(org_id, made[start : start + 900])
-        # Core rows, not the ORM's: the ORM's per-row handling was a third of this read.
-        # .all(): one fetchall; iterating the result fetched row by row on psycopg.
-        for row in session.connection().execute(query).all():
-            found[row[0]].append((tuple(row[3:]), int(row[1]), row[2]))
+    if len(made) == 1:
+        found[made[0]] = _ONE_LOTS_SHARES.rows(session, org_id=org_id, lot_id=made[0])
+    else:
+        for start in range(0, len(made), 900):  # SQLite's bound-parameter limit
+            query = shares_query(org_id, made[start : start + 900])
+            # .all(): one fetchall; iterating the result fetched row by row on psycopg.
+            for row in session.execute(query).all():
+                found[row[-1]].append(tuple(row))
     origins = [lot.id for lot in lots if lot.delivery_id is not None]
     for start in range(0, len(origins), 900):
         query = (
-            select(Lot.id, Lot.downgraded, *_DELIVERY_COLUMNS)
+            select(Lot.id, Lot.quantity_kg, Lot.downgraded, *_DELIVERY_COLUMNS)
             .join(Delivery, Delivery.id == Lot.delivery_id)
             .where(in_organization(Lot, org_id), Lot.id.in_(origins[start : start + 900]))
         )
-        for row in session.execute(query):
-            found[row[0]].append((tuple(row[2:]), 1, row[1]))
+        for lot_id, quantity, downgraded, *delivery in session.execute(query):
+            found[lot_id].append((*delivery, int(quantity * 1000), downgraded))
     return found
 
 
 def shares_query(org_id: int, lot_ids: list[int]):
-    """The stored shares of made lots joined to their deliveries (share_rows' read)."""
+    """The stored shares of made lots joined to their deliveries (share_rows' read), each row
+    ending (after DOWNGRADED) with its lot's id."""
     return (
-        select(
-            LotOriginShare.lot_id,
-            LotOriginShare.share_num,
-            LotOriginShare.downgraded,
-            *_DELIVERY_COLUMNS,
-        )
-        .join(Delivery, Delivery.id == LotOriginShare.delivery_id)
-        .join(Lot, Lot.id == LotOriginShare.origin_lot_id)
-        .where(in_organization(LotOriginShare, org_id), LotOriginShare.lot_id.in_(lot_ids))
+        _shares_select(LotOriginShare.lot_id.in_(lot_ids))
+        .add_columns(LotOriginShare.lot_id)
+        .params(org_id=org_id)
     )
 
 
@@ -246,7 +262,8 @@ def _agreements_in_force_on_delivery(deliveries: list[tuple], agreements) -> dic
     }
     answers: dict[tuple[int, date], tuple] = {}  # many tickets share producer and day
     result = {}
-    for delivery_id, _ticket, on, _form, _kg, producer_id, _plot, _code in deliveries:
+    for delivery in deliveries:  # delivery tuples, perhaps with more after them (share rows)
+        delivery_id, on, producer_id = delivery[0], delivery[2], delivery[5]
         one = simple.get(producer_id)
         if one is not None:
             result[delivery_id] = one[0] if one[1] <= on <= one[2] else ()

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     Column,
     ForeignKey,
@@ -231,6 +232,11 @@ class LotOriginShare(SQLModel, table=True):
     plot_id: int = Field(foreign_key="plots.id", index=True)
     share_num: str = Field(sa_type=Text)
     share_den: str = Field(sa_type=Text)
+    #: The grams of the lot that came from this delivery: its quantity shared out by these
+    #: fractions to the gram (rules.share_out_grams), so a lot's rows add up to it exactly. A
+    #: lot's quantity never changes once made, so this is written once with the fraction and
+    #: origins_of reads kilograms instead of dividing thousands of them on every call.
+    share_g: int = Field(sa_type=BigInteger)
     #: Some lot between the delivery and this lot (this lot included) gave up the organic
     #: claim (DOMAIN.md §3).
     downgraded: bool = Field(default=False)

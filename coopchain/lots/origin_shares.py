@@ -20,6 +20,7 @@ from sqlalchemy import delete, insert, select
 from sqlmodel import Session
 
 from coopchain.db import in_organization
+from coopchain.lots import rules
 from coopchain.lots.lot_graph import ancestry_query
 from coopchain.lots.models import Delivery, Lot, LotOriginShare, Transformation, TransformationInput
 
@@ -114,17 +115,29 @@ def _delivery_facts(session: Session, org_id: int, delivery_lot_ids) -> dict:
     return facts
 
 
-def _rows(org_id: int, lot_id: int, shares: Shares, facts: dict) -> list[dict]:
+def grams_of(quantity_kg, shares: Shares, delivery_of: dict) -> dict[int, int]:
+    """{origin lot id: grams of a lot of `quantity_kg` that came from it}: the quantity shared
+    out by the fractions to the gram, keyed (and ties broken) by delivery id as origins_of has
+    always shared it out. `delivery_of`: {origin lot id: delivery id}."""
+    by_delivery = rules.share_out_grams(
+        quantity_kg, {delivery_of[origin]: num for origin, (num, _down) in shares.rows.items()}
+    )
+    return {origin: by_delivery[delivery_of[origin]] for origin in shares.rows}
+
+
+def _rows(org_id: int, lot: Lot, shares: Shares, facts: dict) -> list[dict]:
     den = str(shares.den)
+    grams = grams_of(lot.quantity_kg, shares, {origin: facts[origin][0] for origin in shares.rows})
     return [
         {
-            "lot_id": lot_id,
+            "lot_id": lot.id,
             "origin_lot_id": origin,
             "organization_id": org_id,
             "delivery_id": facts[origin][0],
             "plot_id": facts[origin][1],
             "share_num": str(num),
             "share_den": den,
+            "share_g": grams[origin],
             "downgraded": down,
         }
         for origin, (num, down) in shares.rows.items()
@@ -148,7 +161,7 @@ def record(session: Session, org_id: int, taken: list[tuple[Lot, Decimal]], made
     for lot in made:
         if lot.downgraded not in by_flag:
             by_flag[lot.downgraded] = compose(parts, lot.downgraded)
-        rows += _rows(org_id, lot.id, by_flag[lot.downgraded], facts)
+        rows += _rows(org_id, lot, by_flag[lot.downgraded], facts)
     if rows:
         session.execute(insert(LotOriginShare), rows)
 
@@ -169,7 +182,13 @@ def recompute(session: Session, org_id: int, ancestry_of: int | None = None):
     One lot's ancestry when `ancestry_of` is given, else the whole organisation. Lot ids only
     grow and outputs are newer than their inputs, so ascending ids visit inputs first."""
     query = select(
-        Lot.id, Lot.code, Lot.delivery_id, Lot.transformation_id, Lot.downgraded, Lot.voided_at
+        Lot.id,
+        Lot.code,
+        Lot.delivery_id,
+        Lot.transformation_id,
+        Lot.downgraded,
+        Lot.voided_at,
+        Lot.quantity_kg,
     ).where(in_organization(Lot, org_id))
     if ancestry_of is not None:
         ancestry = ancestry_query(ancestry_of)

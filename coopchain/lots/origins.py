@@ -6,9 +6,10 @@ certificates and QR pages, so they can never disagree (issue: lots).
 How (issue 19 §2): each lot's exact share of every delivery it descends from is written with the
 transformation that makes it (origin_shares.py), so a lot's origins are one indexed read of those
 shares joined to their deliveries (delivery_facts.share_rows), then the facts of those deliveries
-(plots, producers, agreements) in a few more. Kilograms are shared out to the gram so they add up
-to the lot exactly. A voided lot has no stored shares: its origins are recomputed from its
-ancestry with the same arithmetic (origin_shares.recompute).
+(plots, producers, agreements) in a few more. The shares carry the lot's kilograms already shared
+out to the gram (written with them), so they add up to the lot exactly. A voided lot has no
+stored shares: its origins are recomputed from its ancestry with the same arithmetic
+(origin_shares.recompute).
 """
 
 from dataclasses import dataclass, field
@@ -22,7 +23,15 @@ from sqlmodel import Session
 from coopchain.farms import rules as farm_rules
 from coopchain.farms.rules import OrganicStatus
 from coopchain.lots import origin_shares, rules
-from coopchain.lots.delivery_facts import Facts, delivery_rows, read_facts, share_rows, status_rows
+from coopchain.lots.delivery_facts import (
+    DOWNGRADED,
+    GRAMS,
+    Facts,
+    delivery_rows,
+    read_facts,
+    share_rows,
+    status_rows,
+)
 from coopchain.lots.lot_graph import load_graph
 from coopchain.lots.models import Lot
 from coopchain.lots.rules import GRAM
@@ -142,7 +151,7 @@ def origins_of_many(session: Session, org_id: int, lots: list[Lot]) -> dict[int,
     the shares of all the lots read together."""
     live = [lot for lot in lots if lot.voided_at is None]
     rows = share_rows(session, org_id, live)
-    deliveries = {row[0][0]: row[0] for found in rows.values() for row in found}
+    deliveries = {row[0]: row for found in rows.values() for row in found}
     facts = read_facts(session, list(deliveries.values()))
     result = {lot.id: _from_rows(session, lot, rows[lot.id], facts) for lot in live}
     for lot in lots:
@@ -175,13 +184,11 @@ def organic_statuses(session: Session, org_id: int, lots: list[Lot]) -> dict[int
 
 
 def _from_rows(session, lot: Lot, rows: list[tuple], facts: Facts | None = None) -> LotOrigins:
-    """Origins from share_rows' [(delivery tuple, numerator, downgraded)] of one lot."""
-    deliveries = {delivery[0]: delivery for delivery, _num, _down in rows}
+    """Origins from share_rows' rows of one lot."""
     if facts is None:
-        facts = read_facts(session, list(deliveries.values()))
-    weights = {delivery[0]: num for delivery, num, _down in rows}
-    downgraded = lot.downgraded or any(down for _delivery, _num, down in rows)
-    return _lot_origins(lot.id, lot.quantity_kg, weights, deliveries, facts, downgraded)
+        facts = read_facts(session, rows)
+    downgraded = lot.downgraded or any(row[DOWNGRADED] for row in rows)
+    return _lot_origins(lot.id, lot.quantity_kg, rows, facts, downgraded)
 
 
 def _recomputed(session, lot: Lot) -> LotOrigins:
@@ -193,33 +200,22 @@ def _recomputed(session, lot: Lot) -> LotOrigins:
         shares = computed.get(lot.id, origin_shares.Shares())
         weights = {lots[o].delivery_id: num for o, (num, _down) in shares.rows.items()}
         downgraded = lot.downgraded or any(down for _num, down in shares.rows.values())
+    grams = rules.share_out_grams(lot.quantity_kg, weights)
     found = delivery_rows(session, lot.organization_id, list(weights), ancestry_of=lot.id)
-    deliveries = {delivery[0]: delivery for delivery in found}
-    facts = read_facts(session, found)
-    return _lot_origins(lot.id, lot.quantity_kg, weights, deliveries, facts, downgraded)
+    rows = [(*delivery, grams[delivery[0]], False) for delivery in found]
+    return _lot_origins(lot.id, lot.quantity_kg, rows, read_facts(session, found), downgraded)
 
 
-def _lot_origins(lot_id, quantity_kg, weights, deliveries, facts: Facts, downgraded) -> LotOrigins:
-    """`weights`: {delivery id: its share of the lot, any common scale}; `deliveries`:
-    {delivery id: delivery tuple}."""
-    grams = rules.share_out_grams(quantity_kg, weights)
+def _lot_origins(lot_id, quantity_kg, rows, facts: Facts, downgraded) -> LotOrigins:
+    """`rows`: share rows (delivery tuple, GRAMS, DOWNGRADED), the grams adding up to the lot."""
     # Largest first, then by date and ticket: two stable sorts on whole grams and on the
     # delivery's (date, ticket), far cheaper than one sort on a (-kg, date, ticket) tuple of
-    # Decimals per origin (20,000 of them in a big export lot).
-    ordered = [deliveries[delivery_id] for delivery_id in grams]
-    ordered.sort(key=itemgetter(2, 1))
-    ordered.sort(key=lambda delivery: grams[delivery[0]], reverse=True)
+    # Decimals per origin (20,000 of them in a big export lot). In Python, not in SQL: the
+    # tickets' order must not depend on the database's collation.
+    ordered = sorted(rows, key=itemgetter(2, 1))
+    ordered.sort(key=itemgetter(GRAMS), reverse=True)
     plots, producers, in_force = facts.plots, facts.producers, facts.in_force
-    origins = [
-        _origin(
-            delivery,
-            plots[delivery[6]],
-            producers[delivery[5]],
-            in_force[delivery[0]],
-            Decimal(grams[delivery[0]]) * GRAM,
-        )
-        for delivery in ordered
-    ]
+    origins = [_origin(row, plots[row[6]], producers[row[5]], in_force[row[0]]) for row in ordered]
     status = (
         OrganicStatus.CONVENTIONAL
         if downgraded or not origins
@@ -228,10 +224,10 @@ def _lot_origins(lot_id, quantity_kg, weights, deliveries, facts: Facts, downgra
     return LotOrigins(lot_id, quantity_kg, origins, status, downgraded)
 
 
-def _origin(delivery: tuple, plot: tuple, producer: tuple, agreements: tuple, kg) -> Origin:
+def _origin(row: tuple, plot: tuple, producer: tuple, agreements: tuple) -> Origin:
     """Positional, in Origin's field order: built thousands of times for one lot, and keyword
     arguments cost a third more."""
-    delivery_id, ticket, delivered_on, form, net_kg, _producer_id, _plot_id, lot_code = delivery
+    delivery_id, ticket, delivered_on, form, net_kg, _producer_id, _plot_id, lot_code = row[:8]
     plot_id, plot_name, area_ha, altitude, crop, conversion_start, organic_since = plot
     producer_id, producer_code, producer_name, consent, community = producer
     return Origin(
@@ -255,7 +251,7 @@ def _origin(delivery: tuple, plot: tuple, producer: tuple, agreements: tuple, kg
         organic_since,
         bool(agreements),
         agreements,
-        kg,
+        Decimal(row[GRAMS]) * GRAM,
     )
 
 

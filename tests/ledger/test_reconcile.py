@@ -220,6 +220,33 @@ def test_a_tampered_origin_share_is_named_against_the_recomputation(db_session, 
     assert "recomputed from the genealogy 5/7" in differences[0].describe()
 
 
+def test_origin_grams_that_no_longer_add_up_are_named(db_session, org, season):
+    """The grams stored with a share are what origins_of shows as kilograms: a gram moved
+    from one delivery to another keeps the lot's total but not the truth."""
+    from coopchain.lots.models import LotOriginShare
+
+    merged = transformations.parts_of(db_session, season["merge"])[1][0]
+    first, second = _share_rows(db_session, merged.id)
+    # 700 kg merged from 500 kg and 200 kg.
+    assert (first.share_g, second.share_g) == (500_000, 200_000)
+    for row, grams in ((first, 499_999), (second, 200_001)):
+        db_session.execute(
+            update(LotOriginShare)
+            .where(
+                LotOriginShare.lot_id == merged.id,
+                LotOriginShare.origin_lot_id == row.origin_lot_id,
+            )
+            .values(share_g=grams)
+        )
+    db_session.expire_all()
+    differences = reconcile(db_session, org.id).differences
+    codes = [db_session.get(Lot, row.origin_lot_id).code for row in (first, second)]
+    assert [(d.row, d.field, d.stored, d.expected) for d in differences] == [
+        (f"{merged.code} {codes[0]}", "grams", "499999", "500000"),
+        (f"{merged.code} {codes[1]}", "grams", "200001", "200000"),
+    ]
+
+
 def test_a_deleted_origin_share_is_named(db_session, org, season):
     from sqlalchemy import delete
 

@@ -8,7 +8,8 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, select
+import sqlalchemy as sa
+from sqlalchemy import select
 
 from coopchain.farms.rules import OrganicStatus
 from coopchain.lots import delivery_facts, origin_shares, transformations
@@ -18,9 +19,9 @@ from tests import factories
 from tests.lots.conftest import downgraded_merge
 
 JUNE = date(2026, 6, 10)
-MIGRATION = (
-    Path(__file__).parents[2] / "migrations/versions/20261202_19a0041c1001_lot_origin_shares.py"
-)
+VERSIONS = Path(__file__).parents[2] / "migrations/versions"
+MIGRATION = VERSIONS / "20261202_19a0041c1001_lot_origin_shares.py"
+GRAMS_MIGRATION = VERSIONS / "20261203_19e0a9b2c001_lot_origin_shares_grams.py"
 
 
 def _outputs(db_session, transformation):
@@ -36,6 +37,7 @@ def _rows(db_session, lot_ids=None) -> dict:
         LotOriginShare.share_num,
         LotOriginShare.share_den,
         LotOriginShare.downgraded,
+        LotOriginShare.share_g,
     )
     if lot_ids is not None:
         query = query.where(LotOriginShare.lot_id.in_(lot_ids))
@@ -74,9 +76,9 @@ def test_a_made_lot_keeps_its_exact_shares_adding_up_to_one(db_session, org, far
     rows = _rows(db_session, [green.id])
     plot_id = farm[1].id
     assert rows == {
-        (green.id, lot1.id): (d1.id, plot_id, "5", "14", False),
-        (green.id, lot2.id): (d2.id, plot_id, "2", "14", False),
-        (green.id, lot3.id): (d3.id, plot_id, "7", "14", False),
+        (green.id, lot1.id): (d1.id, plot_id, "5", "14", False, 222_857),
+        (green.id, lot2.id): (d2.id, plot_id, "2", "14", False, 89_143),
+        (green.id, lot3.id): (d3.id, plot_id, "7", "14", False, 312_000),
     }
     found = {o.ticket_number: o.kg for o in origins_of(db_session, green).origins}
     # 624 kg × 5/14 = 222.857142…, × 2/14 = 89.142857…: the left-over gram goes to the larger
@@ -133,15 +135,36 @@ def test_a_downgrade_is_kept_on_every_share_made_from_it(db_session, org, farm):
     assert origins_of(db_session, green).downgraded
 
 
+def _migration(path: Path):
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    return migration
+
+
 def test_the_migrations_backfill_writes_the_same_rows_as_the_services(db_session, org, farm):
     _genealogy(db_session, org, farm)
     written = _rows(db_session)
     assert len(written) == 2 + 2 * 2 + 3 + 3  # merge, split (two lots), merge, process
-    db_session.execute(delete(LotOriginShare))
-    spec = importlib.util.spec_from_file_location("origin_shares_migration", MIGRATION)
-    migration = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(migration)
+    # The first migration wrote the fractions into the table as it was then (no grams): into a
+    # table of that shape here.
+    migration = _migration(MIGRATION)
+    then = sa.Table(
+        "lot_origin_shares_as_created",
+        sa.MetaData(),
+        *(sa.Column(column.name, column.type) for column in migration._shares.columns),
+    )
+    then.create(db_session.connection())
+    migration._shares = then
     migration._backfill(db_session.connection())
+    backfilled = {
+        (r.lot_id, r.origin_lot_id): (r.delivery_id, r.plot_id, r.share_num, r.share_den)
+        for r in db_session.execute(sa.select(then))
+    }
+    assert backfilled == {key: row[:4] for key, row in written.items()}
+    # The second fills the grams of rows that have none yet.
+    db_session.execute(sa.update(LotOriginShare).values(share_g=-1))
+    _migration(GRAMS_MIGRATION)._backfill(db_session.connection())
     assert _rows(db_session) == written
 
 
