@@ -13,16 +13,18 @@ from coopchain.plain_select import PlainSelect
 from tests import factories
 
 PLOTS = PlainSelect(
-    lambda: select(
-        Plot.id,
-        Plot.name,
-        Plot.declared_area_ha,
-        Plot.shade_agroforestry,
-        Plot.organic_conversion_start,
-        Plot.altitude_m,
+    lambda: (
+        select(
+            Plot.id,
+            Plot.name,
+            Plot.declared_area_ha,
+            Plot.shade_agroforestry,
+            Plot.organic_conversion_start,
+            Plot.altitude_m,
+        )
+        .where(in_organization(Plot, bindparam("org_id")), Plot.altitude_m >= bindparam("above"))
+        .order_by(Plot.id)
     )
-    .where(in_organization(Plot, bindparam("org_id")), Plot.altitude_m >= bindparam("above"))
-    .order_by(Plot.id)
 )
 
 
