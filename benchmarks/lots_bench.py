@@ -843,7 +843,9 @@ def main(argv=None) -> int:
             for n in args.sizes:
                 results.append(in_own_process(bench_size, config, kind, n, args.profile))
             if not args.no_import:
-                imports.append(bench_import(config, kind))
+                # In a process of its own too: a 10,000-row workbook leaves a heap the next
+                # database's sizes would otherwise inherit when forked from this process.
+                imports.append(in_own_process(bench_import, config, kind))
         kinds = list(urls)
         info["load_end"] = load_average()
         body, failures = report(info, results, imports, kinds, skipped)

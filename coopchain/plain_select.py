@@ -25,6 +25,8 @@ class PlainSelect:
         self._processors: dict[str, list] = {}
 
     def rows(self, session, **params) -> list[tuple]:
+        if session.autoflush:  # pending changes first, as session.execute would
+            session.flush()
         connection = session.connection()
         dialect = connection.dialect
         compiled = self._compiled.get(dialect.name)

@@ -258,3 +258,19 @@ def test_a_lots_shares_are_read_through_its_own_rows_not_the_whole_organisations
     )
     searched = plan.split("SEARCH", 2)[1]  # the first table searched: the shares
     assert "lot_id=?" in searched, plan
+
+
+def test_origins_see_changes_made_earlier_in_the_same_transaction(db_session, org, farm):
+    """The reads go to the connection, past the ORM: what the session holds unflushed must be
+    flushed first, or a consent withdrawn a moment ago would still print the name."""
+    producer, _plot = farm
+    producer.public_name_consent = True
+    made = _genealogy(db_session, org, farm)
+    green, (delivery_lot, *_others) = made["green"], made["lots"]
+    assert {o.public_name_consent for o in origins_of(db_session, green).origins} == {True}
+
+    producer.public_name_consent = False  # not flushed
+
+    assert {o.public_name_consent for o in origins_of(db_session, green).origins} == {False}
+    many = origins_of_many(db_session, org.id, [green, delivery_lot])
+    assert {o.public_name_consent for found in many.values() for o in found.origins} == {False}
