@@ -20,7 +20,7 @@ from coopchain.auth.access import (
 )
 from coopchain.db import get_session, settings_of
 from coopchain.farms import producers
-from coopchain.lots import origins, services
+from coopchain.lots import consumption, origins, services
 from coopchain.lots.models import LotStatus, ProductForm
 from coopchain.lots.schemas import (
     BagOut,
@@ -263,7 +263,7 @@ def lots_get(code: str):
         dump_with(
             LotDetailOut(),
             lot,
-            consumed_kg=services.consumption_of(db, lot)["consumed_kg"],
+            consumed_kg=consumption.consumption_of(db, lot)["consumed_kg"],
             organic_status=found.organic_status,
             all_under_agreement=found.all_under_agreement,
             producer_count=found.producer_count,

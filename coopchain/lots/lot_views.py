@@ -19,7 +19,7 @@ from coopchain.errors import DomainError
 from coopchain.forest.evidence import forest_summary
 from coopchain.formatting import kg as format_kg
 from coopchain.forms import flat_errors, form_errors, load_form
-from coopchain.lots import bags, origins, rules, services, transformations
+from coopchain.lots import bags, consumption, origins, rules, services, transformations
 from coopchain.lots.blueprint import bp
 from coopchain.lots.genealogy import genealogy_svg
 from coopchain.lots.list_facts import facts_of
@@ -141,7 +141,7 @@ def _lot_page(lot: Lot, *, action: str | None = None, errors=None, status: int =
     db = get_session()
     found = origins.origins_of(db, lot, with_graph=True)
     made_here = {lot.transformation_id} - {None}
-    used = services.consumption_of(db, lot)
+    used = consumption.consumption_of(db, lot)
     values = _action_defaults(lot)
     if action:
         submitted = request.form.to_dict(flat=True)

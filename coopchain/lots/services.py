@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from coopchain.auth.models import Organization
+from coopchain.bulk_insert import insert_all
 from coopchain.clock import today, utcnow
 from coopchain.db import in_organization, owned, settings_of
 from coopchain.errors import Conflict, DomainError, NotFound
@@ -21,13 +22,10 @@ from coopchain.farms.registry_common import like_pattern
 from coopchain.ledger.services import append, append_many
 from coopchain.lots import intake_warnings, rules
 from coopchain.lots.models import (
-    Bag,
     Delivery,
     Lot,
     LotStatus,
     Sequence,
-    Transformation,
-    TransformationInput,
 )
 from coopchain.payments.rules import intake_price_fields
 
@@ -128,24 +126,6 @@ def list_lots(
         query.order_by(Lot.id.desc()).offset((page - 1) * per_page).limit(per_page)
     )
     return list(items), total
-
-
-def consumption_of(session: Session, lot: Lot) -> dict:
-    """What happened to a lot's quantity: live transformations that took from it and bags."""
-    taken = list(
-        session.execute(
-            select(Transformation, TransformationInput.quantity_kg)
-            .join(TransformationInput, TransformationInput.transformation_id == Transformation.id)
-            .where(TransformationInput.lot_id == lot.id)
-            .order_by(Transformation.id)
-        )
-    )
-    bags = list(session.scalars(select(Bag).where(Bag.lot_id == lot.id).order_by(Bag.serial)))
-    # Start from 0.000 so "nothing consumed" has the grams like every other quantity.
-    consumed = sum((q for t, q in taken if t.voided_at is None), Decimal("0.000")) + sum(
-        (b.net_kg for b in bags if b.voided_at is None), Decimal("0.000")
-    )
-    return {"transformations": taken, "bags": bags, "consumed_kg": consumed}
 
 
 # --- deliveries -------------------------------------------------------------------------------
@@ -275,44 +255,49 @@ def register_checked_deliveries(
     session: Session, org_id: int, user_id: int | None, rows: list[tuple[dict, Plot]], ack=None
 ) -> list[Delivery]:
     """Insert deliveries whose rules were checked, with their lots and events, in bulk."""
-    deliveries = [
-        Delivery(
-            organization_id=org_id,
-            ticket_number=data["ticket_number"],
-            producer_id=plot.producer_id,
-            plot_id=plot.id,
-            crop=plot.crop,
-            product_form=data["product_form"],
-            gross_kg=rules.kg(data["gross_kg"]),
-            tare_kg=rules.kg(data["tare_kg"]),
-            net_kg=rules.net_kg(data["gross_kg"], data["tare_kg"]),
-            moisture_pct=data.get("moisture_pct"),
-            delivered_on=data["delivered_on"],
-            **intake_price_fields(data, settings_of(session).price_units),
-            notes=data.get("notes"),
-            user_id=user_id,
-            client_id=data.get("client_id"),
-        )
-        for data, plot in rows
-    ]
-    session.add_all(deliveries)
-    session.flush()
+    price_units = settings_of(session).price_units
+    deliveries = insert_all(
+        session,
+        Delivery,
+        [
+            {
+                "organization_id": org_id,
+                "ticket_number": data["ticket_number"],
+                "producer_id": plot.producer_id,
+                "plot_id": plot.id,
+                "crop": plot.crop,
+                "product_form": data["product_form"],
+                "gross_kg": rules.kg(data["gross_kg"]),
+                "tare_kg": rules.kg(data["tare_kg"]),
+                "net_kg": rules.net_kg(data["gross_kg"], data["tare_kg"]),
+                "moisture_pct": data.get("moisture_pct"),
+                "delivered_on": data["delivered_on"],
+                **intake_price_fields(data, price_units),
+                "notes": data.get("notes"),
+                "user_id": user_id,
+                "client_id": data.get("client_id"),
+            }
+            for data, plot in rows
+        ],
+    )
     codes = _codes_for(session, org_id, [(d.crop, d.delivered_on) for d in deliveries])
-    lots = [
-        Lot(
-            organization_id=org_id,
-            code=code,
-            crop=d.crop,
-            product_form=d.product_form,
-            quantity_kg=d.net_kg,
-            available_kg=d.net_kg,
-            produced_on=d.delivered_on,
-            delivery_id=d.id,
-        )
-        for d, code in zip(deliveries, codes, strict=True)
-    ]
-    session.add_all(lots)
-    session.flush()
+    lots = insert_all(
+        session,
+        Lot,
+        [
+            {
+                "organization_id": org_id,
+                "code": code,
+                "crop": d.crop,
+                "product_form": d.product_form,
+                "quantity_kg": d.net_kg,
+                "available_kg": d.net_kg,
+                "produced_on": d.delivered_on,
+                "delivery_id": d.id,
+            }
+            for d, code in zip(deliveries, codes, strict=True)
+        ],
+    )
     intake_warnings.record(session, org_id, deliveries, ack)
     append_many(
         session,

@@ -14,7 +14,7 @@ from coopchain.demo.calendar import calendar_for
 from coopchain.demo.shipments import hamburg_reference
 from coopchain.farms.models import Agreement
 from coopchain.ledger.services import verify_chain
-from coopchain.lots import services
+from coopchain.lots import consumption
 from coopchain.lots.mass_balance import BalanceFlag, mass_balance
 from coopchain.lots.models import Bag, Delivery, Lot, Transformation
 from coopchain.lots.origins import origins_of
@@ -41,7 +41,7 @@ def test_the_demo_season_is_traceable_from_bags_to_farms(db_session):
     assert [row.flag for row in report.plots].count(BalanceFlag.OVER) >= 1
     assert verify_chain(db_session, coffee.id)[1] is None
     # 120 bags of 69 kg, a 0.3 kg lab sample and a 0.3 kg cupping sample left the export lot.
-    used = services.consumption_of(db_session, bagged)["consumed_kg"]
+    used = consumption.consumption_of(db_session, bagged)["consumed_kg"]
     assert used == 120 * Decimal("69") + Decimal("0.3") + Decimal("0.3")
     assert bagged.available_kg == bagged.quantity_kg - used
 

@@ -11,7 +11,7 @@ from coopchain.errors import Conflict, DomainError, NotFound
 from coopchain.farms.rules import OrganicStatus
 from coopchain.ledger.models import LedgerEvent
 from coopchain.ledger.services import verify_chain
-from coopchain.lots import bags, services, transformations
+from coopchain.lots import bags, consumption, services, transformations
 from coopchain.lots.errors import CommingledOrganic, ImplausibleYield, InsufficientQuantity
 from coopchain.lots.models import Bag, Delivery, Lot, Transformation, TransformationInput
 from coopchain.lots.origins import origins_of, origins_of_many
@@ -37,7 +37,7 @@ def _counts(db_session) -> tuple:
 
 def _consumption_matches(db_session, lot: Lot) -> bool:
     db_session.refresh(lot)
-    used = services.consumption_of(db_session, lot)["consumed_kg"]
+    used = consumption.consumption_of(db_session, lot)["consumed_kg"]
     return lot.voided_at is not None or lot.available_kg == lot.quantity_kg - used
 
 
