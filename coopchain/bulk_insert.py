@@ -1,12 +1,15 @@
 """Thousands of new rows of one table, inserted in one statement and returned as entities.
 
-A 10,000-ticket import makes 10,000 deliveries, their 10,000 lots and 10,000 ledger events,
-all inside SQLite's write lock (every clerk's save waits for it). Built one by one, each SQLModel
-object runs pydantic's field handling on every attribute and the unit of work then walks it
-again to flush it: two thirds of the import's locked time. Here the rows go in as one
-SQLAlchemy ORM bulk INSERT … RETURNING, and the entities come back loaded from what was
-written, in the order given (sort_by_parameter_order), persistent in the session like flushed
-objects.
+A 10,000-ticket import makes 10,000 deliveries and their 10,000 lots inside SQLite's write lock
+(every clerk's save waits for it). Built one by one, each SQLModel object runs pydantic's field
+handling on every attribute and the unit of work then walks it again to flush it. Here the rows
+go in as one SQLAlchemy ORM bulk INSERT … RETURNING, and the entities come back loaded from what
+was written, in the order given (sort_by_parameter_order), persistent in the session like
+flushed objects.
+
+Not for ledger events: the shared page cache learns of a write from the LedgerEvent objects a
+flush inserts (trace/shared_page_cache.py, after_flush on session.new), which a bulk insert
+never puts in session.new.
 """
 
 from typing import TypeVar

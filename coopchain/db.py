@@ -191,6 +191,15 @@ def session_scope(app: Flask | None = None) -> Iterator[Session]:
         session.close()
 
 
+def flushed_connection(session: Session):
+    """The session's connection for Core reads that bypass the ORM, its pending changes flushed
+    first as session.execute would (a consent withdrawn earlier in the same transaction is
+    already what those reads see)."""
+    if session.autoflush:
+        session.flush()
+    return session.connection()
+
+
 def in_organization(model, org_id: int):
     """The one condition that scopes a query to the rows an organisation owns (DESIGN.md §4):
     every query of organisation data goes through it or through owned()."""

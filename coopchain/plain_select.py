@@ -15,6 +15,8 @@ from typing import Any
 
 from sqlalchemy import Select
 
+from coopchain.db import flushed_connection
+
 
 class PlainSelect:
     """`build()` returns the select; its parameters are `bindparam("name")`s given to rows()."""
@@ -25,9 +27,7 @@ class PlainSelect:
         self._processors: dict[str, list] = {}
 
     def rows(self, session, **params) -> list[tuple]:
-        if session.autoflush:  # pending changes first, as session.execute would
-            session.flush()
-        connection = session.connection()
+        connection = flushed_connection(session)
         dialect = connection.dialect
         compiled = self._compiled.get(dialect.name)
         if compiled is None:

@@ -14,7 +14,7 @@ from datetime import date
 
 from sqlalchemy import bindparam, select
 
-from coopchain.db import among, in_organization
+from coopchain.db import among, flushed_connection, in_organization
 from coopchain.farms import rules as farm_rules
 from coopchain.farms.models import (
     Agreement,
@@ -23,6 +23,7 @@ from coopchain.farms.models import (
     Plot,
     Producer,
 )
+from coopchain.lots import origin_shares
 from coopchain.lots.lot_graph import ancestry_query
 from coopchain.lots.models import Delivery, Lot, LotOriginShare
 from coopchain.plain_select import PlainSelect
@@ -37,14 +38,6 @@ _DELIVERY_COLUMNS = (
     Delivery.plot_id,
     Lot.code.label("lot_code"),
 )
-
-
-def _core(session):
-    """The session's connection, its pending changes flushed first as session.execute would
-    (a consent withdrawn earlier in the same transaction is already what origins show)."""
-    if session.autoflush:
-        session.flush()
-    return session.connection()
 
 
 #: share_rows' rows: a delivery as _DELIVERY_COLUMNS reads it, then the grams of the lot that
@@ -77,7 +70,7 @@ def share_rows(session, org_id, lots) -> dict[int, list[tuple]]:
         for start in range(0, len(made), 900):  # SQLite's bound-parameter limit
             query = shares_query(org_id, made[start : start + 900])
             # .all(): one fetchall; iterating the result fetched row by row on psycopg.
-            for row in _core(session).execute(query).all():
+            for row in flushed_connection(session).execute(query).all():
                 found[row[-1]].append(tuple(row))
     origins = [lot.id for lot in lots if lot.delivery_id is not None]
     for start in range(0, len(origins), 900):
@@ -86,8 +79,8 @@ def share_rows(session, org_id, lots) -> dict[int, list[tuple]]:
             .join(Delivery, Delivery.id == Lot.delivery_id)
             .where(in_organization(Lot, org_id), Lot.id.in_(origins[start : start + 900]))
         )
-        for lot_id, quantity, downgraded, *delivery in _core(session).execute(query):
-            found[lot_id].append((*delivery, int(quantity * 1000), downgraded))
+        for lot_id, quantity, downgraded, *delivery in flushed_connection(session).execute(query):
+            found[lot_id].append((*delivery, origin_shares.grams(quantity), downgraded))
     return found
 
 
@@ -108,7 +101,7 @@ def status_rows(session, org_id, lots):
     origins = [lot.id for lot in lots if lot.delivery_id is not None]
     columns = (Delivery.delivered_on, Plot.organic_conversion_start)
     for chunk in _id_chunks(session, made):
-        yield from _core(session).execute(
+        yield from flushed_connection(session).execute(
             select(LotOriginShare.lot_id, LotOriginShare.downgraded, *columns)
             .join(Delivery, Delivery.id == LotOriginShare.delivery_id)
             .join(Plot, Plot.id == Delivery.plot_id)
@@ -118,7 +111,7 @@ def status_rows(session, org_id, lots):
             )
         )
     for chunk in _id_chunks(session, origins):
-        yield from _core(session).execute(
+        yield from flushed_connection(session).execute(
             select(Lot.id, Lot.downgraded, *columns)
             .join(Delivery, Delivery.id == Lot.delivery_id)
             .join(Plot, Plot.id == Delivery.plot_id)
@@ -153,14 +146,18 @@ def delivery_rows(session, org_id, delivery_ids: list[int], ancestry_of=None) ->
         wanted = set(delivery_ids)
         deliveries = [
             row
-            for row in _core(session).execute(query.join(ancestry, ancestry.c.lot_id == Lot.id))
+            for row in flushed_connection(session).execute(
+                query.join(ancestry, ancestry.c.lot_id == Lot.id)
+            )
             if row.id in wanted
         ]
     else:
         deliveries = []
         for start in range(0, len(delivery_ids), 900):  # SQLite's bound-parameter limit
             chunk = delivery_ids[start : start + 900]
-            deliveries += _core(session).execute(query.where(Delivery.id.in_(chunk))).all()
+            deliveries += (
+                flushed_connection(session).execute(query.where(Delivery.id.in_(chunk))).all()
+            )
     return [tuple(row) for row in deliveries]
 
 
@@ -180,7 +177,7 @@ def read_facts(session, deliveries: list[tuple]) -> Facts:
     """The Facts of delivery tuples as _DELIVERY_COLUMNS reads them."""
     if not deliveries:
         return Facts({}, {}, {})
-    found = _core(session).execute(
+    found = flushed_connection(session).execute(
         select(
             Plot.id,
             Plot.name,
@@ -242,7 +239,7 @@ def _producers_and_agreements(session, producer_ids: set[int]) -> tuple[dict, di
         .outerjoin(AgreementStatusChange, AgreementStatusChange.agreement_id == Agreement.id)
         .where(among(session, Producer.id, producer_ids))
     )
-    for row in _core(session).execute(query):
+    for row in flushed_connection(session).execute(query):
         producer_id, code, first, last, consent, community = row[:6]
         agreement_id, number, signed_on, valid_until, effective_on, status = row[6:]
         if producer_id not in producers:
