@@ -3,14 +3,15 @@ hundreds of bags and thousands of deliveries and laying out its origin table tak
 seconds, so above JOBS_CERTIFICATE_BAGS bags the issue button starts a job and shows its
 progress; the job's result links to the registered certificate.
 
-The certificate and the job's completion commit together (JobContext.complete): a worker
-killed while rendering registers nothing, and the worker taking over registers it once."""
+The PDF is rendered before the write lock is taken (registry.issue_in_two_steps), so a long
+render does not stop the collection centre's writes on SQLite. The certificate and the job's
+completion commit together (JobContext.complete): a worker killed while rendering registers
+nothing, and the worker taking over registers it once."""
 
 from flask import current_app, url_for
 
 from coopchain import jobs
 from coopchain.certs import registry
-from coopchain.db import begin_write
 from coopchain.shipments.services import bags_of, get_shipment
 
 KIND = "certificate.issue"
@@ -32,16 +33,10 @@ def issue(
 ) -> dict:
     session = context.sessionmaker()
     try:
-        begin_write(session)
-        certificate = registry.issue_certificate(
-            session,
-            context.organization_id,
-            context.user_id,
-            kind=kind,
-            reference=reference,
-            language=language,
-            override_reason=override_reason,
-            may_override=may_override,
+        request = registry.Request(kind, reference, language, override_reason, may_override)
+        # Rendered before the write lock is taken: on SQLite that lock is the whole database's.
+        certificate = registry.issue_in_two_steps(
+            session, context.organization_id, context.user_id, request
         )
         result = {"number": certificate.number, "kind": kind, "reference": reference}
         context.complete(session, result)

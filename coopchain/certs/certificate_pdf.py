@@ -133,7 +133,7 @@ def certificate_context(report, meta: dict) -> dict:
         "ledger_head": meta.get("ledger_head"),
         # The group's organic operator certificate and its control body (certs/keys.py).
         "operator_certificate": meta.get("operator_certificate"),
-        # Who signs and with which key (registry._signature_block); key None: unsigned.
+        # Who signs and with which key (drafts._signature_block); key None: unsigned.
         "signature": meta.get("signature")
         or {"signer_name": meta.get("issued_by"), "signer_role": None, "key_fingerprint": None},
         "subject": _subject_summary(subject),

@@ -8,49 +8,29 @@ is never regenerated in place: re-issuing creates a new number and revokes the o
 """
 
 import hashlib
-import secrets
 
 from flask import url_for
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from coopchain.auth.models import Membership, Organization, User
-from coopchain.certs import compliance
-from coopchain.certs.keys import operator_certificate_on, signer_for
+from coopchain.certs import drafts
+from coopchain.certs.drafts import (  # noqa: F401  (the registry's public names)
+    LANGUAGES,
+    BlockingFindings,
+    OverrideNotAllowed,
+    Request,
+    report_for,
+    verify_url,
+)
 from coopchain.certs.models import Certificate, CertificateStatus, SigningKey, SubjectKind
-from coopchain.certs.signing import check_pdf, sign_pdf
+from coopchain.certs.signing import check_pdf
 from coopchain.clock import utcnow
-from coopchain.db import owned
+from coopchain.db import begin_write, owned
 from coopchain.errors import Conflict, DomainError, NotFound
-from coopchain.ledger.anchors import current_head
 from coopchain.ledger.services import append
-from coopchain.lots.services import reserve_numbers
-from coopchain.public_url import PublicBaseUrlMissing, public_base_url
-
-LANGUAGES = ("es", "en")
-
-
-class BlockingFindings(Conflict):
-    """Blocking findings and no override: the certificate is not issued."""
-
-    code = "blocking_findings"
-
-    def __init__(self, message: str, findings: list):
-        super().__init__(message)
-        self.findings = findings
-
-
-class OverrideNotAllowed(DomainError):
-    code = "forbidden"
-    status = 403
-
-
-def verify_url(code: str) -> str:
-    """Where a certificate is checked: printed on it, so PublicBaseUrlMissing in production
-    without the public address (public_url.py)."""
-    return f"{public_base_url()}/verify/{code}"
+from coopchain.lots.services import peek_number, reserve_numbers
+from coopchain.public_url import PublicBaseUrlMissing
 
 
 def shown_verify_url(code: str) -> str:
@@ -60,14 +40,6 @@ def shown_verify_url(code: str) -> str:
         return verify_url(code)
     except PublicBaseUrlMissing:
         return url_for("verify.certificate", code=code, _external=True)
-
-
-def report_for(session: Session, org_id: int, kind: str, reference: str):
-    if kind == SubjectKind.LOT:
-        return compliance.check_lot(session, org_id, reference)
-    if kind == SubjectKind.SHIPMENT:
-        return compliance.check_shipment(session, org_id, reference)
-    raise NotFound(str(_l("Certificates are issued for a lot or a shipment.")))
 
 
 def issue_certificate(
@@ -82,97 +54,77 @@ def issue_certificate(
     may_override: bool = False,
     replaces: Certificate | None = None,
 ) -> Certificate:
-    """Check the subject, render the certificate and register it."""
-    if language not in LANGUAGES:
-        raise DomainError(
-            str(_l("Some fields need attention.")), {"language": [str(_l("Spanish or English."))]}
-        )
-    public_base_url()  # production without a public address: refused before any work
-    override_reason = (override_reason or "").strip() or None
-    if override_reason and len(override_reason) > 1000:
-        raise DomainError(
-            str(_l("Some fields need attention.")),
-            {"override_reason": [str(_l("At most 1000 characters."))]},
-        )
-    # Findings are sentences: they must be in the certificate's language, not the requester's.
-    with force_locale(language):
-        report = report_for(session, org_id, kind, reference)
-    if report.blocking and not override_reason:
-        codes = ", ".join(f.code for f in report.blocking)
-        raise BlockingFindings(
-            str(
-                _l(
-                    "Not issued: blocking findings (%(codes)s). An administrator may override "
-                    "them with a written reason.",
-                    codes=codes,
-                )
-            ),
-            report.blocking,
-        )
-    if override_reason and report.blocking and not may_override:
-        raise OverrideNotAllowed(str(_l("Only an administrator may override blocking findings.")))
-    if not report.blocking:
-        override_reason = None  # nothing to override: never print a needless override
-    organization = session.get(Organization, org_id)
-    year = utcnow().year
-    serial = reserve_numbers(session, org_id, f"certificate:{year}")
-    number = f"CC-{organization.code}-{year}-{serial:06d}"
-    code = secrets.token_urlsafe(16)
+    """Check the subject, render the certificate and register it, in the caller's transaction
+    (which holds the write lock from the number's reservation to its commit)."""
+    request = Request(kind, reference, language, override_reason, may_override, replaces)
+    checked = drafts.checked(session, org_id, request)
     issued_at = utcnow()
-    # The ledger as it stood: printed, shown on /verify and kept by whoever holds the PDF, it
-    # anchors the chain so no event up to it can be rewritten unnoticed (ledger/anchors.py).
-    head = current_head(session, org_id)
-    issuer = session.get(User, user_id) if user_id else None
-    from coopchain.certs.certificate_pdf import certificate_context, render_certificate_pdf
+    serial = reserve_numbers(session, org_id, drafts.counter_name(issued_at))
+    draft = drafts.draft(
+        session, org_id, user_id, request, checked, serial=serial, issued_at=issued_at
+    )
+    return _register(session, org_id, user_id, drafts.render(draft))
 
-    # The key is chosen before rendering: the signature block prints its fingerprint.
-    signer = signer_for(session, org_id)
 
-    meta = {
-        "number": number,
-        "verify_url": verify_url(code),
-        "issued_at": issued_at,
-        "issued_by": issuer.name if issuer else None,
-        "organization": {
-            "name": organization.name,
-            "code": organization.code,
-            "country": organization.country,
-            "locale": organization.locale,
-        },
-        "language": language,
-        "override_reason": override_reason,
-        "replaces": replaces.number if replaces else None,
-        "ledger_head": {"seq": head.seq, "hash": head.hash},
-        "operator_certificate": operator_certificate_on(session, org_id, report.subject.judged_on),
-        "signature": _signature_block(session, org_id, issuer, signer),
-    }
-    with force_locale(language):
-        pdf = render_certificate_pdf(certificate_context(report, meta))
-        if signer is not None:
-            pdf = sign_pdf(
-                pdf,
-                signer[1],
-                reason=str(_l("Organic-compliance certificate %(number)s", number=number)),
-                name=meta["signature"]["signer_name"] or organization.name,
-                location=organization.region or organization.country,
-            )
+def issue_in_two_steps(session: Session, org_id: int, user_id, request: Request) -> Certificate:
+    """issue_certificate for a job: the PDF is rendered in a read transaction, before the write
+    lock is taken, with the number the counter would give next; then, writing, the subject is
+    checked again and the number reserved. The rendered PDF is registered only when what it
+    prints (number included) is exactly what it would print now; otherwise, rarely (another
+    certificate took the number, the subject changed meanwhile), it is rendered again with the
+    lock held, as issue_certificate does. Leaves `session` in its write transaction: the caller
+    commits. Numbers stay gapless: only the write transaction reserves one."""
+    checked = drafts.checked(session, org_id, request)
+    issued_at = utcnow()
+    serial = peek_number(session, org_id, drafts.counter_name(issued_at))
+    first = drafts.render(
+        drafts.draft(session, org_id, user_id, request, checked, serial=serial, issued_at=issued_at)
+    )
+    session.rollback()  # ends the read transaction (nothing was written)
+    begin_write(session)
+    checked = drafts.checked(session, org_id, request)
+    now = utcnow()
+    serial = reserve_numbers(session, org_id, drafts.counter_name(now))
+    if now.year == issued_at.year:
+        again = drafts.draft(
+            session,
+            org_id,
+            user_id,
+            request,
+            checked,
+            serial=serial,
+            issued_at=issued_at,
+            verify_code=first.verify_code,
+            head=first.head,
+        )
+        if again.context == first.context:
+            again.pdf = first.pdf
+            return _register(session, org_id, user_id, again)
+    final = drafts.draft(session, org_id, user_id, request, checked, serial=serial, issued_at=now)
+    return _register(session, org_id, user_id, drafts.render(final))
+
+
+def _register(session: Session, org_id: int, user_id, draft: drafts.Draft) -> Certificate:
+    """Keep the rendered draft and say so in the ledger."""
+    report, request = draft.report, draft.request
+    replaces = request.replaces
     certificate = Certificate(
         organization_id=org_id,
-        number=number,
-        verify_code=code,
-        subject_kind=kind,
+        number=draft.number,
+        verify_code=draft.verify_code,
+        subject_kind=request.kind,
         subject_ref=report.subject.reference,
-        language=language,
-        issued_at=issued_at,
+        language=request.language,
+        issued_at=draft.issued_at,
         issued_by=user_id,
-        sha256=hashlib.sha256(pdf).hexdigest(),
-        pdf=pdf,
+        sha256=hashlib.sha256(draft.pdf).hexdigest(),
+        pdf=draft.pdf,
         findings=[f.to_dict() for f in report.findings],
-        override_reason=override_reason,
+        override_reason=draft.override_reason,
         replaces_id=replaces.id if replaces else None,
-        ledger_seq=head.seq,
-        ledger_hash=head.hash,
-        signing_key_id=signer[0].id if signer is not None else None,
+        ledger_seq=draft.head.seq,
+        ledger_hash=draft.head.hash,
+        signing_key_id=draft.signer[0].id if draft.signer is not None else None,
     )
     session.add(certificate)
     session.flush()
@@ -180,38 +132,21 @@ def issue_certificate(
         session,
         org_id,
         "certificate.issued",
-        ("certificate", number),
+        ("certificate", draft.number),
         {
-            "subject": {"kind": kind, "reference": certificate.subject_ref},
+            "subject": {"kind": request.kind, "reference": certificate.subject_ref},
             "sha256": certificate.sha256,
-            "language": language,
+            "language": request.language,
             "findings": [f.code for f in report.findings],
             "blocking": [f.code for f in report.blocking],
-            "override": override_reason,
-            "replaces": meta["replaces"],
-            "ledgerHead": meta["ledger_head"],
-            "signingKey": signer[0].fingerprint if signer is not None else None,
+            "override": draft.override_reason,
+            "replaces": draft.meta["replaces"],
+            "ledgerHead": draft.meta["ledger_head"],
+            "signingKey": draft.signer[0].fingerprint if draft.signer is not None else None,
         },
         user_id=user_id,
     )
     return certificate
-
-
-def _signature_block(session: Session, org_id: int, issuer, signer) -> dict:
-    """Who signs (the issuing user's name and role in the organisation) and with which key."""
-    role = None
-    if issuer is not None:
-        membership = session.scalar(
-            owned(Membership, org_id).where(Membership.user_id == issuer.id)
-        )
-        role = membership.role if membership is not None else None
-    key = signer[0] if signer is not None else None
-    return {
-        "signer_name": issuer.name if issuer is not None else None,
-        "signer_role": role,
-        "key_subject": key.subject if key is not None else None,
-        "key_fingerprint": key.fingerprint if key is not None else None,
-    }
 
 
 def signature_of(session: Session, certificate: Certificate) -> dict | None:

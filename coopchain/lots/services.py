@@ -60,6 +60,15 @@ def reserve_numbers(session: Session, org_id: int, name: str, count: int = 1) ->
     return first
 
 
+def peek_number(session: Session, org_id: int, name: str) -> int:
+    """The number reserve_numbers would give next, reserving nothing (a job renders with it
+    before taking the write lock, then reserves and compares: certs/registry.py)."""
+    last = session.scalar(
+        select(Sequence.last_value).where(in_organization(Sequence, org_id), Sequence.name == name)
+    )
+    return (last or 0) + 1
+
+
 def _organization_code(session: Session, org_id: int) -> str:
     return session.scalar(select(Organization.code).where(Organization.id == org_id))
 
