@@ -79,6 +79,7 @@ JOB_KINDS = (
     _l("certificate.issue"),
     _l("eudr.package"),
     _l("eudr.dds"),
+    _l("eudr.file"),
     _l("import.plots"),
     _l("shipment.bundle"),
 )

@@ -50,6 +50,7 @@ TASK_MODULES = (
     "coopchain.certs.eudr_jobs",
     "coopchain.certs.bundle_jobs",
     "coopchain.eudr.dds_jobs",
+    "coopchain.eudr.filing_jobs",
     "coopchain.fieldtools.import_jobs",
 )
 
@@ -138,6 +139,21 @@ class JobContext:
                 raise LeaseLost(self.job_id)
         finally:
             session.close()
+
+
+#: A job's progress is written at most about this many times: each write is a transaction.
+PROGRESS_WRITES = 50
+
+
+def sparse(progress: Callable[[int, int], None]) -> Callable[[int, int], None]:
+    """`progress`, called for every item, written only every total/PROGRESS_WRITES items and
+    at the end (a per-row progress of 2,000 rows would be 2,000 commits)."""
+
+    def report(done: int, total: int) -> None:
+        if done == total or done % max(1, total // PROGRESS_WRITES) == 0:
+            progress(done, total)
+
+    return report
 
 
 @dataclass

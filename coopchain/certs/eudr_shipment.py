@@ -34,13 +34,25 @@ def hs_code_of(shipment: Shipment) -> str:
     return GREEN_COFFEE_HS
 
 
-def shipment_plots(session: Session, org_id: int, shipment: Shipment, lots) -> list[EudrPlot]:
-    """One EudrPlot per distinct origin plot of `lots`, with what the feature needs."""
-    found = origins_of_many(session, org_id, lots)
+def shipment_plots(
+    session: Session,
+    org_id: int,
+    shipment: Shipment,
+    lots,
+    *,
+    found: dict | None = None,
+    producer_code: str | None = None,
+) -> list[EudrPlot]:
+    """One EudrPlot per distinct origin plot of `lots`, with what the feature needs; only the
+    plots of `producer_code` when given (one producer's file reads only its plots). `found`:
+    the lots' origins when the caller has them already (origins_of_many)."""
+    if found is None:
+        found = origins_of_many(session, org_id, lots)
     origins = {}
     for lot in lots:
         for origin in found[lot.id].origins:
-            origins.setdefault(origin.plot_id, origin)
+            if producer_code is None or origin.producer_code == producer_code:
+                origins.setdefault(origin.plot_id, origin)
     ids = sorted(origins)
     plots: list[Plot] = []
     for start in range(0, len(ids), _CHUNK):

@@ -2,7 +2,8 @@
 with the Operator API V3's field names, the SubmitDdsRequest XML body, and filing with the EU
 Information System through the organisation's account (submit, status, amend, withdraw).
 Above JOBS_CERTIFICATE_BAGS bags the statement files are built by a job, as on the DDS page:
-the downloads answer 409 job_required and POST …/dds/jobs starts it (web/api_jobs.py).
+the downloads answer 409 job_required and POST …/dds/jobs starts it (web/api_jobs.py), and
+POST …/dds/submit answers 202 with a job that builds and files it (filing_jobs.py).
 """
 
 from flask import Response, jsonify, request
@@ -14,7 +15,7 @@ from coopchain.auth.access import current_org_id as _org
 from coopchain.auth.access import current_user_id as _user
 from coopchain.certs.certificate_jobs import is_large_shipment
 from coopchain.db import get_session
-from coopchain.eudr import dds_jobs, filing
+from coopchain.eudr import dds_jobs, filing, filing_jobs
 from coopchain.eudr import xml as ddsxml
 from coopchain.eudr.schemas import (
     DdsFiledListOut,
@@ -155,8 +156,13 @@ def shipments_dds_job(reference: str):
 @api_blueprint.post("/shipments/<reference>/dds/submit")
 @api_requires(ADMIN)
 def shipments_dds_submit(reference: str):
+    """File the statement with the EU: 201 with what was filed; above JOBS_CERTIFICATE_BAGS
+    bags 202 with the job that builds it and files it part by part."""
     db = get_session()
     get_shipment(db, _org(), reference)  # 404 before any 422
+    if is_large_shipment(db, _org(), reference):
+        # Built and filed part by part by a job (filing_jobs.py): 202 with the job.
+        return job_accepted(filing_jobs.submit(db, _org(), _user(), reference, str(get_locale())))
     filing.submit(db, _org(), _user(), reference, filing.client_for(db, _org()))
     return _filed(reference, 201)
 

@@ -10,7 +10,6 @@ started it and the organisation's number format, as the download would."""
 
 import io
 import zipfile
-from collections.abc import Callable
 
 from flask import url_for
 from flask_babel import force_locale
@@ -28,8 +27,6 @@ from coopchain.shipments.services import get_shipment
 KIND = "eudr.dds"
 #: Broken rules written into the job's error, the rest counted (the column holds 1,000 chars).
 SHOWN_ERRORS = 8
-#: Progress is written at most this many times: each write is a transaction of its own.
-PROGRESS_WRITES = 50
 
 
 def _result_page(job) -> str | None:
@@ -48,7 +45,7 @@ def dds_file(reference: str, plan: DdsPlan) -> tuple[str, str, bytes]:
     return f"dds-{safe_name(reference)}.zip", "application/zip", buffer.getvalue()
 
 
-def _refusal(exc: DdsInvalid) -> DomainError:
+def refusal(exc: DdsInvalid) -> DomainError:
     """The broken rules on the job's page (the statement page no longer builds the plan)."""
     problems = [f"{name}: {m}" for name, messages in exc.fields.items() for m in messages]
     shown = "; ".join(problems[:SHOWN_ERRORS])
@@ -56,15 +53,7 @@ def _refusal(exc: DdsInvalid) -> DomainError:
     return DomainError(f"{exc.message} {shown}{f' (+{more})' if more > 0 else ''}")
 
 
-def _sparse(progress: Callable[[int, int], None]) -> Callable[[int, int], None]:
-    def report(done: int, total: int) -> None:
-        if done == total or done % max(1, total // PROGRESS_WRITES) == 0:
-            progress(done, total)
-
-    return report
-
-
-def _read(context: jobs.JobContext, reference: str) -> tuple[str, DdsInput]:
+def read_input(context: jobs.JobContext, reference: str) -> tuple[str, DdsInput]:
     """The shipment's reference and the statement's input, in a transaction of its own: none
     stays open while the plots are checked (SQLite would then refuse the job's write, made
     from a snapshot older than the progress committed meanwhile)."""
@@ -80,11 +69,11 @@ def _read(context: jobs.JobContext, reference: str) -> tuple[str, DdsInput]:
 @jobs.task(KIND, result_page=_result_page)
 def build(context: jobs.JobContext, reference: str, language: str) -> dict:
     with force_locale(language):
-        name, data = _read(context, reference)
+        name, data = read_input(context, reference)
         try:
-            plan = build_statements(data, progress=_sparse(context.progress))
+            plan = build_statements(data, progress=jobs.sparse(context.progress))
         except DdsInvalid as exc:
-            raise _refusal(exc) from None
+            raise refusal(exc) from None
     filename, content_type, archive = dds_file(name, plan)
     result = {"filename": filename, "statements": len(plan.statements)}
     return context.deliver_file(filename, content_type, archive, result)

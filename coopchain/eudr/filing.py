@@ -74,11 +74,8 @@ def _live(rows: list[DdsStatement]) -> list[DdsStatement]:
 def submit(session: Session, org_id: int, user_id, reference: str, client: DdsClient):
     """Submit every part of the shipment's statement; refuses while live ones exist."""
     shipment, plan = shipment_statements(session, org_id, reference)
-    if _live(statements_of(session, org_id, shipment)):
-        raise Conflict(
-            _("This shipment's statement is already filed: withdraw it before filing again.")
-        )
-    rows = []
+    refuse_while_filed(session, org_id, shipment)
+    rows: list[DdsStatement] = []
     count = len(plan.statements)
     for number, statement in enumerate(plan.statements, start=1):
         try:
@@ -94,20 +91,54 @@ def submit(session: Session, org_id: int, user_id, reference: str, client: DdsCl
                     "%(filed)s: withdraw them in the EU system before filing again.",
                     part=number,
                     reason=exc.message,
-                    filed=", ".join(f"{r.part} ({r.uuid})" for r in rows),
+                    filed=_parts(rows),
                 )
             ) from None
-        row = DdsStatement(
-            organization_id=org_id,
-            shipment_id=shipment.id,
-            part=number,
-            part_count=count,
-            internal_reference=statement["statement"]["internalReferenceNumber"],
-            uuid=uuid,
-            user_id=user_id,
+        rows.append(
+            record_part(session, org_id, user_id, shipment, (number, count), statement, uuid)
         )
-        session.add(row)
-        rows.append(row)
+    record_submitted(session, org_id, user_id, shipment, rows, plan.split_reasons)
+    return rows
+
+
+def refuse_while_filed(session: Session, org_id: int, shipment: Shipment, job_id=None) -> None:
+    """Conflict while a statement of the shipment is live (parts filed by the job `job_id`,
+    resuming, are its own)."""
+    live = _live(statements_of(session, org_id, shipment))
+    if any(job_id is None or row.job_id != job_id for row in live):
+        raise Conflict(
+            _("This shipment's statement is already filed: withdraw it before filing again.")
+        )
+
+
+def record_part(
+    session: Session,
+    org_id: int,
+    user_id,
+    shipment,
+    part: tuple[int, int],
+    statement,
+    uuid,
+    job_id=None,
+) -> DdsStatement:
+    """The row of a part the EU accepted (`part`: its number and the number of parts)."""
+    row = DdsStatement(
+        organization_id=org_id,
+        shipment_id=shipment.id,
+        part=part[0],
+        part_count=part[1],
+        internal_reference=statement["statement"]["internalReferenceNumber"],
+        uuid=uuid,
+        user_id=user_id,
+        job_id=job_id,
+    )
+    session.add(row)
+    return row
+
+
+def record_submitted(session: Session, org_id: int, user_id, shipment, rows, split_reasons) -> None:
+    """The ledger event of parts filed together (all of them from a request, one at a time
+    from a job)."""
     session.flush()
     append(
         session,
@@ -119,13 +150,16 @@ def submit(session: Session, org_id: int, user_id, reference: str, client: DdsCl
                 {"part": r.part, "uuid": r.uuid, "internalReferenceNumber": r.internal_reference}
                 for r in rows
             ],
-            "split": plan.split_reasons,
+            "split": split_reasons,
         },
         event_type="TransactionEvent",
         action="ADD",
         user_id=user_id,
     )
-    return rows
+
+
+def _parts(rows: list[DdsStatement]) -> str:
+    return ", ".join(f"{r.part} ({r.uuid})" for r in rows)
 
 
 def _numbers(rows: list[DdsStatement]) -> tuple[str | None, str | None]:

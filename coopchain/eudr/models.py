@@ -66,3 +66,7 @@ class DdsStatement(SQLModel, table=True):
     amended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     user_id: int | None = Field(default=None, foreign_key="users.id")
+    #: The job that filed this part (a large shipment's filing, eudr/filing_jobs.py), so the
+    #: worker taking a dead one's job over knows which parts are already filed; None from a
+    #: request.
+    job_id: int | None = Field(default=None, foreign_key="jobs.id")

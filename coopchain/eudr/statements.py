@@ -7,10 +7,12 @@ the net weight, and the organisation's EU account (who files, EORI, activity).
 from collections import defaultdict
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from sqlmodel import Session
 
 from coopchain.auth.models import Organization
 from coopchain.certs.eudr_shipment import eudr_totals, shipment_plots
+from coopchain.errors import NotFound
 from coopchain.eudr.accounts import get_account
 from coopchain.eudr.statement import (
     GREEN_COFFEE_HEADING,
@@ -35,10 +37,10 @@ def _description(shipment: Shipment, bags: int, net_kg: Decimal) -> str:
     return text[:MAX_DESCRIPTION]
 
 
-def _producer_kg(session: Session, org_id: int, lines) -> dict[str, Decimal]:
+def _producer_kg(lines, found: dict) -> dict[str, Decimal]:
     """Each producer's kg of the shipment: every line's net kg shared out over its lot's
-    origins to the gram, so the producers add up to the shipment exactly."""
-    found = origins_of_many(session, org_id, [line.lot for line in lines])
+    origins (`found`, origins_of_many's) to the gram, so the producers add up to the shipment
+    exactly."""
     total: dict[str, Decimal] = defaultdict(lambda: Decimal("0.000"))
     for line in lines:
         weights: dict[str, int] = defaultdict(int)
@@ -52,11 +54,13 @@ def _producer_kg(session: Session, org_id: int, lines) -> dict[str, Decimal]:
 def statement_input(session: Session, org_id: int, shipment: Shipment) -> DdsInput:
     totals = eudr_totals(session, shipment)
     organization = session.get(Organization, org_id)
-    plots = shipment_plots(session, org_id, shipment, [line.lot for line in totals.lines])
+    lots = [line.lot for line in totals.lines]
+    found = origins_of_many(session, org_id, lots)
+    plots = shipment_plots(session, org_id, shipment, lots, found=found)
     by_producer = defaultdict(list)
     for plot in plots:
         by_producer[plot.producer_code].append(plot)
-    kg = _producer_kg(session, org_id, totals.lines)
+    kg = _producer_kg(totals.lines, found)
     producers = [
         DdsProducer(
             code=code,
@@ -92,6 +96,24 @@ def statement_input(session: Session, org_id: int, shipment: Shipment) -> DdsInp
         producers=producers,
         represented_operator=represented,
         geo_location_confidential=bool(account and account.geo_location_confidential),
+    )
+
+
+def producer_input(session: Session, org_id: int, shipment: Shipment, code: str) -> DdsProducer:
+    """One producer of the shipment's statement with its plots, for its own GeoJSON file: only
+    its plots are read (a shipment may have 20,000); NotFound when it has none here. Its net kg
+    is the statement's to compute (statement_input) and is left at 0 here."""
+    lots = [line.lot for line in eudr_totals(session, shipment).lines]
+    plots = shipment_plots(session, org_id, shipment, lots, producer_code=code)
+    if not plots:
+        raise NotFound(_("No such producer on this shipment."))
+    organization = session.get(Organization, org_id)
+    return DdsProducer(
+        code=code,
+        name=plots[0].producer_name or code,
+        country=organization.country,
+        plots=plots,
+        net_kg=Decimal("0.000"),
     )
 
 

@@ -4,7 +4,8 @@ System (submit, status, amend, withdraw). Views stay thin: statements.py builds,
 files; a refused action shows the page again with the reason and writes nothing.
 
 Above JOBS_CERTIFICATE_BAGS bags building the statement is a job (dds_jobs.py): the page shows
-what it can without building it, and the downloads answer with a page offering the job.
+what it can without building it, and the downloads answer with a page offering the job; the
+submit button starts a job that builds and files it (filing_jobs.py).
 """
 
 import io
@@ -35,13 +36,13 @@ from coopchain.auth.access import (
 from coopchain.certs import certificate_jobs
 from coopchain.certs.eudr import format_size
 from coopchain.db import discard_changes, get_session
-from coopchain.errors import Conflict, DomainError, NotFound
-from coopchain.eudr import dds_jobs, documents, filing
+from coopchain.errors import Conflict, DomainError
+from coopchain.eudr import dds_jobs, documents, filing, filing_jobs
 from coopchain.eudr.accounts import get_account
 from coopchain.eudr.blueprint import bp
 from coopchain.eudr.schemas import filed_out
 from coopchain.eudr.statement import producer_geojson
-from coopchain.eudr.statements import shipment_statements, statement_input
+from coopchain.eudr.statements import producer_input, shipment_statements
 from coopchain.eudr.views_common import chosen_part, safe_name
 from coopchain.formatting import kg as format_kg
 from coopchain.forms import form_errors
@@ -140,16 +141,13 @@ def producer_geojson_download(reference: str, code: str):
     """One producer's plots as the FeatureCollection its statement carries in base64."""
     db = get_session()
     shipment = get_shipment(db, current_org_id(), reference)
-    data = statement_input(db, current_org_id(), shipment)
-    for producer in data.producers:
-        if producer.code == code:
-            return send_file(
-                io.BytesIO(json.dumps(producer_geojson(producer)).encode("utf-8")),
-                mimetype=GEOJSON,
-                as_attachment=True,
-                download_name=f"dds-{safe_name(shipment.reference)}-{safe_name(code)}.geojson",
-            )
-    raise NotFound(_("No such producer on this shipment."))
+    producer = producer_input(db, current_org_id(), shipment, code)  # NotFound: not here
+    return send_file(
+        io.BytesIO(json.dumps(producer_geojson(producer)).encode("utf-8")),
+        mimetype=GEOJSON,
+        as_attachment=True,
+        download_name=f"dds-{safe_name(shipment.reference)}-{safe_name(code)}.geojson",
+    )
 
 
 def _act(reference: str, do, done_message: str):
@@ -170,6 +168,17 @@ def _act(reference: str, do, done_message: str):
 @bp.post("/shipments/<reference>/dds/submit")
 @requires(ADMIN)
 def dds_submit(reference: str):
+    if _large(reference):  # built and filed part by part by a job (filing_jobs.py)
+        db = get_session()
+        try:
+            job = filing_jobs.submit(
+                db, current_org_id(), current_user_id(), reference, str(get_locale())
+            )
+        except DomainError as exc:
+            status = 409 if isinstance(exc, Conflict) else exc.status
+            return _page(reference, form_errors(exc) or {"_": [exc.message]}, status)
+        return redirect(url_for("core.job_detail", job_id=job.id))
+
     def do(db, client):
         filing.submit(db, current_org_id(), current_user_id(), reference, client)
 

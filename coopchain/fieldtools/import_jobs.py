@@ -3,7 +3,9 @@ confirming the mapped preview hands the file to a worker, which writes every new
 exactly as the page would have, and names the rows to fix when it refuses.
 
 The preview (the map and the problems) stays in the request: it writes nothing and the user
-must see it before importing. Writing and the job's completion commit together
+must see it before importing. The job checks the rows again before taking the write lock and
+writes them under it (imports.import_planned), so on SQLite a clerk's save is not held behind
+the geometry checks. Writing and the job's completion commit together
 (JobContext.complete), so a worker killed mid-import writes nothing and the worker that takes
 the job over imports the file once; a submission imported meanwhile is then skipped as
 imported before (its _uuid / instanceID)."""
@@ -14,7 +16,7 @@ from flask_babel import ngettext
 from coopchain import jobs
 from coopchain.db import begin_write
 from coopchain.errors import DomainError
-from coopchain.fieldtools.imports import FieldImportFailed, import_field_plots
+from coopchain.fieldtools.imports import FieldImportFailed, import_field_plots, import_planned
 from coopchain.fieldtools.rows import FieldFileError
 
 KIND = "import.plots"
@@ -43,21 +45,21 @@ def plots(context: jobs.JobContext, fmt: str, mapping: dict, max_accuracy_m: flo
     session = context.sessionmaker()
     try:
         data = context.input_file(session)
-        session.rollback()
-        begin_write(session)
+        arguments = (context.organization_id, context.user_id, data, fmt, mapping)
         try:
-            # No per-row progress: it is written from another session, which SQLite would
-            # make wait behind this one's write transaction.
-            plan = import_field_plots(
+            # Checked in a read transaction, with progress (committed by other connections);
+            # the write lock is taken only to write (import_planned), so a clerk's ticket is
+            # not held behind the geometry checks of thousands of rows.
+            checked = import_field_plots(
                 session,
-                context.organization_id,
-                context.user_id,
-                data,
-                fmt,
-                mapping,
-                confirm=True,
+                *arguments,
+                confirm=False,
                 max_accuracy_m=max_accuracy_m,
+                progress=jobs.sparse(context.progress),
             )
+            session.rollback()
+            begin_write(session)
+            plan = import_planned(session, *arguments, checked, max_accuracy_m=max_accuracy_m)
         except FieldImportFailed as exc:
             raise _refusal(exc) from None
         except FieldFileError as exc:

@@ -46,6 +46,10 @@ class ImportPlan:
     rows: list[PlanRow] = field(default_factory=list)
     written: bool = False
     created_plot_ids: list[int] = field(default_factory=list)
+    #: What the rows were checked against: the organisation's producers by key and the
+    #: submissions imported before. A plan made before the write lock is written as it stands
+    #: only while both are unchanged (import_planned).
+    basis: tuple = ()
 
     @property
     def issues(self) -> list[FieldIssue]:
@@ -195,11 +199,10 @@ def plan_import(
     total_steps: int | None = None,
 ) -> ImportPlan:
     id_column = submission_column(table.columns)
-    imported = _imported(session, org_id, [submission_of(r, id_column) for r in table.rows])
-    checker = RowChecker(
-        table, mapping, _producers(session, org_id, mapping.producer_key), imported, max_accuracy_m
-    )
-    plan = ImportPlan(fmt, key, table.columns, mapping, mapping_source)
+    ids = [submission_of(r, id_column) for r in table.rows]
+    basis = _basis(session, org_id, mapping, ids)
+    checker = RowChecker(table, mapping, *basis, max_accuracy_m)
+    plan = ImportPlan(fmt, key, table.columns, mapping, mapping_source, basis=basis)
     total = total_steps or len(table.rows)
     for done, source in enumerate(table.rows, start=1):
         plan.rows.append(checker.check(source))
@@ -249,6 +252,46 @@ def import_field_plots(
         return plan  # every submission was imported before: nothing changes, and it says so
     _write(session, org_id, user_id, plan, save_mapping, progress, steps)
     return plan
+
+
+def import_planned(
+    session: Session,
+    org_id: int,
+    user_id: int | None,
+    data: bytes,
+    fmt: str,
+    mapping: dict | None,
+    plan: ImportPlan,
+    *,
+    max_accuracy_m: float,
+) -> ImportPlan:
+    """Write `plan`, made by import_field_plots without confirm in an earlier transaction (a job
+    checks the rows before it takes SQLite's write lock, which holds every clerk's save), all or
+    nothing. Its rows are written as checked while the producers and the submissions imported
+    before are what they were checked against; otherwise (someone imported the same file or
+    changed a producer meanwhile) the file is checked again here and written, exactly as
+    import_field_plots with confirm would."""
+    if plan.errors:
+        raise FieldImportFailed(plan)
+    ids = [row.submission_id for row in plan.rows]
+    if _basis(session, org_id, plan.mapping, ids) != plan.basis:
+        return import_field_plots(
+            session,
+            org_id,
+            user_id,
+            data,
+            fmt,
+            mapping,
+            confirm=True,
+            max_accuracy_m=max_accuracy_m,
+        )
+    if plan.count("new"):
+        _write(session, org_id, user_id, plan, True, None, 0)
+    return plan
+
+
+def _basis(session: Session, org_id: int, mapping: ColumnMapping, ids: list[str]) -> tuple:
+    return _producers(session, org_id, mapping.producer_key), _imported(session, org_id, ids)
 
 
 def _write(session, org_id, user_id, plan: ImportPlan, save_mapping, progress, steps) -> None:

@@ -90,6 +90,17 @@ def test_each_producer_s_geojson_downloads(client, login, shipment, with_account
     geo = json.loads(client.get(links[0]).data)
     assert geo["type"] == "FeatureCollection" and geo["features"]
     assert client.get(f"/shipments/{REF}/dds/producers/NOPE.geojson").status_code == 404
+    # Each file reads only its producer's plots, and is exactly what the statement carries.
+    from coopchain.eudr.statement import producer_geojson
+    from coopchain.eudr.statements import statement_input
+    from coopchain.shipments.services import get_shipment
+
+    found = get_shipment(db_session, shipment.organization_id, REF)
+    data = statement_input(db_session, shipment.organization_id, found)
+    for producer in data.producers:
+        url = f"/shipments/{REF}/dds/producers/{producer.code}.geojson"
+        expected = json.loads(json.dumps(producer_geojson(producer)))
+        assert json.loads(client.get(url).data) == expected
 
 
 def test_the_page_explains_why_no_statement_can_be_built(client, login, shipment):

@@ -101,10 +101,11 @@ def test_the_page_of_a_large_shipment_offers_the_job_and_still_files(
     assert JOB_FORM in page and "dds.xml?part=1" not in page
     assert "DE123456789012345" in page  # the account's EORI, read without the statement
     assert "Submit to the EU Information System" in page
-    # Filing builds the statement itself (filing.py): submitting still works from here.
-    monkeypatch.setattr(statements, "build_statements", build_statements)
+    assert "files it part by part" in page
+    # Submitting starts a job that builds the statement and files it (filing_jobs.py).
     filed = client.post(f"/shipments/{REF}/dds/submit")
-    assert filed.status_code == 302, filed.data
+    assert filed.status_code == 302 and "/jobs/" in filed.location, filed.data
+    assert client.get(filed.location + ".json").get_json()["status"] == "finished"
     assert stub.calls == ["submitDds"]
 
 

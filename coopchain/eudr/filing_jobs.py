@@ -1,0 +1,128 @@
+"""Filing a large shipment's due diligence statement as a job (coopchain/jobs.py): building it
+checks and encodes every origin plot (19 s for 10,000 producers, docs/BENCHMARKS.md), and each
+part is a call to the EU Information System, whose answer may take the whole timeout; above
+JOBS_CERTIFICATE_BAGS bags (the threshold of the statement's other documents) the submit button
+and the API start this job instead of filing in the request.
+
+Each part is committed, with its ledger event, as soon as the EU has accepted it: a worker that
+dies after part 3 of 10 leaves parts 1–3 recorded under this job (DdsStatement.job_id), and the
+worker taking the job over files parts 4–10 only. The window between the EU's answer and that
+commit remains (the EU's API has no idempotency key): a part the EU accepted just before its
+worker died is filed again, and the duplicate shows in the EU system, to be withdrawn there.
+A part the EU refuses fails the job; the parts filed before it stay live here, on the
+shipment's DDS page, where they can be withdrawn.
+"""
+
+from flask import url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from coopchain import jobs
+from coopchain.db import begin_write
+from coopchain.errors import DomainError
+from coopchain.eudr import filing
+from coopchain.eudr.dds_jobs import read_input, refusal
+from coopchain.eudr.soap import EudrServiceError
+from coopchain.eudr.statement import DdsInvalid, build_statements
+from coopchain.shipments.services import get_shipment
+
+KIND = "eudr.file"
+
+
+def _result_page(job) -> str | None:
+    reference = (job.result or {}).get("reference")
+    return url_for("eudr.dds_page", reference=reference) if reference else None
+
+
+@jobs.task(KIND, result_page=_result_page)
+def file_statement(context: jobs.JobContext, reference: str, language: str) -> dict:
+    with force_locale(language):
+        reference, data = read_input(context, reference)
+        filed = _check_and_resume(context, reference)
+        # Progress: build_statements' steps (two per producer), then one per part filed.
+        steps = 2 * len(data.producers)
+        try:
+            plan = build_statements(data, progress=jobs.sparse(context.progress))
+        except DdsInvalid as exc:
+            raise refusal(exc) from None
+        count = len(plan.statements)
+        client = _client(context)
+        for number in range(1, count + 1):
+            if number not in filed:
+                filed[number] = _file_part(context, reference, client, plan, number, filed)
+            context.progress(steps + number, steps + count)
+        result = {
+            "reference": reference,
+            "parts": count,
+            "uuids": [filed[n] for n in sorted(filed)],
+        }
+        session = begin_write(context.sessionmaker())
+        try:
+            context.complete(session, result)
+            session.commit()
+        finally:
+            session.close()
+        return result
+
+
+def _check_and_resume(context: jobs.JobContext, reference: str) -> dict[int, str]:
+    """{part: uuid} this job filed before (a worker died); refuses while another filing of the
+    shipment is live."""
+    session = context.sessionmaker()
+    try:
+        shipment = get_shipment(session, context.organization_id, reference)
+        filing.refuse_while_filed(session, context.organization_id, shipment, context.job_id)
+        rows = filing.statements_of(session, context.organization_id, shipment)
+        return {row.part: row.uuid for row in rows if row.job_id == context.job_id}
+    finally:
+        session.close()
+
+
+def _client(context: jobs.JobContext):
+    session = context.sessionmaker()
+    try:
+        return filing.client_for(session, context.organization_id)
+    finally:
+        session.close()
+
+
+def _file_part(context, reference: str, client, plan, number: int, filed: dict) -> str:
+    """Send part `number`, then record it (row and ledger event) in a transaction of its own."""
+    statement = plan.statements[number - 1]
+    try:
+        uuid = client.submit_dds(statement)
+    except EudrServiceError as exc:
+        if not filed:
+            raise DomainError(exc.message) from None
+        held = ", ".join(f"{part} ({uuid})" for part, uuid in sorted(filed.items()))
+        raise DomainError(
+            _(
+                "Part %(part)s was refused (%(reason)s); parts %(filed)s are filed: withdraw "
+                "them on the shipment's DDS page before filing again.",
+                part=number,
+                reason=exc.message,
+                filed=held,
+            )
+        ) from None
+    session = begin_write(context.sessionmaker())
+    try:
+        org_id, user_id = context.organization_id, context.user_id
+        shipment = get_shipment(session, org_id, reference)
+        part = (number, len(plan.statements))
+        row = filing.record_part(
+            session, org_id, user_id, shipment, part, statement, uuid, job_id=context.job_id
+        )
+        filing.record_submitted(session, org_id, user_id, shipment, [row], plan.split_reasons)
+        session.commit()
+    finally:
+        session.close()
+    return uuid
+
+
+def submit(session, org_id: int, user_id, reference: str, language: str):
+    """A job filing the shipment's statement; refuses at once while one is live."""
+    filing.refuse_while_filed(session, org_id, get_shipment(session, org_id, reference))
+    filing.client_for(session, org_id)  # no credentials: refused here, not by the job
+    return jobs.submit(
+        session, org_id, user_id, KIND, {"reference": reference, "language": language}
+    )
