@@ -80,6 +80,7 @@ JOB_KINDS = (
     _l("eudr.package"),
     _l("eudr.dds"),
     _l("eudr.file"),
+    _l("eudr.amend"),
     _l("import.plots"),
     _l("shipment.bundle"),
 )

@@ -179,9 +179,15 @@ def shipments_dds_refresh(reference: str):
 @api_blueprint.post("/shipments/<reference>/dds/amend")
 @api_requires(ADMIN)
 def shipments_dds_amend(reference: str):
+    """Send the statement as built now in place of part `uuid` (within 72 hours); above
+    JOBS_CERTIFICATE_BAGS bags 202 with the job that rebuilds and sends it."""
     db = get_session()
     get_shipment(db, _org(), reference)  # 404 before any 422
     uuid = DdsUuidIn().load(_json_body())["uuid"]
+    if is_large_shipment(db, _org(), reference):
+        # The statement is rebuilt by a job (filing_jobs.py): 202 with the job.
+        job = filing_jobs.submit_amend(db, _org(), _user(), reference, uuid, str(get_locale()))
+        return job_accepted(job)
     filing.amend(db, _org(), _user(), reference, uuid, filing.client_for(db, _org()))
     return _filed(reference)
 

@@ -240,7 +240,7 @@ def _within_window(row: DdsStatement) -> None:
         )
 
 
-def _row(session: Session, org_id: int, shipment: Shipment, uuid: str) -> DdsStatement:
+def statement_row(session: Session, org_id: int, shipment: Shipment, uuid: str) -> DdsStatement:
     for row in statements_of(session, org_id, shipment):
         if row.uuid == uuid:
             return row
@@ -250,13 +250,26 @@ def _row(session: Session, org_id: int, shipment: Shipment, uuid: str) -> DdsSta
 def amend(session: Session, org_id: int, user_id, reference: str, uuid: str, client: DdsClient):
     """Send the statement as built now in place of part `uuid` (within 72 hours)."""
     shipment, plan = shipment_statements(session, org_id, reference)
-    row = _row(session, org_id, shipment, uuid)
+    row = amendable(session, org_id, shipment, uuid, len(plan.statements))
+    client.amend_dds(uuid, plan.statements[row.part - 1])
+    return record_amended(session, org_id, user_id, shipment, row)
+
+
+def amendable(
+    session: Session, org_id: int, shipment: Shipment, uuid: str, part_count: int | None
+) -> DdsStatement:
+    """Part `uuid` of the shipment, if it may be amended now: live, within 72 hours and (when
+    `part_count` is given) the statement as built now has as many parts as were filed."""
+    row = statement_row(session, org_id, shipment, uuid)
     _within_window(row)
-    if len(plan.statements) != row.part_count:
+    if part_count is not None and part_count != row.part_count:
         raise Conflict(
             _("The shipment now needs a different number of statements: withdraw and file again.")
         )
-    client.amend_dds(uuid, plan.statements[row.part - 1])
+    return row
+
+
+def record_amended(session: Session, org_id: int, user_id, shipment, row: DdsStatement):
     row.amended_at = utcnow()
     session.add(row)
     session.flush()
@@ -265,7 +278,7 @@ def amend(session: Session, org_id: int, user_id, reference: str, uuid: str, cli
         org_id,
         "eudr.dds_amended",
         ("shipment", shipment.reference),
-        {"uuid": uuid, "part": row.part},
+        {"uuid": row.uuid, "part": row.part},
         event_type="TransactionEvent",
         action="OBSERVE",
         user_id=user_id,
@@ -276,7 +289,7 @@ def amend(session: Session, org_id: int, user_id, reference: str, uuid: str, cli
 def withdraw(session: Session, org_id: int, user_id, reference: str, uuid: str, client: DdsClient):
     """Withdraw part `uuid` (within 72 hours)."""
     shipment = get_shipment(session, org_id, reference)
-    row = _row(session, org_id, shipment, uuid)
+    row = statement_row(session, org_id, shipment, uuid)
     _within_window(row)
     client.withdraw_dds(uuid)
     row.status = "WITHDRAWN"

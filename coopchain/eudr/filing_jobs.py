@@ -1,8 +1,8 @@
 """Filing a large shipment's due diligence statement as a job (coopchain/jobs.py): building it
 checks and encodes every origin plot (19 s for 10,000 producers, docs/BENCHMARKS.md), and each
 part is a call to the EU Information System, whose answer may take the whole timeout; above
-JOBS_CERTIFICATE_BAGS bags (the threshold of the statement's other documents) the submit button
-and the API start this job instead of filing in the request.
+JOBS_CERTIFICATE_BAGS bags (the threshold of the statement's other documents) the submit and
+amend buttons and the API start these jobs instead of filing in the request.
 
 Each part is committed, with its ledger event, as soon as the EU has accepted it: a worker that
 dies after part 3 of 10 leaves parts 1–3 recorded under this job (DdsStatement.job_id), and the
@@ -117,6 +117,55 @@ def _file_part(context, reference: str, client, plan, number: int, filed: dict) 
     finally:
         session.close()
     return uuid
+
+
+AMEND_KIND = "eudr.amend"
+
+
+@jobs.task(AMEND_KIND, result_page=_result_page)
+def amend_statement(context: jobs.JobContext, reference: str, uuid: str, language: str) -> dict:
+    """Build the statement as it is now and send its part in place of part `uuid`. Sending the
+    same amendment twice changes nothing at the EU, so a job taken over simply sends it again;
+    the amendment's ledger event commits with the job's completion, once."""
+    with force_locale(language):
+        reference, data = read_input(context, reference)
+        _amendable(context, reference, uuid, None)  # refused before the long build
+        try:
+            plan = build_statements(data, progress=jobs.sparse(context.progress))
+        except DdsInvalid as exc:
+            raise refusal(exc) from None
+        part = _amendable(context, reference, uuid, len(plan.statements))
+        _client(context).amend_dds(uuid, plan.statements[part - 1])
+        session = begin_write(context.sessionmaker())
+        try:
+            org_id = context.organization_id
+            shipment = get_shipment(session, org_id, reference)
+            row = filing.statement_row(session, org_id, shipment, uuid)
+            filing.record_amended(session, org_id, context.user_id, shipment, row)
+            result = {"reference": reference, "uuid": uuid, "part": part}
+            context.complete(session, result)
+            session.commit()
+        finally:
+            session.close()
+        return result
+
+
+def _amendable(context: jobs.JobContext, reference: str, uuid: str, part_count) -> int:
+    """The part number of `uuid` if it may be amended (filing.amendable), in a short session."""
+    session = context.sessionmaker()
+    try:
+        shipment = get_shipment(session, context.organization_id, reference)
+        return filing.amendable(session, context.organization_id, shipment, uuid, part_count).part
+    finally:
+        session.close()
+
+
+def submit_amend(session, org_id: int, user_id, reference: str, uuid: str, language: str):
+    """A job amending part `uuid`; refuses at once what the job would refuse before building."""
+    filing.amendable(session, org_id, get_shipment(session, org_id, reference), uuid, None)
+    filing.client_for(session, org_id)
+    arguments = {"reference": reference, "uuid": uuid, "language": language}
+    return jobs.submit(session, org_id, user_id, AMEND_KIND, arguments)
 
 
 def submit(session, org_id: int, user_id, reference: str, language: str):

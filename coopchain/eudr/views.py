@@ -165,19 +165,29 @@ def _act(reference: str, do, done_message: str):
     return redirect(url_for("eudr.dds_page", reference=reference))
 
 
+def _start(reference: str, submit):
+    """Start a filing job (`submit(db)` returns it) and show its page; a refusal before it
+    starts shows the DDS page again with the reason, as _act does."""
+    db = get_session()
+    try:
+        job = submit(db)
+    except DomainError as exc:
+        discard_changes()
+        status = 409 if isinstance(exc, Conflict) else exc.status
+        return _page(reference, form_errors(exc) or {"_": [exc.message]}, status)
+    return redirect(url_for("core.job_detail", job_id=job.id))
+
+
 @bp.post("/shipments/<reference>/dds/submit")
 @requires(ADMIN)
 def dds_submit(reference: str):
     if _large(reference):  # built and filed part by part by a job (filing_jobs.py)
-        db = get_session()
-        try:
-            job = filing_jobs.submit(
+        return _start(
+            reference,
+            lambda db: filing_jobs.submit(
                 db, current_org_id(), current_user_id(), reference, str(get_locale())
-            )
-        except DomainError as exc:
-            status = 409 if isinstance(exc, Conflict) else exc.status
-            return _page(reference, form_errors(exc) or {"_": [exc.message]}, status)
-        return redirect(url_for("core.job_detail", job_id=job.id))
+            ),
+        )
 
     def do(db, client):
         filing.submit(db, current_org_id(), current_user_id(), reference, client)
@@ -198,6 +208,13 @@ def dds_refresh(reference: str):
 @requires(ADMIN)
 def dds_amend(reference: str):
     uuid = request.form.get("uuid", "")[:64]
+    if _large(reference):  # the statement is rebuilt by a job (filing_jobs.py)
+        return _start(
+            reference,
+            lambda db: filing_jobs.submit_amend(
+                db, current_org_id(), current_user_id(), reference, uuid, str(get_locale())
+            ),
+        )
 
     def do(db, client):
         filing.amend(db, current_org_id(), current_user_id(), reference, uuid, client)

@@ -1,12 +1,16 @@
 """Filing a large shipment's statement as a job (issue 19 §1): above JOBS_CERTIFICATE_BAGS bags
 the submit button and the API start a job that builds the statement and files it part by part
 through the EU stub, each part committed as the EU accepts it; a job taken over after its
-worker died files only the parts not yet filed; a refused part names what stays filed."""
+worker died files only the parts not yet filed; a refused part names what stays filed.
+Amending is a job too, refused at once when the 72 hours have passed."""
+
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from coopchain import jobs
+from coopchain.clock import utcnow
 from coopchain.eudr import filing, filing_jobs
 from coopchain.eudr.accounts import save_account
 from coopchain.eudr.models import DdsStatement
@@ -156,3 +160,39 @@ def test_a_refused_part_fails_the_job_naming_the_parts_that_stay_filed(
         client = filing.client_for(db_session, org.id)
         filing.withdraw(db_session, org.id, None, REF, first.uuid, client)
         assert filing_jobs.submit(db_session, org.id, None, REF, "en")
+
+
+def test_amending_a_large_shipment_rebuilds_the_statement_in_a_job(
+    client, login, api, db_session, org, shipment, account, stub
+):
+    login("admin")
+    client.post(f"/shipments/{REF}/dds/submit")
+    [row] = rows(db_session)
+    started = client.post(f"/shipments/{REF}/dds/amend", data={"uuid": row.uuid})
+    assert started.status_code == 302 and "/jobs/" in started.location
+    status = client.get(started.location + ".json").get_json()
+    assert (status["kind"], status["status"]) == ("eudr.amend", "finished"), status
+    assert status["result_url"] == f"/shipments/{REF}/dds"
+    db_session.refresh(row)
+    assert row.amended_at is not None and stub.statements[row.uuid]["amended"]
+    assert stub.calls == ["submitDds", "amendDds"]
+    by_api = client.post(
+        f"/api/v1/shipments/{REF}/dds/amend", json={"uuid": row.uuid}, headers=api("admin")
+    )
+    assert by_api.status_code == 202 and by_api.get_json()["kind"] == "eudr.amend"
+    assert stub.calls == ["submitDds", "amendDds", "amendDds"]
+
+
+def test_an_amendment_after_72_hours_is_refused_before_any_job(
+    client, login, db_session, org, shipment, account, stub
+):
+    login("admin")
+    client.post(f"/shipments/{REF}/dds/submit")
+    [row] = rows(db_session)
+    row.submitted_at = utcnow() - timedelta(hours=72, minutes=1)
+    db_session.flush()
+    jobs_before = db_session.scalar(select(func.count()).select_from(Job))
+    refused = client.post(f"/shipments/{REF}/dds/amend?lang=en", data={"uuid": row.uuid})
+    assert refused.status_code == 409 and "72 hours" in refused.get_data(as_text=True)
+    assert db_session.scalar(select(func.count()).select_from(Job)) == jobs_before
+    assert stub.calls == ["submitDds"]
