@@ -40,7 +40,6 @@ from coopchain.errors import Conflict, DomainError
 from coopchain.eudr import dds_jobs, documents, filing, filing_jobs
 from coopchain.eudr.accounts import get_account
 from coopchain.eudr.blueprint import bp
-from coopchain.eudr.schemas import filed_out
 from coopchain.eudr.statement import producer_geojson
 from coopchain.eudr.statements import producer_input, shipment_statements
 from coopchain.eudr.views_common import chosen_part, safe_name
@@ -76,7 +75,7 @@ def _page(reference: str, errors: dict | None = None, status: int = 200):
         large=large,
         problem=problem,
         account=account,
-        filed=filed_out(rows),
+        filed=rows,
         live=[r.uuid for r in rows if r.status not in filing.CLOSED],
         can_file=role in ADMIN,
         can_refresh=role in REGISTRY_WRITE,

@@ -3,11 +3,13 @@ page with its downloads, the EU settings page, and filing from the page and the 
 local stub. Bad input gets a 4xx naming the field and changes nothing."""
 
 import json
+from zoneinfo import ZoneInfo
 
 import pytest
 from lxml import etree
 from sqlalchemy import select
 
+from coopchain.eudr import filing
 from coopchain.eudr import xml as ddsxml
 from coopchain.eudr.accounts import get_account
 from coopchain.eudr.models import DdsStatement
@@ -133,6 +135,12 @@ def test_filing_from_the_page_puts_the_numbers_on_the_shipment(
     page = client.get(f"/shipments/{REF}/dds").get_data(as_text=True)
     assert shipment.eudr_dds_reference in page and "AVAILABLE" in page
     assert shipment.eudr_dds_reference in client.get(f"/shipments/{REF}").get_data(as_text=True)
+    # When it was filed, on the cooperative's clock and labelled (it showed a raw UTC ISO
+    # timestamp, "2026-12-03T07:12:45.933473+00:00").
+    [row] = filing.statements_of(db_session, shipment.organization_id, shipment)
+    local = row.submitted_at.astimezone(ZoneInfo("America/Lima"))
+    assert f"{local:%d/%m/%Y} " in page and "(America/Lima)" in page
+    assert row.submitted_at.isoformat() not in page
     # Filing twice is refused with the page and the reason (409), nothing sent.
     again = client.post(f"/shipments/{REF}/dds/submit")
     assert again.status_code == 409 and stub.calls == ["submitDds", "getDds"]
