@@ -71,6 +71,7 @@ bench: translations
 	$(BIN)/python -m benchmarks.trace_bench
 	$(BIN)/python -m benchmarks.certificate_bench
 	$(BIN)/python -m benchmarks.labels_bench
+	$(BIN)/python -m benchmarks.job_lock_bench
 	$(BIN)/python -m benchmarks.forest_bench
 	$(BIN)/python -m benchmarks.bench_payments --databases sqlite,postgresql
 	$(BIN)/python -m benchmarks.bench_settlement --databases sqlite,postgresql

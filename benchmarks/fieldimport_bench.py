@@ -64,7 +64,8 @@ def geoshape(i: int) -> str:
     return "; ".join([*points, points[0]])
 
 
-def kobo_export(rows: int) -> bytes:
+def kobo_export(rows: int, first: int = 0) -> bytes:
+    """`rows` submissions; `first` numbers their uuids, so another file is new to the import."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Linderos de parcelas")
     sheet.append(HEADERS)
@@ -77,7 +78,7 @@ def kobo_export(rows: int) -> bytes:
                 "café",
                 geoshape(i),
                 1000 + i,
-                f"5e1f0000-0000-4000-8000-{i:012d}",
+                f"5e1f0000-0000-4000-8000-{first + i:012d}",
                 "2026-11-10T09:00:00",
             ]
         )
