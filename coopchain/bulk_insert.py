@@ -7,9 +7,9 @@ go in as one SQLAlchemy ORM bulk INSERT … RETURNING, and the entities come bac
 was written, in the order given (sort_by_parameter_order), persistent in the session like
 flushed objects.
 
-Not for ledger events: the shared page cache learns of a write from the LedgerEvent objects a
-flush inserts (trace/shared_page_cache.py, after_flush on session.new), which a bulk insert
-never puts in session.new.
+The ledger appends its events this way too; what a bulk insert never does is pass through
+session.new, so whoever must learn of the rows is told by the code that inserts them (the
+ledger notes the heads it wrote for the shared page cache: ledger.services.WRITTEN_HEADS).
 """
 
 from typing import TypeVar

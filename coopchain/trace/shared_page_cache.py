@@ -28,7 +28,7 @@ import redis
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 
-from coopchain.ledger.models import LedgerEvent
+from coopchain.ledger.services import WRITTEN_HEADS
 from coopchain.redis_outage import Outage
 from coopchain.trace.page_cache import CachedPage, PageCache
 
@@ -51,7 +51,6 @@ return current
 
 log = logging.getLogger(__name__)
 
-_REVISIONS = "coopchain.trace.revisions"
 PUBLISHER = "coopchain.trace.publish_revision"
 
 
@@ -183,21 +182,14 @@ def install_publisher(app, cache: RedisPageCache) -> None:
         info[PUBLISHER] = cache.note_revision
 
 
-@event.listens_for(OrmSession, "after_flush")
-def _note_ledger_events(session, _context) -> None:
-    if PUBLISHER not in session.info:
-        return
-    revisions = session.info.setdefault(_REVISIONS, {})
-    for obj in session.new:
-        if isinstance(obj, LedgerEvent):
-            org = obj.organization_id
-            revisions[org] = max(revisions.get(org, 0), obj.seq)
-
-
 @event.listens_for(OrmSession, "after_commit")
 def _publish_revisions(session) -> None:
+    # The heads of the events this session appended (ledger.services.append_many notes them).
+    written = session.info.pop(WRITTEN_HEADS, {})
     publish = session.info.get(PUBLISHER)
-    for org, seq in session.info.pop(_REVISIONS, {}).items():
+    if publish is None:
+        return
+    for org, seq in written.items():
         if not publish(org, seq):  # the write stands; said once per commit (staff's pace)
             log.warning(
                 "Revision %s of organisation %s not raised in Redis (it does not answer): other "
@@ -210,4 +202,4 @@ def _publish_revisions(session) -> None:
 
 @event.listens_for(OrmSession, "after_rollback")
 def _forget_revisions(session) -> None:
-    session.info.pop(_REVISIONS, None)
+    session.info.pop(WRITTEN_HEADS, None)

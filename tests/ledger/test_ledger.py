@@ -128,3 +128,30 @@ def test_private_field_change_is_recorded_without_its_value(db_session, org):
     last = _events(db_session, org)[-1]
     assert last.kind == "producer.updated"
     assert last.payload["data"] == {"phone": {"before": "(private)", "after": "(private)"}}
+
+
+def test_appended_events_reach_the_shared_page_cache_once_committed(db_session, org):
+    """The events go in as one bulk INSERT, never through session.new: the ledger notes the
+    newest seq it wrote, and the shared page cache publishes it after the commit (every node
+    then sees the public pages as stale), never after a rollback."""
+    from coopchain.ledger.services import append_many
+    from coopchain.trace.shared_page_cache import PUBLISHER
+
+    published = []
+    db_session.info[PUBLISHER] = lambda org_id, seq: published.append((org_id, seq)) or True
+    try:
+        item = {"kind": "test.bulk", "subject": ("test", 1), "payload": {"n": 1}}
+        events = append_many(db_session, org.id, [item, item, item])
+        assert [e.seq for e in events] == [events[0].seq + k for k in range(3)]
+        assert events[1].prev_hash == events[0].hash and events[0].id is not None
+        assert published == []
+        db_session.commit()
+        assert published == [(org.id, events[-1].seq)]
+
+        append(db_session, org.id, "test.bulk", ("test", 2), {})
+        db_session.rollback()
+        db_session.commit()
+        assert published == [(org.id, events[-1].seq)]
+        assert verify_chain(db_session, org.id)[1] is None
+    finally:
+        db_session.info.pop(PUBLISHER, None)
