@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from coopchain.bulk_insert import insert_all
 from coopchain.clock import today, utcnow
 from coopchain.db import in_organization, owned
 from coopchain.errors import DomainError, InvalidGeometry, NotFound
@@ -134,16 +135,25 @@ def create_checked_plots(
     one ledger lock. Each row is (data, the producer's member code, the GeometryReport of
     validate_plot_geometry on data's geometry, crop and declared area, without errors); the
     caller found data["producer_id"] among the organisation's producers. No certifier."""
-    made = []
+    values = []
     for data, _code, report in rows:
         if not report.ok or data.get("organic_certifier_id") is not None:
             raise ValueError("create_checked_plots takes checked geometry and no certifier")
         warnings = [{**issue.to_dict(), "severity": "warning"} for issue in report.warnings]
         warnings += data.get("extra_issues") or []
-        area = report.computed_area_ha
-        made.append(_new_plot(org_id, data["producer_id"], data, report.geometry, area, warnings))
-    session.add_all(made)
-    session.flush()
+        values.append(
+            {
+                "organization_id": org_id,
+                "producer_id": data["producer_id"],
+                "geometry": report.geometry,
+                "computed_area_ha": report.computed_area_ha,
+                "geometry_issues": warnings,
+                **{k: data.get(k) for k in PLOT_FIELDS},
+            }
+        )
+    # One INSERT … RETURNING (bulk_insert.py): an import job writes these inside SQLite's
+    # write lock, which every clerk's save waits for.
+    made = insert_all(session, Plot, values)
     events = [_created_event(plot, code) for plot, (_d, code, _r) in zip(made, rows, strict=True)]
     append_many(session, org_id, events, user_id=user_id)
     return made
