@@ -260,6 +260,17 @@ def pytest_collection_modifyitems(config, items):
         items[:] = kept
 
 
+@pytest.fixture
+def site(tmp_path):
+    """An app on a SQLite file of its own (tests/helpers/sqlite_file.py), for tests about
+    SQLite's one write lock; closed after the test."""
+    from tests.helpers.sqlite_file import sqlite_file_site
+
+    site = sqlite_file_site(tmp_path)
+    yield site
+    site.close()
+
+
 def pytest_report_header(config):
     where = (
         "SQLite and PostgreSQL"

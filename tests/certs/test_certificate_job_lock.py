@@ -14,17 +14,9 @@ from coopchain.certs.models import Certificate
 from coopchain.db import session_scope
 from coopchain.job_rows import Job, JobStatus
 from tests import factories
-from tests.helpers.sqlite_file import sqlite_file_site
 from tests.jobs.test_import_job_lock import clerk
 
 OVERRIDE = {"language": "en", "override_reason": "Forest review booked for June."}
-
-
-@pytest.fixture
-def site(tmp_path):
-    site = sqlite_file_site(tmp_path)
-    yield site
-    site.close()
 
 
 @pytest.fixture

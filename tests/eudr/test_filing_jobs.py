@@ -49,6 +49,20 @@ def two_parts(monkeypatch):
     monkeypatch.setattr(filing_jobs, "build_statements", split)
 
 
+def second_part_raises(monkeypatch, error: Exception) -> None:
+    """The EU client raises `error` on the second part it is asked to file, once."""
+    real = DdsClient.submit_dds
+    sent = []
+
+    def submit_dds(self, statement):
+        sent.append(statement)
+        if len(sent) == 2:
+            raise error
+        return real(self, statement)
+
+    monkeypatch.setattr(DdsClient, "submit_dds", submit_dds)
+
+
 def rows(db_session) -> list[DdsStatement]:
     return list(db_session.scalars(select(DdsStatement).order_by(DdsStatement.part)))
 
@@ -108,16 +122,7 @@ def test_a_job_taken_over_files_only_the_parts_not_yet_filed(
 ):
     """The worker died after the EU accepted part 1 and it was committed: the job goes back to
     the queue, and the next run files part 2 only."""
-    real = DdsClient.submit_dds
-    sent = []
-
-    def dies_on_the_second(self, statement):
-        sent.append(statement)
-        if len(sent) == 2:
-            raise OSError("worker killed")  # not the job's fault: queued again
-        return real(self, statement)
-
-    monkeypatch.setattr(DdsClient, "submit_dds", dies_on_the_second)
+    second_part_raises(monkeypatch, OSError("worker killed"))  # not the job's fault: queued again
     with app.app_context():
         job = filing_jobs.submit(db_session, org.id, None, REF, "en")
         db_session.commit()
@@ -138,16 +143,7 @@ def test_a_job_taken_over_files_only_the_parts_not_yet_filed(
 def test_a_refused_part_fails_the_job_naming_the_parts_that_stay_filed(
     app, db_session, org, shipment, account, stub, two_parts, monkeypatch
 ):
-    real = DdsClient.submit_dds
-    sent = []
-
-    def refuses_the_second(self, statement):
-        sent.append(statement)
-        if len(sent) == 2:
-            raise EudrServiceError("submitDds: refused")
-        return real(self, statement)
-
-    monkeypatch.setattr(DdsClient, "submit_dds", refuses_the_second)
+    second_part_raises(monkeypatch, EudrServiceError("submitDds: refused"))
     with app.app_context():
         job = filing_jobs.submit(db_session, org.id, None, REF, "en")
         db_session.commit()

@@ -18,20 +18,12 @@ from coopchain.fieldtools.plan import RowChecker
 from coopchain.job_rows import Job, JobStatus
 from tests.fieldtools import exports as ex
 from tests.fieldtools.test_imports import KOBO_MAPPING
-from tests.helpers.sqlite_file import sqlite_file_site
 from tests.jobs.test_import_job_lock import clerk
 
 MAX_ACCURACY_M = 10.0
 #: The mapping as the review page hands it to the job (plan.mapping.to_dict()).
 MAPPING = {name: value for name, value in KOBO_MAPPING.items() if name != "action"}
 ROWS = 3
-
-
-@pytest.fixture
-def site(tmp_path):
-    site = sqlite_file_site(tmp_path)
-    yield site
-    site.close()
 
 
 @pytest.fixture

@@ -15,14 +15,7 @@ from coopchain.job_rows import Job, JobStatus
 from coopchain.lots import lots_xlsx
 from coopchain.lots.lots_xlsx import DELIVERY_COLUMNS
 from coopchain.spreadsheets import import_jobs, write_workbook
-from tests.helpers.sqlite_file import deliveries_in, sqlite_file_site, ticket_form
-
-
-@pytest.fixture
-def site(tmp_path):
-    site = sqlite_file_site(tmp_path)
-    yield site
-    site.close()
+from tests.helpers.sqlite_file import deliveries_in, ticket_form
 
 
 def tickets_workbook(producer, plot, numbers) -> bytes:
