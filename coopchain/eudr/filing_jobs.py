@@ -18,12 +18,13 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from coopchain import jobs
-from coopchain.db import begin_write
-from coopchain.errors import DomainError
+from coopchain.db import begin_write, owned
+from coopchain.errors import Conflict, DomainError
 from coopchain.eudr import filing
 from coopchain.eudr.dds_jobs import read_input, refusal
 from coopchain.eudr.soap import EudrServiceError
 from coopchain.eudr.statement import DdsInvalid, build_statements
+from coopchain.job_rows import DONE, Job
 from coopchain.shipments.services import get_shipment
 
 KIND = "eudr.file"
@@ -169,8 +170,16 @@ def submit_amend(session, org_id: int, user_id, reference: str, uuid: str, langu
 
 
 def submit(session, org_id: int, user_id, reference: str, language: str):
-    """A job filing the shipment's statement; refuses at once while one is live."""
-    filing.refuse_while_filed(session, org_id, get_shipment(session, org_id, reference))
+    """A job filing the shipment's statement; refuses at once while one is live or another
+    job is filing it (a second click would file every part twice)."""
+    shipment = get_shipment(session, org_id, reference)
+    filing.refuse_while_filed(session, org_id, shipment)
+    under_way = session.scalars(
+        owned(Job, org_id).where(Job.kind == KIND, Job.status.not_in(DONE)).order_by(Job.id)
+    )
+    for job in under_way:
+        if job.arguments.get("reference") == shipment.reference:
+            raise Conflict(_("Job %(id)s is filing this shipment's statement already.", id=job.id))
     filing.client_for(session, org_id)  # no credentials: refused here, not by the job
     return jobs.submit(
         session, org_id, user_id, KIND, {"reference": reference, "language": language}

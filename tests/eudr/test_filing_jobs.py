@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from coopchain import jobs
 from coopchain.clock import utcnow
+from coopchain.errors import Conflict
 from coopchain.eudr import filing, filing_jobs
 from coopchain.eudr.accounts import save_account
 from coopchain.eudr.models import DdsStatement
@@ -192,3 +193,14 @@ def test_an_amendment_after_72_hours_is_refused_before_any_job(
     assert refused.status_code == 409 and "72 hours" in refused.get_data(as_text=True)
     assert db_session.scalar(select(func.count()).select_from(Job)) == jobs_before
     assert stub.calls == ["submitDds"]
+
+
+def test_a_second_filing_job_is_refused_while_the_first_is_under_way(
+    app, db_session, org, shipment, account, stub
+):
+    """A second click before the first job has filed anything would file every part twice."""
+    with app.app_context():
+        first = filing_jobs.submit(db_session, org.id, None, REF, "en")  # queued, not yet run
+        with pytest.raises(Conflict) as refused:
+            filing_jobs.submit(db_session, org.id, None, REF, "en")
+    assert f"Job {first.id} is filing this shipment's statement already." in refused.value.message
