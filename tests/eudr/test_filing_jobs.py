@@ -7,6 +7,7 @@ Amending is a job too, refused at once when the 72 hours have passed."""
 from datetime import timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from coopchain import jobs
@@ -199,7 +200,7 @@ def test_a_second_filing_job_is_refused_while_the_first_is_under_way(
     app, db_session, org, shipment, account, stub
 ):
     """A second click before the first job has filed anything would file every part twice."""
-    with app.app_context():
+    with app.app_context(), force_locale("en"):
         first = filing_jobs.submit(db_session, org.id, None, REF, "en")  # queued, not yet run
         with pytest.raises(Conflict) as refused:
             filing_jobs.submit(db_session, org.id, None, REF, "en")
