@@ -150,6 +150,10 @@ def load_config() -> dict:
         # containers goes to a worker. The statement carries the package's plots, so both go
         # to a worker together.
         "JOBS_CERTIFICATE_BAGS": int(os.environ.get("COOPCHAIN_JOBS_CERTIFICATE_BAGS", "1000")),
+        # A lot or shipment certificate whose origins span more plots than this is issued by a
+        # job whatever its bags: WeasyPrint lays out one row per plot (500 take ~1.7-2.6 s,
+        # docs/BENCHMARKS.md), and a request holds the database's write lock while it renders.
+        "JOBS_CERTIFICATE_PLOTS": int(os.environ.get("COOPCHAIN_JOBS_CERTIFICATE_PLOTS", "500")),
         # A label sheet of more bags than this is made by a job.
         "JOBS_LABEL_BAGS": int(os.environ.get("COOPCHAIN_JOBS_LABEL_BAGS", "100")),
         # Extra modules registering tasks (comma-separated), for plug-ins outside TASK_MODULES.

@@ -8,7 +8,7 @@ the registry (identical bytes, same sha256).
 
 import io
 
-from flask import current_app, jsonify, request, send_file
+from flask import jsonify, request, send_file
 
 from coopchain.auth.access import (
     READ,
@@ -138,11 +138,12 @@ for _path, _param, _what in (
         "post",
         f"Issue an organic-compliance certificate for {_what} (PDF stored in the registry); "
         "override_reason lets an administrator issue despite blocking findings; a shipment of "
-        "more than JOBS_CERTIFICATE_BAGS bags (1,000 by default) is issued by a job (202)",
+        "more than JOBS_CERTIFICATE_BAGS bags (1,000 by default), or a subject whose origins "
+        "span more than JOBS_CERTIFICATE_PLOTS plots (500), is issued by a job (202)",
         body="CertificateIssueIn",
         response="CertificateOut",
         text_params=(_param,),
-        job=_param == "reference",
+        job=True,
     )["responses"]["409"] = _BLOCKED
 document(
     "/api/v1/certificates",
@@ -236,8 +237,7 @@ def _issue(kind: str, reference: str):
     else:
         get_shipment(db, current_org_id(), reference)
     data = CertificateIssueIn().load(_json_body())
-    threshold = current_app.config["JOBS_CERTIFICATE_BAGS"]
-    if certificate_jobs.is_large(db, current_org_id(), kind, reference, threshold):
+    if certificate_jobs.is_large(db, current_org_id(), kind, reference):
         job = certificate_jobs.submit(
             db, current_org_id(), current_user_id(), kind, reference, data, _may_override()
         )

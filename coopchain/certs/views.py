@@ -10,7 +10,6 @@ import io
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -169,8 +168,7 @@ def _issue(kind: str, reference: str):
         "language": request.form.get("language", ""),
         "override_reason": request.form.get("override_reason", ""),
     }
-    threshold = current_app.config["JOBS_CERTIFICATE_BAGS"]
-    if certificate_jobs.is_large(get_session(), current_org_id(), kind, reference, threshold):
+    if certificate_jobs.is_large(get_session(), current_org_id(), kind, reference):
         job = certificate_jobs.submit(
             get_session(),
             current_org_id(),

@@ -469,6 +469,42 @@ def test_a_large_shipments_certificate_is_issued_by_a_job(
     assert client.get(status["result_url"]).status_code == 200
 
 
+def test_a_shipment_of_few_bags_but_many_origin_plots_is_certified_by_a_job(
+    client, app, as_role, db_session, shipment
+):
+    """The render's cost is the origin table, one row per plot: 10 bags from 10 plots go to a
+    job when JOBS_CERTIFICATE_PLOTS is 9, however few the bags."""
+    app.config["JOBS_CERTIFICATE_PLOTS"] = 9
+    as_role("admin")
+    response = client.post(
+        f"/shipments/{shipment.reference}/certificates",
+        data={"language": "en", "override_reason": "Forest review of the ten plots booked."},
+    )
+    assert response.status_code == 302 and "/jobs/" in response.location
+    status = client.get(response.location + ".json").get_json()
+    assert (status["kind"], status["status"]) == ("certificate.issue", "finished"), status
+
+
+def test_a_lot_of_many_origin_plots_is_certified_by_a_job_on_the_page_and_in_the_api(
+    client, app, api, as_role, db_session, org, clean
+):
+    app.config["JOBS_CERTIFICATE_PLOTS"] = 0  # the lot comes from one plot
+    as_role("staff")
+    response = client.post(f"/lots/{clean.code}/certificates", data={"language": "en"})
+    assert response.status_code == 302 and "/jobs/" in response.location
+    status = client.get(response.location + ".json").get_json()
+    assert (status["kind"], status["status"]) == ("certificate.issue", "finished"), status
+    by_api = client.post(
+        f"/api/v1/lots/{clean.code}/certificates", json={"language": "es"}, headers=api("staff")
+    )
+    assert by_api.status_code == 202 and by_api.get_json()["kind"] == "certificate.issue"
+    assert certificate_count(db_session, org) == 2
+    app.config["JOBS_CERTIFICATE_PLOTS"] = 1  # at the threshold: in the request, as before
+    direct = client.post(f"/lots/{clean.code}/certificates", data={"language": "en"})
+    assert direct.status_code == 302 and direct.location.startswith("/certificates/CC-")
+    assert certificate_count(db_session, org) == 3
+
+
 def test_a_large_shipments_certificate_through_the_api_is_issued_by_a_job(
     client, app, api, db_session, shipment
 ):
