@@ -91,7 +91,7 @@ def submit(session: Session, org_id: int, user_id, reference: str, client: DdsCl
                     "%(filed)s: withdraw them in the EU system before filing again.",
                     part=number,
                     reason=exc.message,
-                    filed=_parts(rows),
+                    filed=parts_text((r.part, r.uuid) for r in rows),
                 )
             ) from None
         rows.append(
@@ -158,8 +158,9 @@ def record_submitted(session: Session, org_id: int, user_id, shipment, rows, spl
     )
 
 
-def _parts(rows: list[DdsStatement]) -> str:
-    return ", ".join(f"{r.part} ({r.uuid})" for r in rows)
+def parts_text(parts) -> str:
+    """Filed parts as a refusal names them: "1 (uuid), 2 (uuid)" from (part, uuid) pairs."""
+    return ", ".join(f"{part} ({uuid})" for part, uuid in parts)
 
 
 def _numbers(rows: list[DdsStatement]) -> tuple[str | None, str | None]:

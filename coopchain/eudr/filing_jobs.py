@@ -57,34 +57,25 @@ def file_statement(context: jobs.JobContext, reference: str, language: str) -> d
             "parts": count,
             "uuids": [filed[n] for n in sorted(filed)],
         }
-        session = begin_write(context.sessionmaker())
-        try:
+        with begin_write(context.sessionmaker()) as session:
             context.complete(session, result)
             session.commit()
-        finally:
-            session.close()
         return result
 
 
 def _check_and_resume(context: jobs.JobContext, reference: str) -> dict[int, str]:
     """{part: uuid} this job filed before (a worker died); refuses while another filing of the
     shipment is live."""
-    session = context.sessionmaker()
-    try:
+    with context.sessionmaker() as session:
         shipment = get_shipment(session, context.organization_id, reference)
         filing.refuse_while_filed(session, context.organization_id, shipment, context.job_id)
         rows = filing.statements_of(session, context.organization_id, shipment)
         return {row.part: row.uuid for row in rows if row.job_id == context.job_id}
-    finally:
-        session.close()
 
 
 def _client(context: jobs.JobContext):
-    session = context.sessionmaker()
-    try:
+    with context.sessionmaker() as session:
         return filing.client_for(session, context.organization_id)
-    finally:
-        session.close()
 
 
 def _file_part(context, reference: str, client, plan, number: int, filed: dict) -> str:
@@ -95,7 +86,7 @@ def _file_part(context, reference: str, client, plan, number: int, filed: dict) 
     except EudrServiceError as exc:
         if not filed:
             raise DomainError(exc.message) from None
-        held = ", ".join(f"{part} ({uuid})" for part, uuid in sorted(filed.items()))
+        held = filing.parts_text(sorted(filed.items()))
         raise DomainError(
             _(
                 "Part %(part)s was refused (%(reason)s); parts %(filed)s are filed: withdraw "
@@ -105,8 +96,7 @@ def _file_part(context, reference: str, client, plan, number: int, filed: dict) 
                 filed=held,
             )
         ) from None
-    session = begin_write(context.sessionmaker())
-    try:
+    with begin_write(context.sessionmaker()) as session:
         org_id, user_id = context.organization_id, context.user_id
         shipment = get_shipment(session, org_id, reference)
         part = (number, len(plan.statements))
@@ -115,8 +105,6 @@ def _file_part(context, reference: str, client, plan, number: int, filed: dict) 
         )
         filing.record_submitted(session, org_id, user_id, shipment, [row], plan.split_reasons)
         session.commit()
-    finally:
-        session.close()
     return uuid
 
 
@@ -137,8 +125,7 @@ def amend_statement(context: jobs.JobContext, reference: str, uuid: str, languag
             raise refusal(exc) from None
         part = _amendable(context, reference, uuid, len(plan.statements))
         _client(context).amend_dds(uuid, plan.statements[part - 1])
-        session = begin_write(context.sessionmaker())
-        try:
+        with begin_write(context.sessionmaker()) as session:
             org_id = context.organization_id
             shipment = get_shipment(session, org_id, reference)
             row = filing.statement_row(session, org_id, shipment, uuid)
@@ -146,19 +133,14 @@ def amend_statement(context: jobs.JobContext, reference: str, uuid: str, languag
             result = {"reference": reference, "uuid": uuid, "part": part}
             context.complete(session, result)
             session.commit()
-        finally:
-            session.close()
         return result
 
 
 def _amendable(context: jobs.JobContext, reference: str, uuid: str, part_count) -> int:
     """The part number of `uuid` if it may be amended (filing.amendable), in a short session."""
-    session = context.sessionmaker()
-    try:
+    with context.sessionmaker() as session:
         shipment = get_shipment(session, context.organization_id, reference)
         return filing.amendable(session, context.organization_id, shipment, uuid, part_count).part
-    finally:
-        session.close()
 
 
 def submit_amend(session, org_id: int, user_id, reference: str, uuid: str, language: str):

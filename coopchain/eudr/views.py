@@ -157,9 +157,7 @@ def _act(reference: str, do, done_message: str):
     try:
         do(db, filing.client_for(db, current_org_id()))
     except DomainError as exc:
-        discard_changes()
-        status = 409 if isinstance(exc, Conflict) else exc.status
-        return _page(reference, form_errors(exc) or {"_": [exc.message]}, status)
+        return _refused(reference, exc)
     flash(done_message, "success")
     return redirect(url_for("eudr.dds_page", reference=reference))
 
@@ -167,14 +165,19 @@ def _act(reference: str, do, done_message: str):
 def _start(reference: str, submit):
     """Start a filing job (`submit(db)` returns it) and show its page; a refusal before it
     starts shows the DDS page again with the reason, as _act does."""
-    db = get_session()
     try:
-        job = submit(db)
+        job = submit(get_session())
     except DomainError as exc:
-        discard_changes()
-        status = 409 if isinstance(exc, Conflict) else exc.status
-        return _page(reference, form_errors(exc) or {"_": [exc.message]}, status)
+        return _refused(reference, exc)
     return redirect(url_for("core.job_detail", job_id=job.id))
+
+
+def _refused(reference: str, exc: DomainError):
+    """The DDS page again with the reason, nothing written: 409 when the statement's state
+    forbids it, else the error's own status (502 when the EU refused)."""
+    discard_changes()
+    status = 409 if isinstance(exc, Conflict) else exc.status
+    return _page(reference, form_errors(exc) or {"_": [exc.message]}, status)
 
 
 @bp.post("/shipments/<reference>/dds/submit")

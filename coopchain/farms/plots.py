@@ -97,14 +97,19 @@ def _check_certifier(session: Session, org_id: int, data: dict) -> None:
 
 
 def _new_plot(org_id: int, producer_id: int, data: dict, geometry, computed_area, warnings):
-    return Plot(
-        organization_id=org_id,
-        producer_id=producer_id,
-        geometry=geometry,
-        computed_area_ha=computed_area,
-        geometry_issues=warnings,
+    return Plot(**_plot_values(org_id, producer_id, data, geometry, computed_area, warnings))
+
+
+def _plot_values(org_id: int, producer_id: int, data: dict, geometry, computed_area, warnings):
+    """A new plot's columns, for the Plot constructor or a bulk insert."""
+    return {
+        "organization_id": org_id,
+        "producer_id": producer_id,
+        "geometry": geometry,
+        "computed_area_ha": computed_area,
+        "geometry_issues": warnings,
         **{k: data.get(k) for k in PLOT_FIELDS},
-    )
+    }
 
 
 def _created_event(plot: Plot, member_code: str) -> dict:
@@ -141,15 +146,9 @@ def create_checked_plots(
             raise ValueError("create_checked_plots takes checked geometry and no certifier")
         warnings = [{**issue.to_dict(), "severity": "warning"} for issue in report.warnings]
         warnings += data.get("extra_issues") or []
+        area = report.computed_area_ha
         values.append(
-            {
-                "organization_id": org_id,
-                "producer_id": data["producer_id"],
-                "geometry": report.geometry,
-                "computed_area_ha": report.computed_area_ha,
-                "geometry_issues": warnings,
-                **{k: data.get(k) for k in PLOT_FIELDS},
-            }
+            _plot_values(org_id, data["producer_id"], data, report.geometry, area, warnings)
         )
     # One INSERT … RETURNING (bulk_insert.py): an import job writes these inside SQLite's
     # write lock, which every clerk's save waits for.

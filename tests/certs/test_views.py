@@ -448,12 +448,22 @@ def test_staff_pages_show_moments_on_the_cooperatives_clock_labelled(
         assert f"{certificate.issued_at:%Y-%m-%d %H:%M} UTC" not in page, path
 
 
+@pytest.mark.parametrize(
+    "setting",
+    [
+        # Above JOBS_CERTIFICATE_BAGS bags (the shipment has 10)...
+        "JOBS_CERTIFICATE_BAGS",
+        # ...or above JOBS_CERTIFICATE_PLOTS origin plots, however few the bags: the render's
+        # cost is the origin table, one row per plot (the shipment's 10 bags come from 10).
+        "JOBS_CERTIFICATE_PLOTS",
+    ],
+)
 def test_a_large_shipments_certificate_is_issued_by_a_job(
-    client, app, as_role, db_session, shipment
+    client, app, as_role, db_session, shipment, setting
 ):
-    """Above JOBS_CERTIFICATE_BAGS bags the issue button answers with the job's page; the job
-    registers the certificate once and its result links to it."""
-    app.config["JOBS_CERTIFICATE_BAGS"] = 9  # the shipment has 10 bags
+    """The issue button answers with the job's page; the job registers the certificate once
+    and its result links to it."""
+    app.config[setting] = 9
     as_role("admin")
     response = client.post(
         f"/shipments/{shipment.reference}/certificates",
@@ -467,22 +477,6 @@ def test_a_large_shipments_certificate_is_issued_by_a_job(
     ).all()
     assert status["result_url"] == f"/certificates/{certificate.number}"
     assert client.get(status["result_url"]).status_code == 200
-
-
-def test_a_shipment_of_few_bags_but_many_origin_plots_is_certified_by_a_job(
-    client, app, as_role, db_session, shipment
-):
-    """The render's cost is the origin table, one row per plot: 10 bags from 10 plots go to a
-    job when JOBS_CERTIFICATE_PLOTS is 9, however few the bags."""
-    app.config["JOBS_CERTIFICATE_PLOTS"] = 9
-    as_role("admin")
-    response = client.post(
-        f"/shipments/{shipment.reference}/certificates",
-        data={"language": "en", "override_reason": "Forest review of the ten plots booked."},
-    )
-    assert response.status_code == 302 and "/jobs/" in response.location
-    status = client.get(response.location + ".json").get_json()
-    assert (status["kind"], status["status"]) == ("certificate.issue", "finished"), status
 
 
 def test_a_lot_of_many_origin_plots_is_certified_by_a_job_on_the_page_and_in_the_api(
